@@ -1,0 +1,25 @@
+/*  bench_util.h - timing helpers shared by the benchmarks.
+
+    Benchmarks follow speedtest1: numbered cases, fixed seeds, repeated runs
+    and the median reported, plus a checksum so a fast wrong answer shows.
+    This machine is shared: always compare against a baseline measured in
+    the same run (e.g. bare libsodium verify) and report the ratio.          */
+#ifndef BENCH_UTIL_H_INCLUDED
+#define BENCH_UTIL_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+
+//  Monotonic time in nanoseconds.
+uint64_t
+    bench_now_ns (void);
+
+//  Median of n doubles (sorts the array in place).
+double
+    bench_median (double *values, size_t n);
+
+//  Print one result line: "<case> <name>: <ops/s median> ops/s (n runs) [ratio]".
+void
+    bench_report (const char *case_id, const char *name, double ops_per_sec, double baseline);
+
+#endif

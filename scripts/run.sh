@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# One command to build and start the node with the embedded SQLite default:
+#   scripts/run.sh [pandad options...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$(nproc)"
+exec build/bin/pandad "$@"
