@@ -1,0 +1,641 @@
+/*  panda_config.c - configuration table and loaders. See panda_config.h.
+
+    Each setting is one row of s_settings: key, short flag, type, offset in
+    panda_config_t, default (as text, parsed by the same code as any other
+    source) and help. The loaders only find the row and hand a value to
+    s_apply; nothing else knows about individual keys except the derived
+    defaults at the end of panda_config_load.                                */
+#include "panda/panda_config.h"
+#include "panda/panda_toml.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+typedef enum { T_PORT, T_UINT, T_STRING, T_BOOL, T_LIST, T_STAR_LIST, T_LEVEL, T_TRANSPORT, T_PSK } type_t;
+
+typedef struct {
+    const char *key;
+    char flag;                  //  short flag, 0 if none
+    type_t type;
+    size_t offset;              //  of the value in panda_config_t
+    size_t star_offset;         //  T_STAR_LIST: offset of the "*" bool
+    const char *fallback;       //  default as text, NULL for none
+    const char *value_name;
+    const char *help;
+} setting_t;
+
+#define AT(field) offsetof (panda_config_t, field)
+
+static const setting_t s_settings[] = {
+    {"allow_schema_ids", 's', T_STAR_LIST, AT (allow_schema_ids), AT (allow_all_schema_ids), "*", "SCHEMA_ID...",
+     "schemas this node stores, replicates and serves: \"*\" or a list"},
+    {"database_url", 'd', T_STRING, AT (database_url), 0, NULL, "URL",
+     "sqlite:PATH or sqlite::memory: (default: sqlite:<data_dir>/pandad.sqlite3)"},
+    {"database_max_connections", 0, T_UINT, AT (database_max_connections), 0, "32", "N", "read connections"},
+    {"http_port", 'p', T_PORT, AT (http_port), 0, "2020", "PORT", "HTTP port for GraphQL and blobs"},
+    {"transport", 'q', T_TRANSPORT, AT (transport), 0, "QUIC", "TRANSPORT", "replication transport: QUIC or TCP"},
+    {"node_port", 't', T_PORT, AT (node_port), 0, "2022", "PORT", "replication port"},
+    {"psk", 'y', T_PSK, AT (psk), 0, NULL, "PSK", "pre-shared key (64 hex chars) for a private network"},
+    {"blobs_base_path", 'f', T_STRING, AT (blobs_base_path), 0, NULL, "PATH",
+     "where blob files are written (default: <data_dir>/blobs)"},
+    {"private_key", 'k', T_STRING, AT (private_key), 0, NULL, "PATH", "node identity key file (created if missing)"},
+    {"mdns", 'm', T_BOOL, AT (mdns), 0, "true", "BOOL", "discover peers on the local network"},
+    {"direct_node_addresses", 'n', T_LIST, AT (direct_node_addresses), 0, "", "IP:PORT...", "nodes to dial"},
+    {"allow_peer_ids", 'a', T_STAR_LIST, AT (allow_peer_ids), AT (allow_all_peer_ids), "*", "PEER_ID...",
+     "peers allowed to connect: \"*\" or a list"},
+    {"block_peer_ids", 'b', T_LIST, AT (block_peer_ids), 0, "", "PEER_ID...", "peers never connected"},
+    {"relay_addresses", 'r', T_LIST, AT (relay_addresses), 0, "", "IP:PORT...", "relays to use"},
+    {"relay_mode", 'e', T_BOOL, AT (relay_mode), 0, "false", "BOOL", "act as a relay"},
+    {"worker_pool_size", 0, T_UINT, AT (worker_pool_size), 0, "16", "N", "materialiser concurrency"},
+    {"log_level", 'l', T_LEVEL, AT (log_level), 0, "info", "LEVEL", "off, error, warn, info, debug or trace"},
+    {"data_dir", 0, T_STRING, AT (data_dir), 0, NULL, "PATH",
+     "data directory, created at start (default: $XDG_DATA_HOME/pandad or ~/.local/share/pandad)"},
+    {"http_address", 0, T_STRING, AT (http_address), 0, "0.0.0.0", "ADDRESS", "address the HTTP server binds"},
+    {"verify_threads", 0, T_UINT, AT (verify_threads), 0, "0", "N", "signature verification threads (0: one per core)"},
+    {"http_threads", 0, T_UINT, AT (http_threads), 0, "8", "N", "HTTP worker threads"},
+    {"graphql_max_page_size", 0, T_UINT, AT (graphql_max_page_size), 0, "1000", "N",
+     "largest `first` a collection query may ask for"},
+};
+
+#define SETTINGS_COUNT (sizeof s_settings / sizeof s_settings[0])
+
+static const char *s_level_names[] = {"off", "error", "warn", "info", "debug", "trace"};
+
+const char *
+panda_log_level_name (panda_log_level_t level)
+{
+    return level <= PANDA_LOG_TRACE ? s_level_names[level] : "?";
+}
+
+static void *
+s_field (panda_config_t *self, size_t offset)
+{
+    return (char *) self + offset;
+}
+
+static void
+s_strlist_clear (panda_strlist_t *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        free (list->items[i]);
+    free (list->items);
+    list->items = NULL;
+    list->count = 0;
+}
+
+static panda_err_t
+s_strlist_push (panda_strlist_t *list, const char *item, size_t len)
+{
+    char **items = realloc (list->items, (list->count + 1) * sizeof *items);
+    if (!items)
+        return PANDA_ERR_NOMEM;
+    list->items = items;
+    if (!(items[list->count] = strndup (item, len)))
+        return PANDA_ERR_NOMEM;
+    list->count++;
+    return PANDA_OK;
+}
+
+static panda_err_t
+s_bad (panda_error_t *err, const char *source, const setting_t *s, const char *why)
+{
+    return panda_error_set (err, PANDA_ERR_INVALID, "%s: %s: %s", source, s->key, why);
+}
+
+static panda_err_t
+s_parse_uint (const char *text, uint64_t max, uint64_t *out)
+{
+    if (!*text || !isdigit ((unsigned char) *text))
+        return PANDA_ERR_INVALID;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull (text, &end, 10);
+    if (*end || errno || v > max)
+        return PANDA_ERR_INVALID;
+    *out = v;
+    return PANDA_OK;
+}
+
+//  Apply one scalar value given as text. Lists take a JSON array instead
+//  (see s_apply_json) or, from text, one item per call (append == true).
+static panda_err_t
+s_apply_text (panda_config_t *self, const setting_t *s, const char *text, const char *source, panda_error_t *err)
+{
+    void *field = s_field (self, s->offset);
+    uint64_t n;
+    switch (s->type) {
+        case T_PORT:
+            if (s_parse_uint (text, 65535, &n) || n == 0)
+                return s_bad (err, source, s, "expected a port number from 1 to 65535");
+            *(uint16_t *) field = (uint16_t) n;
+            return PANDA_OK;
+        case T_UINT:
+            if (s_parse_uint (text, UINT32_MAX, &n))
+                return s_bad (err, source, s, "expected a non-negative integer");
+            *(uint32_t *) field = (uint32_t) n;
+            return PANDA_OK;
+        case T_BOOL:
+            if (strcasecmp (text, "true") == 0 || strcmp (text, "1") == 0)
+                *(bool *) field = true;
+            else if (strcasecmp (text, "false") == 0 || strcmp (text, "0") == 0)
+                *(bool *) field = false;
+            else
+                return s_bad (err, source, s, "expected true or false");
+            return PANDA_OK;
+        case T_LEVEL: {
+            //  aquadoggo also takes env_logger filters such as "aquadoggo=info";
+            //  the level named for the node's own module counts.
+            const char *level = text, *eq = strrchr (text, '=');
+            if (eq)
+                level = eq + 1;
+            for (size_t i = 0; i <= PANDA_LOG_TRACE; i++)
+                if (strcasecmp (level, s_level_names[i]) == 0) {
+                    *(panda_log_level_t *) field = (panda_log_level_t) i;
+                    return PANDA_OK;
+                }
+            return s_bad (err, source, s, "expected off, error, warn, info, debug or trace");
+        }
+        case T_TRANSPORT:
+            if (strcasecmp (text, "QUIC") != 0 && strcasecmp (text, "TCP") != 0)
+                return s_bad (err, source, s, "expected QUIC or TCP");
+            break;
+        case T_PSK:
+            if (strlen (text) != 64 || strspn (text, "0123456789abcdefABCDEF") != 64)
+                return s_bad (err, source, s, "expected 64 hex characters (32 bytes)");
+            break;
+        case T_STRING:
+            if (!*text)
+                return s_bad (err, source, s, "must not be empty");
+            break;
+        case T_LIST:
+        case T_STAR_LIST:
+            return PANDA_ERR_INTERNAL;              //  lists never come here
+    }
+    char *copy = strdup (text);
+    if (!copy)
+        return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
+    if (s->type == T_TRANSPORT)
+        for (char *p = copy; *p; p++)
+            *p = (char) toupper ((unsigned char) *p);
+    free (*(char **) field);
+    *(char **) field = copy;
+    return PANDA_OK;
+}
+
+//  Replace a list (or set "*") from a JSON value: an array of strings, or
+//  for star lists the string "*".
+static panda_err_t
+s_apply_list (panda_config_t *self, const setting_t *s, json_t *value, const char *source, panda_error_t *err)
+{
+    panda_strlist_t *list = s_field (self, s->offset);
+    if (s->type == T_STAR_LIST && json_is_string (value) && strcmp (json_string_value (value), "*") == 0) {
+        s_strlist_clear (list);
+        *(bool *) s_field (self, s->star_offset) = true;
+        return PANDA_OK;
+    }
+    if (!json_is_array (value))
+        return s_bad (err, source, s, s->type == T_STAR_LIST ? "expected \"*\" or a list of strings"
+                                                             : "expected a list of strings");
+    s_strlist_clear (list);
+    if (s->type == T_STAR_LIST)
+        *(bool *) s_field (self, s->star_offset) = false;
+    size_t i;
+    json_t *item;
+    json_array_foreach (value, i, item) {
+        if (!json_is_string (item) || json_string_length (item) == 0)
+            return s_bad (err, source, s, "list items must be non-empty strings");
+        if (s_strlist_push (list, json_string_value (item), json_string_length (item)))
+            return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
+    }
+    return PANDA_OK;
+}
+
+//  A value from config.toml (typed JSON).
+static panda_err_t
+s_apply_json (panda_config_t *self, const setting_t *s, json_t *value, const char *source, panda_error_t *err)
+{
+    if (s->type == T_LIST || s->type == T_STAR_LIST)
+        return s_apply_list (self, s, value, source, err);
+    char text[64];
+    if (json_is_string (value))
+        return s_apply_text (self, s, json_string_value (value), source, err);
+    if (json_is_integer (value) && s->type != T_STRING) {
+        snprintf (text, sizeof text, "%lld", (long long) json_integer_value (value));
+        if (json_integer_value (value) < 0)
+            return s_bad (err, source, s, "must not be negative");
+        return s_apply_text (self, s, text, source, err);
+    }
+    if (json_is_boolean (value) && s->type == T_BOOL)
+        return s_apply_text (self, s, json_is_true (value) ? "true" : "false", source, err);
+    return s_bad (err, source, s, "wrong type of value");
+}
+
+//  Text for a list from the environment or a default: "*", a TOML array
+//  ("[\"a\", \"b\"]"), or comma-separated items.
+static panda_err_t
+s_apply_list_text (panda_config_t *self, const setting_t *s, const char *text, const char *source,
+                   panda_error_t *err)
+{
+    json_t *value;
+    if (text[0] == '[') {
+        size_t len = strlen (text) + 8;
+        char *doc = malloc (len);
+        if (!doc)
+            return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
+        snprintf (doc, len, "v = %s\n", text);
+        panda_error_t toml_err;
+        json_t *root = panda_toml_parse (doc, strlen (doc), &toml_err);
+        free (doc);
+        if (!root)
+            return s_bad (err, source, s, "expected a list such as [\"a\", \"b\"]");
+        value = json_incref (json_object_get (root, "v"));
+        json_decref (root);
+    } else if (strcmp (text, "*") == 0)
+        value = json_string ("*");
+    else {
+        value = json_array ();
+        for (const char *p = text; *p;) {
+            size_t n = strcspn (p, ",");
+            if (n > 0)
+                json_array_append_new (value, json_stringn (p, n));
+            p += n + (p[n] == ',');
+        }
+    }
+    panda_err_t rc = s_apply_list (self, s, value, source, err);
+    json_decref (value);
+    return rc;
+}
+
+static panda_err_t
+s_apply_any_text (panda_config_t *self, const setting_t *s, const char *text, const char *source,
+                  panda_error_t *err)
+{
+    if (s->type == T_LIST || s->type == T_STAR_LIST)
+        return s_apply_list_text (self, s, text, source, err);
+    return s_apply_text (self, s, text, source, err);
+}
+
+panda_config_t *
+panda_config_new (void)
+{
+    panda_config_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    for (size_t i = 0; i < SETTINGS_COUNT; i++)
+        if (s_settings[i].fallback && s_apply_any_text (self, &s_settings[i], s_settings[i].fallback, "default", NULL)) {
+            panda_config_destroy (&self);
+            return NULL;
+        }
+    return self;
+}
+
+void
+panda_config_destroy (panda_config_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    panda_config_t *self = *self_p;
+    for (size_t i = 0; i < SETTINGS_COUNT; i++) {
+        void *field = s_field (self, s_settings[i].offset);
+        if (s_settings[i].type == T_LIST || s_settings[i].type == T_STAR_LIST)
+            s_strlist_clear (field);
+        else if (s_settings[i].type == T_STRING || s_settings[i].type == T_TRANSPORT || s_settings[i].type == T_PSK)
+            free (*(char **) field);
+    }
+    free (self->config_path);
+    free (self);
+    *self_p = NULL;
+}
+
+static const setting_t *
+s_find_key (const char *key, size_t len)
+{
+    for (size_t i = 0; i < SETTINGS_COUNT; i++)
+        if (strlen (s_settings[i].key) == len && strncasecmp (s_settings[i].key, key, len) == 0)
+            return &s_settings[i];
+    return NULL;
+}
+
+
+static char *
+s_read_file (const char *path, size_t *len)
+{
+    FILE *f = fopen (path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc (cap);
+    size_t got;
+    while (buf && (got = fread (buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *bigger = cap < (1 << 20) ? realloc (buf, cap *= 2) : NULL;
+            if (!bigger) {
+                free (buf);
+                buf = NULL;
+            } else
+                buf = bigger;
+        }
+    }
+    fclose (f);
+    *len = n;
+    return buf;
+}
+
+static panda_err_t
+s_load_file (panda_config_t *self, const char *path, panda_error_t *err)
+{
+    size_t len;
+    char *text = s_read_file (path, &len);
+    if (!text)
+        return panda_error_set (err, PANDA_ERR_IO, "%s: cannot read config file: %s", path, strerror (errno));
+    panda_error_t toml_err;
+    json_t *root = panda_toml_parse (text, len, &toml_err);
+    free (text);
+    if (!root)
+        return panda_error_set (err, PANDA_ERR_INVALID, "%s: %s", path, toml_err.message);
+    panda_err_t rc = PANDA_OK;
+    const char *key;
+    json_t *value;
+    json_object_foreach (root, key, value) {
+        const setting_t *s = s_find_key (key, strlen (key));
+        if (!s) {
+            rc = panda_error_set (err, PANDA_ERR_INVALID, "%s: unknown key '%s'", path, key);
+            break;
+        }
+        if ((rc = s_apply_json (self, s, value, path, err)))
+            break;
+    }
+    json_decref (root);
+    return rc;
+}
+
+//  The config file to read: --config/-c, else $CONFIG, else ./config.toml
+//  if it exists. A named file that is missing is an error (aquadoggo's rule).
+static const char *
+s_config_path (int argc, char **argv, char **envp, bool *named)
+{
+    *named = true;
+    for (int i = 1; i < argc; i++) {
+        if ((strcmp (argv[i], "-c") == 0 || strcmp (argv[i], "--config") == 0) && i + 1 < argc)
+            return argv[i + 1];
+        if (strncmp (argv[i], "--config=", 9) == 0)
+            return argv[i] + 9;
+    }
+    for (char **e = envp; e && *e; e++)
+        if (strncasecmp (*e, "CONFIG=", 7) == 0 && (*e)[7])
+            return *e + 7;
+    *named = false;
+    return access ("config.toml", R_OK) == 0 ? "config.toml" : NULL;
+}
+
+static panda_err_t
+s_load_env (panda_config_t *self, char **envp, panda_error_t *err)
+{
+    for (char **e = envp; e && *e; e++) {
+        const char *eq = strchr (*e, '=');
+        if (!eq)
+            continue;
+        const setting_t *s = s_find_key (*e, (size_t) (eq - *e));
+        if (!s)
+            continue;                               //  the environment holds much else
+        char source[96];
+        snprintf (source, sizeof source, "environment %.*s", (int) (eq - *e), *e);
+        if (s_apply_any_text (self, s, eq + 1, source, err))
+            return PANDA_ERR_INVALID;
+    }
+    return PANDA_OK;
+}
+
+static const setting_t *
+s_find_flag (const char *arg, const char **inline_value)
+{
+    *inline_value = NULL;
+    if (arg[0] == '-' && arg[1] && arg[1] != '-' && !arg[2]) {
+        for (size_t i = 0; i < SETTINGS_COUNT; i++)
+            if (s_settings[i].flag == arg[1])
+                return &s_settings[i];
+        return NULL;
+    }
+    if (strncmp (arg, "--", 2) != 0)
+        return NULL;
+    const char *name = arg + 2, *eq = strchr (name, '=');
+    size_t len = eq ? (size_t) (eq - name) : strlen (name);
+    if (eq)
+        *inline_value = eq + 1;
+    for (size_t i = 0; i < SETTINGS_COUNT; i++) {
+        const char *key = s_settings[i].key;
+        if (strlen (key) != len)
+            continue;
+        size_t k = 0;                               //  flags spell '_' as '-'
+        while (k < len && (name[k] == key[k] || (name[k] == '-' && key[k] == '_')))
+            k++;
+        if (k == len)
+            return &s_settings[i];
+    }
+    return NULL;
+}
+
+static bool
+s_is_flag (const char *arg)
+{
+    return arg[0] == '-' && arg[1] && !isdigit ((unsigned char) arg[1]);
+}
+
+//  One flag and its values at argv[*i]; advances *i past what it used.
+static panda_err_t
+s_load_flag (panda_config_t *self, int argc, char **argv, int *i, panda_error_t *err)
+{
+    const char *arg = argv[*i], *value;
+    if (strcmp (arg, "-h") == 0 || strcmp (arg, "--help") == 0)
+        return self->show_help = true, PANDA_OK;
+    if (strcmp (arg, "-V") == 0 || strcmp (arg, "--version") == 0)
+        return self->show_version = true, PANDA_OK;
+    if (strcmp (arg, "--print-config") == 0)
+        return self->print_config = true, PANDA_OK;
+    if (strcmp (arg, "-c") == 0 || strcmp (arg, "--config") == 0)
+        return (*i)++, PANDA_OK;                    //  read before everything else
+    if (strncmp (arg, "--config=", 9) == 0)
+        return PANDA_OK;
+    const setting_t *s = s_find_flag (arg, &value);
+    if (!s)
+        return panda_error_set (err, PANDA_ERR_INVALID, "unknown option '%s' (see --help)", arg);
+    char source[96];
+    snprintf (source, sizeof source, "option %s", arg);
+    if (s->type == T_LIST || s->type == T_STAR_LIST) {
+        //  -s a b c: every following non-flag argument; a lone "*" is the
+        //  wildcard, a lone "" the empty list (aquadoggo's CLI rules).
+        json_t *list = json_array ();
+        if (value)
+            json_array_append_new (list, json_string (value));
+        while (!value && *i + 1 < argc && !s_is_flag (argv[*i + 1]))
+            json_array_append_new (list, json_string (argv[++*i]));
+        json_t *only = json_array_size (list) == 1 ? json_array_get (list, 0) : NULL;
+        json_t *effective = list;
+        if (only && strcmp (json_string_value (only), "*") == 0)
+            effective = only;
+        else if (only && json_string_length (only) == 0)
+            json_array_clear (list);
+        panda_err_t rc = s_apply_list (self, s, effective, source, err);
+        json_decref (list);
+        return rc;
+    }
+    if (!value && s->type == T_BOOL)                //  a bare -m means true
+        value = *i + 1 < argc && (strcasecmp (argv[*i + 1], "true") == 0 || strcasecmp (argv[*i + 1], "false") == 0)
+                    ? argv[++*i]
+                    : "true";
+    if (!value) {
+        if (*i + 1 >= argc)
+            return panda_error_set (err, PANDA_ERR_INVALID, "option %s needs a value (%s)", arg, s->value_name);
+        value = argv[++*i];
+    }
+    return s_apply_text (self, s, value, source, err);
+}
+
+//  XDG data directory for pandad: $XDG_DATA_HOME/pandad, ~/.local/share/pandad.
+static char *
+s_default_data_dir (char **envp)
+{
+    const char *xdg = NULL, *home = NULL;
+    for (char **e = envp; e && *e; e++) {
+        if (strncmp (*e, "XDG_DATA_HOME=", 14) == 0 && (*e)[14])
+            xdg = *e + 14;
+        if (strncmp (*e, "HOME=", 5) == 0 && (*e)[5])
+            home = *e + 5;
+    }
+    char path[4096];
+    if (xdg)
+        snprintf (path, sizeof path, "%s/pandad", xdg);
+    else if (home)
+        snprintf (path, sizeof path, "%s/.local/share/pandad", home);
+    else
+        snprintf (path, sizeof path, "pandad-data");
+    return strdup (path);
+}
+
+static panda_err_t
+s_derive_defaults (panda_config_t *self, char **envp, panda_error_t *err)
+{
+    char path[4096];
+    if (!self->data_dir && !(self->data_dir = s_default_data_dir (envp)))
+        return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
+    if (!self->database_url) {
+        snprintf (path, sizeof path, "sqlite:%s/pandad.sqlite3", self->data_dir);
+        if (!(self->database_url = strdup (path)))
+            return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
+    }
+    if (strncmp (self->database_url, "sqlite:", 7) != 0)
+        return panda_error_set (err, PANDA_ERR_INVALID,
+                                "database_url: only sqlite:PATH and sqlite::memory: are supported, got '%s'",
+                                self->database_url);
+    if (!self->blobs_base_path) {
+        snprintf (path, sizeof path, "%s/blobs", self->data_dir);
+        if (!(self->blobs_base_path = strdup (path)))
+            return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
+    }
+    return PANDA_OK;
+}
+
+panda_err_t
+panda_config_load (panda_config_t *self, int argc, char **argv, char **envp, panda_error_t *err)
+{
+    bool named;
+    const char *path = s_config_path (argc, argv, envp, &named);
+    if (path) {
+        if (named && access (path, R_OK) != 0)
+            return panda_error_set (err, PANDA_ERR_INVALID, "config file '%s' does not exist", path);
+        panda_err_t rc = s_load_file (self, path, err);
+        if (rc)
+            return rc;
+        if (!(self->config_path = strdup (path)))
+            return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
+    }
+    panda_err_t rc = s_load_env (self, envp, err);
+    for (int i = 1; rc == PANDA_OK && i < argc; i++)
+        rc = s_load_flag (self, argc, argv, &i, err);
+    if (rc == PANDA_OK)
+        rc = s_derive_defaults (self, envp, err);
+    return rc;
+}
+
+void
+panda_config_print_help (FILE *out)
+{
+    fprintf (out, "usage: pandad [options]\n\n"
+                  "Options (also config.toml keys and upper-case environment variables):\n");
+    for (size_t i = 0; i < SETTINGS_COUNT; i++) {
+        const setting_t *s = &s_settings[i];
+        char flags[96], name[64];
+        snprintf (name, sizeof name, "%s", s->key);
+        for (char *p = name; *p; p++)
+            if (*p == '_')
+                *p = '-';
+        if (s->flag)
+            snprintf (flags, sizeof flags, "-%c, --%s <%s>", s->flag, name, s->value_name);
+        else
+            snprintf (flags, sizeof flags, "    --%s <%s>", name, s->value_name);
+        fprintf (out, "  %-46s %s%s%s%s\n", flags, s->help, s->fallback ? " [default: " : "",
+                 s->fallback ? (*s->fallback ? s->fallback : "none") : "", s->fallback ? "]" : "");
+    }
+    fprintf (out, "  %-46s %s\n", "-c, --config <PATH>", "config file (default: ./config.toml if present)");
+    fprintf (out, "  %-46s %s\n", "    --print-config", "print the effective configuration and exit");
+    fprintf (out, "  %-46s %s\n", "-h, --help", "this help");
+    fprintf (out, "  %-46s %s\n", "-V, --version", "print the version");
+}
+
+static void
+s_print_string (FILE *out, const char *text)
+{
+    fputc ('"', out);
+    for (const char *p = text; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fputc ('\\', out);
+        fputc (*p, out);
+    }
+    fputc ('"', out);
+}
+
+void
+panda_config_print (const panda_config_t *self, FILE *out)
+{
+    for (size_t i = 0; i < SETTINGS_COUNT; i++) {
+        const setting_t *s = &s_settings[i];
+        const void *field = (const char *) self + s->offset;
+        switch (s->type) {
+            case T_PORT: fprintf (out, "%s = %u\n", s->key, *(const uint16_t *) field); break;
+            case T_UINT: fprintf (out, "%s = %u\n", s->key, *(const uint32_t *) field); break;
+            case T_BOOL: fprintf (out, "%s = %s\n", s->key, *(const bool *) field ? "true" : "false"); break;
+            case T_LEVEL:
+                fprintf (out, "%s = \"%s\"\n", s->key, panda_log_level_name (*(const panda_log_level_t *) field));
+                break;
+            case T_STRING:
+            case T_TRANSPORT:
+            case T_PSK:
+                if (*(char *const *) field) {
+                    fprintf (out, "%s = ", s->key);
+                    s_print_string (out, *(char *const *) field);
+                    fputc ('\n', out);
+                } else
+                    fprintf (out, "# %s is not set\n", s->key);
+                break;
+            case T_LIST:
+            case T_STAR_LIST: {
+                const panda_strlist_t *list = field;
+                if (s->type == T_STAR_LIST && *(const bool *) ((const char *) self + s->star_offset)) {
+                    fprintf (out, "%s = \"*\"\n", s->key);
+                    break;
+                }
+                fprintf (out, "%s = [", s->key);
+                for (size_t k = 0; k < list->count; k++) {
+                    fputs (k ? ", " : "", out);
+                    s_print_string (out, list->items[k]);
+                }
+                fprintf (out, "]\n");
+            }
+        }
+    }
+}

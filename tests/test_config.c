@@ -1,0 +1,234 @@
+/*  test_config.c - configuration: defaults, config.toml, environment, flags. */
+#include "panda_test.h"
+#include "panda/panda_config.h"
+
+#include <unistd.h>
+
+static char s_dir[] = "/tmp/panda_config_XXXXXX";
+
+//  Write a file in the test directory; returns its path, valid for the
+//  next 7 calls (a small pool, so no allocation to leak).
+static const char *
+s_write (const char *name, const char *text)
+{
+    static char pool[8][512];
+    static size_t next;
+    char *path = pool[next++ % 8];
+    snprintf (path, sizeof pool[0], "%s/%s", s_dir, name);
+    FILE *f = fopen (path, "w");
+    assert_non_null (f);
+    fputs (text, f);
+    fclose (f);
+    return path;
+}
+
+//  Load with argv (NULL-terminated list after the program name) and envp.
+static panda_err_t
+s_load (panda_config_t **config, const char **args, const char **env, panda_error_t *err)
+{
+    char *argv[32] = {"pandad"};
+    int argc = 1;
+    while (args && args[argc - 1])
+        argv[argc] = (char *) args[argc - 1], argc++;
+    *config = panda_config_new ();
+    assert_non_null (*config);
+    return panda_config_load (*config, argc, argv, (char **) env, err);
+}
+
+//  Simplest use: no file, no environment, no flags gives aquadoggo's defaults
+//  and a persistent SQLite file inside the data directory.
+static void
+test_config_defaults (void **state)
+{
+    panda_config_t *c;
+    panda_error_t err;
+    const char *env[] = {"HOME=/home/panda", NULL};
+    assert_int_equal (s_load (&c, NULL, env, &err), PANDA_OK);
+    assert_int_equal (c->http_port, 2020);
+    assert_int_equal (c->node_port, 2022);
+    assert_true (c->allow_all_schema_ids);
+    assert_true (c->mdns);
+    assert_false (c->relay_mode);
+    assert_string_equal (c->transport, "QUIC");
+    assert_int_equal (c->worker_pool_size, 16);
+    assert_string_equal (c->data_dir, "/home/panda/.local/share/pandad");
+    assert_string_equal (c->database_url, "sqlite:/home/panda/.local/share/pandad/pandad.sqlite3");
+    assert_string_equal (c->blobs_base_path, "/home/panda/.local/share/pandad/blobs");
+    assert_null (c->config_path);
+    panda_config_destroy (&c);
+    assert_null (c);
+}
+
+//  An aquadoggo-shaped config.toml loads; environment beats file, flags beat
+//  environment.
+static void
+test_config_precedence (void **state)
+{
+    const char *file = s_write ("a.toml", "http_port = 3000\nnode_port = 3001\nlog_level = \"debug\"\n"
+                                          "allow_schema_ids = [\"blob_v1\"]\nmdns = false\n");
+    panda_config_t *c;
+    panda_error_t err;
+    const char *args[] = {"--config", file, "-p", "4000", NULL};
+    const char *env[] = {"HTTP_PORT=3500", "node_port=3600", "PATH=/bin", NULL};
+    assert_int_equal (s_load (&c, args, env, &err), PANDA_OK);
+    assert_int_equal (c->http_port, 4000);
+    assert_int_equal (c->node_port, 3600);
+    assert_int_equal (c->log_level, PANDA_LOG_DEBUG);
+    assert_false (c->allow_all_schema_ids);
+    assert_int_equal (c->allow_schema_ids.count, 1);
+    assert_string_equal (c->allow_schema_ids.items[0], "blob_v1");
+    assert_false (c->mdns);
+    assert_string_equal (c->config_path, file);
+    panda_config_destroy (&c);
+
+    //  $CONFIG names the file when no flag does
+    const char *env2[] = {"CONFIG=/nonexistent/from-env.toml", NULL};
+    assert_int_equal (s_load (&c, NULL, env2, &err), PANDA_ERR_INVALID);
+    assert_string_equal (err.message, "config file '/nonexistent/from-env.toml' does not exist");
+    panda_config_destroy (&c);
+}
+
+//  The shipped-style file with every aquadoggo key loads unchanged.
+static void
+test_config_aquadoggo_file (void **state)
+{
+    char path[1024];
+    snprintf (path, sizeof path, "%s/../data/aquadoggo-style-config.toml", PANDA_TEST_VECTORS);
+    panda_config_t *c;
+    panda_error_t err;
+    const char *args[] = {"-c", path, "--data-dir", "/srv/panda", NULL};
+    if (s_load (&c, args, NULL, &err))
+        fail_msg ("%s", err.message);
+    assert_int_equal (c->http_port, 2020);
+    assert_int_equal (c->database_max_connections, 32);
+    assert_true (c->allow_all_peer_ids);
+    assert_int_equal (c->direct_node_addresses.count, 0);
+    assert_string_equal (c->database_url, "sqlite:/srv/panda/pandad.sqlite3");
+    panda_config_destroy (&c);
+}
+
+static void
+test_config_list_flags (void **state)
+{
+    panda_config_t *c;
+    panda_error_t err;
+    const char *a1[] = {"-s", "blob_v1", "blob_piece_v1", "-p", "9", NULL};
+    assert_int_equal (s_load (&c, a1, NULL, &err), PANDA_OK);
+    assert_false (c->allow_all_schema_ids);
+    assert_int_equal (c->allow_schema_ids.count, 2);
+    assert_int_equal (c->http_port, 9);
+    panda_config_destroy (&c);
+    const char *a2[] = {"--allow-schema-ids", "*", NULL};
+    assert_int_equal (s_load (&c, a2, NULL, &err), PANDA_OK);
+    assert_true (c->allow_all_schema_ids);
+    panda_config_destroy (&c);
+    const char *a3[] = {"-s", "", NULL};                //  an empty list: serve no schema
+    assert_int_equal (s_load (&c, a3, NULL, &err), PANDA_OK);
+    assert_false (c->allow_all_schema_ids);
+    assert_int_equal (c->allow_schema_ids.count, 0);
+    panda_config_destroy (&c);
+    const char *env[] = {"ALLOW_SCHEMA_IDS=[\"blob_v1\", \"schema_definition_v1\"]", "DIRECT_NODE_ADDRESSES=a:1,b:2", NULL};
+    assert_int_equal (s_load (&c, NULL, env, &err), PANDA_OK);
+    assert_int_equal (c->allow_schema_ids.count, 2);
+    assert_int_equal (c->direct_node_addresses.count, 2);
+    assert_string_equal (c->direct_node_addresses.items[1], "b:2");
+    panda_config_destroy (&c);
+    const char *a4[] = {"-m", "-e", "true", "-l", "aquadoggo=WARN", NULL};
+    assert_int_equal (s_load (&c, a4, NULL, &err), PANDA_OK);
+    assert_true (c->mdns);
+    assert_true (c->relay_mode);
+    assert_int_equal (c->log_level, PANDA_LOG_WARN);
+    panda_config_destroy (&c);
+}
+
+//  Bad input: a clear error naming the key and where it came from.
+static void
+test_config_errors (void **state)
+{
+    const char *unknown = s_write ("u.toml", "http_prot = 2020\n");
+    const char *bad_port = s_write ("p.toml", "http_port = 70000\n");
+    const char *bad_type = s_write ("t.toml", "mdns = \"yes\"\n");
+    const char *bad_toml = s_write ("s.toml", "[network]\n");
+    struct {
+        const char *args[4];
+        const char *env[2];
+        const char *message;
+    } cases[] = {
+        {{"-c", unknown}, {NULL}, "unknown key 'http_prot'"},
+        {{"-c", bad_port}, {NULL}, "http_port: expected a port number from 1 to 65535"},
+        {{"-c", bad_type}, {NULL}, "mdns: expected true or false"},
+        {{"-c", bad_toml}, {NULL}, "line 1: tables are not supported"},
+        {{"-c", "/nonexistent/config.toml"}, {NULL}, "config file '/nonexistent/config.toml' does not exist"},
+        {{"--http-port", "abc"}, {NULL}, "option --http-port: http_port: expected a port number from 1 to 65535"},
+        {{"--no-such-flag"}, {NULL}, "unknown option '--no-such-flag'"},
+        {{"-p"}, {NULL}, "option -p needs a value (PORT)"},
+        {{NULL}, {"HTTP_PORT=0"}, "environment HTTP_PORT: http_port: expected a port number"},
+        {{"-q", "udp"}, {NULL}, "transport: expected QUIC or TCP"},
+        {{"-y", "abcd"}, {NULL}, "psk: expected 64 hex characters"},
+        {{"-d", "postgres://x"}, {NULL}, "database_url: only sqlite:PATH and sqlite::memory: are supported"},
+        {{"-l", "loud"}, {NULL}, "log_level: expected off, error, warn, info, debug or trace"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        panda_config_t *c;
+        panda_error_t err;
+        assert_int_not_equal (s_load (&c, cases[i].args, cases[i].env, &err), PANDA_OK);
+        if (!strstr (err.message, cases[i].message))
+            fail_msg ("case %zu: '%s' does not contain '%s'", i, err.message, cases[i].message);
+        panda_config_destroy (&c);
+    }
+}
+
+//  --print-config writes a config.toml that loads back to the same settings.
+static void
+test_config_print_round_trip (void **state)
+{
+    panda_config_t *c;
+    panda_error_t err;
+    const char *args[] = {"-p", "7777", "-s", "blob_v1", "-y", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+                          "--data-dir", "/var/lib/panda \"quoted\"", NULL};
+    assert_int_equal (s_load (&c, args, NULL, &err), PANDA_OK);
+    char path[512];
+    snprintf (path, sizeof path, "%s/printed.toml", s_dir);
+    FILE *f = fopen (path, "w");
+    panda_config_print (c, f);
+    fclose (f);
+    panda_config_t *back;
+    const char *args2[] = {"-c", path, NULL};
+    if (s_load (&back, args2, NULL, &err))
+        fail_msg ("printed config does not load: %s", err.message);
+    assert_int_equal (back->http_port, 7777);
+    assert_int_equal (back->allow_schema_ids.count, 1);
+    assert_string_equal (back->psk, c->psk);
+    assert_string_equal (back->data_dir, "/var/lib/panda \"quoted\"");
+    assert_string_equal (back->database_url, c->database_url);
+    panda_config_destroy (&c);
+    panda_config_destroy (&back);
+}
+
+static int
+s_setup (void **state)
+{
+    return mkdtemp (s_dir) ? 0 : -1;
+}
+
+static int
+s_teardown (void **state)
+{
+    char command[600];
+    snprintf (command, sizeof command, "rm -rf '%s'", s_dir);
+    return system (command);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_config_defaults),
+        cmocka_unit_test (test_config_precedence),
+        cmocka_unit_test (test_config_aquadoggo_file),
+        cmocka_unit_test (test_config_list_flags),
+        cmocka_unit_test (test_config_errors),
+        cmocka_unit_test (test_config_print_round_trip),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}
