@@ -11,15 +11,12 @@
 #include <stdint.h>
 
 //  Monotonic time in nanoseconds.
-uint64_t
-    bench_now_ns (void);
+uint64_t bench_now_ns (void);
 
 //  Median of n doubles (sorts the array in place).
-double
-    bench_median (double *values, size_t n);
+double bench_median (double *values, size_t n);
 
 //  Print one result line: "<case> <name>: <ops/s median> ops/s (n runs) [ratio]".
-void
-    bench_report (const char *case_id, const char *name, double ops_per_sec, double baseline);
+void bench_report (const char *case_id, const char *name, double ops_per_sec, double baseline);
 
 #endif

@@ -9,12 +9,11 @@
 typedef struct {
     const char *name;
     int (*run) (int argc, char **argv);
-    const char *usage;          //  one or more lines shown by `panda --help`
+    const char *usage; //  one or more lines shown by `panda --help`
 } panda_cmd_t;
 
 //  Print "panda: <message>" on stderr; returns 1 (the bad-input status).
-int
-    panda_cmd_fail (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
+int panda_cmd_fail (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
 
 int panda_cmd_key (int argc, char **argv);
 int panda_cmd_entry (int argc, char **argv);

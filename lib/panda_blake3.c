@@ -53,16 +53,16 @@ s_store32 (uint8_t *p, uint32_t w)
     p[3] = (uint8_t) (w >> 24);
 }
 
-#define G(a, b, c, d, x, y)                                                                        \
-    do {                                                                                           \
-        s[a] = s[a] + s[b] + (x);                                                                  \
-        s[d] = s_rotr (s[d] ^ s[a], 16);                                                           \
-        s[c] = s[c] + s[d];                                                                        \
-        s[b] = s_rotr (s[b] ^ s[c], 12);                                                           \
-        s[a] = s[a] + s[b] + (y);                                                                  \
-        s[d] = s_rotr (s[d] ^ s[a], 8);                                                            \
-        s[c] = s[c] + s[d];                                                                        \
-        s[b] = s_rotr (s[b] ^ s[c], 7);                                                            \
+#define G(a, b, c, d, x, y)                                                                                  \
+    do {                                                                                                     \
+        s[a] = s[a] + s[b] + (x);                                                                            \
+        s[d] = s_rotr (s[d] ^ s[a], 16);                                                                     \
+        s[c] = s[c] + s[d];                                                                                  \
+        s[b] = s_rotr (s[b] ^ s[c], 12);                                                                     \
+        s[a] = s[a] + s[b] + (y);                                                                            \
+        s[d] = s_rotr (s[d] ^ s[a], 8);                                                                      \
+        s[c] = s[c] + s[d];                                                                                  \
+        s[b] = s_rotr (s[b] ^ s[c], 7);                                                                      \
     } while (0)
 
 //  The compression function: full 16-word output state.
@@ -73,9 +73,22 @@ s_compress (const uint32_t cv[8], const uint8_t block[PANDA_BLAKE3_BLOCK_SIZE], 
     uint32_t m[16];
     for (int i = 0; i < 16; i++)
         m[i] = s_load32 (block + 4 * i);
-    uint32_t s[16] = {cv[0], cv[1], cv[2], cv[3], cv[4], cv[5], cv[6], cv[7],
-                      s_iv[0], s_iv[1], s_iv[2], s_iv[3],
-                      (uint32_t) counter, (uint32_t) (counter >> 32), block_len, flags};
+    uint32_t s[16] = {cv[0],
+                      cv[1],
+                      cv[2],
+                      cv[3],
+                      cv[4],
+                      cv[5],
+                      cv[6],
+                      cv[7],
+                      s_iv[0],
+                      s_iv[1],
+                      s_iv[2],
+                      s_iv[3],
+                      (uint32_t) counter,
+                      (uint32_t) (counter >> 32),
+                      block_len,
+                      flags};
     for (int r = 0; r < 7; r++) {
         const uint8_t *o = s_schedule[r];
         G (0, 4, 8, 12, m[o[0]], m[o[1]]);

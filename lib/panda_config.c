@@ -19,11 +19,11 @@ typedef enum { T_PORT, T_UINT, T_STRING, T_BOOL, T_LIST, T_STAR_LIST, T_LEVEL, T
 
 typedef struct {
     const char *key;
-    char flag;                  //  short flag, 0 if none
+    char flag; //  short flag, 0 if none
     type_t type;
-    size_t offset;              //  of the value in panda_config_t
-    size_t star_offset;         //  T_STAR_LIST: offset of the "*" bool
-    const char *fallback;       //  default as text, NULL for none
+    size_t offset; //  of the value in panda_config_t
+    size_t star_offset; //  T_STAR_LIST: offset of the "*" bool
+    const char *fallback; //  default as text, NULL for none
     const char *value_name;
     const char *help;
 } setting_t;
@@ -31,18 +31,20 @@ typedef struct {
 #define AT(field) offsetof (panda_config_t, field)
 
 static const setting_t s_settings[] = {
-    {"allow_schema_ids", 's', T_STAR_LIST, AT (allow_schema_ids), AT (allow_all_schema_ids), "*", "SCHEMA_ID...",
-     "schemas this node stores, replicates and serves: \"*\" or a list"},
+    {"allow_schema_ids", 's', T_STAR_LIST, AT (allow_schema_ids), AT (allow_all_schema_ids), "*",
+     "SCHEMA_ID...", "schemas this node stores, replicates and serves: \"*\" or a list"},
     {"database_url", 'd', T_STRING, AT (database_url), 0, NULL, "URL",
      "sqlite:PATH or sqlite::memory: (default: sqlite:<data_dir>/pandad.sqlite3)"},
     {"database_max_connections", 0, T_UINT, AT (database_max_connections), 0, "32", "N", "read connections"},
     {"http_port", 'p', T_PORT, AT (http_port), 0, "2020", "PORT", "HTTP port for GraphQL and blobs"},
-    {"transport", 'q', T_TRANSPORT, AT (transport), 0, "QUIC", "TRANSPORT", "replication transport: QUIC or TCP"},
+    {"transport", 'q', T_TRANSPORT, AT (transport), 0, "QUIC", "TRANSPORT",
+     "replication transport: QUIC or TCP"},
     {"node_port", 't', T_PORT, AT (node_port), 0, "2022", "PORT", "replication port"},
     {"psk", 'y', T_PSK, AT (psk), 0, NULL, "PSK", "pre-shared key (64 hex chars) for a private network"},
     {"blobs_base_path", 'f', T_STRING, AT (blobs_base_path), 0, NULL, "PATH",
      "where blob files are written (default: <data_dir>/blobs)"},
-    {"private_key", 'k', T_STRING, AT (private_key), 0, NULL, "PATH", "node identity key file (created if missing)"},
+    {"private_key", 'k', T_STRING, AT (private_key), 0, NULL, "PATH",
+     "node identity key file (created if missing)"},
     {"mdns", 'm', T_BOOL, AT (mdns), 0, "true", "BOOL", "discover peers on the local network"},
     {"direct_node_addresses", 'n', T_LIST, AT (direct_node_addresses), 0, "", "IP:PORT...", "nodes to dial"},
     {"allow_peer_ids", 'a', T_STAR_LIST, AT (allow_peer_ids), AT (allow_all_peer_ids), "*", "PEER_ID...",
@@ -54,8 +56,10 @@ static const setting_t s_settings[] = {
     {"log_level", 'l', T_LEVEL, AT (log_level), 0, "info", "LEVEL", "off, error, warn, info, debug or trace"},
     {"data_dir", 0, T_STRING, AT (data_dir), 0, NULL, "PATH",
      "data directory, created at start (default: $XDG_DATA_HOME/pandad or ~/.local/share/pandad)"},
-    {"http_address", 0, T_STRING, AT (http_address), 0, "0.0.0.0", "ADDRESS", "address the HTTP server binds"},
-    {"verify_threads", 0, T_UINT, AT (verify_threads), 0, "0", "N", "signature verification threads (0: one per core)"},
+    {"http_address", 0, T_STRING, AT (http_address), 0, "0.0.0.0", "ADDRESS",
+     "address the HTTP server binds"},
+    {"verify_threads", 0, T_UINT, AT (verify_threads), 0, "0", "N",
+     "signature verification threads (0: one per core)"},
     {"http_threads", 0, T_UINT, AT (http_threads), 0, "8", "N", "HTTP worker threads"},
     {"graphql_max_page_size", 0, T_UINT, AT (graphql_max_page_size), 0, "1000", "N",
      "largest `first` a collection query may ask for"},
@@ -123,7 +127,8 @@ s_parse_uint (const char *text, uint64_t max, uint64_t *out)
 //  Apply one scalar value given as text. Lists take a JSON array instead
 //  (see s_apply_json) or, from text, one item per call (append == true).
 static panda_err_t
-s_apply_text (panda_config_t *self, const setting_t *s, const char *text, const char *source, panda_error_t *err)
+s_apply_text (panda_config_t *self, const setting_t *s, const char *text, const char *source,
+              panda_error_t *err)
 {
     void *field = s_field (self, s->offset);
     uint64_t n;
@@ -172,8 +177,7 @@ s_apply_text (panda_config_t *self, const setting_t *s, const char *text, const 
                 return s_bad (err, source, s, "must not be empty");
             break;
         case T_LIST:
-        case T_STAR_LIST:
-            return PANDA_ERR_INTERNAL;              //  lists never come here
+        case T_STAR_LIST: return PANDA_ERR_INTERNAL; //  lists never come here
     }
     char *copy = strdup (text);
     if (!copy)
@@ -198,14 +202,16 @@ s_apply_list (panda_config_t *self, const setting_t *s, json_t *value, const cha
         return PANDA_OK;
     }
     if (!json_is_array (value))
-        return s_bad (err, source, s, s->type == T_STAR_LIST ? "expected \"*\" or a list of strings"
-                                                             : "expected a list of strings");
+        return s_bad (err, source, s,
+                      s->type == T_STAR_LIST ? "expected \"*\" or a list of strings"
+                                             : "expected a list of strings");
     s_strlist_clear (list);
     if (s->type == T_STAR_LIST)
         *(bool *) s_field (self, s->star_offset) = false;
     size_t i;
     json_t *item;
-    json_array_foreach (value, i, item) {
+    json_array_foreach (value, i, item)
+    {
         if (!json_is_string (item) || json_string_length (item) == 0)
             return s_bad (err, source, s, "list items must be non-empty strings");
         if (s_strlist_push (list, json_string_value (item), json_string_length (item)))
@@ -286,7 +292,8 @@ panda_config_new (void)
     if (!self)
         return NULL;
     for (size_t i = 0; i < SETTINGS_COUNT; i++)
-        if (s_settings[i].fallback && s_apply_any_text (self, &s_settings[i], s_settings[i].fallback, "default", NULL)) {
+        if (s_settings[i].fallback &&
+            s_apply_any_text (self, &s_settings[i], s_settings[i].fallback, "default", NULL)) {
             panda_config_destroy (&self);
             return NULL;
         }
@@ -303,7 +310,8 @@ panda_config_destroy (panda_config_t **self_p)
         void *field = s_field (self, s_settings[i].offset);
         if (s_settings[i].type == T_LIST || s_settings[i].type == T_STAR_LIST)
             s_strlist_clear (field);
-        else if (s_settings[i].type == T_STRING || s_settings[i].type == T_TRANSPORT || s_settings[i].type == T_PSK)
+        else if (s_settings[i].type == T_STRING || s_settings[i].type == T_TRANSPORT ||
+                 s_settings[i].type == T_PSK)
             free (*(char **) field);
     }
     free (self->config_path);
@@ -319,7 +327,6 @@ s_find_key (const char *key, size_t len)
             return &s_settings[i];
     return NULL;
 }
-
 
 static char *
 s_read_file (const char *path, size_t *len)
@@ -361,7 +368,8 @@ s_load_file (panda_config_t *self, const char *path, panda_error_t *err)
     panda_err_t rc = PANDA_OK;
     const char *key;
     json_t *value;
-    json_object_foreach (root, key, value) {
+    json_object_foreach (root, key, value)
+    {
         const setting_t *s = s_find_key (key, strlen (key));
         if (!s) {
             rc = panda_error_set (err, PANDA_ERR_INVALID, "%s: unknown key '%s'", path, key);
@@ -402,7 +410,7 @@ s_load_env (panda_config_t *self, char **envp, panda_error_t *err)
             continue;
         const setting_t *s = s_find_key (*e, (size_t) (eq - *e));
         if (!s)
-            continue;                               //  the environment holds much else
+            continue; //  the environment holds much else
         char source[96];
         snprintf (source, sizeof source, "environment %.*s", (int) (eq - *e), *e);
         if (s_apply_any_text (self, s, eq + 1, source, err))
@@ -431,7 +439,7 @@ s_find_flag (const char *arg, const char **inline_value)
         const char *key = s_settings[i].key;
         if (strlen (key) != len)
             continue;
-        size_t k = 0;                               //  flags spell '_' as '-'
+        size_t k = 0; //  flags spell '_' as '-'
         while (k < len && (name[k] == key[k] || (name[k] == '-' && key[k] == '_')))
             k++;
         if (k == len)
@@ -458,7 +466,7 @@ s_load_flag (panda_config_t *self, int argc, char **argv, int *i, panda_error_t 
     if (strcmp (arg, "--print-config") == 0)
         return self->print_config = true, PANDA_OK;
     if (strcmp (arg, "-c") == 0 || strcmp (arg, "--config") == 0)
-        return (*i)++, PANDA_OK;                    //  read before everything else
+        return (*i)++, PANDA_OK; //  read before everything else
     if (strncmp (arg, "--config=", 9) == 0)
         return PANDA_OK;
     const setting_t *s = s_find_flag (arg, &value);
@@ -484,13 +492,15 @@ s_load_flag (panda_config_t *self, int argc, char **argv, int *i, panda_error_t 
         json_decref (list);
         return rc;
     }
-    if (!value && s->type == T_BOOL)                //  a bare -m means true
-        value = *i + 1 < argc && (strcasecmp (argv[*i + 1], "true") == 0 || strcasecmp (argv[*i + 1], "false") == 0)
+    if (!value && s->type == T_BOOL) //  a bare -m means true
+        value = *i + 1 < argc &&
+                        (strcasecmp (argv[*i + 1], "true") == 0 || strcasecmp (argv[*i + 1], "false") == 0)
                     ? argv[++*i]
                     : "true";
     if (!value) {
         if (*i + 1 >= argc)
-            return panda_error_set (err, PANDA_ERR_INVALID, "option %s needs a value (%s)", arg, s->value_name);
+            return panda_error_set (err, PANDA_ERR_INVALID, "option %s needs a value (%s)", arg,
+                                    s->value_name);
         value = argv[++*i];
     }
     return s_apply_text (self, s, value, source, err);
@@ -610,7 +620,8 @@ panda_config_print (const panda_config_t *self, FILE *out)
             case T_UINT: fprintf (out, "%s = %u\n", s->key, *(const uint32_t *) field); break;
             case T_BOOL: fprintf (out, "%s = %s\n", s->key, *(const bool *) field ? "true" : "false"); break;
             case T_LEVEL:
-                fprintf (out, "%s = \"%s\"\n", s->key, panda_log_level_name (*(const panda_log_level_t *) field));
+                fprintf (out, "%s = \"%s\"\n", s->key,
+                         panda_log_level_name (*(const panda_log_level_t *) field));
                 break;
             case T_STRING:
             case T_TRANSPORT:

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TOML_MAX_DEPTH 8        //  nesting of arrays
+#define TOML_MAX_DEPTH 8 //  nesting of arrays
 
 typedef struct {
     const char *ptr, *end;
@@ -42,8 +42,8 @@ s_skip_blank (cursor_t *c, bool multiline)
 static bool
 s_is_bare_key_char (char ch)
 {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_'
-           || ch == '-';
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+           ch == '-';
 }
 
 static int
@@ -119,7 +119,7 @@ s_parse_string (cursor_t *c, char **out)
             continue;
         }
         if (c->ptr >= c->end)
-            continue;                               //  reported as unterminated next turn
+            continue; //  reported as unterminated next turn
         char esc = *c->ptr++;
         char simple = s_simple_escape (esc);
         if (simple)
@@ -158,7 +158,7 @@ s_parse_array (cursor_t *c, json_t **out, int depth)
 {
     if (depth >= TOML_MAX_DEPTH)
         return s_fail (c, "arrays nested too deep");
-    c->ptr++;                                       //  '['
+    c->ptr++; //  '['
     json_t *array = json_array ();
     while (true) {
         s_skip_blank (c, true);

@@ -18,29 +18,23 @@
 
 //  Load tests/vectors/<name> (e.g. "entries.json"). Fails the test if the
 //  file is missing or not JSON. Caller owns the result (json_decref).
-json_t *
-    panda_test_vectors (const char *name);
+json_t *panda_test_vectors (const char *name);
 
 //  Decode a hex string; fails the test on bad hex. Caller owns the result
 //  (free); *len gets its length. A zero-length result is a valid pointer.
-uint8_t *
-    panda_test_unhex (const char *hex, size_t *len);
+uint8_t *panda_test_unhex (const char *hex, size_t *len);
 
 //  Lower-case hex of len bytes. Caller owns the result (free).
-char *
-    panda_test_hex (const uint8_t *bytes, size_t len);
+char *panda_test_hex (const uint8_t *bytes, size_t len);
 
 //  Fill buf with len deterministic pseudo-random bytes from *state (xorshift).
-void
-    panda_test_random_bytes (uint64_t *state, uint8_t *buf, size_t len);
+void panda_test_random_bytes (uint64_t *state, uint8_t *buf, size_t len);
 
 //  Run a shell command, capture stdout (at most 1 MiB) into a fresh string.
 //  Returns the exit status, or -1 if it could not run. Caller owns *out.
-int
-    panda_test_run (const char *command, char **out);
+int panda_test_run (const char *command, char **out);
 
 //  Path of a program built into <build>/bin (e.g. "panda"), in a static buffer.
-const char *
-    panda_test_bin (const char *program);
+const char *panda_test_bin (const char *program);
 
 #endif

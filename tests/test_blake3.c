@@ -35,7 +35,8 @@ test_blake3_official_vectors (void **state)
     size_t index;
     json_t *c;
     int checked = 0;
-    json_array_foreach (json_object_get (root, "cases"), index, c) {
+    json_array_foreach (json_object_get (root, "cases"), index, c)
+    {
         size_t len = (size_t) json_integer_value (json_object_get (c, "input_len"));
         uint8_t *input = malloc (len + 1);
         s_official_input (input, len);
@@ -81,7 +82,8 @@ test_blake3_agrees_with_b3sum (void **state)
         fail_msg ("b3sum is not installed (apt-get install b3sum)");
     snprintf (b3sum, sizeof b3sum, "b3sum --no-names");
     uint64_t seed = 0x9e3779b97f4a7c15u;
-    const size_t lengths[] = {0, 1, 63, 64, 65, 1023, 1024, 1025, 2048, 2049, 3072, 4097, 8193, 65536, 100003, 1 << 20};
+    const size_t lengths[] = {0,    1,    63,   64,   65,   1023,  1024,   1025,
+                              2048, 2049, 3072, 4097, 8193, 65536, 100003, 1 << 20};
     for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
         size_t len = lengths[i];
         uint8_t *input = malloc (len + 1);

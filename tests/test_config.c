@@ -122,12 +122,13 @@ test_config_list_flags (void **state)
     assert_int_equal (s_load (&c, a2, NULL, &err), PANDA_OK);
     assert_true (c->allow_all_schema_ids);
     panda_config_destroy (&c);
-    const char *a3[] = {"-s", "", NULL};                //  an empty list: serve no schema
+    const char *a3[] = {"-s", "", NULL}; //  an empty list: serve no schema
     assert_int_equal (s_load (&c, a3, NULL, &err), PANDA_OK);
     assert_false (c->allow_all_schema_ids);
     assert_int_equal (c->allow_schema_ids.count, 0);
     panda_config_destroy (&c);
-    const char *env[] = {"ALLOW_SCHEMA_IDS=[\"blob_v1\", \"schema_definition_v1\"]", "DIRECT_NODE_ADDRESSES=a:1,b:2", NULL};
+    const char *env[] = {"ALLOW_SCHEMA_IDS=[\"blob_v1\", \"schema_definition_v1\"]",
+                         "DIRECT_NODE_ADDRESSES=a:1,b:2", NULL};
     assert_int_equal (s_load (&c, NULL, env, &err), PANDA_OK);
     assert_int_equal (c->allow_schema_ids.count, 2);
     assert_int_equal (c->direct_node_addresses.count, 2);
@@ -159,7 +160,9 @@ test_config_errors (void **state)
         {{"-c", bad_type}, {NULL}, "mdns: expected true or false"},
         {{"-c", bad_toml}, {NULL}, "line 1: tables are not supported"},
         {{"-c", "/nonexistent/config.toml"}, {NULL}, "config file '/nonexistent/config.toml' does not exist"},
-        {{"--http-port", "abc"}, {NULL}, "option --http-port: http_port: expected a port number from 1 to 65535"},
+        {{"--http-port", "abc"},
+         {NULL},
+         "option --http-port: http_port: expected a port number from 1 to 65535"},
         {{"--no-such-flag"}, {NULL}, "unknown option '--no-such-flag'"},
         {{"-p"}, {NULL}, "option -p needs a value (PORT)"},
         {{NULL}, {"HTTP_PORT=0"}, "environment HTTP_PORT: http_port: expected a port number"},
@@ -184,8 +187,11 @@ test_config_print_round_trip (void **state)
 {
     panda_config_t *c;
     panda_error_t err;
-    const char *args[] = {"-p", "7777", "-s", "blob_v1", "-y", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-                          "--data-dir", "/var/lib/panda \"quoted\"", NULL};
+    const char *args[] = {"-p",         "7777",
+                          "-s",         "blob_v1",
+                          "-y",         "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+                          "--data-dir", "/var/lib/panda \"quoted\"",
+                          NULL};
     assert_int_equal (s_load (&c, args, NULL, &err), PANDA_OK);
     char path[512];
     snprintf (path, sizeof path, "%s/printed.toml", s_dir);
@@ -223,12 +229,9 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test (test_config_defaults),
-        cmocka_unit_test (test_config_precedence),
-        cmocka_unit_test (test_config_aquadoggo_file),
-        cmocka_unit_test (test_config_list_flags),
-        cmocka_unit_test (test_config_errors),
-        cmocka_unit_test (test_config_print_round_trip),
+        cmocka_unit_test (test_config_defaults),       cmocka_unit_test (test_config_precedence),
+        cmocka_unit_test (test_config_aquadoggo_file), cmocka_unit_test (test_config_list_flags),
+        cmocka_unit_test (test_config_errors),         cmocka_unit_test (test_config_print_round_trip),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

@@ -21,13 +21,15 @@ test_hash_vectors (void **state)
     json_t *root = panda_test_vectors ("hashes.json");
     size_t i;
     json_t *ex;
-    json_array_foreach (json_object_get (root, "examples"), i, ex) {
+    json_array_foreach (json_object_get (root, "examples"), i, ex)
+    {
         size_t len;
         uint8_t *input = panda_test_unhex (json_string_value (json_object_get (ex, "input_hex")), &len);
         panda_hash_t h;
         char hex[PANDA_HASH_HEX_SIZE + 1];
         panda_hash_compute (&h, input, len);
-        assert_string_equal (panda_hash_to_hex (&h, hex), json_string_value (json_object_get (ex, "yasmf_hash")));
+        assert_string_equal (panda_hash_to_hex (&h, hex),
+                             json_string_value (json_object_get (ex, "yasmf_hash")));
         free (input);
     }
     //  A view hash is the hash of the concatenated binary ids.
@@ -37,7 +39,8 @@ test_hash_vectors (void **state)
     panda_hash_t h;
     char hex[PANDA_HASH_HEX_SIZE + 1];
     panda_hash_compute (&h, input, len);
-    assert_string_equal (panda_hash_to_hex (&h, hex), json_string_value (json_object_get (view, "view_hash")));
+    assert_string_equal (panda_hash_to_hex (&h, hex),
+                         json_string_value (json_object_get (view, "view_hash")));
     free (input);
     json_decref (root);
 }
@@ -53,14 +56,19 @@ test_hash_rejects_bad_text (void **state)
     } cases[] = {
         {"0020b177", "invalid hash length 4 bytes, expected 34 bytes"},
         {"0020b17", "invalid hex encoding in hash string"},
-        {"zz20b177ec1bf26dfb3b7010d473e6d44713b29b765b99c6e60ecbfae742de496543", "invalid hex encoding in hash string"},
-        {"0020B177EC1BF26DFB3B7010D473E6D44713B29B765B99C6E60ECBFAE742DE496543", "invalid hex encoding in hash string"},
-        {"0120b177ec1bf26dfb3b7010d473e6d44713b29b765b99c6e60ecbfae742de496543", "can not decode YASMF BLAKE3 hash"},
-        {"0021b177ec1bf26dfb3b7010d473e6d44713b29b765b99c6e60ecbfae742de496543", "can not decode YASMF BLAKE3 hash"},
+        {"zz20b177ec1bf26dfb3b7010d473e6d44713b29b765b99c6e60ecbfae742de496543",
+         "invalid hex encoding in hash string"},
+        {"0020B177EC1BF26DFB3B7010D473E6D44713B29B765B99C6E60ECBFAE742DE496543",
+         "invalid hex encoding in hash string"},
+        {"0120b177ec1bf26dfb3b7010d473e6d44713b29b765b99c6e60ecbfae742de496543",
+         "can not decode YASMF BLAKE3 hash"},
+        {"0021b177ec1bf26dfb3b7010d473e6d44713b29b765b99c6e60ecbfae742de496543",
+         "can not decode YASMF BLAKE3 hash"},
         {"", "invalid hash length 0 bytes, expected 34 bytes"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        assert_int_equal (panda_hash_from_hex (&h, cases[i].text, strlen (cases[i].text), &err), PANDA_ERR_DECODE);
+        assert_int_equal (panda_hash_from_hex (&h, cases[i].text, strlen (cases[i].text), &err),
+                          PANDA_ERR_DECODE);
         assert_int_equal (err.code, PANDA_ERR_DECODE);
         assert_string_equal (err.message, cases[i].message);
     }

@@ -49,9 +49,11 @@ static void
 test_toml_strings (void **state)
 {
     panda_error_t err;
-    json_t *root = s_parse ("a = \"tab\\tquote\\\" \\u00e9 \\U0001F43C\"\nb = 'C:\\raw'\n\"quoted key\" = 1\n", &err);
+    json_t *root =
+        s_parse ("a = \"tab\\tquote\\\" \\u00e9 \\U0001F43C\"\nb = 'C:\\raw'\n\"quoted key\" = 1\n", &err);
     assert_non_null (root);
-    assert_string_equal (json_string_value (json_object_get (root, "a")), "tab\tquote\" \xc3\xa9 \xf0\x9f\x90\xbc");
+    assert_string_equal (json_string_value (json_object_get (root, "a")),
+                         "tab\tquote\" \xc3\xa9 \xf0\x9f\x90\xbc");
     assert_string_equal (json_string_value (json_object_get (root, "b")), "C:\\raw");
     assert_int_equal (json_integer_value (json_object_get (root, "quoted key")), 1);
     json_decref (root);

@@ -20,7 +20,7 @@ extern "C" {
 
 typedef struct {
     uint32_t key[8];
-    uint32_t flags;                             //  mode flags (KEYED_HASH, DERIVE_KEY_*)
+    uint32_t flags; //  mode flags (KEYED_HASH, DERIVE_KEY_*)
     //  current chunk
     uint32_t cv[8];
     uint64_t chunk_counter;
@@ -33,29 +33,23 @@ typedef struct {
 } panda_blake3_t;
 
 //  Start a hasher in the default hash mode.
-void
-    panda_blake3_init (panda_blake3_t *self);
+void panda_blake3_init (panda_blake3_t *self);
 
 //  Start a hasher in keyed_hash mode with a 32-byte key.
-void
-    panda_blake3_init_keyed (panda_blake3_t *self, const uint8_t key[PANDA_BLAKE3_KEY_SIZE]);
+void panda_blake3_init_keyed (panda_blake3_t *self, const uint8_t key[PANDA_BLAKE3_KEY_SIZE]);
 
 //  Start a hasher in derive_key mode for a NUL-terminated context string.
-void
-    panda_blake3_init_derive_key (panda_blake3_t *self, const char *context);
+void panda_blake3_init_derive_key (panda_blake3_t *self, const char *context);
 
 //  Absorb len bytes.
-void
-    panda_blake3_update (panda_blake3_t *self, const void *data, size_t len);
+void panda_blake3_update (panda_blake3_t *self, const void *data, size_t len);
 
 //  Write out_len bytes of output (any length: BLAKE3 is an XOF). Does not
 //  change the hasher, so more input may follow.
-void
-    panda_blake3_final (const panda_blake3_t *self, uint8_t *out, size_t out_len);
+void panda_blake3_final (const panda_blake3_t *self, uint8_t *out, size_t out_len);
 
 //  One-shot 32-byte hash of data.
-void
-    panda_blake3 (uint8_t out[PANDA_BLAKE3_OUT_SIZE], const void *data, size_t len);
+void panda_blake3 (uint8_t out[PANDA_BLAKE3_OUT_SIZE], const void *data, size_t len);
 
 #ifdef __cplusplus
 }

@@ -30,16 +30,16 @@ typedef enum {
 
 typedef struct {
     //  aquadoggo keys
-    panda_strlist_t allow_schema_ids;   //  used when allow_all_schema_ids is false
-    bool allow_all_schema_ids;          //  "*"
-    char *database_url;                 //  "sqlite:PATH" or "sqlite::memory:"
+    panda_strlist_t allow_schema_ids; //  used when allow_all_schema_ids is false
+    bool allow_all_schema_ids; //  "*"
+    char *database_url; //  "sqlite:PATH" or "sqlite::memory:"
     uint32_t database_max_connections;
     uint16_t http_port;
-    char *transport;                    //  "QUIC" or "TCP" (upper-cased)
+    char *transport; //  "QUIC" or "TCP" (upper-cased)
     uint16_t node_port;
-    char *psk;                          //  64 hex chars or NULL
+    char *psk; //  64 hex chars or NULL
     char *blobs_base_path;
-    char *private_key;                  //  path of the node key file or NULL
+    char *private_key; //  path of the node key file or NULL
     bool mdns;
     panda_strlist_t direct_node_addresses;
     panda_strlist_t allow_peer_ids;
@@ -50,43 +50,38 @@ typedef struct {
     uint32_t worker_pool_size;
     panda_log_level_t log_level;
     //  pandad's own keys
-    char *data_dir;                     //  where the default database and blobs live
-    char *http_address;                 //  address to bind, "0.0.0.0" like aquadoggo
-    uint32_t verify_threads;            //  0: one per core
+    char *data_dir; //  where the default database and blobs live
+    char *http_address; //  address to bind, "0.0.0.0" like aquadoggo
+    uint32_t verify_threads; //  0: one per core
     uint32_t http_threads;
     uint32_t graphql_max_page_size;
     //  what the command line asked for besides settings
-    char *config_path;                  //  the file that was read, or NULL
+    char *config_path; //  the file that was read, or NULL
     bool show_help;
     bool show_version;
     bool print_config;
 } panda_config_t;
 
 //  A config with every default. Caller owns the result.
-panda_config_t *
-    panda_config_new (void);
+panda_config_t *panda_config_new (void);
 
-void
-    panda_config_destroy (panda_config_t **self_p);
+void panda_config_destroy (panda_config_t **self_p);
 
 //  Apply config file, environment (envp, NULL-terminated "KEY=value"
 //  strings, may be NULL) and command-line flags (argv[1..argc-1]) in that
 //  order, then derive the defaults that depend on others (database_url and
 //  blobs_base_path inside data_dir). Unknown keys or flags and bad values
 //  fail with a message naming the key and the source.
-PANDA_NODISCARD panda_err_t
-    panda_config_load (panda_config_t *self, int argc, char **argv, char **envp, panda_error_t *err);
+PANDA_NODISCARD panda_err_t panda_config_load (panda_config_t *self, int argc, char **argv, char **envp,
+                                               panda_error_t *err);
 
 //  --help text generated from the table.
-void
-    panda_config_print_help (FILE *out);
+void panda_config_print_help (FILE *out);
 
 //  The effective configuration as a config.toml (--print-config).
-void
-    panda_config_print (const panda_config_t *self, FILE *out);
+void panda_config_print (const panda_config_t *self, FILE *out);
 
 //  Name of a log level ("info").
-const char *
-    panda_log_level_name (panda_log_level_t level);
+const char *panda_log_level_name (panda_log_level_t level);
 
 #endif

@@ -17,37 +17,33 @@ extern "C" {
 #endif
 
 #define PANDA_HASH_SIZE 34
-#define PANDA_HASH_HEX_SIZE 68                  //  without the terminating NUL
+#define PANDA_HASH_HEX_SIZE 68 //  without the terminating NUL
 
 typedef struct {
     uint8_t bytes[PANDA_HASH_SIZE];
 } panda_hash_t;
 
 //  Hash len bytes of data into a YASMF BLAKE3 hash.
-void
-    panda_hash_compute (panda_hash_t *self, const void *data, size_t len);
+void panda_hash_compute (panda_hash_t *self, const void *data, size_t len);
 
 //  Parse 34 binary bytes. Errors (reference texts): "invalid hash length N
 //  bytes, expected 34 bytes", "can not decode YASMF BLAKE3 hash".
-PANDA_NODISCARD panda_err_t
-    panda_hash_from_bytes (panda_hash_t *self, const uint8_t *bytes, size_t len, panda_error_t *err);
+PANDA_NODISCARD panda_err_t panda_hash_from_bytes (panda_hash_t *self, const uint8_t *bytes, size_t len,
+                                                   panda_error_t *err);
 
 //  Parse a 68-char lower-case hex string of len characters (not necessarily
 //  NUL-terminated). Errors: "invalid hex encoding in hash string" and those
 //  of panda_hash_from_bytes.
-PANDA_NODISCARD panda_err_t
-    panda_hash_from_hex (panda_hash_t *self, const char *hex, size_t len, panda_error_t *err);
+PANDA_NODISCARD panda_err_t panda_hash_from_hex (panda_hash_t *self, const char *hex, size_t len,
+                                                 panda_error_t *err);
 
 //  Write the 68-char hex form plus NUL into out; returns out.
-char *
-    panda_hash_to_hex (const panda_hash_t *self, char out[PANDA_HASH_HEX_SIZE + 1]);
+char *panda_hash_to_hex (const panda_hash_t *self, char out[PANDA_HASH_HEX_SIZE + 1]);
 
 //  memcmp order (= order of the hex strings).
-int
-    panda_hash_cmp (const panda_hash_t *a, const panda_hash_t *b);
+int panda_hash_cmp (const panda_hash_t *a, const panda_hash_t *b);
 
-bool
-    panda_hash_eq (const panda_hash_t *a, const panda_hash_t *b);
+bool panda_hash_eq (const panda_hash_t *a, const panda_hash_t *b);
 
 #ifdef __cplusplus
 }

@@ -17,7 +17,6 @@
 //  booleans, arrays). Returns NULL with err set ("line N: ...") on any
 //  syntax error, duplicate key or unsupported construct. Caller owns the
 //  result (json_decref).
-json_t *
-    panda_toml_parse (const char *text, size_t len, panda_error_t *err);
+json_t *panda_toml_parse (const char *text, size_t len, panda_error_t *err);
 
 #endif

@@ -45,5 +45,5 @@ main (int argc, char *argv[])
     }
     closedir (dir);
     printf ("%s: replayed %d inputs\n", argv[0], files);
-    return files > 0 ? 0 : 1;                   //  an empty corpus is a broken test
+    return files > 0 ? 0 : 1; //  an empty corpus is a broken test
 }
