@@ -7,9 +7,9 @@
 #include <string.h>
 
 typedef struct {
-    char type;                  //  layout letter
-    uint64_t u;                 //  u, i (as bits), t
-    uint8_t *data;              //  s (NUL-terminated), b
+    char type; //  layout letter
+    uint64_t u; //  u, i (as bits), t
+    uint8_t *data; //  s (NUL-terminated), b
     size_t len;
 } field_t;
 
@@ -17,7 +17,7 @@ struct _panda_msg_t {
     panda_msg_id_t id;
     size_t count;
     field_t fields[PANDA_MSG_MAX_FIELDS];
-    msgpack_sbuffer body;       //  encoded lazily
+    msgpack_sbuffer body; //  encoded lazily
     bool encoded;
 };
 
@@ -52,7 +52,7 @@ s_msg_new (panda_msg_id_t id)
 static bool
 s_set_bytes (field_t *field, const void *data, size_t len)
 {
-    field->data = malloc (len + 1);             //  +1: text gets its NUL, bytes may be empty
+    field->data = malloc (len + 1); //  +1: text gets its NUL, bytes may be empty
     if (!field->data)
         return false;
     if (len)
@@ -210,10 +210,9 @@ s_take (field_t *f, const msgpack_object *o)
             f->u = o->via.boolean;
             return true;
         case 's':
-            return o->type == MSGPACK_OBJECT_STR && s_set_bytes (f, o->via.str.ptr, o->via.str.size)
-                   && memchr (f->data, 0, f->len) == NULL;
-        default:
-            return o->type == MSGPACK_OBJECT_BIN && s_set_bytes (f, o->via.bin.ptr, o->via.bin.size);
+            return o->type == MSGPACK_OBJECT_STR && s_set_bytes (f, o->via.str.ptr, o->via.str.size) &&
+                   memchr (f->data, 0, f->len) == NULL;
+        default: return o->type == MSGPACK_OBJECT_BIN && s_set_bytes (f, o->via.bin.ptr, o->via.bin.size);
     }
 }
 
@@ -229,6 +228,53 @@ s_type_name (char type)
     }
 }
 
+//  Length of the msgpack scalar, text or bytes item at p (containers are
+//  never valid elements), or 0 if it is a container or runs past end.
+//  msgpack-c allocates for a container's claimed size before it checks that
+//  the bytes exist, so nothing reaches it before this walk passed.
+static size_t
+s_item_size (const uint8_t *p, const uint8_t *end)
+{
+    size_t avail = (size_t) (end - p), head, body = 0;
+    uint8_t b = p[0];
+    if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
+        head = 1;
+    else if (b >= 0xa0 && b <= 0xbf)
+        head = 1, body = b & 0x1f;
+    else if (b >= 0xcc && b <= 0xcf)
+        head = 1 + ((size_t) 1 << (b - 0xcc));
+    else if (b >= 0xd0 && b <= 0xd3)
+        head = 1 + ((size_t) 1 << (b - 0xd0));
+    else if (b == 0xca || b == 0xcb)
+        head = b == 0xca ? 5 : 9;
+    else if ((b >= 0xc4 && b <= 0xc6) || (b >= 0xd9 && b <= 0xdb)) {
+        size_t width = (size_t) 1 << (b >= 0xd9 ? b - 0xd9 : b - 0xc4);
+        head = 1 + width;
+        if (avail < head)
+            return 0;
+        for (size_t i = 0; i < width; i++)
+            body = body << 8 | p[1 + i];
+    } else
+        return 0;
+    return avail >= head && avail - head >= body ? head + body : 0;
+}
+
+//  The body must be one fixarray of count scalar/text/bytes items, nothing after.
+static bool
+s_body_shape_ok (const uint8_t *body, size_t len, size_t count)
+{
+    const uint8_t *p = body, *end = body + len;
+    if (len == 0 || *p++ != (0x90 | count))
+        return false;
+    for (size_t i = 0; i < count; i++) {
+        size_t size = p < end ? s_item_size (p, end) : 0;
+        if (size == 0)
+            return false;
+        p += size;
+    }
+    return p == end;
+}
+
 panda_msg_t *
 panda_msg_decode (const uint8_t *verb, size_t verb_len, const uint8_t *body, size_t len, panda_error_t *err)
 {
@@ -237,8 +283,8 @@ panda_msg_decode (const uint8_t *verb, size_t verb_len, const uint8_t *body, siz
         if (strlen (s_catalogue[i].verb) == verb_len && memcmp (s_catalogue[i].verb, verb, verb_len) == 0)
             id = (panda_msg_id_t) i;
     if (id == PANDA_MSG_COUNT)
-        return panda_error_set (err, PANDA_ERR_DECODE, "unknown verb '%.*s'", (int) (verb_len < 32 ? verb_len : 32),
-                                (const char *) verb),
+        return panda_error_set (err, PANDA_ERR_DECODE, "unknown verb '%.*s'",
+                                (int) (verb_len < 32 ? verb_len : 32), (const char *) verb),
                NULL;
     panda_msg_t *self = s_msg_new (id);
     if (!self)
@@ -251,7 +297,14 @@ panda_msg_decode (const uint8_t *verb, size_t verb_len, const uint8_t *body, siz
         return NULL;
     }
     if (len > PANDA_MSG_MAX_BODY) {
-        panda_error_set (err, PANDA_ERR_DECODE, "%s: body of %zu bytes is too large", panda_msg_name (id), len);
+        panda_error_set (err, PANDA_ERR_DECODE, "%s: body of %zu bytes is too large", panda_msg_name (id),
+                         len);
+        panda_msg_destroy (&self);
+        return NULL;
+    }
+    if (!s_body_shape_ok (body, len, self->count)) {
+        panda_error_set (err, PANDA_ERR_DECODE, "%s: body must be an array of %zu plain elements",
+                         panda_msg_name (id), self->count);
         panda_msg_destroy (&self);
         return NULL;
     }
@@ -263,8 +316,8 @@ panda_msg_decode (const uint8_t *verb, size_t verb_len, const uint8_t *body, siz
     if (rc != MSGPACK_UNPACK_SUCCESS || offset != len)
         panda_error_set (err, PANDA_ERR_DECODE, "%s: body is not one msgpack value", panda_msg_name (id));
     else if (root->type != MSGPACK_OBJECT_ARRAY || root->via.array.size != self->count)
-        panda_error_set (err, PANDA_ERR_DECODE, "%s: body must be an array of %zu elements", panda_msg_name (id),
-                         self->count);
+        panda_error_set (err, PANDA_ERR_DECODE, "%s: body must be an array of %zu elements",
+                         panda_msg_name (id), self->count);
     else {
         size_t i = 0;
         while (i < self->count && s_take (&self->fields[i], &root->via.array.ptr[i]))

@@ -17,14 +17,14 @@
 #include "panda/panda_err.h"
 
 //  verb           id                    layout  body
-#define PANDA_MSG_LIST(X)                                                                              \
-    X ("$TERM", PANDA_MSG_TERM, "")              /*  stop the actor (CZMQ's own verb)             */   \
-    X ("START", PANDA_MSG_START, "")             /*  fallible set-up, answered by a signal        */   \
-    X ("VERBOSE", PANDA_MSG_VERBOSE, "")         /*  debug logging for this actor only            */   \
-    X ("PUBLISH", PANDA_MSG_PUBLISH, "ubb")      /*  [req, entry, operation]                      */   \
-    X ("PUBLISH_OK", PANDA_MSG_PUBLISH_OK, "uuubb") /*  [req, log_id, seq_num, backlink, skiplink] */ \
-    X ("FAILED", PANDA_MSG_FAILED, "uus")        /*  [req, panda_err_t, message]                  */   \
-    X ("STORED", PANDA_MSG_STORED, "bbs")        /*  [operation_id, document_id, schema_id]       */
+#define PANDA_MSG_LIST(X)                                                                                    \
+    X ("$TERM", PANDA_MSG_TERM, "") /*  stop the actor (CZMQ's own verb)             */                      \
+    X ("START", PANDA_MSG_START, "") /*  fallible set-up, answered by a signal        */                     \
+    X ("VERBOSE", PANDA_MSG_VERBOSE, "") /*  debug logging for this actor only            */                 \
+    X ("PUBLISH", PANDA_MSG_PUBLISH, "ubb") /*  [req, entry, operation]                      */              \
+    X ("PUBLISH_OK", PANDA_MSG_PUBLISH_OK, "uuubb") /*  [req, log_id, seq_num, backlink, skiplink] */        \
+    X ("FAILED", PANDA_MSG_FAILED, "uus") /*  [req, panda_err_t, message]                  */                \
+    X ("STORED", PANDA_MSG_STORED, "bbs") /*  [operation_id, document_id, schema_id]       */
 
 typedef enum {
 #define PANDA_MSG_ENUM(verb, id, layout) id,
@@ -34,7 +34,7 @@ typedef enum {
 } panda_msg_id_t;
 
 #define PANDA_MSG_MAX_FIELDS 8
-#define PANDA_MSG_MAX_BODY   (64u << 20) //  far above any entry + operation
+#define PANDA_MSG_MAX_BODY (64u << 20) //  far above any entry + operation
 
 typedef struct _panda_msg_t panda_msg_t;
 

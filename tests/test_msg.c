@@ -58,21 +58,26 @@ test_msg_rejects_wrong_shapes (void **state)
     } cases[] = {
         {"NOPE", "", "unknown verb 'NOPE'"},
         {"$TERM", "90", "$TERM: takes no body"},
-        {"PUBLISH", "", "PUBLISH: body is not one msgpack value"},
-        {"PUBLISH", "93", "PUBLISH: body is not one msgpack value"},
-        {"PUBLISH", "9201c400", "PUBLISH: body must be an array of 3 elements"},
+        {"PUBLISH", "", "PUBLISH: body must be an array of 3 plain elements"},
+        {"PUBLISH", "93", "PUBLISH: body must be an array of 3 plain elements"},
+        {"PUBLISH", "9201c400", "PUBLISH: body must be an array of 3 plain elements"},
+        {"PUBLISH", "dd000000030101c400", "PUBLISH: body must be an array of 3 plain elements"},
+        {"PUBLISH", "9301c4ffc400", "PUBLISH: body must be an array of 3 plain elements"},
+        {"PUBLISH", "9301ddffffffffc400", "PUBLISH: body must be an array of 3 plain elements"},
         {"PUBLISH", "93ffc400c400", "PUBLISH: element 0 is not an unsigned integer"},
         {"PUBLISH", "9301a0c400", "PUBLISH: element 1 is not bytes"},
-        {"PUBLISH", "9301c400c40000", "PUBLISH: body is not one msgpack value"},
+        {"PUBLISH", "9301c400c40000", "PUBLISH: body must be an array of 3 plain elements"},
         {"FAILED", "930101a3610062", "FAILED: element 2 is not text"},
         {"STORED", "93c400c400c0", "STORED: element 2 is not text"},
-        {"PUBLISH", "81c400c400", "PUBLISH: body must be an array of 3 elements"},
+        {"PUBLISH", "81c400c400", "PUBLISH: body must be an array of 3 plain elements"},
+        {"PUBLISH", "93c0c400c400", "PUBLISH: element 0 is not an unsigned integer"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t len;
         uint8_t *body = panda_test_unhex (cases[i].body_hex, &len);
         panda_error_t err;
-        panda_msg_t *msg = panda_msg_decode ((const uint8_t *) cases[i].verb, strlen (cases[i].verb), body, len, &err);
+        panda_msg_t *msg =
+            panda_msg_decode ((const uint8_t *) cases[i].verb, strlen (cases[i].verb), body, len, &err);
         if (msg)
             fail_msg ("case %zu accepted", i);
         assert_int_equal (err.code, PANDA_ERR_DECODE);

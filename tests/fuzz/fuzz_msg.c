@@ -23,7 +23,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     const uint8_t *body = panda_msg_body (msg, &len);
     panda_msg_t *again = panda_msg_decode ((const uint8_t *) verb, strlen (verb), body, len, NULL);
     if (!again)
-        abort ();                               //  our own encoding must decode
+        abort (); //  our own encoding must decode
     size_t len2;
     const uint8_t *body2 = panda_msg_body (again, &len2);
     if (len2 != len || (len && memcmp (body, body2, len) != 0))
