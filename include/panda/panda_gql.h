@@ -194,6 +194,8 @@ typedef bool (*panda_gql_scalar_check_fn) (const json_t *value, void *hint);
 //  Resolver ids 0 and below are reserved: 0 means "default resolver" (the
 //  parent is a JSON object: return its member named like the field).
 #define PANDA_GQL_RESOLVE_DEFAULT 0
+#define PANDA_GQL_RESOLVE_SCHEMA  (-1) //  introspection resolvers are negative
+#define PANDA_GQL_RESOLVE_TYPE    (-2)
 
 //  Create a builder holding the built-in scalars (Int, Float, String,
 //  Boolean, ID), the @skip/@include directives and the introspection types.
@@ -225,13 +227,16 @@ void panda_gql_builder_enum_value (panda_gql_builder_t *self, const char *value)
 //  Add a field to the current object or input type. type is GraphQL type
 //  syntax ("NextArguments!", "[SItem!]!"). resolver_id is an index into the
 //  resolver table (PANDA_GQL_RESOLVE_DEFAULT for a JSON member); for input
-//  fields pass 0. default_literal (input fields only, may be NULL) is a
-//  GraphQL literal as text ("25", "ASC").
+//  fields pass 0.
 void panda_gql_builder_field (panda_gql_builder_t *self, const char *name, const char *type, int resolver_id);
 
 //  Add an argument to the last field. default_literal may be NULL.
 void panda_gql_builder_arg (panda_gql_builder_t *self, const char *name, const char *type,
                             const char *default_literal);
+
+//  Set the default of the last argument or input field: a GraphQL literal
+//  as text ("25", "ASC"), shown by introspection.
+void panda_gql_builder_default (panda_gql_builder_t *self, const char *literal);
 
 //  Describe the last added type, field, argument or enum value.
 void panda_gql_builder_describe (panda_gql_builder_t *self, const char *description);
@@ -257,6 +262,99 @@ uint64_t panda_gql_schema_generation (const panda_gql_schema_t *self);
 
 //  True when the schema has a named type called name.
 bool panda_gql_schema_has_type (const panda_gql_schema_t *self, const char *name);
+
+//  Read-only view of a built schema, used by the engine's own files
+//  (validation, execution, introspection). Callers outside lib/ use the
+//  functions above.
+typedef enum {
+    PANDA_GQL_KIND_SCALAR,
+    PANDA_GQL_KIND_OBJECT,
+    PANDA_GQL_KIND_INPUT,
+    PANDA_GQL_KIND_ENUM
+} panda_gql_kind_t;
+
+typedef struct {
+    char *name;
+    panda_gql_type_t *type;
+    char *default_literal; //  GraphQL literal text or NULL
+    char *description;
+} panda_gql_argdef_t; //  arguments and input fields
+
+typedef struct {
+    char *name;
+    panda_gql_type_t *type;
+    int resolver_id;
+    char *description;
+    panda_gql_argdef_t *args;
+    size_t arg_count;
+} panda_gql_fielddef_t;
+
+typedef struct {
+    char *name;
+    char *description;
+} panda_gql_enumval_t;
+
+typedef struct {
+    uint32_t *slots; //  open addressing: item index + 1, 0 = empty
+    size_t mask;
+} panda_gql_index_t;
+
+typedef struct {
+    panda_gql_kind_t kind;
+    char *name;
+    char *description;
+    panda_gql_fielddef_t *fields; //  OBJECT
+    size_t field_count;
+    panda_gql_index_t field_index;
+    panda_gql_argdef_t *inputs; //  INPUT
+    size_t input_count;
+    panda_gql_enumval_t *values; //  ENUM
+    size_t value_count;
+    panda_gql_scalar_check_fn check; //  SCALAR
+    void *hint;
+    panda_gql_type_t ref; //  NAMED reference to this type (introspection)
+} panda_gql_typedef_t;
+
+const panda_gql_typedef_t *panda_gql_schema_type (const panda_gql_schema_t *self, const char *name);
+
+//  Root types (mutation may be NULL), all types in definition order, the
+//  directive definitions (@skip, @include) as pseudo fields.
+const panda_gql_typedef_t *panda_gql_schema_root (const panda_gql_schema_t *self, panda_gql_op_t op);
+
+const panda_gql_typedef_t *const *panda_gql_schema_types (const panda_gql_schema_t *self, size_t *count);
+
+const panda_gql_fielddef_t *panda_gql_schema_directives (const panda_gql_schema_t *self, size_t *count);
+
+const panda_gql_fielddef_t *panda_gql_type_field (const panda_gql_typedef_t *type, const char *name);
+
+//  Like panda_gql_type_field, plus __schema and __type on the query root.
+const panda_gql_fielddef_t *panda_gql_schema_field (const panda_gql_schema_t *self,
+                                                    const panda_gql_typedef_t *type, const char *name);
+
+const panda_gql_argdef_t *panda_gql_field_arg (const panda_gql_fielddef_t *field, const char *name);
+
+const panda_gql_argdef_t *panda_gql_type_input (const panda_gql_typedef_t *type, const char *name);
+
+bool panda_gql_type_has_value (const panda_gql_typedef_t *type, const char *name);
+
+//  The named type at the bottom of a wrapped type reference.
+const char *panda_gql_type_name (const panda_gql_type_t *type);
+
+//  Write a type reference as GraphQL text ("[Int!]!") into buf.
+const char *panda_gql_type_text (const panda_gql_type_t *type, char *buf, size_t size);
+
+//  Engine-internal: coerce an input value to type. Exactly one of literal
+//  (an AST value) or json is given. vars: coerced variables (JSON object);
+//  NULL means a static check where variables are not looked at. path is the
+//  argument name for messages. Returns a new JSON value (caller owns), or
+//  NULL with message "Invalid value for argument ..." in err.
+json_t *panda_gql_coerce (const panda_gql_schema_t *schema, const panda_gql_type_t *type,
+                          const panda_gql_value_t *literal, json_t *json, json_t *vars, const char *path,
+                          panda_error_t *err);
+
+//  Engine-internal: convert a constant literal to JSON without a type
+//  (variable defaults). Caller owns the result.
+json_t *panda_gql_literal_json (const panda_gql_value_t *literal, json_t *vars);
 
 // ---------------------------------------------------------------------------
 //  Resolvers
@@ -301,6 +399,12 @@ int panda_gql_call_error (panda_gql_call_t *call, const char *format, ...) PANDA
 //  Make out a list of count null items (fill out->items[i]). Returns 0, or
 //  -1 when out of memory. The executor frees the items array.
 int panda_gql_out_list (panda_gql_out_t *out, size_t count);
+
+//  Engine-internal: introspection types and their resolvers (ids below
+//  zero). Registered by panda_gql_builder_new.
+void panda_gql_introspect_register (panda_gql_builder_t *builder);
+
+int panda_gql_introspect_resolve (int resolver_id, panda_gql_call_t *call, panda_gql_out_t *out);
 
 // ---------------------------------------------------------------------------
 //  Validation, cache, execution
