@@ -1,0 +1,180 @@
+/*  test_gql_validate.c - validation messages clients see (node-api §2.3).  */
+#include "panda_test.h"
+#include "panda/panda_gql.h"
+
+static bool
+s_cursor (const json_t *v, void *hint)
+{
+    return json_is_string (v) && strncmp (json_string_value (v), "c_", 2) == 0;
+}
+
+static panda_gql_schema_t *
+s_schema (void)
+{
+    panda_gql_builder_t *b = panda_gql_builder_new ();
+    panda_gql_builder_scalar (b, "Cursor", s_cursor, NULL);
+    panda_gql_builder_enum (b, "OrderDirection");
+    panda_gql_builder_enum_value (b, "ASC");
+    panda_gql_builder_enum_value (b, "DESC");
+    panda_gql_builder_input (b, "BooleanFilter");
+    panda_gql_builder_field (b, "eq", "Boolean", 0);
+    panda_gql_builder_input (b, "SFilter");
+    panda_gql_builder_field (b, "bool", "BooleanFilter", 0);
+    panda_gql_builder_object (b, "SItem");
+    panda_gql_builder_field (b, "cursor", "String", 0);
+    panda_gql_builder_object (b, "SCollection");
+    panda_gql_builder_field (b, "totalCount", "Int!", 0);
+    panda_gql_builder_field (b, "documents", "[SItem!]!", 0);
+    panda_gql_builder_object (b, "Query");
+    panda_gql_builder_field (b, "all_S", "SCollection!", 1);
+    panda_gql_builder_arg (b, "first", "Int", "25");
+    panda_gql_builder_arg (b, "after", "Cursor", NULL);
+    panda_gql_builder_arg (b, "orderDirection", "OrderDirection", "ASC");
+    panda_gql_builder_arg (b, "filter", "SFilter", NULL);
+    panda_gql_builder_field (b, "need", "Int", 1);
+    panda_gql_builder_arg (b, "x", "Int!", NULL);
+    panda_gql_builder_roots (b, "Query", NULL);
+    panda_gql_schema_t *schema = panda_gql_builder_build (&b, NULL);
+    assert_non_null (schema);
+    return schema;
+}
+
+//  Validate text; returns all messages joined with " | " (static buffer),
+//  or "" when valid.
+static const char *
+s_check (const char *text)
+{
+    static char out[4096];
+    panda_gql_schema_t *schema = s_schema ();
+    panda_gql_document_t *doc = panda_gql_parse (text, strlen (text), NULL, NULL, NULL);
+    assert_non_null (doc);
+    json_t *errors = panda_gql_validate (schema, doc);
+    out[0] = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach (errors, i, e)
+    {
+        assert_non_null (json_object_get (e, "locations")); //  every validation error has one
+        if (i)
+            strcat (out, " | ");
+        strncat (out, json_string_value (json_object_get (e, "message")), sizeof (out) - strlen (out) - 1);
+    }
+    json_decref (errors);
+    panda_gql_document_destroy (&doc);
+    panda_gql_schema_unref (&schema);
+    return out;
+}
+
+static void
+test_validate_fields_and_arguments (void **state)
+{
+    assert_string_equal (s_check ("{ all_S { totalCount documents { cursor } } }"), "");
+    assert_string_equal (s_check ("{ all_unknown { totalCount } }"),
+                         "Unknown field \"all_unknown\" on type \"Query\".");
+    assert_string_equal (s_check ("{ all_S(nope: 1) { totalCount } }"),
+                         "Unknown argument \"nope\" on field \"all_S\" of type \"Query\".");
+    assert_string_equal (s_check ("{ need }"),
+                         "Field \"need\" argument \"x\" of type \"Query\" is required but not provided");
+    assert_string_equal (s_check ("{ all_S }"),
+                         "Field \"all_S\" of type \"SCollection!\" must have a selection of subfields");
+    assert_string_equal (
+        s_check ("{ all_S { totalCount { x } } }"),
+        "Field \"totalCount\" must not have a selection since type \"Int!\" has no subfields");
+    assert_string_equal (s_check ("{ all_S { documents { cursor } } __typename __schema { __typename } }"),
+                         "");
+}
+
+static void
+test_validate_literal_values (void **state)
+{
+    assert_string_equal (s_check ("{ all_S(first: \"hello\") { totalCount } }"),
+                         "Invalid value for argument \"first\", expected type \"Int\"");
+    assert_string_equal (s_check ("{ all_S(after: HELLO) { totalCount } }"),
+                         "Invalid value for argument \"after\", expected type \"Cursor\"");
+    assert_string_equal (s_check ("{ all_S(after: 27) { totalCount } }"),
+                         "Invalid value for argument \"after\", expected type \"Cursor\"");
+    assert_string_equal (s_check ("{ all_S(after: \"c_1\", orderDirection: \"DESC\") { totalCount } }"), "");
+    assert_string_equal (
+        s_check ("{ all_S(orderDirection: HELLO) { totalCount } }"),
+        "Invalid value for argument \"orderDirection\", enumeration type \"OrderDirection\" does not "
+        "contain the value \"HELLO\"");
+    assert_string_equal (
+        s_check ("{ all_S(filter: {bool: {in: [\"hello\"]}}) { totalCount } }"),
+        "Invalid value for argument \"filter.bool\", unknown field \"in\" of type \"BooleanFilter\"");
+    assert_string_equal (
+        s_check ("{ all_S(filter: {hello: {eq: true}}) { totalCount } }"),
+        "Invalid value for argument \"filter\", unknown field \"hello\" of type \"SFilter\"");
+    assert_string_equal (s_check ("{ need(x: null) }"),
+                         "Invalid value for argument \"x\", expected type \"Int!\"");
+    assert_string_equal (s_check ("{ need(x: 99999999999999999999) }"),
+                         "Invalid value for argument \"x\", expected type \"Int\"");
+    //  All failures are reported.
+    assert_string_equal (
+        s_check ("{ a: all_S(first: true) { x } b: nope }"),
+        "Invalid value for argument \"first\", expected type \"Int\" | Unknown field \"x\" on type "
+        "\"SCollection\". | Unknown field \"nope\" on type \"Query\".");
+}
+
+static void
+test_validate_variables (void **state)
+{
+    //  Variable types are not checked against arguments (node-api §2.2).
+    assert_string_equal (
+        s_check ("query ($a: String!, $o: String) { all_S(after: $a, orderDirection: $o) { totalCount } }"),
+        "");
+    assert_string_equal (s_check ("{ all_S(first: $n) { totalCount } }"), "Variable \"$n\" is not defined");
+    assert_string_equal (s_check ("query ($n: Int) { all_S { totalCount } }"), "Variable \"$n\" is not used");
+    assert_string_equal (
+        s_check ("query ($n: Int) { ...F } fragment F on Query { all_S(first: $n) { totalCount } }"), "");
+    assert_string_equal (s_check ("query ($n: Nope) { need(x: $n) }"), "Unknown type \"Nope\".");
+    assert_string_equal (s_check ("query ($n: SItem) { need(x: $n) }"),
+                         "Variable \"$n\" cannot be non-input type \"SItem\".");
+}
+
+static void
+test_validate_operations_and_fragments (void **state)
+{
+    assert_string_equal (
+        s_check ("{ __typename } { __typename }"),
+        "This anonymous operation must be the only defined operation. | This anonymous operation must "
+        "be the only defined operation.");
+    assert_string_equal (s_check ("query A { __typename } query A { __typename }"),
+                         "There can be only one operation named \"A\".");
+    assert_string_equal (s_check ("subscription { __typename }"),
+                         "Schema is not configured for subscriptions.");
+    assert_string_equal (s_check ("mutation { __typename }"), "Schema is not configured for mutations.");
+    assert_string_equal (s_check ("{ ...G }"), "Unknown fragment \"G\".");
+    assert_string_equal (s_check ("{ ...F } fragment F on Query { ...F }"),
+                         "Cannot spread fragment \"F\" within itself.");
+    assert_string_equal (
+        s_check ("{ ...F } fragment F on Query { ...G } fragment G on Query { ...F }"),
+        "Cannot spread fragment \"F\" within itself. | Cannot spread fragment \"G\" within itself.");
+    assert_string_equal (s_check ("{ __typename } fragment F on Query { __typename }"),
+                         "Fragment \"F\" is never used.");
+    assert_string_equal (s_check ("{ ...F } fragment F on Nope { a }"), "Unknown type \"Nope\".");
+    assert_string_equal (
+        s_check ("{ ...F } fragment F on SItem { cursor }"),
+        "Fragment \"F\" cannot be spread here as objects of type \"Query\" can never be of type "
+        "\"SItem\".");
+    assert_string_equal (
+        s_check ("{ ... on SItem { cursor } }"),
+        "Fragment cannot be spread here as objects of type \"Query\" can never be of type \"SItem\".");
+    assert_string_equal (s_check ("{ __typename @foo }"), "Unknown directive \"@foo\".");
+    assert_string_equal (
+        s_check ("{ __typename @skip }"),
+        "Field \"@skip\" argument \"if\" of type \"directive\" is required but not provided");
+    assert_string_equal (s_check ("{ __typename @include(if: 1) }"),
+                         "Invalid value for argument \"if\", expected type \"Boolean\"");
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_validate_fields_and_arguments),
+        cmocka_unit_test (test_validate_literal_values),
+        cmocka_unit_test (test_validate_variables),
+        cmocka_unit_test (test_validate_operations_and_fragments),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
