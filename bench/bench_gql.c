@@ -9,7 +9,7 @@
 #include "bench_util.h"
 #include "panda/panda_gql.h"
 
-#define RUNS  7
+#define RUNS 7
 #define ITERS 20000
 
 static const char *s_next_args =
@@ -82,7 +82,7 @@ s_measure (const panda_gql_schema_t *schema, const char *query, int mode, size_t
             }
             panda_gql_document_destroy (&doc);
         }
-        rates[r] = ITERS / ((double)(bench_now_ns () - start) / 1e9);
+        rates[r] = ITERS / ((double) (bench_now_ns () - start) / 1e9);
     }
     panda_gql_cache_destroy (&cache);
     return bench_median (rates, RUNS);

@@ -12,8 +12,8 @@ typedef struct {
     size_t len;
     uint64_t generation;
     panda_gql_document_t *doc; //  NULL when the text does not parse
-    json_t *errors;            //  parse or validation errors (NULL when valid)
-    uint64_t used;             //  LRU clock
+    json_t *errors; //  parse or validation errors (NULL when valid)
+    uint64_t used; //  LRU clock
 } s_entry_t;
 
 struct _panda_gql_cache_t {
@@ -28,7 +28,7 @@ s_hash (const char *text, size_t len)
 {
     uint64_t h = 14695981039346656037ull;
     for (size_t i = 0; i < len; i++)
-        h = (h ^ (uint8_t)text[i]) * 1099511628211ull;
+        h = (h ^ (uint8_t) text[i]) * 1099511628211ull;
     return h;
 }
 

@@ -13,7 +13,7 @@ typedef struct {
     const panda_gql_document_t *doc;
     const panda_gql_resolvers_t *resolvers;
     void *user;
-    bool spec;    //  GraphQL spec errors (path, null propagation)
+    bool spec; //  GraphQL spec errors (path, null propagation)
     bool aborted; //  parity mode: first error stops everything
     json_t *vars; //  coerced variables
     json_t *errors;
@@ -186,7 +186,7 @@ s_complete (s_exec_t *self, const panda_gql_fielddef_t *def, const panda_gql_typ
         json_t *list = json_array ();
         size_t n = out && out->items ? out->count : json_array_size (json);
         for (size_t i = 0; i < n && list; i++) {
-            json_array_append_new (self->path, json_integer ((json_int_t)i));
+            json_array_append_new (self->path, json_integer ((json_int_t) i));
             json_t *item =
                 out && out->items
                     ? s_complete (self, def, type->of, &out->items[i], NULL, group, parent_type, bubbled)
@@ -260,7 +260,7 @@ s_field (s_exec_t *self, const panda_gql_typedef_t *type, void *handle, json_t *
         out.json = v ? json_incref (v) : NULL;
     } else if (def->resolver_id < 0)
         rc = panda_gql_introspect_resolve (def->resolver_id, &call, &out);
-    else if (self->resolvers && (size_t)def->resolver_id < self->resolvers->count &&
+    else if (self->resolvers && (size_t) def->resolver_id < self->resolvers->count &&
              self->resolvers->fns[def->resolver_id])
         rc = self->resolvers->fns[def->resolver_id](&call, &out);
     else

@@ -127,7 +127,7 @@ s_type_out (const panda_gql_schema_t *schema, const panda_gql_type_t *ref, panda
         t = panda_gql_schema_type (schema, ref->name);
         kind = t ? kinds[t->kind] : "SCALAR";
     }
-    out->handle = (void *)ref;
+    out->handle = (void *) ref;
     out->json = json_pack ("{s:s,s:o,s:o,s:n}", "kind", kind, "name", s_str (t ? t->name : NULL),
                            "description", s_str (t ? t->description : NULL), "specifiedByURL");
 }
@@ -135,7 +135,7 @@ s_type_out (const panda_gql_schema_t *schema, const panda_gql_type_t *ref, panda
 static void
 s_input_out (const panda_gql_argdef_t *a, panda_gql_out_t *out)
 {
-    out->handle = (void *)a;
+    out->handle = (void *) a;
     out->json =
         json_pack ("{s:s,s:o,s:o,s:b,s:n}", "name", a->name, "description", s_str (a->description),
                    "defaultValue", s_str (a->default_literal), "isDeprecated", 0, "deprecationReason");
@@ -171,7 +171,7 @@ s_type_members (int id, panda_gql_call_t *call, panda_gql_out_t *out)
                 return -1;
             for (size_t i = 0; i < t->field_count; i++) {
                 const panda_gql_fielddef_t *f = &t->fields[i];
-                out->items[i].handle = (void *)f;
+                out->items[i].handle = (void *) f;
                 out->items[i].json =
                     json_pack ("{s:s,s:o,s:b,s:n}", "name", f->name, "description", s_str (f->description),
                                "isDeprecated", 0, "deprecationReason");
@@ -207,7 +207,7 @@ panda_gql_introspect_resolve (int id, panda_gql_call_t *call, panda_gql_out_t *o
     switch (id) {
         case PANDA_GQL_RESOLVE_SCHEMA:
             out->json = json_pack ("{s:n}", "description");
-            out->handle = (void *)schema;
+            out->handle = (void *) schema;
             return 0;
         case PANDA_GQL_RESOLVE_TYPE: {
             const panda_gql_typedef_t *t =
@@ -239,7 +239,7 @@ panda_gql_introspect_resolve (int id, panda_gql_call_t *call, panda_gql_out_t *o
             if (panda_gql_out_list (out, count))
                 return -1;
             for (size_t i = 0; i < count; i++) {
-                out->items[i].handle = (void *)&dirs[i];
+                out->items[i].handle = (void *) &dirs[i];
                 out->items[i].json = json_pack ("{s:s,s:o,s:b,s:[sss]}", "name", dirs[i].name, "description",
                                                 s_str (dirs[i].description), "isRepeatable", 0, "locations",
                                                 "FIELD", "FRAGMENT_SPREAD", "INLINE_FRAGMENT");
@@ -251,10 +251,10 @@ panda_gql_introspect_resolve (int id, panda_gql_call_t *call, panda_gql_out_t *o
             return s_inputs (f->args, f->arg_count, out);
         }
         case S_FIELD_TYPE:
-            s_type_out (schema, ((const panda_gql_fielddef_t *)call->parent)->type, out);
+            s_type_out (schema, ((const panda_gql_fielddef_t *) call->parent)->type, out);
             return 0;
         case S_INPUT_TYPE:
-            s_type_out (schema, ((const panda_gql_argdef_t *)call->parent)->type, out);
+            s_type_out (schema, ((const panda_gql_argdef_t *) call->parent)->type, out);
             return 0;
         case S_NULL: return 0;
     }

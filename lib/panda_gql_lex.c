@@ -28,7 +28,7 @@ panda_gql_lexer_release (panda_gql_lexer_t *self)
 static int
 s_column (const panda_gql_lexer_t *self, const char *at)
 {
-    return (int)(at - self->line_start) + 1;
+    return (int) (at - self->line_start) + 1;
 }
 
 static panda_err_t
@@ -64,22 +64,22 @@ s_buf_put_code_point (panda_gql_lexer_t *self, uint32_t cp)
     char out[4];
     size_t n;
     if (cp < 0x80) {
-        out[0] = (char)cp;
+        out[0] = (char) cp;
         n = 1;
     } else if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
+        out[0] = (char) (0xC0 | (cp >> 6));
+        out[1] = (char) (0x80 | (cp & 0x3F));
         n = 2;
     } else if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
+        out[0] = (char) (0xE0 | (cp >> 12));
+        out[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char) (0x80 | (cp & 0x3F));
         n = 3;
     } else {
-        out[0] = (char)(0xF0 | (cp >> 18));
-        out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[3] = (char)(0x80 | (cp & 0x3F));
+        out[0] = (char) (0xF0 | (cp >> 18));
+        out[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
+        out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
+        out[3] = (char) (0x80 | (cp & 0x3F));
         n = 4;
     }
     return s_buf_put (self, out, n);
@@ -89,8 +89,8 @@ s_buf_put_code_point (panda_gql_lexer_t *self, uint32_t cp)
 static size_t
 s_utf8_len (const char *p, const char *end)
 {
-    const unsigned char *u = (const unsigned char *)p;
-    size_t avail = (size_t)(end - p);
+    const unsigned char *u = (const unsigned char *) p;
+    size_t avail = (size_t) (end - p);
     if (u[0] < 0x80)
         return 1;
     size_t n = u[0] >= 0xF0 ? 4 : u[0] >= 0xE0 ? 3 : u[0] >= 0xC2 ? 2 : 0;
@@ -183,7 +183,7 @@ s_escape (panda_gql_lexer_t *self, const char **pp, bool *nomem)
     if (cp < 0 || (cp >= 0xD800 && cp <= 0xDFFF))
         return false;
     *pp = p;
-    *nomem = !s_buf_put_code_point (self, (uint32_t)cp);
+    *nomem = !s_buf_put_code_point (self, (uint32_t) cp);
     return true;
 }
 
@@ -196,10 +196,10 @@ s_string (panda_gql_lexer_t *self, panda_gql_token_t *tok, panda_error_t *err)
     while (!nomem) {
         if (p >= self->end || *p == '\n' || *p == '\r')
             return s_fail (self, tok, self->cur, err, "Unterminated string.");
-        unsigned char c = (unsigned char)*p;
+        unsigned char c = (unsigned char) *p;
         if (c == '"') {
             tok->kind = PANDA_GQL_TOK_STRING;
-            tok->len = (size_t)(p + 1 - self->cur);
+            tok->len = (size_t) (p + 1 - self->cur);
             self->cur = p + 1;
             return PANDA_OK;
         }
@@ -307,7 +307,7 @@ s_block_string (panda_gql_lexer_t *self, panda_gql_token_t *tok, panda_error_t *
             return s_fail (self, tok, p, err, "Unterminated string.");
         if (self->end - p >= 3 && memcmp (p, "\"\"\"", 3) == 0) {
             tok->kind = PANDA_GQL_TOK_BLOCK_STRING;
-            tok->len = (size_t)(p + 3 - self->cur);
+            tok->len = (size_t) (p + 3 - self->cur);
             self->cur = p + 3;
             s_block_dedent (self);
             return PANDA_OK;
@@ -317,7 +317,7 @@ s_block_string (panda_gql_lexer_t *self, panda_gql_token_t *tok, panda_error_t *
             p += 4;
             continue;
         }
-        unsigned char c = (unsigned char)*p;
+        unsigned char c = (unsigned char) *p;
         if (c == '\r' || c == '\n') {
             p += (c == '\r' && p + 1 < self->end && p[1] == '\n') ? 2 : 1;
             self->line++;
@@ -386,7 +386,7 @@ s_number (panda_gql_lexer_t *self, panda_gql_token_t *tok, panda_error_t *err)
     if (p < self->end && (*p == '.' || s_name_start (*p)))
         return s_fail (self, tok, p, err, "Invalid number, expected digit.");
     tok->kind = is_float ? PANDA_GQL_TOK_FLOAT : PANDA_GQL_TOK_INT;
-    tok->len = (size_t)(p - self->cur);
+    tok->len = (size_t) (p - self->cur);
     self->cur = p;
     return PANDA_OK;
 }
@@ -442,7 +442,7 @@ panda_gql_lexer_next (panda_gql_lexer_t *self, panda_gql_token_t *tok, panda_err
         while (p < self->end && (s_name_start (*p) || s_digit (*p)))
             p++;
         tok->kind = PANDA_GQL_TOK_NAME;
-        tok->len = (size_t)(p - self->cur);
+        tok->len = (size_t) (p - self->cur);
         self->cur = p;
     } else if (c == '-' || s_digit (c))
         rc = s_number (self, tok, err);
@@ -452,7 +452,7 @@ panda_gql_lexer_next (panda_gql_lexer_t *self, panda_gql_token_t *tok, panda_err
         rc = s_string (self, tok, err);
     else {
         char what[64];
-        unsigned char u = (unsigned char)c;
+        unsigned char u = (unsigned char) c;
         if (u >= 0x20 && u < 0x7F)
             snprintf (what, sizeof (what), "Unexpected character \"%c\".", c);
         else

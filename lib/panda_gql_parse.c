@@ -10,8 +10,8 @@
 //  Arena: a chain of blocks, freed together.
 
 #define S_ARENA_BLOCK 8192
-#define S_STR2(x)     #x
-#define S_STR(x)      S_STR2 (x)
+#define S_STR2(x) #x
+#define S_STR(x) S_STR2 (x)
 
 typedef struct s_block_t {
     struct s_block_t *next;
@@ -38,7 +38,7 @@ s_alloc (panda_gql_arena_t *arena, size_t n)
         b->next = arena->head;
         arena->head = b;
     }
-    void *p = (char *)b->data + b->used;
+    void *p = (char *) b->data + b->used;
     b->used += n;
     memset (p, 0, n);
     return p;
@@ -123,7 +123,7 @@ s_unexpected (s_parser_t *self, const char *expected)
     else if (self->tok.kind == PANDA_GQL_TOK_STRING || self->tok.kind == PANDA_GQL_TOK_BLOCK_STRING)
         snprintf (found, sizeof (found), "String");
     else {
-        int n = self->tok.len > 40 ? 40 : (int)self->tok.len;
+        int n = self->tok.len > 40 ? 40 : (int) self->tok.len;
         const char *kind = self->tok.kind == PANDA_GQL_TOK_NAME    ? "Name "
                            : self->tok.kind == PANDA_GQL_TOK_INT   ? "Int "
                            : self->tok.kind == PANDA_GQL_TOK_FLOAT ? "Float "

@@ -25,8 +25,8 @@ struct _panda_gql_schema_t {
 struct _panda_gql_builder_t {
     panda_gql_schema_t *schema;
     panda_gql_typedef_t *type; //  current type
-    char **last_description;   //  where describe() writes
-    char **last_default;       //  where default() writes
+    char **last_description; //  where describe() writes
+    char **last_default; //  where default() writes
     panda_error_t err;
 };
 
@@ -40,7 +40,7 @@ s_hash (const char *s)
 {
     uint32_t h = 2166136261u;
     while (*s)
-        h = (h ^ (uint8_t)*s++) * 16777619u;
+        h = (h ^ (uint8_t) *s++) * 16777619u;
     return h;
 }
 
@@ -60,7 +60,7 @@ s_index_build (panda_gql_index_t *index, size_t count, const char *(*name_at) (c
         size_t slot = s_hash (name_at (items, i)) & index->mask;
         while (index->slots[slot])
             slot = (slot + 1) & index->mask;
-        index->slots[slot] = (uint32_t)i + 1;
+        index->slots[slot] = (uint32_t) i + 1;
     }
     return true;
 }
@@ -75,7 +75,7 @@ s_index_find (const panda_gql_index_t *index, const char *name, const char *(*na
     while (index->slots[slot]) {
         size_t i = index->slots[slot] - 1;
         if (strcmp (name_at (items, i), name) == 0)
-            return (long)i;
+            return (long) i;
         slot = (slot + 1) & index->mask;
     }
     return -1;
@@ -84,13 +84,13 @@ s_index_find (const panda_gql_index_t *index, const char *name, const char *(*na
 static const char *
 s_type_name_at (const void *items, size_t i)
 {
-    return ((panda_gql_typedef_t *const *)items)[i]->name;
+    return ((panda_gql_typedef_t *const *) items)[i]->name;
 }
 
 static const char *
 s_field_name_at (const void *items, size_t i)
 {
-    return ((const panda_gql_fielddef_t *)items)[i].name;
+    return ((const panda_gql_fielddef_t *) items)[i].name;
 }
 
 // ---------------------------------------------------------------------------
@@ -101,7 +101,7 @@ s_type_free (panda_gql_type_t *t)
 {
     while (t) {
         panda_gql_type_t *of = t->of;
-        free ((char *)t->name);
+        free ((char *) t->name);
         free (t);
         t = of;
     }
@@ -124,7 +124,7 @@ s_type_parse (const char **pp)
         while (*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))
             p++;
         if (p == start || (*start >= '0' && *start <= '9') ||
-            !(t->name = strndup (start, (size_t)(p - start))))
+            !(t->name = strndup (start, (size_t) (p - start))))
             goto fail;
     }
     if (*p == '!') {
@@ -260,7 +260,7 @@ s_add_type (panda_gql_builder_t *self, const char *name, panda_gql_kind_t kind)
             return;
         }
     panda_gql_typedef_t *t = calloc (1, sizeof (*t));
-    if (!t || !(t->name = strdup (name)) || !s_grow ((void **)&s->types, s->type_count, sizeof (t))) {
+    if (!t || !(t->name = strdup (name)) || !s_grow ((void **) &s->types, s->type_count, sizeof (t))) {
         if (t)
             s_typedef_free (t);
         s_fail (self, "out of memory adding", name);
@@ -380,7 +380,7 @@ panda_gql_builder_enum_value (panda_gql_builder_t *self, const char *value)
         s_fail (self, "enum value outside an enum", value);
         return;
     }
-    if (!s_grow ((void **)&t->values, t->value_count, sizeof (*t->values))) {
+    if (!s_grow ((void **) &t->values, t->value_count, sizeof (*t->values))) {
         s_fail (self, "out of memory adding", value);
         return;
     }
@@ -415,7 +415,7 @@ panda_gql_builder_field (panda_gql_builder_t *self, const char *name, const char
 {
     panda_gql_typedef_t *t = self->type;
     if (t && t->kind == PANDA_GQL_KIND_INPUT) {
-        if (!s_grow ((void **)&t->inputs, t->input_count, sizeof (*t->inputs))) {
+        if (!s_grow ((void **) &t->inputs, t->input_count, sizeof (*t->inputs))) {
             s_fail (self, "out of memory adding", name);
             return;
         }
@@ -426,7 +426,7 @@ panda_gql_builder_field (panda_gql_builder_t *self, const char *name, const char
         s_fail (self, "field outside an object or input type", name);
         return;
     }
-    if (!s_grow ((void **)&t->fields, t->field_count, sizeof (*t->fields))) {
+    if (!s_grow ((void **) &t->fields, t->field_count, sizeof (*t->fields))) {
         s_fail (self, "out of memory adding", name);
         return;
     }
@@ -452,7 +452,7 @@ panda_gql_builder_arg (panda_gql_builder_t *self, const char *name, const char *
         return;
     }
     panda_gql_fielddef_t *f = &t->fields[t->field_count - 1];
-    if (!s_grow ((void **)&f->args, f->arg_count, sizeof (*f->args))) {
+    if (!s_grow ((void **) &f->args, f->arg_count, sizeof (*f->args))) {
         s_fail (self, "out of memory adding", name);
         return;
     }
@@ -538,9 +538,9 @@ panda_gql_builder_build (panda_gql_builder_t **self_p, panda_error_t *err)
         !s_index_build (&s->type_index, s->type_count, s_type_name_at, s->types))
         s_fail (self, "out of memory indexing", "types");
     if (self->err.code == PANDA_OK && s_check_types (self)) {
-        s->query = (panda_gql_typedef_t *)panda_gql_schema_type (s, s->query_name ? s->query_name : "");
+        s->query = (panda_gql_typedef_t *) panda_gql_schema_type (s, s->query_name ? s->query_name : "");
         s->mutation =
-            s->mutation_name ? (panda_gql_typedef_t *)panda_gql_schema_type (s, s->mutation_name) : NULL;
+            s->mutation_name ? (panda_gql_typedef_t *) panda_gql_schema_type (s, s->mutation_name) : NULL;
         if (!s->query || s->query->kind != PANDA_GQL_KIND_OBJECT)
             s_fail (self, "missing query root type", s->query_name);
         else if (s->mutation_name && (!s->mutation || s->mutation->kind != PANDA_GQL_KIND_OBJECT))
@@ -605,7 +605,7 @@ const panda_gql_typedef_t *const *
 panda_gql_schema_types (const panda_gql_schema_t *self, size_t *count)
 {
     *count = self->type_count;
-    return (const panda_gql_typedef_t *const *)self->types;
+    return (const panda_gql_typedef_t *const *) self->types;
 }
 
 const panda_gql_fielddef_t *

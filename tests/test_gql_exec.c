@@ -69,7 +69,7 @@ static int
 s_books_list (panda_gql_call_t *call, panda_gql_out_t *out)
 {
     json_t *first = json_object_get (call->args, "first");
-    size_t n = first ? (size_t)json_integer_value (first) : 3;
+    size_t n = first ? (size_t) json_integer_value (first) : 3;
     if (n > 3)
         n = 3;
     const char *dir = json_string_value (json_object_get (call->args, "orderDirection"));

@@ -85,7 +85,7 @@ test_lex_string_escapes (void **state)
     assert_string_equal (v, "a\"b\\c/d\b\f\n\r\t");
     s_kinds ("\"\\u00e9\\u20AC\"", &v);
     assert_string_equal (v, "\xC3\xA9\xE2\x82\xAC"); //  é €
-    s_kinds ("\"\\uD83D\\uDE00\"", &v);              //  surrogate pair: 😀
+    s_kinds ("\"\\uD83D\\uDE00\"", &v); //  surrogate pair: 😀
     assert_string_equal (v, "\xF0\x9F\x98\x80");
     s_kinds ("\"\\u{1F600}\"", &v);
     assert_string_equal (v, "\xF0\x9F\x98\x80");
@@ -137,7 +137,7 @@ test_lex_errors_carry_position (void **state)
     s_error ("\"\\uD83D\"", &line, &col); //  lone surrogate
     s_error ("\"\\uDE00\\uD83D\"", &line, &col);
     s_error ("\"\\u12G4\"", &line, &col);
-    s_error ("\"\xC3\"", &line, &col);     //  truncated UTF-8
+    s_error ("\"\xC3\"", &line, &col); //  truncated UTF-8
     s_error ("\"\xC0\xAF\"", &line, &col); //  overlong
     assert_string_equal (s_error ("00", &line, &col),
                          "Syntax Error: Invalid number, unexpected digit after 0.");

@@ -192,7 +192,7 @@ test_parse_limits (void **state)
     char deep[4 * (PANDA_GQL_MAX_DEPTH + 2) + 8];
     size_t n = 0;
     for (int i = 0; i < PANDA_GQL_MAX_DEPTH + 2; i++)
-        n += (size_t)sprintf (deep + n, "{a ");
+        n += (size_t) sprintf (deep + n, "{a ");
     deep[n] = 0;
     assert_string_equal (s_fail (deep, &line, &col), "Document exceeds the maximum nesting depth of 48");
     char list[2 * (PANDA_GQL_MAX_DEPTH + 2) + 16] = "{ a(x: ";
@@ -204,7 +204,7 @@ test_parse_limits (void **state)
     //  Too many tokens.
     size_t big = PANDA_GQL_MAX_TOKENS * 2 + 8;
     char *many = malloc (big);
-    n = (size_t)sprintf (many, "{");
+    n = (size_t) sprintf (many, "{");
     while (n < big - 4)
         many[n++] = 'a', many[n++] = ' ';
     many[n++] = '}';
@@ -220,7 +220,7 @@ test_parse_limits (void **state)
     //  Exactly at the depth limit still parses.
     n = 0;
     for (int i = 0; i < PANDA_GQL_MAX_DEPTH; i++)
-        n += (size_t)sprintf (deep + n, "{a ");
+        n += (size_t) sprintf (deep + n, "{a ");
     for (int i = 0; i < PANDA_GQL_MAX_DEPTH; i++)
         deep[n++] = '}';
     deep[n - 1] = 0; //  the innermost "a" has no braces: one fewer "}"

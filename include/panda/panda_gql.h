@@ -20,10 +20,10 @@ extern "C" {
 
 //  Limits. Exceeding one is a syntax-level error naming the limit.
 #define PANDA_GQL_MAX_QUERY_BYTES 262144 //  query text length
-#define PANDA_GQL_MAX_TOKENS      20000  //  lexical tokens in one document
-#define PANDA_GQL_MAX_DEPTH       48     //  nesting of selections and values
-#define PANDA_GQL_MAX_ERRORS      32     //  validation errors reported per request
-#define PANDA_GQL_CACHE_SIZE      64     //  default cached documents
+#define PANDA_GQL_MAX_TOKENS 20000 //  lexical tokens in one document
+#define PANDA_GQL_MAX_DEPTH 48 //  nesting of selections and values
+#define PANDA_GQL_MAX_ERRORS 32 //  validation errors reported per request
+#define PANDA_GQL_CACHE_SIZE 64 //  default cached documents
 
 // ---------------------------------------------------------------------------
 //  Lexer (GraphQL spec October 2021, §2.1)
@@ -43,8 +43,8 @@ typedef struct {
     const char *text; //  points into the source, len bytes
     size_t len;
     const char *value; //  strings: decoded UTF-8, value_len bytes (may hold NUL),
-    size_t value_len;  //  borrowed from the lexer until the next call
-    int line, column;  //  1-based, columns count bytes
+    size_t value_len; //  borrowed from the lexer until the next call
+    int line, column; //  1-based, columns count bytes
 } panda_gql_token_t;
 
 //  Lexer state, a small value type: init it on the stack. Owns a scratch
@@ -87,10 +87,10 @@ typedef struct panda_gql_value_s panda_gql_value_t;
 struct panda_gql_value_s {
     panda_gql_val_kind_t kind;
     const char *str; //  variable/enum name, int/float text, string value
-    size_t len;      //  length of str (strings may hold NUL)
+    size_t len; //  length of str (strings may hold NUL)
     bool boolean;
-    bool block;               //  string came from a block string
-    const char *field_name;   //  when this is an item of an OBJECT
+    bool block; //  string came from a block string
+    const char *field_name; //  when this is an item of an OBJECT
     panda_gql_value_t *items; //  LIST items / OBJECT fields, linked by next
     panda_gql_value_t *next;
     int line, column;
@@ -118,7 +118,7 @@ typedef enum { PANDA_GQL_TYPE_NAMED, PANDA_GQL_TYPE_LIST, PANDA_GQL_TYPE_NON_NUL
 typedef struct panda_gql_type_s panda_gql_type_t;
 struct panda_gql_type_s {
     panda_gql_type_kind_t kind;
-    const char *name;     //  NAMED only
+    const char *name; //  NAMED only
     panda_gql_type_t *of; //  LIST / NON_NULL
 };
 
@@ -127,8 +127,8 @@ typedef enum { PANDA_GQL_SEL_FIELD, PANDA_GQL_SEL_SPREAD, PANDA_GQL_SEL_INLINE }
 typedef struct panda_gql_selection_s panda_gql_selection_t;
 struct panda_gql_selection_s {
     panda_gql_sel_kind_t kind;
-    const char *alias;          //  FIELD: NULL when none
-    const char *name;           //  FIELD name / SPREAD fragment name
+    const char *alias; //  FIELD: NULL when none
+    const char *name; //  FIELD name / SPREAD fragment name
     const char *type_condition; //  INLINE: NULL when none
     panda_gql_argument_t *args;
     panda_gql_directive_t *directives;
@@ -154,8 +154,8 @@ typedef enum { PANDA_GQL_DEF_OPERATION, PANDA_GQL_DEF_FRAGMENT } panda_gql_def_k
 typedef struct panda_gql_definition_s panda_gql_definition_t;
 struct panda_gql_definition_s {
     panda_gql_def_kind_t kind;
-    panda_gql_op_t operation;   //  OPERATION
-    const char *name;           //  NULL for anonymous operations
+    panda_gql_op_t operation; //  OPERATION
+    const char *name; //  NULL for anonymous operations
     const char *type_condition; //  FRAGMENT
     panda_gql_vardef_t *variables;
     panda_gql_directive_t *directives;
@@ -194,8 +194,8 @@ typedef bool (*panda_gql_scalar_check_fn) (const json_t *value, void *hint);
 //  Resolver ids 0 and below are reserved: 0 means "default resolver" (the
 //  parent is a JSON object: return its member named like the field).
 #define PANDA_GQL_RESOLVE_DEFAULT 0
-#define PANDA_GQL_RESOLVE_SCHEMA  (-1) //  introspection resolvers are negative
-#define PANDA_GQL_RESOLVE_TYPE    (-2)
+#define PANDA_GQL_RESOLVE_SCHEMA (-1) //  introspection resolvers are negative
+#define PANDA_GQL_RESOLVE_TYPE (-2)
 
 //  Create a builder holding the built-in scalars (Int, Float, String,
 //  Boolean, ID), the @skip/@include directives and the introspection types.
@@ -368,7 +368,7 @@ struct panda_gql_out_s {
     json_t *json; //  owned by the executor once set
     void *handle; //  opaque object, freed with free_fn (may be NULL)
     void (*free_fn) (void *handle);
-    const char *type_name;  //  concrete type of handle (NULL: the field's type)
+    const char *type_name; //  concrete type of handle (NULL: the field's type)
     panda_gql_out_t *items; //  list (see panda_gql_out_list)
     size_t count;
 };
@@ -378,11 +378,11 @@ typedef struct {
     const panda_gql_schema_t *schema;
     const char *parent_type; //  e.g. "Query"
     const char *field_name;
-    json_t *args;        //  coerced arguments (object; absent ones are missing)
-    void *parent;        //  parent handle (NULL at the root or for JSON parents)
+    json_t *args; //  coerced arguments (object; absent ones are missing)
+    void *parent; //  parent handle (NULL at the root or for JSON parents)
     json_t *parent_json; //  parent JSON object when the parent came as JSON
-    void *user;          //  user_ctx given to panda_gql_execute
-    char *error;         //  set via panda_gql_call_error
+    void *user; //  user_ctx given to panda_gql_execute
+    char *error; //  set via panda_gql_call_error
 } panda_gql_call_t;
 
 //  Returns 0 on success; on failure calls panda_gql_call_error and returns -1.

@@ -10,7 +10,7 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     panda_error_t err;
-    panda_gql_document_t *doc = panda_gql_parse ((const char *)data, size, &err, NULL, NULL);
+    panda_gql_document_t *doc = panda_gql_parse ((const char *) data, size, &err, NULL, NULL);
     if (doc) {
         panda_gql_builder_t *b = panda_gql_builder_new ();
         panda_gql_builder_object (b, "Query");

@@ -77,7 +77,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     for (int round = 0; round < 3; round++) {
         panda_gql_options_t opts = {round == 2};
         panda_error_t err;
-        json_t *r = panda_gql_execute_body (schema, round ? cache : NULL, (const char *)data, size,
+        json_t *r = panda_gql_execute_body (schema, round ? cache : NULL, (const char *) data, size,
                                             &resolvers, NULL, &opts, &err);
         if (r) {
             char *text = json_dumps (r, JSON_COMPACT);
