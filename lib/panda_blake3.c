@@ -41,28 +41,28 @@ s_rotr (uint32_t w, int c)
 static inline uint32_t
 s_load32 (const uint8_t *p)
 {
-    return (uint32_t) p[0] | ((uint32_t) p[1] << 8) | ((uint32_t) p[2] << 16) | ((uint32_t) p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 static inline void
 s_store32 (uint8_t *p, uint32_t w)
 {
-    p[0] = (uint8_t) w;
-    p[1] = (uint8_t) (w >> 8);
-    p[2] = (uint8_t) (w >> 16);
-    p[3] = (uint8_t) (w >> 24);
+    p[0] = (uint8_t)w;
+    p[1] = (uint8_t)(w >> 8);
+    p[2] = (uint8_t)(w >> 16);
+    p[3] = (uint8_t)(w >> 24);
 }
 
-#define G(a, b, c, d, x, y)                                                                        \
-    do {                                                                                           \
-        s[a] = s[a] + s[b] + (x);                                                                  \
-        s[d] = s_rotr (s[d] ^ s[a], 16);                                                           \
-        s[c] = s[c] + s[d];                                                                        \
-        s[b] = s_rotr (s[b] ^ s[c], 12);                                                           \
-        s[a] = s[a] + s[b] + (y);                                                                  \
-        s[d] = s_rotr (s[d] ^ s[a], 8);                                                            \
-        s[c] = s[c] + s[d];                                                                        \
-        s[b] = s_rotr (s[b] ^ s[c], 7);                                                            \
+#define G(a, b, c, d, x, y)                                                                                  \
+    do {                                                                                                     \
+        s[a] = s[a] + s[b] + (x);                                                                            \
+        s[d] = s_rotr (s[d] ^ s[a], 16);                                                                     \
+        s[c] = s[c] + s[d];                                                                                  \
+        s[b] = s_rotr (s[b] ^ s[c], 12);                                                                     \
+        s[a] = s[a] + s[b] + (y);                                                                            \
+        s[d] = s_rotr (s[d] ^ s[a], 8);                                                                      \
+        s[c] = s[c] + s[d];                                                                                  \
+        s[b] = s_rotr (s[b] ^ s[c], 7);                                                                      \
     } while (0)
 
 //  The compression function: full 16-word output state.
@@ -73,9 +73,22 @@ s_compress (const uint32_t cv[8], const uint8_t block[PANDA_BLAKE3_BLOCK_SIZE], 
     uint32_t m[16];
     for (int i = 0; i < 16; i++)
         m[i] = s_load32 (block + 4 * i);
-    uint32_t s[16] = {cv[0], cv[1], cv[2], cv[3], cv[4], cv[5], cv[6], cv[7],
-                      s_iv[0], s_iv[1], s_iv[2], s_iv[3],
-                      (uint32_t) counter, (uint32_t) (counter >> 32), block_len, flags};
+    uint32_t s[16] = {cv[0],
+                      cv[1],
+                      cv[2],
+                      cv[3],
+                      cv[4],
+                      cv[5],
+                      cv[6],
+                      cv[7],
+                      s_iv[0],
+                      s_iv[1],
+                      s_iv[2],
+                      s_iv[3],
+                      (uint32_t)counter,
+                      (uint32_t)(counter >> 32),
+                      block_len,
+                      flags};
     for (int r = 0; r < 7; r++) {
         const uint8_t *o = s_schedule[r];
         G (0, 4, 8, 12, m[o[0]], m[o[1]]);
@@ -128,7 +141,7 @@ s_parent_output (output_t *o, const uint32_t left[8], const uint32_t right[8], c
 static size_t
 s_chunk_len (const panda_blake3_t *self)
 {
-    return (size_t) self->blocks_compressed * PANDA_BLAKE3_BLOCK_SIZE + self->block_len;
+    return (size_t)self->blocks_compressed * PANDA_BLAKE3_BLOCK_SIZE + self->block_len;
 }
 
 static uint32_t
@@ -176,7 +189,7 @@ s_chunk_update (panda_blake3_t *self, const uint8_t *input, size_t len)
         if (take > len)
             take = len;
         memcpy (self->block + self->block_len, input, take);
-        self->block_len += (uint8_t) take;
+        self->block_len += (uint8_t)take;
         input += take;
         len -= take;
     }
@@ -239,7 +252,7 @@ panda_blake3_init_derive_key (panda_blake3_t *self, const char *context)
 void
 panda_blake3_update (panda_blake3_t *self, const void *data, size_t len)
 {
-    const uint8_t *input = (const uint8_t *) data;
+    const uint8_t *input = (const uint8_t *)data;
     while (len > 0) {
         if (s_chunk_len (self) == PANDA_BLAKE3_CHUNK_SIZE) {
             output_t o;

@@ -55,7 +55,7 @@ panda_hash_from_hex (panda_hash_t *self, const char *hex, size_t len, panda_erro
         int lo = s_lower_hex_digit (hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return panda_error_set (err, PANDA_ERR_DECODE, "invalid hex encoding in hash string");
-        bytes[i] = (uint8_t) (hi << 4 | lo);
+        bytes[i] = (uint8_t)(hi << 4 | lo);
     }
     return panda_hash_from_bytes (self, bytes, sizeof bytes, err);
 }
