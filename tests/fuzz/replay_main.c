@@ -36,8 +36,8 @@ main (int argc, char *argv[])
         fseek (f, 0, SEEK_END);
         long size = ftell (f);
         fseek (f, 0, SEEK_SET);
-        uint8_t *data = malloc (size > 0 ? (size_t) size : 1);
-        size_t got = size > 0 ? fread (data, 1, (size_t) size, f) : 0;
+        uint8_t *data = malloc (size > 0 ? (size_t)size : 1);
+        size_t got = size > 0 ? fread (data, 1, (size_t)size, f) : 0;
         fclose (f);
         LLVMFuzzerTestOneInput (data, got);
         free (data);
@@ -45,5 +45,5 @@ main (int argc, char *argv[])
     }
     closedir (dir);
     printf ("%s: replayed %d inputs\n", argv[0], files);
-    return files > 0 ? 0 : 1;                   //  an empty corpus is a broken test
+    return files > 0 ? 0 : 1; //  an empty corpus is a broken test
 }
