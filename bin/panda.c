@@ -13,6 +13,13 @@
 
 static const panda_cmd_t s_commands[] = {
     //  Subcommands register here.
+    {"key", panda_cmd_key,
+     "  panda key new [FILE]          new key pair: private key to FILE (mode 0600) or stdout,\n"
+     "                                public key to stdout"},
+    {"entry", panda_cmd_entry,
+     "  panda entry sign --private-key HEX --log-id N --seq-num N --operation HEX\n"
+     "                   [--backlink HASH] [--skiplink HASH]   encode and sign, print the entry hex\n"
+     "  panda entry decode HEX        verify an entry, print its fields as JSON"},
     {NULL, NULL, NULL},
 };
 
