@@ -13,6 +13,9 @@
 
 static const panda_cmd_t s_commands[] = {
     //  Subcommands register here.
+    {"operation", panda_cmd_operation,
+     "  panda operation encode JSON    typed operation JSON (- = stdin) -> canonical CBOR hex\n"
+     "  panda operation decode HEX     operation CBOR hex (- = stdin) -> JSON"},
     {NULL, NULL, NULL},
 };
 

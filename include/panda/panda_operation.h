@@ -32,25 +32,33 @@ const char *
     panda_action_name (panda_action_t action);
 
 //  Decode len bytes. Returns a new operation (caller owns; it keeps its own
-//  copy of the bytes), or NULL with err set (PANDA_ERR_DECODE, or
-//  PANDA_ERR_NOMEM).
+//  copy of the bytes), or NULL with err set (PANDA_ERR_DECODE; PANDA_ERR_LIMIT
+//  above PANDA_OPERATION_MAX_FIELDS fields; PANDA_ERR_NOMEM). Field names are
+//  non-empty UTF-8 without NUL; values are of a plain kind (panda_value.h).
 PANDA_NODISCARD panda_operation_t *
     panda_operation_decode (const uint8_t *bytes, size_t len, panda_error_t *err);
 
 //  Start an operation to encode. previous (count n_previous) must be given
-//  for UPDATE/DELETE and is copied; add fields with panda_operation_set_field.
-//  Caller owns the result; NULL on bad arguments (err says why) or OOM.
+//  for UPDATE/DELETE (valid hashes) and is copied, sorted and de-duplicated
+//  like a document view id; CREATE takes none. schema_id must be a valid
+//  canonical schema id (panda_schema_id.h). Add fields with
+//  panda_operation_set_field. Caller owns the result; NULL on bad arguments
+//  (err says why, PANDA_ERR_INVALID / DECODE) or OOM.
 panda_operation_t *
     panda_operation_new (panda_action_t action, const char *schema_id, const panda_hash_t *previous,
                          size_t n_previous, panda_error_t *err);
 
-//  Set (add or replace) a field; the value is deep-copied.
+//  Set (add or replace) a field; the value is deep-copied. Fails with
+//  PANDA_ERR_INVALID for DELETE, an empty or non-UTF-8 name, STR values that
+//  are not UTF-8 or invalid hashes in lists; PANDA_ERR_LIMIT above
+//  PANDA_OPERATION_MAX_FIELDS fields.
 PANDA_NODISCARD panda_err_t
     panda_operation_set_field (panda_operation_t *self, const char *name, const panda_value_t *value,
                                panda_error_t *err);
 
 //  Canonical CBOR bytes: the decoded input, or the encoding of a built
-//  operation (computed once and cached). Borrowed, valid while self lives.
+//  operation (computed once and cached until the next set_field). Borrowed,
+//  valid while self lives and is not changed. NULL (*len 0) on OOM.
 const uint8_t *
     panda_operation_bytes (panda_operation_t *self, size_t *len);
 
