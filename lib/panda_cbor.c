@@ -168,6 +168,13 @@ s_check_argument (const panda_cbor_head_t *head, panda_error_t *err)
         uint16_t h;
         uint32_t s;
         uint64_t bits = s_double_bits (head);
+        //  A narrow signalling NaN: the reference quiets it when widening, so
+        //  no canonical encoder writes one.
+        bool narrow = head->info == PANDA_CBOR_FLOAT16 || head->info == PANDA_CBOR_FLOAT32;
+        if (narrow && ((bits >> S_DOUBLE_MANT_BITS) & S_DOUBLE_EXP_MASK) == S_DOUBLE_EXP_MASK &&
+            (bits & ((1ULL << S_DOUBLE_MANT_BITS) - 1)) && !(bits & S_DOUBLE_QUIET))
+            return panda_error_set (err, PANDA_ERR_DECODE, "non-canonical CBOR at byte %zu: signalling NaN",
+                                    head->offset);
         bool shorter = (head->info == PANDA_CBOR_FLOAT32 && panda_cbor_double_to_half (bits, &h)) ||
                        (head->info == PANDA_CBOR_FLOAT64 &&
                         (panda_cbor_double_to_half (bits, &h) || panda_cbor_double_to_single (bits, &s)));

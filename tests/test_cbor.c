@@ -77,6 +77,8 @@ test_cbor_rejects_non_canonical_heads (void **state)
     s_expect_head_error ("fb40effc2000000000", wide); //  65505.0 fits a single
     s_expect_head_error ("fa7fc00000", wide);         //  NaN fits a half
     s_expect_head_error ("fb7ff8000000000000", wide);
+    s_expect_head_error ("f97c01", "non-canonical CBOR at byte 0: signalling NaN");
+    s_expect_head_error ("fa7f800001", "non-canonical CBOR at byte 0: signalling NaN");
     const char *truncated = "cbor decoder failed failed to fill whole buffer";
     s_expect_head_error ("", truncated);
     s_expect_head_error ("19ff", truncated);
