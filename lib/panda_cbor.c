@@ -194,7 +194,7 @@ s_check_argument (const panda_cbor_head_t *head, panda_error_t *err)
 panda_err_t
 panda_cbor_read_head (panda_cbor_reader_t *self, panda_cbor_head_t *head, panda_error_t *err)
 {
-    head->offset = panda_cbor_offset (self);
+    *head = (panda_cbor_head_t){0, 0, 0, panda_cbor_offset (self)};
     if (self->ptr >= self->end)
         return panda_error_set (err, PANDA_ERR_DECODE, PANDA_CBOR_TRUNCATED);
     uint8_t initial = *self->ptr++;

@@ -209,8 +209,8 @@ panda_value_from_typed_json (panda_value_t *value, const json_t *typed, panda_er
     if (strcmp (type, "bytes") == 0 || strcmp (type, "relation") == 0) {
         if (!json_is_string (json))
             return panda_error_set (err, PANDA_ERR_INVALID, "%s value must be a hex string", type);
-        uint8_t *bytes;
-        size_t len;
+        uint8_t *bytes = NULL;
+        size_t len = 0;
         panda_hash_t hash;
         panda_err_t rc =
             type[0] == 'r'
@@ -280,7 +280,7 @@ panda_operation_from_json (const json_t *json, panda_error_t *err)
     panda_operation_t *op = NULL;
     panda_hash_t *previous = NULL;
     size_t n_previous = 0;
-    panda_action_t action;
+    panda_action_t action = PANDA_ACTION_CREATE;
     if (!json_is_object (json)) {
         panda_error_set (err, PANDA_ERR_INVALID, "operation JSON must be an object");
         return NULL;
