@@ -20,6 +20,9 @@ static const panda_cmd_t s_commands[] = {
      "  panda entry sign --private-key HEX --log-id N --seq-num N --operation HEX\n"
      "                   [--backlink HASH] [--skiplink HASH]   encode and sign, print the entry hex\n"
      "  panda entry decode HEX        verify an entry, print its fields as JSON"},
+    {"operation", panda_cmd_operation,
+     "  panda operation encode JSON    typed operation JSON (- = stdin) -> canonical CBOR hex\n"
+     "  panda operation decode HEX     operation CBOR hex (- = stdin) -> JSON"},
     {NULL, NULL, NULL},
 };
 

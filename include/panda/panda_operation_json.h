@@ -1,0 +1,53 @@
+/*  panda_operation_json.h - operations to and from JSON (jansson).
+
+    Input is the typed form the test vectors and p2panda-js use (the schema
+    says what each field is):
+      {"version": 1, "action": "create"|"update"|"delete", "schemaId": "...",
+       "previous": ["<hash hex>", ...],
+       "fields": {"name": {"type": "str"|"int"|"float"|"bool"|"bytes"|
+                  "relation"|"relation_list"|"pinned_relation"|
+                  "pinned_relation_list", "value": ...}}}
+    ints are decimal strings (JSON integers are accepted too), floats a
+    number or "f64_bits" (16 hex digits, needed for NaN/inf), bytes hex,
+    relations hash hex strings (lists, lists of lists). Pinned relations are
+    document view ids and get sorted and de-duplicated, like `previous`.
+
+    Output is the schema-less form of a decoded operation:
+      {"version": 1, "action": ..., "schemaId": ..., "previous": [...],
+       "fields": {"name": {"kind": "text"|"int"|"float"|"bool"|"bytes"|
+                  "hash_list"|"hash_list_list", "value": ...}}}
+    with "previous" only for UPDATE/DELETE and "fields" only for
+    CREATE/UPDATE; floats also carry "f64_bits" (value is null for NaN/inf). */
+#ifndef PANDA_OPERATION_JSON_H_INCLUDED
+#define PANDA_OPERATION_JSON_H_INCLUDED
+
+#include "panda/panda_operation.h"
+
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+//  Build an operation from the typed JSON form. Caller owns the result; NULL
+//  with err set (PANDA_ERR_INVALID naming the bad member, or NOMEM).
+PANDA_NODISCARD panda_operation_t *panda_operation_from_json (const json_t *json, panda_error_t *err);
+
+//  Same from len bytes of JSON text.
+PANDA_NODISCARD panda_operation_t *panda_operation_from_json_text (const char *text, size_t len,
+                                                                   panda_error_t *err);
+
+//  Fill *value from one typed field {"type": ..., "value": ...}. On success
+//  the caller owns the value (panda_value_clear).
+PANDA_NODISCARD panda_err_t panda_value_from_typed_json (panda_value_t *value, const json_t *typed,
+                                                         panda_error_t *err);
+
+//  The schema-less JSON form of an operation / of one value. Caller owns the
+//  result (json_decref); NULL on OOM.
+json_t *panda_operation_to_json (const panda_operation_t *self);
+json_t *panda_value_to_plain_json (const panda_value_t *value);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
