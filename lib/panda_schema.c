@@ -11,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_SCHEMA_ID_SYSTEM_VERSION_DIGITS 3   //  u8: at most "255"
-#define S_MESSAGE_QUOTE_MAX               200 //  quote at most this much of bad input
+#define S_MESSAGE_QUOTE_MAX 200 //  quote at most this much of bad input
 
 typedef struct {
     const char *name;
@@ -71,8 +70,6 @@ static const panda_schema_t s_system_schemas[] = {
               "Representation of the (partial) binary data of a file.", s_blob_piece_fields),
 };
 
-static const char *s_system_names[] = {"schema_definition", "schema_field_definition", "blob", "blob_piece"};
-
 static const struct {
     const char *name;
     panda_field_kind_t kind;
@@ -108,17 +105,6 @@ static bool
 s_is_lower_alnum (char c)
 {
     return (c >= 'a' && c <= 'z') || s_is_digit (c);
-}
-
-bool
-panda_schema_name_is_valid (const char *text, size_t len)
-{
-    if (len < PANDA_SCHEMA_NAME_MIN || len > PANDA_SCHEMA_NAME_MAX || !s_is_alpha (text[0]))
-        return false;
-    for (size_t i = 1; i < len; i++)
-        if (!s_is_alpha (text[i]) && !s_is_digit (text[i]) && text[i] != '_')
-            return false;
-    return text[len - 1] != '_';
 }
 
 bool
@@ -207,69 +193,6 @@ panda_schema_mime_type_is_valid (const char *text, size_t len)
 //  Canonical application schema id: "<name>_<id>[_<id>…]". The reference
 //  splits ids off the end until what is left is shorter than 68 chars; that
 //  rest is the name. Ids must be lower-case hex hashes, strictly ascending.
-//  Last '_' in the first len bytes of text, or NULL (memrchr is GNU-only).
-static const char *
-s_last_underscore (const char *text, size_t len)
-{
-    while (len > 0)
-        if (text[--len] == '_')
-            return text + len;
-    return NULL;
-}
-
-//  Sets *name_len to the length of the name part.
-static bool
-s_application_id_is_canonical (const char *text, size_t len, size_t *name_len)
-{
-    size_t end = len;
-    panda_hash_t later, hash;
-    bool have_later = false;
-    do {
-        const char *us = s_last_underscore (text, end);
-        if (!us)
-            return false;
-        size_t start = (size_t)(us - text) + 1;
-        if (panda_hash_from_hex (&hash, text + start, end - start, NULL) != PANDA_OK)
-            return false;
-        if (have_later && panda_hash_cmp (&hash, &later) >= 0)
-            return false;
-        later = hash;
-        have_later = true;
-        end = start - 1;
-    } while (end >= PANDA_HASH_HEX_SIZE);
-    *name_len = end;
-    return panda_schema_name_is_valid (text, end);
-}
-
-//  Canonical schema id (§5.1): a system id "<system name>_v<u8>" with the
-//  version in plain decimal (no sign, no leading zero), or an application id.
-static bool
-s_schema_id_is_canonical (const char *text, size_t len)
-{
-    const char *us = s_last_underscore (text, len);
-    if (!us)
-        return false;
-    size_t name_len, prefix = (size_t)(us - text), last = len - prefix - 1;
-    const char *version = us + 1;
-    if (last == 0 || version[0] != 'v' || last >= PANDA_HASH_HEX_SIZE)
-        return s_application_id_is_canonical (text, len, &name_len);
-    size_t digits = last - 1;
-    if (digits < 1 || digits > S_SCHEMA_ID_SYSTEM_VERSION_DIGITS || (digits > 1 && version[1] == '0'))
-        return false;
-    unsigned value = 0;
-    for (size_t i = 1; i <= digits; i++) {
-        if (!s_is_digit (version[i]))
-            return false;
-        value = value * 10 + (unsigned)(version[i] - '0');
-    }
-    if (value > UINT8_MAX)
-        return false;
-    for (size_t i = 0; i < sizeof s_system_names / sizeof s_system_names[0]; i++)
-        if (strlen (s_system_names[i]) == prefix && memcmp (s_system_names[i], text, prefix) == 0)
-            return true;
-    return false;
-}
-
 //  --------------------------------------------------------------------------
 //  Field types
 
@@ -327,7 +250,7 @@ panda_field_type_parse (const char *text, size_t len, panda_field_kind_t *kind, 
                                     quote, text);
         offset = name_len + 1;
         target = len - offset - 1;
-        if (!s_schema_id_is_canonical (text + offset, target))
+        if (panda_schema_id_validate (text + offset, target, NULL) != PANDA_OK)
             return panda_error_set (err, PANDA_ERR_SCHEMA,
                                     "invalid or non-canonical schema id in field type '%.*s'", quote, text);
     }
@@ -414,7 +337,7 @@ panda_schema_t *
 panda_schema_new (const char *id, const char *name, const char *description, panda_error_t *err)
 {
     size_t name_len = strlen (name), id_len = strlen (id);
-    if (!panda_schema_name_is_valid (name, name_len)) {
+    if (!panda_schema_name_valid (name, name_len)) {
         panda_error_set (err, PANDA_ERR_SCHEMA, "invalid schema name '%.*s'", S_MESSAGE_QUOTE_MAX, name);
         return NULL;
     }
@@ -425,12 +348,17 @@ panda_schema_new (const char *id, const char *name, const char *description, pan
         return NULL;
     }
     //  An application id is its name, '_', then the view id.
-    size_t parsed_len;
-    if (!s_application_id_is_canonical (id, id_len, &parsed_len) || parsed_len != name_len ||
-        memcmp (id, name, name_len) != 0) {
-        panda_error_set (err, PANDA_ERR_SCHEMA,
-                         "'%.*s' is not a canonical application schema id for name '%s'", S_MESSAGE_QUOTE_MAX,
-                         id, name);
+    panda_schema_id_t parsed;
+    if (panda_schema_id_parse (&parsed, id, id_len, NULL) != PANDA_OK) {
+        panda_error_set (err, PANDA_ERR_SCHEMA, "'%.*s' is not a canonical schema id", S_MESSAGE_QUOTE_MAX,
+                         id);
+        return NULL;
+    }
+    bool matches = parsed.kind == PANDA_SCHEMA_ID_APPLICATION && strcmp (parsed.name, name) == 0;
+    panda_schema_id_clear (&parsed);
+    if (!matches) {
+        panda_error_set (err, PANDA_ERR_SCHEMA, "'%.*s' is not an application schema id for name '%s'",
+                         S_MESSAGE_QUOTE_MAX, id, name);
         return NULL;
     }
     panda_schema_t *self = s_schema_alloc (id, name, description, 8);

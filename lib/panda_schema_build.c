@@ -65,7 +65,7 @@ s_check_definition (const panda_schema_def_t *def, panda_error_t *err)
     if (!s_view_id_is_canonical (def->view_id, def->view_id_count))
         return panda_error_set (err, PANDA_ERR_SCHEMA,
                                 "schema definition view id must be one or more sorted, unique operation ids");
-    if (!def->name || !panda_schema_name_is_valid (def->name, strlen (def->name)))
+    if (!def->name || !panda_schema_name_valid (def->name, strlen (def->name)))
         return panda_error_set (err, PANDA_ERR_SCHEMA, "invalid schema name '%.200s'",
                                 def->name ? def->name : "");
     if (!def->description || !panda_schema_description_is_valid (def->description, strlen (def->description)))

@@ -142,7 +142,7 @@ static panda_err_t
 s_check_schema_definition (const panda_operation_t *operation, panda_error_t *err)
 {
     const panda_value_t *name = s_str_field (operation, "name");
-    if (name && !panda_schema_name_is_valid ((const char *)name->as.bytes.data, name->as.bytes.len))
+    if (name && !panda_schema_name_valid ((const char *)name->as.bytes.data, name->as.bytes.len))
         return panda_error_set (err, PANDA_ERR_SCHEMA, S_BAD_DEFINITION "'name'" S_WRONGLY);
     const panda_value_t *text = s_str_field (operation, "description");
     if (text && !panda_schema_description_is_valid ((const char *)text->as.bytes.data, text->as.bytes.len))

@@ -18,6 +18,7 @@
 #define PANDA_SCHEMA_H_INCLUDED
 
 #include "panda/panda_operation.h"
+#include "panda/panda_schema_id.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -73,8 +74,7 @@ PANDA_NODISCARD panda_err_t panda_field_type_parse (const char *text, size_t len
 //  Returns the full length, like snprintf.
 size_t panda_field_type_format (panda_field_kind_t kind, const char *target, char *out, size_t size);
 
-//  True if text matches ^[A-Za-z][A-Za-z0-9_]{0,62}[A-Za-z0-9]$.
-bool panda_schema_name_is_valid (const char *text, size_t len);
+//  Schema names: panda_schema_name_valid (panda_schema_id.h).
 
 //  True if text matches ^[A-Za-z][A-Za-z0-9_]{0,63}$.
 bool panda_schema_field_name_is_valid (const char *text, size_t len);
