@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_SCHEMA     "vector_item_002071098b86ef93d33c02275b922f43e0815d0e9f211900ab9ba987d3527734a33f"
-#define S_BRANCHES   8 //  concurrent writers per round (wide case)
+#define S_SCHEMA "vector_item_002071098b86ef93d33c02275b922f43e0815d0e9f211900ab9ba987d3527734a33f"
+#define S_BRANCHES 8 //  concurrent writers per round (wide case)
 #define S_BRANCH_LEN 4 //  updates per writer before the merge
 
 typedef struct {
@@ -47,7 +47,7 @@ s_add (s_doc_t *doc, panda_action_t action, panda_hash_t *previous, size_t n, si
     panda_value_t value;
     for (size_t f = action == PANDA_ACTION_CREATE ? 0 : field; f <= field; f++) {
         snprintf (name, sizeof name, "f%zu", f);
-        panda_value_set_int (&value, (int64_t)doc->counter);
+        panda_value_set_int (&value, (int64_t) doc->counter);
         if (panda_operation_set_field (op, name, &value, &err) != PANDA_OK)
             s_die ("set_field", &err);
     }
@@ -116,8 +116,8 @@ s_time_build (const s_doc_t *doc, int runs, uint64_t *checksum)
         panda_document_view_t *view;
         if (panda_document_build (builder, &view, &err) != PANDA_OK)
             s_die ("build", &err);
-        double seconds = (double)(bench_now_ns () - start) / 1e9;
-        rates[r] = (double)doc->count / seconds;
+        double seconds = (double) (bench_now_ns () - start) / 1e9;
+        rates[r] = (double) doc->count / seconds;
         uint64_t h;
         memcpy (&h, panda_document_view_hash (view)->bytes + 2, sizeof h);
         if (r == 0)
@@ -125,7 +125,7 @@ s_time_build (const s_doc_t *doc, int runs, uint64_t *checksum)
         panda_document_view_destroy (&view);
         panda_document_builder_destroy (&builder);
     }
-    return bench_median (rates, (size_t)runs);
+    return bench_median (rates, (size_t) runs);
 }
 
 static int
@@ -144,10 +144,10 @@ s_time_baseline (const s_doc_t *doc, int runs)
         uint64_t start = bench_now_ns ();
         memcpy (copy, doc->ids, doc->count * sizeof (panda_hash_t));
         qsort (copy, doc->count, sizeof (panda_hash_t), s_cmp_id);
-        rates[r] = (double)doc->count / ((double)(bench_now_ns () - start) / 1e9);
+        rates[r] = (double) doc->count / ((double) (bench_now_ns () - start) / 1e9);
     }
     free (copy);
-    return bench_median (rates, (size_t)runs);
+    return bench_median (rates, (size_t) runs);
 }
 
 int
@@ -157,7 +157,7 @@ main (int argc, char **argv)
     int runs = 11;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp (argv[i], "--size"))
-            size = (size_t)strtoul (argv[i + 1], NULL, 10);
+            size = (size_t) strtoul (argv[i + 1], NULL, 10);
         else if (!strcmp (argv[i], "--runs"))
             runs = atoi (argv[i + 1]);
     }
@@ -186,6 +186,6 @@ main (int argc, char **argv)
         bench_report (cases[c].id, name, rate, baseline);
         s_free (&doc);
     }
-    printf ("checksum %016llx (runs %d)\n", (unsigned long long)checksum, runs);
+    printf ("checksum %016llx (runs %d)\n", (unsigned long long) checksum, runs);
     return 0;
 }

@@ -75,7 +75,7 @@ s_measure (void (*fn) (const uint8_t *, size_t, const panda_operation_t *), cons
         uint64_t start = bench_now_ns ();
         for (long i = 0; i < iterations; i++)
             fn (bytes, len, op);
-        rates[run] = (double)iterations * 1e9 / (double)(bench_now_ns () - start);
+        rates[run] = (double) iterations * 1e9 / (double) (bench_now_ns () - start);
     }
     return bench_median (rates, RUNS);
 }
@@ -100,7 +100,7 @@ main (int argc, char *argv[])
     bench_report ("2", "panda_operation_decode", s_measure (s_decode, bytes, len, op, iterations), baseline);
     bench_report ("3", "build + encode (canonical CBOR)", s_measure (s_encode, bytes, len, op, iterations),
                   baseline);
-    printf ("checksum %llu\n", (unsigned long long)s_checksum);
+    printf ("checksum %llu\n", (unsigned long long) s_checksum);
     panda_operation_destroy (&op);
     free (bytes);
     return 0;

@@ -82,7 +82,7 @@ main (int argc, char *argv[])
                     checksum += panda_schema_validate_operation (schema, operation, NULL) == PANDA_OK;
                 panda_operation_destroy (&operation);
             }
-            rates[c][run] = (double)size * 1e9 / (double)(bench_now_ns () - start);
+            rates[c][run] = (double) size * 1e9 / (double) (bench_now_ns () - start);
         }
     double baseline = bench_median (rates[0], RUNS);
     bench_report ("1", "decode vector_item CREATE", baseline, baseline);

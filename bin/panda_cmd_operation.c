@@ -88,7 +88,7 @@ s_decode (const char *hex, size_t len)
             free (bytes);
             return panda_cmd_fail ("invalid hex digit at position %zu", 2 * i);
         }
-        bytes[i] = (uint8_t)(hi << 4 | lo);
+        bytes[i] = (uint8_t) (hi << 4 | lo);
     }
     panda_error_t err;
     panda_operation_t *op = panda_operation_decode (bytes, len / 2, &err);

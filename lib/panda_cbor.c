@@ -12,10 +12,10 @@
 #include <string.h>
 
 #define S_DOUBLE_MANT_BITS 52
-#define S_DOUBLE_EXP_MASK  0x7ff
-#define S_DOUBLE_BIAS      1023
-#define S_DOUBLE_QUIET     (1ULL << 51)
-#define S_WRITER_MIN_CAP   64
+#define S_DOUBLE_EXP_MASK 0x7ff
+#define S_DOUBLE_BIAS 1023
+#define S_DOUBLE_QUIET (1ULL << 51)
+#define S_WRITER_MIN_CAP 64
 
 void
 panda_cbor_reader_init (panda_cbor_reader_t *self, const uint8_t *data, size_t len)
@@ -28,13 +28,13 @@ panda_cbor_reader_init (panda_cbor_reader_t *self, const uint8_t *data, size_t l
 size_t
 panda_cbor_remaining (const panda_cbor_reader_t *self)
 {
-    return (size_t)(self->end - self->ptr);
+    return (size_t) (self->end - self->ptr);
 }
 
 size_t
 panda_cbor_offset (const panda_cbor_reader_t *self)
 {
-    return (size_t)(self->ptr - self->start);
+    return (size_t) (self->ptr - self->start);
 }
 
 //  ---------------------------------------------------------------------------
@@ -44,14 +44,14 @@ panda_cbor_offset (const panda_cbor_reader_t *self)
 static uint64_t
 s_widen (uint32_t narrow, int ebits, int mbits)
 {
-    uint64_t sign = (uint64_t)(narrow >> (ebits + mbits)) << 63;
+    uint64_t sign = (uint64_t) (narrow >> (ebits + mbits)) << 63;
     uint32_t emax = (1u << ebits) - 1;
     uint32_t exp = (narrow >> mbits) & emax;
     uint64_t mant = narrow & ((1u << mbits) - 1);
     int bias = (1 << (ebits - 1)) - 1;
     int shift = S_DOUBLE_MANT_BITS - mbits;
     if (exp == emax)
-        return sign | (uint64_t)S_DOUBLE_EXP_MASK << S_DOUBLE_MANT_BITS | mant << shift;
+        return sign | (uint64_t) S_DOUBLE_EXP_MASK << S_DOUBLE_MANT_BITS | mant << shift;
     if (exp == 0) {
         if (mant == 0)
             return sign;
@@ -59,17 +59,17 @@ s_widen (uint32_t narrow, int ebits, int mbits)
         int top = 63 - __builtin_clzll (mant);
         int e = top + 1 - bias - mbits;
         uint64_t frac = (mant << (S_DOUBLE_MANT_BITS - top)) & ((1ULL << S_DOUBLE_MANT_BITS) - 1);
-        return sign | (uint64_t)(e + S_DOUBLE_BIAS) << S_DOUBLE_MANT_BITS | frac;
+        return sign | (uint64_t) (e + S_DOUBLE_BIAS) << S_DOUBLE_MANT_BITS | frac;
     }
-    return sign | (uint64_t)((int)exp - bias + S_DOUBLE_BIAS) << S_DOUBLE_MANT_BITS | mant << shift;
+    return sign | (uint64_t) ((int) exp - bias + S_DOUBLE_BIAS) << S_DOUBLE_MANT_BITS | mant << shift;
 }
 
 //  The narrow float that holds double bits exactly, if any.
 static bool
 s_narrow (uint64_t bits, int ebits, int mbits, uint32_t *out)
 {
-    uint32_t sign = (uint32_t)(bits >> 63) << (ebits + mbits);
-    int exp = (int)((bits >> S_DOUBLE_MANT_BITS) & S_DOUBLE_EXP_MASK);
+    uint32_t sign = (uint32_t) (bits >> 63) << (ebits + mbits);
+    int exp = (int) ((bits >> S_DOUBLE_MANT_BITS) & S_DOUBLE_EXP_MASK);
     uint64_t mant = bits & ((1ULL << S_DOUBLE_MANT_BITS) - 1);
     int bias = (1 << (ebits - 1)) - 1;
     int shift = S_DOUBLE_MANT_BITS - mbits;
@@ -78,7 +78,7 @@ s_narrow (uint64_t bits, int ebits, int mbits, uint32_t *out)
     if (exp == S_DOUBLE_EXP_MASK) {
         if ((mant & low_mask) || (mant && !(mant & S_DOUBLE_QUIET)))
             return false;
-        *out = sign | emax << mbits | (uint32_t)(mant >> shift);
+        *out = sign | emax << mbits | (uint32_t) (mant >> shift);
         return true;
     }
     if (exp == 0) {
@@ -93,7 +93,7 @@ s_narrow (uint64_t bits, int ebits, int mbits, uint32_t *out)
     if (e >= 1 - bias) {
         if (mant & low_mask)
             return false;
-        *out = sign | (uint32_t)(e + bias) << mbits | (uint32_t)(mant >> shift);
+        *out = sign | (uint32_t) (e + bias) << mbits | (uint32_t) (mant >> shift);
         return true;
     }
     //  Narrow subnormal k * 2^(1 - bias - mbits): the low rshift bits of the
@@ -104,7 +104,7 @@ s_narrow (uint64_t bits, int ebits, int mbits, uint32_t *out)
     uint64_t sig = mant | 1ULL << S_DOUBLE_MANT_BITS;
     if (sig & ((1ULL << rshift) - 1))
         return false;
-    *out = sign | (uint32_t)(sig >> rshift);
+    *out = sign | (uint32_t) (sig >> rshift);
     return true;
 }
 
@@ -126,7 +126,7 @@ panda_cbor_double_to_half (uint64_t bits, uint16_t *half)
     uint32_t out;
     if (!s_narrow (bits, 5, 10, &out))
         return false;
-    *half = (uint16_t)out;
+    *half = (uint16_t) out;
     return true;
 }
 
@@ -140,9 +140,9 @@ static uint64_t
 s_double_bits (const panda_cbor_head_t *head)
 {
     if (head->info == PANDA_CBOR_FLOAT16)
-        return panda_cbor_half_to_double_bits ((uint16_t)head->arg);
+        return panda_cbor_half_to_double_bits ((uint16_t) head->arg);
     if (head->info == PANDA_CBOR_FLOAT32)
-        return panda_cbor_single_to_double_bits ((uint32_t)head->arg);
+        return panda_cbor_single_to_double_bits ((uint32_t) head->arg);
     return head->arg;
 }
 
@@ -210,7 +210,7 @@ panda_cbor_read_head (panda_cbor_reader_t *self, panda_cbor_head_t *head, panda_
                                 head->offset);
     if (head->info > 27)
         return panda_error_set (err, PANDA_ERR_DECODE, "invalid cbor encoding at byte %zu", head->offset);
-    size_t n = (size_t)1 << (head->info - 24);
+    size_t n = (size_t) 1 << (head->info - 24);
     if (panda_cbor_remaining (self) < n)
         return panda_error_set (err, PANDA_ERR_DECODE, PANDA_CBOR_TRUNCATED);
     head->arg = 0;
@@ -376,9 +376,9 @@ static void
 s_write_initial (panda_cbor_writer_t *self, uint8_t major, uint8_t info, uint64_t arg, size_t n)
 {
     uint8_t buf[9];
-    buf[0] = (uint8_t)(major << 5 | info);
+    buf[0] = (uint8_t) (major << 5 | info);
     for (size_t i = 0; i < n; i++)
-        buf[1 + i] = (uint8_t)(arg >> (8 * (n - 1 - i)));
+        buf[1 + i] = (uint8_t) (arg >> (8 * (n - 1 - i)));
     s_append (self, buf, 1 + n);
 }
 
@@ -386,7 +386,7 @@ void
 panda_cbor_write_head (panda_cbor_writer_t *self, uint8_t major, uint64_t arg)
 {
     if (arg < 24)
-        s_write_initial (self, major, (uint8_t)arg, 0, 0);
+        s_write_initial (self, major, (uint8_t) arg, 0, 0);
     else if (arg <= 0xff)
         s_write_initial (self, major, 24, arg, 1);
     else if (arg <= 0xffff)
@@ -401,9 +401,9 @@ void
 panda_cbor_write_int (panda_cbor_writer_t *self, int64_t value)
 {
     if (value >= 0)
-        panda_cbor_write_head (self, PANDA_CBOR_UINT, (uint64_t)value);
+        panda_cbor_write_head (self, PANDA_CBOR_UINT, (uint64_t) value);
     else
-        panda_cbor_write_head (self, PANDA_CBOR_NINT, (uint64_t)(-(value + 1)));
+        panda_cbor_write_head (self, PANDA_CBOR_NINT, (uint64_t) (-(value + 1)));
 }
 
 void

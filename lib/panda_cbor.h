@@ -14,23 +14,23 @@
 
 #include "panda/panda_err.h"
 
-#define PANDA_CBOR_UINT   0
-#define PANDA_CBOR_NINT   1
-#define PANDA_CBOR_BYTES  2
-#define PANDA_CBOR_TEXT   3
-#define PANDA_CBOR_ARRAY  4
-#define PANDA_CBOR_MAP    5
-#define PANDA_CBOR_TAG    6
+#define PANDA_CBOR_UINT 0
+#define PANDA_CBOR_NINT 1
+#define PANDA_CBOR_BYTES 2
+#define PANDA_CBOR_TEXT 3
+#define PANDA_CBOR_ARRAY 4
+#define PANDA_CBOR_MAP 5
+#define PANDA_CBOR_TAG 6
 #define PANDA_CBOR_SIMPLE 7 //  simple values and floats
 
 //  Additional-info values of major type 7.
-#define PANDA_CBOR_FALSE     20
-#define PANDA_CBOR_TRUE      21
-#define PANDA_CBOR_NULL      22
+#define PANDA_CBOR_FALSE 20
+#define PANDA_CBOR_TRUE 21
+#define PANDA_CBOR_NULL 22
 #define PANDA_CBOR_UNDEFINED 23
-#define PANDA_CBOR_FLOAT16   25
-#define PANDA_CBOR_FLOAT32   26
-#define PANDA_CBOR_FLOAT64   27
+#define PANDA_CBOR_FLOAT16 25
+#define PANDA_CBOR_FLOAT32 26
+#define PANDA_CBOR_FLOAT64 27
 
 //  Nesting limit of panda_cbor_skip.
 #define PANDA_CBOR_MAX_DEPTH 16
@@ -40,14 +40,14 @@
 
 typedef struct {
     const uint8_t *start; //  first byte of the input (for offsets in messages)
-    const uint8_t *ptr;   //  next byte to read
-    const uint8_t *end;   //  one past the last byte
+    const uint8_t *ptr; //  next byte to read
+    const uint8_t *end; //  one past the last byte
 } panda_cbor_reader_t;
 
 typedef struct {
     uint8_t major; //  PANDA_CBOR_UINT ... PANDA_CBOR_SIMPLE
-    uint8_t info;  //  additional info (low 5 bits of the initial byte)
-    uint64_t arg;  //  value, length, tag number, simple value or raw float bits
+    uint8_t info; //  additional info (low 5 bits of the initial byte)
+    uint64_t arg; //  value, length, tag number, simple value or raw float bits
     size_t offset; //  offset of the initial byte in the input
 } panda_cbor_head_t;
 

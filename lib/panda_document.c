@@ -14,7 +14,7 @@
 #include <string.h>
 
 struct _panda_document_builder_t {
-    panda_hash_t *ids;             //  input order
+    panda_hash_t *ids; //  input order
     const panda_operation_t **ops; //  borrowed, input order
     size_t count, capacity;
     panda_hash_t *walk; //  order of the last build attempt
@@ -22,9 +22,9 @@ struct _panda_document_builder_t {
 };
 
 typedef struct {
-    const char *name;           //  borrowed from the writing operation
+    const char *name; //  borrowed from the writing operation
     const panda_value_t *value; //  borrowed from the writing operation
-    size_t writer;              //  graph node that wrote it
+    size_t writer; //  graph node that wrote it
 } s_field_t;
 
 struct _panda_document_view_t {

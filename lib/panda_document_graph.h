@@ -14,8 +14,8 @@
 
 typedef struct {
     size_t count;
-    panda_hash_t *ids;          //  node id, ascending
-    size_t *input;              //  node -> index in the caller's input arrays
+    panda_hash_t *ids; //  node id, ascending
+    size_t *input; //  node -> index in the caller's input arrays
     size_t *pred_start, *preds; //  preds of n: preds[pred_start[n] .. pred_start[n+1])
     size_t *succ_start, *succs; //  succs of n, ascending
 } panda_document_graph_t;

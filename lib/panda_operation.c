@@ -21,7 +21,7 @@
 
 #define S_PLAIN_VALUE_ERROR                                                                                  \
     "error deserializing plain value: data did not match any variant of untagged enum PlainValue"
-#define S_OUT_OF_RANGE  "error deserializing plain value: out of range integral type conversion attempted"
+#define S_OUT_OF_RANGE "error deserializing plain value: out of range integral type conversion attempted"
 #define S_DESCRIBE_SIZE 64
 
 typedef struct {
@@ -32,7 +32,7 @@ typedef struct {
 
 struct _panda_operation_t {
     panda_action_t action;
-    char *schema_id;        //  canonical
+    char *schema_id; //  canonical
     panda_hash_t *previous; //  sorted ascending, unique
     size_t n_previous;
     s_field_t *fields; //  sorted by name byte-wise
@@ -126,7 +126,7 @@ s_read_hashes (panda_cbor_reader_t *r, uint64_t count, panda_hash_list_t *list, 
     list->items = NULL;
     if (count == 0)
         return PANDA_OK;
-    list->items = malloc ((size_t)count * sizeof (panda_hash_t));
+    list->items = malloc ((size_t) count * sizeof (panda_hash_t));
     if (!list->items)
         return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
     for (uint64_t i = 0; i < count; i++) {
@@ -137,7 +137,7 @@ s_read_hashes (panda_cbor_reader_t *r, uint64_t count, panda_hash_list_t *list, 
             return rc;
         }
     }
-    list->count = (size_t)count;
+    list->count = (size_t) count;
     return PANDA_OK;
 }
 
@@ -154,7 +154,7 @@ s_decode_hash_array (panda_cbor_reader_t *r, uint64_t count, panda_value_t *valu
         return rc;
     }
     panda_value_set_hash_list_list (value);
-    value->as.lists.lists = malloc ((size_t)count * sizeof (panda_hash_list_t));
+    value->as.lists.lists = malloc ((size_t) count * sizeof (panda_hash_list_t));
     if (!value->as.lists.lists)
         return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
     for (uint64_t i = 0; i < count; i++) {
@@ -203,8 +203,8 @@ s_decode_value (panda_cbor_reader_t *r, panda_value_t *value, panda_error_t *err
         case PANDA_CBOR_NINT:
             if (head.arg > INT64_MAX)
                 return panda_error_set (err, PANDA_ERR_DECODE, S_OUT_OF_RANGE);
-            panda_value_set_int (value,
-                                 head.major == PANDA_CBOR_UINT ? (int64_t)head.arg : -1 - (int64_t)head.arg);
+            panda_value_set_int (value, head.major == PANDA_CBOR_UINT ? (int64_t) head.arg
+                                                                      : -1 - (int64_t) head.arg);
             return PANDA_OK;
         case PANDA_CBOR_BYTES:
             if ((rc = panda_cbor_read_payload (r, head.arg, &data, err)))
@@ -215,7 +215,7 @@ s_decode_value (panda_cbor_reader_t *r, panda_value_t *value, panda_error_t *err
         case PANDA_CBOR_TEXT:
             if ((rc = s_read_text (r, &head, &data, err)))
                 return rc;
-            if (panda_value_set_str (value, (const char *)data, head.arg))
+            if (panda_value_set_str (value, (const char *) data, head.arg))
                 return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
             return PANDA_OK;
         case PANDA_CBOR_ARRAY: return s_decode_hash_array (r, head.arg, value, err);
@@ -260,9 +260,9 @@ s_decode_schema_id (panda_operation_t *self, panda_cbor_reader_t *r, panda_error
         return s_invalid_type (&head, "schema id as string", err);
     if ((rc = s_read_text (r, &head, &text, err)))
         return rc;
-    if ((rc = panda_schema_id_validate ((const char *)text, head.arg, err)))
+    if ((rc = panda_schema_id_validate ((const char *) text, head.arg, err)))
         return rc;
-    self->schema_id = s_strndup ((const char *)text, head.arg);
+    self->schema_id = s_strndup ((const char *) text, head.arg);
     return self->schema_id ? PANDA_OK : panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
 }
 
@@ -284,7 +284,7 @@ s_decode_previous (panda_operation_t *self, panda_cbor_reader_t *r, panda_error_
         return panda_error_set (err, PANDA_ERR_DECODE, "expected one or more operation ids");
     if (head.arg > panda_cbor_remaining (r))
         return panda_error_set (err, PANDA_ERR_DECODE, PANDA_CBOR_TRUNCATED);
-    self->previous = malloc ((size_t)head.arg * sizeof (panda_hash_t));
+    self->previous = malloc ((size_t) head.arg * sizeof (panda_hash_t));
     if (!self->previous)
         return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
     for (uint64_t i = 0; i < head.arg; i++) {
@@ -318,7 +318,7 @@ s_decode_field_name (panda_operation_t *self, panda_cbor_reader_t *r, s_field_t 
         return s_invalid_type (&head, "string", err);
     if ((rc = s_read_text (r, &head, &text, err)))
         return rc;
-    const char *name = (const char *)text;
+    const char *name = (const char *) text;
     size_t len = head.arg;
     if (len == 0) //  the reference decodes "" and lets schema validation reject it (§11)
         return panda_error_set (err, PANDA_ERR_DECODE, "empty field name at byte %zu", head.offset);
@@ -329,12 +329,12 @@ s_decode_field_name (panda_operation_t *self, panda_cbor_reader_t *r, s_field_t 
         const s_field_t *last = &self->fields[self->n_fields - 1];
         int c = s_name_cmp (last->name, last->name_len, name, len);
         if (c == 0)
-            return panda_error_set (err, PANDA_ERR_DECODE, "encountered duplicate field key '%.*s'", (int)len,
-                                    name);
+            return panda_error_set (err, PANDA_ERR_DECODE, "encountered duplicate field key '%.*s'",
+                                    (int) len, name);
         if (c > 0)
             return panda_error_set (err, PANDA_ERR_DECODE,
-                                    "encountered unsorted field name: '%.*s' should be before '%s'", (int)len,
-                                    name, last->name);
+                                    "encountered unsorted field name: '%.*s' should be before '%s'",
+                                    (int) len, name, last->name);
     }
     if (!(field->name = s_strndup (name, len)))
         return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
@@ -356,10 +356,10 @@ s_decode_fields (panda_operation_t *self, panda_cbor_reader_t *r, panda_error_t 
     if (head.arg > PANDA_OPERATION_MAX_FIELDS)
         return panda_error_set (err, PANDA_ERR_LIMIT, "too many fields: %" PRIu64 " (at most %d)", head.arg,
                                 PANDA_OPERATION_MAX_FIELDS);
-    self->fields = calloc (head.arg ? (size_t)head.arg : 1, sizeof (s_field_t));
+    self->fields = calloc (head.arg ? (size_t) head.arg : 1, sizeof (s_field_t));
     if (!self->fields)
         return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
-    self->cap_fields = head.arg ? (size_t)head.arg : 1;
+    self->cap_fields = head.arg ? (size_t) head.arg : 1;
     for (uint64_t i = 0; i < head.arg; i++) {
         s_field_t *field = &self->fields[self->n_fields];
         if ((rc = s_decode_field_name (self, r, field, err)))
@@ -395,7 +395,7 @@ s_decode (panda_operation_t *self, panda_cbor_reader_t *r, panda_error_t *err)
         return rc;
     if (number > PANDA_ACTION_DELETE)
         return panda_error_set (err, PANDA_ERR_DECODE, "unknown operation action %" PRIu64, number);
-    self->action = (panda_action_t)number;
+    self->action = (panda_action_t) number;
     if (items < 3)
         return panda_error_set (err, PANDA_ERR_DECODE, "missing schema id field in operation format");
     if ((rc = s_decode_schema_id (self, r, err)))
@@ -581,7 +581,7 @@ panda_operation_new (panda_action_t action, const char *schema_id, const panda_h
                      size_t n_previous, panda_error_t *err)
 {
     if (action != PANDA_ACTION_CREATE && action != PANDA_ACTION_UPDATE && action != PANDA_ACTION_DELETE) {
-        panda_error_set (err, PANDA_ERR_INVALID, "unknown operation action %d", (int)action);
+        panda_error_set (err, PANDA_ERR_INVALID, "unknown operation action %d", (int) action);
         return NULL;
     }
     if (!schema_id || panda_schema_id_validate (schema_id, strlen (schema_id), err))
@@ -634,7 +634,7 @@ panda_operation_set_field (panda_operation_t *self, const char *name, const pand
     size_t len = name ? strlen (name) : 0;
     if (self->action == PANDA_ACTION_DELETE)
         return panda_error_set (err, PANDA_ERR_INVALID, "a DELETE operation has no fields");
-    if (len == 0 || !panda_cbor_utf8_valid ((const uint8_t *)name, len))
+    if (len == 0 || !panda_cbor_utf8_valid ((const uint8_t *) name, len))
         return panda_error_set (err, PANDA_ERR_INVALID, "field names must be non-empty UTF-8 text");
     panda_err_t rc = s_check_value (name, value, err);
     if (rc)
@@ -694,7 +694,7 @@ s_write_value (panda_cbor_writer_t *w, const panda_value_t *value)
         case PANDA_VALUE_INT: panda_cbor_write_int (w, value->as.integer); break;
         case PANDA_VALUE_FLOAT: panda_cbor_write_float (w, value->as.real); break;
         case PANDA_VALUE_STR:
-            panda_cbor_write_text (w, (const char *)value->as.bytes.data, value->as.bytes.len);
+            panda_cbor_write_text (w, (const char *) value->as.bytes.data, value->as.bytes.len);
             break;
         case PANDA_VALUE_BYTES: panda_cbor_write_bytes (w, value->as.bytes.data, value->as.bytes.len); break;
         case PANDA_VALUE_HASH_LIST: s_write_hashes (w, &value->as.list); break;
@@ -714,7 +714,7 @@ s_encode (panda_operation_t *self)
     size_t items = self->action == PANDA_ACTION_UPDATE ? 5 : 4;
     panda_cbor_write_head (&w, PANDA_CBOR_ARRAY, items);
     panda_cbor_write_head (&w, PANDA_CBOR_UINT, PANDA_OPERATION_VERSION);
-    panda_cbor_write_head (&w, PANDA_CBOR_UINT, (uint64_t)self->action);
+    panda_cbor_write_head (&w, PANDA_CBOR_UINT, (uint64_t) self->action);
     panda_cbor_write_text (&w, self->schema_id, strlen (self->schema_id));
     if (self->action != PANDA_ACTION_CREATE) {
         panda_hash_list_t previous = {self->n_previous, self->previous};

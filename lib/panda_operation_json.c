@@ -39,7 +39,7 @@ s_unhex (const char *hex, size_t hex_len, uint8_t **out, size_t *len, panda_erro
             *out = NULL;
             return panda_error_set (err, PANDA_ERR_INVALID, "invalid hex digit at position %zu", 2 * i);
         }
-        (*out)[i] = (uint8_t)(hi << 4 | lo);
+        (*out)[i] = (uint8_t) (hi << 4 | lo);
     }
     *len = hex_len / 2;
     return PANDA_OK;
@@ -124,10 +124,10 @@ s_int_from_json (panda_value_t *value, const json_t *json, panda_error_t *err)
     char *end;
     errno = 0;
     long long n = strtoll (text, &end, 10);
-    if (errno || *end || (size_t)(end - text) != json_string_length (json))
+    if (errno || *end || (size_t) (end - text) != json_string_length (json))
         return panda_error_set (err, PANDA_ERR_INVALID, "int value '%s' is not a 64-bit signed integer",
                                 text);
-    panda_value_set_int (value, (int64_t)n);
+    panda_value_set_int (value, (int64_t) n);
     return PANDA_OK;
 }
 
@@ -246,7 +246,7 @@ s_parse_action (const json_t *json, panda_action_t *action, panda_error_t *err)
     const char *name = json_string_value (json_object_get (json, "action"));
     for (int i = 0; name && i < 3; i++)
         if (strcmp (name, names[i]) == 0) {
-            *action = (panda_action_t)i;
+            *action = (panda_action_t) i;
             return PANDA_OK;
         }
     return panda_error_set (err, PANDA_ERR_INVALID,
@@ -260,7 +260,7 @@ s_set_fields (panda_operation_t *op, const json_t *fields, panda_error_t *err)
         return panda_error_set (err, PANDA_ERR_INVALID, "\"fields\" must be an object");
     const char *name;
     const json_t *typed;
-    json_object_foreach ((json_t *)fields, name, typed)
+    json_object_foreach ((json_t *) fields, name, typed)
     {
         panda_value_t value;
         panda_err_t rc = panda_value_from_typed_json (&value, typed, err);
@@ -370,7 +370,7 @@ s_plain_value (const panda_value_t *v, const char **kind)
             return v->as.real - v->as.real == 0 ? json_real (v->as.real) : json_null ();
         case PANDA_VALUE_STR:
             *kind = "text";
-            return json_stringn ((const char *)v->as.bytes.data, v->as.bytes.len);
+            return json_stringn ((const char *) v->as.bytes.data, v->as.bytes.len);
         case PANDA_VALUE_BYTES: {
             *kind = "bytes";
             char *hex = s_hex (v->as.bytes.data, v->as.bytes.len);

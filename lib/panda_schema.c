@@ -151,10 +151,10 @@ s_utf8_sequence (const unsigned char *p, size_t left)
 bool
 panda_schema_description_is_valid (const char *text, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)text, *end = p + len;
+    const unsigned char *p = (const unsigned char *) text, *end = p + len;
     size_t chars = 0;
     while (p < end) {
-        size_t n = s_utf8_sequence (p, (size_t)(end - p));
+        size_t n = s_utf8_sequence (p, (size_t) (end - p));
         if (n == 0 || ++chars > PANDA_SCHEMA_DESCRIPTION_MAX)
             return false;
         p += n;
@@ -218,7 +218,7 @@ s_kind_lookup (const char *name, size_t len)
 {
     for (size_t i = 0; i < S_KIND_COUNT; i++)
         if (strlen (s_kinds[i].name) == len && memcmp (s_kinds[i].name, name, len) == 0)
-            return (int)s_kinds[i].kind;
+            return (int) s_kinds[i].kind;
     return -1;
 }
 
@@ -226,20 +226,20 @@ panda_err_t
 panda_field_type_parse (const char *text, size_t len, panda_field_kind_t *kind, size_t *target_offset,
                         size_t *target_len, panda_error_t *err)
 {
-    int quote = len > S_MESSAGE_QUOTE_MAX ? S_MESSAGE_QUOTE_MAX : (int)len;
+    int quote = len > S_MESSAGE_QUOTE_MAX ? S_MESSAGE_QUOTE_MAX : (int) len;
     const char *open = memchr (text, '(', len);
-    size_t name_len = open ? (size_t)(open - text) : len;
+    size_t name_len = open ? (size_t) (open - text) : len;
     int found = s_kind_lookup (text, name_len);
     if (found < 0)
         return panda_error_set (err, PANDA_ERR_SCHEMA, "unknown field type '%.*s'", quote, text);
-    bool relation = panda_field_kind_is_relation ((panda_field_kind_t)found);
+    bool relation = panda_field_kind_is_relation ((panda_field_kind_t) found);
     if (relation && !open)
         return panda_error_set (err, PANDA_ERR_SCHEMA,
                                 "field type '%.*s' needs a schema id: '%.*s(<schema id>)'", quote, text,
                                 quote, text);
     if (!relation && open)
         return panda_error_set (err, PANDA_ERR_SCHEMA, "field type '%s' takes no schema id",
-                                panda_field_kind_name ((panda_field_kind_t)found));
+                                panda_field_kind_name ((panda_field_kind_t) found));
     size_t offset = 0, target = 0;
     if (relation) {
         const char *close = memchr (open, ')', len - name_len);
@@ -254,7 +254,7 @@ panda_field_type_parse (const char *text, size_t len, panda_field_kind_t *kind, 
             return panda_error_set (err, PANDA_ERR_SCHEMA,
                                     "invalid or non-canonical schema id in field type '%.*s'", quote, text);
     }
-    *kind = (panda_field_kind_t)found;
+    *kind = (panda_field_kind_t) found;
     if (target_offset)
         *target_offset = offset;
     if (target_len)
@@ -270,7 +270,7 @@ panda_field_type_format (panda_field_kind_t kind, const char *target, char *out,
         n = snprintf (out, size, "%s(%s)", panda_field_kind_name (kind), target ? target : "");
     else
         n = snprintf (out, size, "%s", panda_field_kind_name (kind));
-    return n < 0 ? 0 : (size_t)n;
+    return n < 0 ? 0 : (size_t) n;
 }
 
 //  --------------------------------------------------------------------------
@@ -290,9 +290,9 @@ panda_schema_system (const char *schema_id)
 static void
 s_field_free (s_field_t *field)
 {
-    free ((char *)field->name);
-    free ((char *)field->type);
-    free ((char *)field->target);
+    free ((char *) field->name);
+    free ((char *) field->type);
+    free ((char *) field->target);
 }
 
 void
@@ -306,11 +306,11 @@ panda_schema_destroy (panda_schema_t **self_p)
         return;
     }
     for (size_t i = 0; i < self->field_count; i++)
-        s_field_free ((s_field_t *)&self->fields[i]);
-    free ((s_field_t *)self->fields);
-    free ((char *)self->id);
-    free ((char *)self->name);
-    free ((char *)self->description);
+        s_field_free ((s_field_t *) &self->fields[i]);
+    free ((s_field_t *) self->fields);
+    free ((char *) self->id);
+    free ((char *) self->name);
+    free ((char *) self->description);
     free (self);
     *self_p = NULL;
 }
@@ -387,14 +387,14 @@ panda_schema_add_field (panda_schema_t *self, const char *name, const char *type
         size_t capacity = self->field_capacity * 2;
         if (capacity > PANDA_SCHEMA_FIELDS_MAX)
             capacity = PANDA_SCHEMA_FIELDS_MAX;
-        s_field_t *grown = realloc ((s_field_t *)self->fields, capacity * sizeof (s_field_t));
+        s_field_t *grown = realloc ((s_field_t *) self->fields, capacity * sizeof (s_field_t));
         if (!grown)
             return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
         self->fields = grown;
         self->field_capacity = capacity;
     }
     //  Find the sorted position; equal names are duplicates.
-    s_field_t *fields = (s_field_t *)self->fields;
+    s_field_t *fields = (s_field_t *) self->fields;
     size_t at = 0;
     while (at < self->field_count && strcmp (fields[at].name, name) < 0)
         at++;
@@ -419,7 +419,7 @@ panda_schema_dup (const panda_schema_t *self)
     panda_schema_t *copy = s_schema_alloc (self->id, self->name, self->description, self->field_count);
     if (!copy)
         return NULL;
-    s_field_t *fields = (s_field_t *)copy->fields;
+    s_field_t *fields = (s_field_t *) copy->fields;
     for (size_t i = 0; i < self->field_count; i++) {
         const s_field_t *from = &self->fields[i];
         fields[i] = (s_field_t){strdup (from->name), strdup (from->type), from->kind,
@@ -495,7 +495,7 @@ panda_schema_field_index (const panda_schema_t *self, const char *name)
         size_t mid = lo + (hi - lo) / 2;
         int cmp = strcmp (self->fields[mid].name, name);
         if (cmp == 0)
-            return (long)mid;
+            return (long) mid;
         if (cmp < 0)
             lo = mid + 1;
         else

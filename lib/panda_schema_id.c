@@ -64,7 +64,7 @@ s_last_underscore (const char *text, size_t len)
 {
     for (size_t i = len; i > 0; i--)
         if (text[i - 1] == '_')
-            return (long)(i - 1);
+            return (long) (i - 1);
     return -1;
 }
 
@@ -80,30 +80,30 @@ s_parse_system (panda_schema_id_t *self, const char *text, size_t len, size_t sp
     unsigned value = 0;
     bool ok = n > start;
     for (size_t i = start; ok && i < n; i++) {
-        ok = s_digit (digits[i]) && (value = value * 10 + (unsigned)(digits[i] - '0')) <= S_VERSION_MAX;
+        ok = s_digit (digits[i]) && (value = value * 10 + (unsigned) (digits[i] - '0')) <= S_VERSION_MAX;
     }
     if (!ok)
         return panda_error_set (err, PANDA_ERR_DECODE,
-                                "malformed schema id `%.*s`: couldn't parse system schema version", (int)len,
+                                "malformed schema id `%.*s`: couldn't parse system schema version", (int) len,
                                 text);
     if (lenient)
         return panda_error_set (
             err, PANDA_ERR_DECODE,
-            "malformed schema id `%.*s`: system schema version is not written canonically", (int)len, text);
+            "malformed schema id `%.*s`: system schema version is not written canonically", (int) len, text);
     for (size_t i = 0; i < S_SYSTEM_COUNT; i++) {
         if (strlen (s_system[i].name) == split && memcmp (s_system[i].name, text, split) == 0) {
             if (value != PANDA_SCHEMA_SYSTEM_VERSION)
                 return panda_error_set (err, PANDA_ERR_DECODE, "unsupported system schema version: %.*s",
-                                        (int)len, text);
+                                        (int) len, text);
             self->kind = PANDA_SCHEMA_ID_SYSTEM;
             self->system = s_system[i].which;
-            self->version = (uint8_t)value;
+            self->version = (uint8_t) value;
             memcpy (self->name, text, split);
             self->name[split] = '\0';
             return PANDA_OK;
         }
     }
-    return panda_error_set (err, PANDA_ERR_DECODE, "unsupported system schema: %.*s", (int)split, text);
+    return panda_error_set (err, PANDA_ERR_DECODE, "unsupported system schema: %.*s", (int) split, text);
 }
 
 static panda_err_t
@@ -133,23 +133,23 @@ s_parse_application (panda_schema_id_t *self, const char *text, size_t len, pand
         long split = s_last_underscore (text, rest);
         if (split < 0)
             return panda_error_set (err, PANDA_ERR_DECODE, "application schema id is missing a name: %.*s",
-                                    (int)len, text);
-        panda_err_t rc =
-            s_parse_hash (&self->view_ids[self->n_view_ids], text + split + 1, rest - (size_t)split - 1, err);
+                                    (int) len, text);
+        panda_err_t rc = s_parse_hash (&self->view_ids[self->n_view_ids], text + split + 1,
+                                       rest - (size_t) split - 1, err);
         if (rc)
             return rc;
         self->n_view_ids++;
-        rest = (size_t)split;
+        rest = (size_t) split;
         if (rest < PANDA_HASH_HEX_SIZE)
             break;
     }
     if (rest == 0)
         return panda_error_set (err, PANDA_ERR_DECODE, "application schema id is missing a name: %.*s",
-                                (int)len, text);
+                                (int) len, text);
     if (!panda_schema_name_valid (text, rest))
         return panda_error_set (err, PANDA_ERR_DECODE,
                                 "malformed schema id `%.*s`: name contains too many or invalid characters",
-                                (int)len, text);
+                                (int) len, text);
     //  Collected back to front: reverse, then require strictly ascending.
     for (size_t i = 0; i < self->n_view_ids / 2; i++) {
         panda_hash_t tmp = self->view_ids[i];
@@ -176,11 +176,11 @@ panda_schema_id_parse (panda_schema_id_t *self, const char *text, size_t len, pa
     long split = s_last_underscore (text, len);
     if (split < 0)
         return panda_error_set (err, PANDA_ERR_DECODE,
-                                "malformed schema id `%.*s`: doesn't contain an underscore", (int)len, text);
-    size_t tail = len - (size_t)split - 1;
+                                "malformed schema id `%.*s`: doesn't contain an underscore", (int) len, text);
+    size_t tail = len - (size_t) split - 1;
     panda_err_t rc;
     if (tail > 0 && text[split + 1] == 'v' && tail < PANDA_HASH_HEX_SIZE)
-        rc = s_parse_system (self, text, len, (size_t)split, err);
+        rc = s_parse_system (self, text, len, (size_t) split, err);
     else
         rc = s_parse_application (self, text, len, err);
     if (rc)
@@ -215,7 +215,7 @@ panda_schema_id_format (const panda_schema_id_t *self)
     if (!out)
         return NULL;
     if (self->kind == PANDA_SCHEMA_ID_SYSTEM) {
-        snprintf (out, size, "%s_v%u", self->name, (unsigned)self->version);
+        snprintf (out, size, "%s_v%u", self->name, (unsigned) self->version);
         return out;
     }
     memcpy (out, self->name, name_len);
@@ -237,7 +237,7 @@ panda_schema_id_hash_id (const panda_schema_id_t *self)
     if (!out)
         return NULL;
     if (self->kind == PANDA_SCHEMA_ID_SYSTEM) {
-        snprintf (out, size, "%s__%u", self->name, (unsigned)self->version);
+        snprintf (out, size, "%s__%u", self->name, (unsigned) self->version);
         return out;
     }
     panda_hash_t view_hash;

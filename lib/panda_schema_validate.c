@@ -106,7 +106,7 @@ s_unexpected (const panda_schema_t *self, const panda_operation_t *operation, si
         if (!all && panda_schema_field_index (self, name) >= 0)
             continue;
         int n = snprintf (list + used, sizeof list - used, "%s'%s'", used ? ", " : "", name);
-        used += n < 0 ? 0 : (size_t)n;
+        used += n < 0 ? 0 : (size_t) n;
         if (used >= sizeof list)
             used = sizeof list - 1;
     }
@@ -131,21 +131,21 @@ s_list_count (const panda_operation_t *operation, const char *name)
     const panda_value_t *value = panda_operation_field (operation, name);
     if (!value)
         return -1;
-    return value->kind == PANDA_VALUE_HASH_LIST_LIST ? (long)value->as.lists.count : 0;
+    return value->kind == PANDA_VALUE_HASH_LIST_LIST ? (long) value->as.lists.count : 0;
 }
 
-#define S_BAD_DEFINITION       "invalid 'schema_definition_v1' operation: "
+#define S_BAD_DEFINITION "invalid 'schema_definition_v1' operation: "
 #define S_BAD_FIELD_DEFINITION "invalid 'schema_field_definition_v1' operation: "
-#define S_WRONGLY              " field in schema field definitions is wrongly formatted"
+#define S_WRONGLY " field in schema field definitions is wrongly formatted"
 
 static panda_err_t
 s_check_schema_definition (const panda_operation_t *operation, panda_error_t *err)
 {
     const panda_value_t *name = s_str_field (operation, "name");
-    if (name && !panda_schema_name_valid ((const char *)name->as.bytes.data, name->as.bytes.len))
+    if (name && !panda_schema_name_valid ((const char *) name->as.bytes.data, name->as.bytes.len))
         return panda_error_set (err, PANDA_ERR_SCHEMA, S_BAD_DEFINITION "'name'" S_WRONGLY);
     const panda_value_t *text = s_str_field (operation, "description");
-    if (text && !panda_schema_description_is_valid ((const char *)text->as.bytes.data, text->as.bytes.len))
+    if (text && !panda_schema_description_is_valid ((const char *) text->as.bytes.data, text->as.bytes.len))
         return panda_error_set (err, PANDA_ERR_SCHEMA, S_BAD_DEFINITION "'description'" S_WRONGLY);
     long fields = s_list_count (operation, "fields");
     if (fields > PANDA_SCHEMA_FIELDS_MAX)
@@ -162,11 +162,11 @@ static panda_err_t
 s_check_field_definition (const panda_operation_t *operation, panda_error_t *err)
 {
     const panda_value_t *name = s_str_field (operation, "name");
-    if (name && !panda_schema_field_name_is_valid ((const char *)name->as.bytes.data, name->as.bytes.len))
+    if (name && !panda_schema_field_name_is_valid ((const char *) name->as.bytes.data, name->as.bytes.len))
         return panda_error_set (err, PANDA_ERR_SCHEMA, S_BAD_FIELD_DEFINITION "'name'" S_WRONGLY);
     const panda_value_t *type = s_str_field (operation, "type");
     panda_field_kind_t kind;
-    if (type && panda_field_type_parse ((const char *)type->as.bytes.data, type->as.bytes.len, &kind, NULL,
+    if (type && panda_field_type_parse ((const char *) type->as.bytes.data, type->as.bytes.len, &kind, NULL,
                                         NULL, NULL) != PANDA_OK)
         return panda_error_set (err, PANDA_ERR_SCHEMA, S_BAD_FIELD_DEFINITION "'type'" S_WRONGLY);
     return PANDA_OK;
@@ -176,7 +176,7 @@ static panda_err_t
 s_check_blob (const panda_operation_t *operation, panda_error_t *err)
 {
     const panda_value_t *mime = s_str_field (operation, "mime_type");
-    if (mime && !panda_schema_mime_type_is_valid ((const char *)mime->as.bytes.data, mime->as.bytes.len))
+    if (mime && !panda_schema_mime_type_is_valid ((const char *) mime->as.bytes.data, mime->as.bytes.len))
         return panda_error_set (
             err, PANDA_ERR_SCHEMA,
             "invalid 'blob_v1' operation: 'mime_type' field in blob is wrongly formatted");
@@ -242,7 +242,7 @@ s_validate_update (const panda_schema_t *self, const panda_operation_t *operatio
     size_t count = panda_operation_field_count (operation);
     for (size_t i = 0; i < count; i++) {
         long index = panda_schema_field_index (self, panda_operation_field_name (operation, i));
-        if (index >= 0 && s_check_field (self, (size_t)index, operation, i, err) != PANDA_OK)
+        if (index >= 0 && s_check_field (self, (size_t) index, operation, i, err) != PANDA_OK)
             return PANDA_ERR_SCHEMA;
     }
     if (s_check_system (self, operation, err) != PANDA_OK)

@@ -96,10 +96,10 @@ panda_view_id_from_string (const char *text, size_t len, panda_hash_t **ids_p, s
     panda_err_t rc = PANDA_OK;
     for (size_t i = 0; i < parts; i++) {
         const char *stop =
-            cursor < end ? memchr (cursor, PANDA_VIEW_ID_SEPARATOR, (size_t)(end - cursor)) : NULL;
+            cursor < end ? memchr (cursor, PANDA_VIEW_ID_SEPARATOR, (size_t) (end - cursor)) : NULL;
         if (!stop)
             stop = end;
-        rc = panda_hash_from_hex (&ids[i], cursor, (size_t)(stop - cursor), err);
+        rc = panda_hash_from_hex (&ids[i], cursor, (size_t) (stop - cursor), err);
         if (rc != PANDA_OK)
             goto fail;
         //  The reference checks order after parsing every part; an unsorted

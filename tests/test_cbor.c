@@ -72,10 +72,10 @@ test_cbor_rejects_non_canonical_heads (void **state)
     s_expect_head_error ("1c", "invalid cbor encoding at byte 0");
     s_expect_head_error ("f81f", "invalid cbor encoding at byte 0"); //  simple value < 32 in two bytes
     const char *wide = "non-canonical CBOR at byte 0: float not in its shortest exact width";
-    s_expect_head_error ("fa40600000", wide);         //  3.5 fits a half
+    s_expect_head_error ("fa40600000", wide); //  3.5 fits a half
     s_expect_head_error ("fb400c000000000000", wide); //  3.5 as double
     s_expect_head_error ("fb40effc2000000000", wide); //  65505.0 fits a single
-    s_expect_head_error ("fa7fc00000", wide);         //  NaN fits a half
+    s_expect_head_error ("fa7fc00000", wide); //  NaN fits a half
     s_expect_head_error ("fb7ff8000000000000", wide);
     s_expect_head_error ("f97c01", "non-canonical CBOR at byte 0: signalling NaN");
     s_expect_head_error ("fa7f800001", "non-canonical CBOR at byte 0: signalling NaN");
@@ -111,7 +111,7 @@ static void
 test_cbor_half_exhaustive (void **state)
 {
     for (uint32_t h = 0; h <= 0xffff; h++) {
-        uint64_t bits = panda_cbor_half_to_double_bits ((uint16_t)h);
+        uint64_t bits = panda_cbor_half_to_double_bits ((uint16_t) h);
         double d;
         memcpy (&d, &bits, sizeof d);
         int exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
@@ -139,9 +139,9 @@ test_cbor_single_sampled (void **state)
     uint64_t seed = 42;
     for (int i = 0; i < 200000; i++) {
         uint32_t s;
-        panda_test_random_bytes (&seed, (uint8_t *)&s, sizeof s);
+        panda_test_random_bytes (&seed, (uint8_t *) &s, sizeof s);
         if (i < 512)
-            s = (uint32_t)i << 23 | (uint32_t)i; //  every exponent, incl. subnormals
+            s = (uint32_t) i << 23 | (uint32_t) i; //  every exponent, incl. subnormals
         float f;
         memcpy (&f, &s, sizeof f);
         uint64_t bits = panda_cbor_single_to_double_bits (s);
@@ -149,7 +149,7 @@ test_cbor_single_sampled (void **state)
         memcpy (&d, &bits, sizeof d);
         if (isnan (f))
             continue;
-        assert_true (d == (double)f);
+        assert_true (d == (double) f);
         uint32_t back;
         assert_true (panda_cbor_double_to_single (bits, &back));
         assert_int_equal (back, s);
@@ -251,7 +251,7 @@ test_cbor_utf8 (void **state)
         {"\xff", false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        assert_int_equal (panda_cbor_utf8_valid ((const uint8_t *)cases[i].bytes, strlen (cases[i].bytes)),
+        assert_int_equal (panda_cbor_utf8_valid ((const uint8_t *) cases[i].bytes, strlen (cases[i].bytes)),
                           cases[i].valid);
 }
 

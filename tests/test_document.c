@@ -237,7 +237,7 @@ test_document_simple_use (void **state)
     const panda_hash_t *writer;
     const panda_value_t *title = panda_document_view_field (view, "title", &writer);
     assert_non_null (title);
-    assert_string_equal ((const char *)title->as.bytes.data, "Polar Bear Cafe");
+    assert_string_equal ((const char *) title->as.bytes.data, "Polar Bear Cafe");
     assert_true (panda_hash_eq (writer, s_id_of (&doc, "A_penguin_merge")));
     assert_null (panda_document_view_field (view, "no such field", &writer));
     assert_null (writer);
@@ -256,7 +256,7 @@ test_document_simple_use (void **state)
 static void
 s_assert_failure (panda_document_builder_t *builder, const s_doc_t *doc, json_t *expected)
 {
-    panda_document_view_t *view = (panda_document_view_t *)builder; //  must be reset
+    panda_document_view_t *view = (panda_document_view_t *) builder; //  must be reset
     panda_error_t err;
     assert_int_equal (panda_document_build (builder, &view, &err), PANDA_ERR_DOCUMENT);
     assert_null (view);
@@ -455,7 +455,7 @@ test_document_arrival_order (void **state)
             for (size_t k = doc.count - 1; k > 0; k--) { //  Fisher-Yates
                 uint8_t r[4];
                 panda_test_random_bytes (&seed, r, sizeof r);
-                size_t j = ((size_t)r[0] << 8 | r[1]) % (k + 1), t = order[k];
+                size_t j = ((size_t) r[0] << 8 | r[1]) % (k + 1), t = order[k];
                 order[k] = order[j];
                 order[j] = t;
             }

@@ -104,7 +104,7 @@ s_assert_operation (const panda_operation_t *op, json_t *plain)
     size_t n;
     const panda_hash_t *previous = panda_operation_previous (op, &n);
     json_t *expected_previous = json_object_get (plain, "previous");
-    panda_hash_list_t list = {n, (panda_hash_t *)previous};
+    panda_hash_list_t list = {n, (panda_hash_t *) previous};
     if (expected_previous)
         s_assert_hash_list (&list, expected_previous);
     else

@@ -33,7 +33,7 @@ test_schema_system (void **state)
         {
             assert_string_equal (panda_schema_field_name (schema, i), name);
             assert_string_equal (panda_schema_field_type (schema, i), json_string_value (type));
-            assert_int_equal (panda_schema_field_index (schema, name), (long)i);
+            assert_int_equal (panda_schema_field_index (schema, name), (long) i);
             i++;
         }
         systems++;
@@ -162,17 +162,17 @@ test_schema_field_type_invalid (void **state)
     }
     //  Application ids inside a type: canonical hex, sorted, unique, a valid name.
     const char *bad_targets[] = {
-        "venue_" H2 "_" H1,                                                           //  unsorted
-        "venue_" H1 "_" H1,                                                           //  duplicate
+        "venue_" H2 "_" H1, //  unsorted
+        "venue_" H1 "_" H1, //  duplicate
         "venue_0020065C73270929984625642756EF7EDE5C864F2425C3B3D5995F03BC3FCEDD3480", //  upper case
-        "x_" H1,                                                                      //  one-char name
-        "venue__" H1,                                                                 //  name ends with '_'
+        "x_" H1, //  one-char name
+        "venue__" H1, //  name ends with '_'
         "1venue_" H1, //  name starts with a digit
-        "_" H1,       //  no name
-        H1,           //  no underscore
+        "_" H1, //  no name
+        H1, //  no underscore
         "venue_0120065c73270929984625642756ef7ede5c864f2425c3b3d5995f03bc3fcedd3480", //  not YASMF
-        "venue_0020065c",                                                             //  short hash
-        "venue_" H1 "_",                                                              //  trailing '_'
+        "venue_0020065c", //  short hash
+        "venue_" H1 "_", //  trailing '_'
     };
     for (size_t i = 0; i < sizeof bad_targets / sizeof bad_targets[0]; i++) {
         char text[400];
@@ -245,10 +245,10 @@ test_schema_mime_type (void **state)
         "a/b",
         "-/b",
         "---/b",
-        "abcdefghijkl/x",         //  type part: 12 chars
-        "a/bbbbbbbbbbbbbbbb",     //  last token: 16 chars
+        "abcdefghijkl/x", //  type part: 12 chars
+        "a/bbbbbbbbbbbbbbbb", //  last token: 16 chars
         "a/bbbbbbbbbbbbbbbbbb.c", //  earlier token: 18 chars
-        "a/b.c.d.e.f.g.h",        //  6 separators
+        "a/b.c.d.e.f.g.h", //  6 separators
         "a/b|c+d-e.f|g+h",
         "a/0",
         "a/1.2",
@@ -263,10 +263,10 @@ test_schema_mime_type (void **state)
         "Image/PNG",
         "octetstream",
         "text/plain; charset=utf-8",
-        "abcdefghijklm/x",         //  type part: 13 chars
-        "a/bbbbbbbbbbbbbbbbb",     //  last token: 17 chars
+        "abcdefghijklm/x", //  type part: 13 chars
+        "a/bbbbbbbbbbbbbbbbb", //  last token: 17 chars
         "a/bbbbbbbbbbbbbbbbbbb.c", //  earlier token: 19 chars
-        "a/b.c.d.e.f.g.h.i",       //  7 separators
+        "a/b.c.d.e.f.g.h.i", //  7 separators
         "a/.b",
         "a/b.",
         "a/b..c",

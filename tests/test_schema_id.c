@@ -45,7 +45,7 @@ test_schema_id_system (void **state)
     for (size_t i = 0; i < 4; i++) {
         panda_schema_id_t id;
         assert_int_equal (panda_schema_id_parse (&id, ids[i], strlen (ids[i]), NULL), PANDA_OK);
-        assert_int_equal (id.system, PANDA_SYSTEM_SCHEMA_DEFINITION + (int)i);
+        assert_int_equal (id.system, PANDA_SYSTEM_SCHEMA_DEFINITION + (int) i);
         assert_string_equal (panda_system_schema_id (id.system), ids[i]);
         panda_schema_id_clear (&id);
     }
@@ -104,7 +104,7 @@ s_schema_id_of (const char *operation_hex)
         assert_int_equal (panda_cbor_read_head (&r, &head, NULL), PANDA_OK);
     assert_int_equal (head.major, PANDA_CBOR_TEXT);
     assert_int_equal (panda_cbor_read_payload (&r, head.arg, &text, NULL), PANDA_OK);
-    char *id = strndup ((const char *)text, head.arg);
+    char *id = strndup ((const char *) text, head.arg);
     free (bytes);
     return id;
 }

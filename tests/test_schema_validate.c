@@ -9,7 +9,7 @@
 
 typedef struct {
     panda_schema_t *item; //  vector_item
-    panda_schema_t *tag;  //  vector_tag
+    panda_schema_t *tag; //  vector_tag
 } schemas_t;
 
 //  The two application schemas of schema.json, from their resulting ids and

@@ -63,7 +63,7 @@ test_view_id_rejects (void **state)
         {S_A "," S_B, "invalid hex encoding in hash string"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        panda_hash_t *ids = (panda_hash_t *)cases; //  must be reset to NULL
+        panda_hash_t *ids = (panda_hash_t *) cases; //  must be reset to NULL
         size_t n = 99;
         panda_error_t err;
         assert_int_equal (panda_view_id_from_string (cases[i].text, strlen (cases[i].text), &ids, &n, &err),
@@ -101,7 +101,7 @@ test_view_id_hash_vectors (void **state)
     assert_int_equal (len % PANDA_HASH_SIZE, 0);
     panda_hash_t h;
     char hex[PANDA_HASH_HEX_SIZE + 1];
-    panda_view_id_hash ((const panda_hash_t *)input, len / PANDA_HASH_SIZE, &h);
+    panda_view_id_hash ((const panda_hash_t *) input, len / PANDA_HASH_SIZE, &h);
     assert_string_equal (panda_hash_to_hex (&h, hex),
                          json_string_value (json_object_get (example, "view_hash")));
     free (input);

@@ -24,18 +24,18 @@
 extern "C" {
 #endif
 
-#define PANDA_SCHEMA_NAME_MIN        2 //  ^[A-Za-z][A-Za-z0-9_]{0,62}[A-Za-z0-9]$
-#define PANDA_SCHEMA_NAME_MAX        64
+#define PANDA_SCHEMA_NAME_MIN 2 //  ^[A-Za-z][A-Za-z0-9_]{0,62}[A-Za-z0-9]$
+#define PANDA_SCHEMA_NAME_MAX 64
 #define PANDA_SCHEMA_DESCRIPTION_MAX 256 //  Unicode scalar values, not bytes
-#define PANDA_SCHEMA_FIELD_NAME_MAX  64  //  ^[A-Za-z][A-Za-z0-9_]{0,63}$
-#define PANDA_SCHEMA_FIELDS_MAX      1024
-#define PANDA_SCHEMA_BLOB_PIECE_MAX  256000 //  bytes of data in one blob_piece_v1
+#define PANDA_SCHEMA_FIELD_NAME_MAX 64 //  ^[A-Za-z][A-Za-z0-9_]{0,63}$
+#define PANDA_SCHEMA_FIELDS_MAX 1024
+#define PANDA_SCHEMA_BLOB_PIECE_MAX 256000 //  bytes of data in one blob_piece_v1
 
 //  The ids of the four system schemas.
-#define PANDA_SCHEMA_ID_SCHEMA_DEFINITION       "schema_definition_v1"
+#define PANDA_SCHEMA_ID_SCHEMA_DEFINITION "schema_definition_v1"
 #define PANDA_SCHEMA_ID_SCHEMA_FIELD_DEFINITION "schema_field_definition_v1"
-#define PANDA_SCHEMA_ID_BLOB                    "blob_v1"
-#define PANDA_SCHEMA_ID_BLOB_PIECE              "blob_piece_v1"
+#define PANDA_SCHEMA_ID_BLOB "blob_v1"
+#define PANDA_SCHEMA_ID_BLOB_PIECE "blob_piece_v1"
 
 typedef enum {
     PANDA_FIELD_BOOL,
@@ -43,9 +43,9 @@ typedef enum {
     PANDA_FIELD_FLOAT,
     PANDA_FIELD_STR,
     PANDA_FIELD_BYTES,
-    PANDA_FIELD_RELATION,            //  a document id
-    PANDA_FIELD_RELATION_LIST,       //  document ids, order and duplicates kept
-    PANDA_FIELD_PINNED_RELATION,     //  a document view id
+    PANDA_FIELD_RELATION, //  a document id
+    PANDA_FIELD_RELATION_LIST, //  document ids, order and duplicates kept
+    PANDA_FIELD_PINNED_RELATION, //  a document view id
     PANDA_FIELD_PINNED_RELATION_LIST //  document view ids, order and duplicates kept
 } panda_field_kind_t;
 
@@ -148,8 +148,8 @@ typedef struct {
 typedef struct {
     const panda_hash_t *view_id; //  its document view id: becomes part of the schema id
     size_t view_id_count;
-    const char *name;                //  its "name" field
-    const char *description;         //  its "description" field
+    const char *name; //  its "name" field
+    const char *description; //  its "description" field
     const panda_hash_list_t *fields; //  its "fields" field: field definition view ids
     size_t field_count;
 } panda_schema_def_t;

@@ -16,8 +16,8 @@
 extern "C" {
 #endif
 
-#define PANDA_SCHEMA_NAME_MIN       2
-#define PANDA_SCHEMA_NAME_MAX       64
+#define PANDA_SCHEMA_NAME_MIN 2
+#define PANDA_SCHEMA_NAME_MAX 64
 #define PANDA_SCHEMA_SYSTEM_VERSION 1 //  the only system schema version there is
 
 typedef enum { PANDA_SCHEMA_ID_SYSTEM, PANDA_SCHEMA_ID_APPLICATION } panda_schema_id_kind_t;
@@ -32,11 +32,11 @@ typedef enum {
 
 typedef struct {
     panda_schema_id_kind_t kind;
-    panda_system_schema_t system;         //  NONE for application ids
+    panda_system_schema_t system; //  NONE for application ids
     char name[PANDA_SCHEMA_NAME_MAX + 1]; //  "blob", "venue", ...
-    uint8_t version;                      //  system ids only
-    size_t n_view_ids;                    //  application ids: >= 1
-    panda_hash_t *view_ids;               //  owned, sorted ascending, unique
+    uint8_t version; //  system ids only
+    size_t n_view_ids; //  application ids: >= 1
+    panda_hash_t *view_ids; //  owned, sorted ascending, unique
 } panda_schema_id_t;
 
 //  Parse len bytes of text (need not be NUL-terminated) into *self. On

@@ -13,7 +13,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     panda_schema_id_t id;
     panda_error_t err;
-    if (panda_schema_id_parse (&id, (const char *)data, size, &err)) {
+    if (panda_schema_id_parse (&id, (const char *) data, size, &err)) {
         if (err.message[0] == '\0' || id.view_ids)
             abort ();
         return 0;
