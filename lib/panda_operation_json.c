@@ -108,11 +108,26 @@ s_hash_array (const json_t *array, bool view_id, panda_hash_t **items, size_t *c
     return PANDA_OK;
 }
 
+//  A JSON number that is exactly an integer: a JSON integer, or a real with
+//  an integral value of at most 2^53 (what JavaScript prints for integral
+//  numbers, and what a reader that had to read integers as reals holds).
+static bool
+s_exact_integer (const json_t *json, int64_t *out)
+{
+    if (json_is_integer (json))
+        return *out = json_integer_value (json), true;
+    double d = json_is_real (json) ? json_real_value (json) : 0.5;
+    if (d != (double) (int64_t) d || d > 9007199254740992.0 || d < -9007199254740992.0)
+        return false;
+    return *out = (int64_t) d, true;
+}
+
 static panda_err_t
 s_int_from_json (panda_value_t *value, const json_t *json, panda_error_t *err)
 {
-    if (json_is_integer (json)) {
-        panda_value_set_int (value, json_integer_value (json));
+    int64_t exact;
+    if (s_exact_integer (json, &exact)) {
+        panda_value_set_int (value, exact);
         return PANDA_OK;
     }
     const char *text = json_string_value (json);
@@ -286,7 +301,9 @@ panda_operation_from_json (const json_t *json, panda_error_t *err)
         return NULL;
     }
     const json_t *version = json_object_get (json, "version");
-    if (version && (!json_is_integer (version) || json_integer_value (version) != PANDA_OPERATION_VERSION)) {
+    int64_t version_number;
+    if (version &&
+        (!s_exact_integer (version, &version_number) || version_number != PANDA_OPERATION_VERSION)) {
         panda_error_set (err, PANDA_ERR_INVALID, "\"version\" must be %d", PANDA_OPERATION_VERSION);
         return NULL;
     }
@@ -328,6 +345,11 @@ panda_operation_from_json_text (const char *text, size_t len, panda_error_t *err
 {
     json_error_t jerr;
     json_t *json = json_loadb (text, len, JSON_REJECT_DUPLICATES, &jerr);
+    //  JavaScript prints large integral floats without a fraction or exponent
+    //  ("1e21" as 1000000000000000000000): jansson refuses such integers, so
+    //  read every number as a real then (ints travel as decimal strings).
+    if (!json && json_error_code (&jerr) == json_error_numeric_overflow)
+        json = json_loadb (text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &jerr);
     if (!json) {
         panda_error_set (err, PANDA_ERR_INVALID, "invalid JSON at line %d column %d: %s", jerr.line,
                          jerr.column, jerr.text);

@@ -211,6 +211,36 @@ test_operation_json_bad_input (void **state)
 
 //  The CLI: encode each vector's typed JSON (via stdin), decode its bytes,
 //  and fail with exit 1 and one stderr line on bad input.
+//  Regression (interop seed 1995805603): JavaScript writes integral floats
+//  below 1e21 without an exponent (1.2345678901234568e20 as
+//  123456789012345680000), an integer too big for jansson. It must still be
+//  read as that float and encode as p2panda-js does (fb 441ac53a7e04bcda).
+static void
+test_operation_json_huge_integral_float (void **state)
+{
+    const char *text = "{\"version\":1,\"action\":\"create\",\"schemaId\":\"blob_piece_v1\","
+                       "\"fields\":{\"x\":{\"type\":\"float\",\"value\":123456789012345680000},"
+                       "\"n\":{\"type\":\"int\",\"value\":42}}}";
+    panda_error_t err;
+    panda_operation_t *op = panda_operation_from_json_text (text, strlen (text), &err);
+    if (!op)
+        fail_msg ("%s", err.message);
+    const panda_value_t *x = panda_operation_field (op, "x");
+    assert_int_equal (x->kind, PANDA_VALUE_FLOAT);
+    assert_true (x->as.real == 123456789012345680000.0);
+    assert_int_equal (panda_operation_field (op, "n")->as.integer, 42);
+    size_t len;
+    const uint8_t *bytes = panda_operation_bytes (op, &len);
+    char *hex = panda_test_hex (bytes, len);
+    assert_non_null (strstr (hex, "fb441ac53a7e04bcda"));
+    free (hex);
+    panda_operation_destroy (&op);
+    //  a fraction is still no int
+    const char *bad = "{\"version\":1,\"action\":\"create\",\"schemaId\":\"blob_piece_v1\","
+                      "\"fields\":{\"n\":{\"type\":\"int\",\"value\":4.5}}}";
+    assert_null (panda_operation_from_json_text (bad, strlen (bad), &err));
+}
+
 static void
 test_operation_json_cli (void **state)
 {
@@ -267,6 +297,7 @@ main (void)
         cmocka_unit_test (test_operation_json_value_encodings),
         cmocka_unit_test (test_operation_json_renders_vectors),
         cmocka_unit_test (test_operation_json_bad_input),
+        cmocka_unit_test (test_operation_json_huge_integral_float),
         cmocka_unit_test (test_operation_json_cli),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

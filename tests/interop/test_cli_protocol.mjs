@@ -36,12 +36,18 @@ function randomFloat() {
   const v = buf.readDoubleBE(0);
   return Number.isFinite(v) ? v : 1.25;      // NaN/inf cannot travel through the JSON of the CLI test
 }
+// IEEE-754 bits as hex: JSON alone cannot carry -0 (or NaN/inf).
+function f64Bits(v) {
+  const b = Buffer.alloc(8);
+  b.writeDoubleBE(v);
+  return b.toString('hex');
+}
 // One random field: [type, value for p2panda-js, value in our typed JSON form].
 function randomField() {
   switch (r.pick(['str', 'int', 'float', 'bool', 'bytes', 'relation', 'relation_list', 'pinned_relation', 'pinned_relation_list'])) {
     case 'str': { const v = r.int(2) ? r.pick(TEXTS) : toHex(r.bytes(r.int(20))); return ['str', v, v]; }
     case 'int': { const v = r.int(2) ? r.pick(I64_EDGES) : BigInt.asIntN(64, r.u64()); return ['int', v, v.toString()]; }
-    case 'float': { const v = randomFloat(); return ['float', v, v]; }
+    case 'float': { const v = randomFloat(); return ['float', v, v, f64Bits(v)]; }
     case 'bool': { const v = r.int(2) === 1; return ['bool', v, v]; }
     case 'bytes': { const b = r.bytes(r.int(40)); return ['bytes', b, toHex(b)]; }
     case 'relation': { const v = randomHash(r); return ['relation', v, v]; }
@@ -55,7 +61,7 @@ function randomField() {
 function plainJson(v) {
   if (typeof v === 'string') return { kind: 'text', value: v };
   if (typeof v === 'bigint') return { kind: 'int', value: v.toString() };
-  if (typeof v === 'number') return { kind: 'float', value: v };
+  if (typeof v === 'number') return { kind: 'float', value: v, f64_bits: f64Bits(v) };
   if (typeof v === 'boolean') return { kind: 'bool', value: v };
   if (v instanceof Uint8Array) return { kind: 'bytes', value: toHex(v) };
   if (v.length > 0 && Array.isArray(v[0])) return { kind: 'hash_list_list', value: v };
@@ -76,9 +82,9 @@ for (let i = 0; i < CASES; i++) {
     for (let k = 0; k < n; k++) {
       const name = randomName();
       if (typed.fields[name]) continue;
-      const [type, jsValue, ourValue] = randomField();
+      const [type, jsValue, ourValue, bits] = randomField();
       fields.insert(name, type, jsValue);
-      typed.fields[name] = { type, value: ourValue };
+      typed.fields[name] = bits ? { type, value: ourValue, f64_bits: bits } : { type, value: ourValue };
     }
     args.fields = fields;
   }
