@@ -177,6 +177,7 @@ main (int argc, char **argv)
         {"3", "linear update chain", s_make_linear, size * 10},
         {"4", "wide: 8 writers x 4 updates + merge", s_make_wide, size * 10},
     };
+    bench_verify_baseline ();
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         s_doc_t doc = {0};
         cases[c].make (&doc, cases[c].size);

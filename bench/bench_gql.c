@@ -95,6 +95,7 @@ main (void)
     const char *names[] = {"nextArgs", "publish", "introspection"};
     const char *queries[] = {s_next_args, s_publish, s_large};
     size_t checksum = 0;
+    bench_verify_baseline ();
     for (int q = 0; q < 3; q++) {
         char id[8], label[64];
         double base = s_measure (schema, queries[q], 0, &checksum);

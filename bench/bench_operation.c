@@ -96,6 +96,7 @@ main (int argc, char *argv[])
     printf ("operation: create_all_field_types, %zu bytes, %ld iterations x %d runs\n", len, iterations,
             RUNS);
     double baseline = s_measure (s_hash, bytes, len, op, iterations);
+    bench_verify_baseline ();
     bench_report ("1", "baseline: BLAKE3 hash of the operation", baseline, 0);
     bench_report ("2", "panda_operation_decode", s_measure (s_decode, bytes, len, op, iterations), baseline);
     bench_report ("3", "build + encode (canonical CBOR)", s_measure (s_encode, bytes, len, op, iterations),

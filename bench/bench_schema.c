@@ -85,6 +85,7 @@ main (int argc, char *argv[])
             rates[c][run] = (double) size * 1e9 / (double) (bench_now_ns () - start);
         }
     double baseline = bench_median (rates[0], RUNS);
+    bench_verify_baseline ();
     bench_report ("1", "decode vector_item CREATE", baseline, baseline);
     bench_report ("2", "decode + validate vector_item CREATE", bench_median (rates[1], RUNS), baseline);
     bench_report ("3", "parse pinned_relation_list(<app id>) type", bench_median (rates[2], RUNS), baseline);

@@ -16,6 +16,13 @@ uint64_t bench_now_ns (void);
 //  Median of n doubles (sorts the array in place).
 double bench_median (double *values, size_t n);
 
+//  Measure bare libsodium crypto_sign_verify_detached on one core (median of
+//  several runs), print it as case 0 and remember it: from then on every
+//  bench_report line also shows its rate as a multiple of it, the
+//  machine's per-core limit a publish is held against.
+double
+    bench_verify_baseline (void);
+
 //  Print one result line: "<case> <name>: <ops/s median> ops/s (n runs) [ratio]".
 void bench_report (const char *case_id, const char *name, double ops_per_sec, double baseline);
 
