@@ -35,8 +35,9 @@ bench_verify_baseline (void)
 {
     if (sodium_init () < 0)
         return 0;
-    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES], seed[crypto_sign_SEEDBYTES] = {7};
-    unsigned char msg[138] = {0}, sig[crypto_sign_BYTES];    //  the signed part of a typical entry
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES],
+        seed[crypto_sign_SEEDBYTES] = {7};
+    unsigned char msg[138] = {0}, sig[crypto_sign_BYTES]; //  the signed part of a typical entry
     crypto_sign_seed_keypair (pk, sk, seed);
     crypto_sign_detached (sig, NULL, msg, sizeof msg, sk);
     enum { RUNS = 7, N = 3000 };

@@ -20,8 +20,7 @@ double bench_median (double *values, size_t n);
 //  several runs), print it as case 0 and remember it: from then on every
 //  bench_report line also shows its rate as a multiple of it, the
 //  machine's per-core limit a publish is held against.
-double
-    bench_verify_baseline (void);
+double bench_verify_baseline (void);
 
 //  Print one result line: "<case> <name>: <ops/s median> ops/s (n runs) [ratio]".
 void bench_report (const char *case_id, const char *name, double ops_per_sec, double baseline);

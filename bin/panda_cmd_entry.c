@@ -4,6 +4,7 @@
     decode: decode and verify an entry, print its fields as one JSON object
     (u64s as decimal strings, absent links as null).                        */
 #include "panda_cmd.h"
+#include "panda/panda_hex.h"
 #include "panda/panda_entry.h"
 
 #include <errno.h>
@@ -42,16 +43,8 @@ s_parse_u64 (const char *text, uint64_t *value)
 static uint8_t *
 s_unhex (const char *hex, size_t *len)
 {
-    size_t hex_len = strlen (hex);
-    uint8_t *bytes = (uint8_t *) malloc (hex_len / 2 + 1);
-    const char *hex_end = NULL;
-    if (!bytes || hex_len % 2 != 0 ||
-        sodium_hex2bin (bytes, hex_len / 2 + 1, hex, hex_len, NULL, len, &hex_end) != 0 ||
-        hex_end != hex + hex_len) {
-        free (bytes);
-        return NULL;
-    }
-    return bytes;
+    uint8_t *bytes;
+    return panda_hex_decode (hex, strlen (hex), &bytes, len, NULL) == PANDA_OK ? bytes : NULL;
 }
 
 typedef struct {

@@ -4,6 +4,7 @@
                   stdin) -> canonical CBOR hex, as p2panda-js encodeOperation
     decode HEX    operation CBOR hex ("-" reads stdin) -> schema-less JSON   */
 #include "panda_cmd.h"
+#include "panda/panda_hex.h"
 #include "panda/panda_operation_json.h"
 
 #include <stdio.h>
@@ -63,35 +64,14 @@ s_encode (const char *text, size_t len)
 }
 
 static int
-s_hex_value (char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static int
 s_decode (const char *hex, size_t len)
 {
-    if (len % 2)
-        return panda_cmd_fail ("invalid hex: odd number of digits");
-    uint8_t *bytes = malloc (len / 2 + 1);
-    if (!bytes)
-        return panda_cmd_fail ("out of memory");
-    for (size_t i = 0; i < len / 2; i++) {
-        int hi = s_hex_value (hex[2 * i]), lo = s_hex_value (hex[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            free (bytes);
-            return panda_cmd_fail ("invalid hex digit at position %zu", 2 * i);
-        }
-        bytes[i] = (uint8_t) (hi << 4 | lo);
-    }
+    uint8_t *bytes;
+    size_t n;
     panda_error_t err;
-    panda_operation_t *op = panda_operation_decode (bytes, len / 2, &err);
+    if (panda_hex_decode (hex, len, &bytes, &n, &err))
+        return panda_cmd_fail ("invalid hex: %s", err.message);
+    panda_operation_t *op = panda_operation_decode (bytes, n, &err);
     free (bytes);
     if (!op)
         return panda_cmd_fail ("%s", err.message);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "panda/panda_gql.h"
+#include "panda/panda_hex.h"
 
 void
 panda_gql_lexer_init (panda_gql_lexer_t *self, const char *src, size_t len)
@@ -106,18 +107,6 @@ s_utf8_len (const char *p, const char *end)
     return n;
 }
 
-static int
-s_hex (char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 //  Read \uXXXX or \u{X...} after the "\u" at *pp. Returns the value, or -1.
 static long
 s_read_unicode (const char **pp, const char *end)
@@ -128,7 +117,7 @@ s_read_unicode (const char **pp, const char *end)
         p++;
         int digits = 0;
         while (p < end && *p != '}') {
-            int h = s_hex (*p++);
+            int h = panda_hex_digit (*p++);
             if (h < 0 || ++digits > 8)
                 return -1;
             v = v * 16 + h;
@@ -141,7 +130,7 @@ s_read_unicode (const char **pp, const char *end)
         return v;
     }
     for (int i = 0; i < 4; i++) {
-        int h = p < end ? s_hex (*p++) : -1;
+        int h = p < end ? panda_hex_digit (*p++) : -1;
         if (h < 0)
             return -1;
         v = v * 16 + h;

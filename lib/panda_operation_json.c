@@ -2,6 +2,7 @@
     panda_operation_json.h. Input is untrusted (CLI, tests): every member is
     type-checked and every failure names the member at fault.               */
 #include "panda/panda_operation_json.h"
+#include "panda/panda_hex.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -10,55 +11,6 @@
 #include <string.h>
 
 #define S_F64_BITS_HEX 16
-
-static int
-s_hex_digit (char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-//  Hex text to fresh bytes (never NULL on success). Caller owns *out.
-static panda_err_t
-s_unhex (const char *hex, size_t hex_len, uint8_t **out, size_t *len, panda_error_t *err)
-{
-    if (hex_len % 2)
-        return panda_error_set (err, PANDA_ERR_INVALID, "odd number of hex digits");
-    *out = malloc (hex_len / 2 + 1);
-    if (!*out)
-        return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < hex_len / 2; i++) {
-        int hi = s_hex_digit (hex[2 * i]), lo = s_hex_digit (hex[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            free (*out);
-            *out = NULL;
-            return panda_error_set (err, PANDA_ERR_INVALID, "invalid hex digit at position %zu", 2 * i);
-        }
-        (*out)[i] = (uint8_t) (hi << 4 | lo);
-    }
-    *len = hex_len / 2;
-    return PANDA_OK;
-}
-
-static char *
-s_hex (const uint8_t *bytes, size_t len)
-{
-    static const char digits[] = "0123456789abcdef";
-    char *out = malloc (2 * len + 1);
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[bytes[i] >> 4];
-        out[2 * i + 1] = digits[bytes[i] & 0x0f];
-    }
-    out[2 * len] = '\0';
-    return out;
-}
 
 static int
 s_hash_cmp (const void *a, const void *b)
@@ -154,7 +106,7 @@ s_float_from_json (panda_value_t *value, const json_t *typed, panda_error_t *err
     if (bits_json) {
         const char *hex = json_string_value (bits_json);
         char *end;
-        if (!hex || strlen (hex) != S_F64_BITS_HEX || s_hex_digit (hex[0]) < 0)
+        if (!hex || strlen (hex) != S_F64_BITS_HEX || panda_hex_digit (hex[0]) < 0)
             return panda_error_set (err, PANDA_ERR_INVALID, "f64_bits must be %d hex digits", S_F64_BITS_HEX);
         uint64_t bits = strtoull (hex, &end, 16);
         if (*end)
@@ -230,7 +182,7 @@ panda_value_from_typed_json (panda_value_t *value, const json_t *typed, panda_er
         panda_err_t rc =
             type[0] == 'r'
                 ? panda_hash_from_hex (&hash, json_string_value (json), json_string_length (json), err)
-                : s_unhex (json_string_value (json), json_string_length (json), &bytes, &len, err);
+                : panda_hex_decode (json_string_value (json), json_string_length (json), &bytes, &len, err);
         if (rc)
             return rc;
         if (type[0] == 'r')
@@ -395,7 +347,7 @@ s_plain_value (const panda_value_t *v, const char **kind)
             return json_stringn ((const char *) v->as.bytes.data, v->as.bytes.len);
         case PANDA_VALUE_BYTES: {
             *kind = "bytes";
-            char *hex = s_hex (v->as.bytes.data, v->as.bytes.len);
+            char *hex = panda_hex_encode (v->as.bytes.data, v->as.bytes.len);
             json_t *json = hex ? json_string (hex) : NULL;
             free (hex);
             return json;

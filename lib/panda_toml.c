@@ -1,5 +1,6 @@
 /*  panda_toml.c - the flat subset of TOML used by config files.
     See panda_toml.h. A cursor walks the text; every read checks the end.  */
+#include "panda/panda_hex.h"
 #include "panda/panda_toml.h"
 
 #include <errno.h>
@@ -44,18 +45,6 @@ s_is_bare_key_char (char ch)
 {
     return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
            ch == '-';
-}
-
-static int
-s_hex_value (char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
 }
 
 //  Append code point cp as UTF-8 to buf (room for 4 bytes is guaranteed).
@@ -128,7 +117,7 @@ s_parse_string (cursor_t *c, char **out)
             int digits = esc == 'u' ? 4 : 8;
             unsigned long cp = 0;
             for (int i = 0; i < digits; i++) {
-                int v = c->ptr < c->end ? s_hex_value (*c->ptr) : -1;
+                int v = c->ptr < c->end ? panda_hex_digit (*c->ptr) : -1;
                 if (v < 0) {
                     free (buf);
                     return s_fail (c, "bad \\u escape in string");

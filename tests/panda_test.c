@@ -1,5 +1,6 @@
 /*  panda_test.c - shared helpers for the unit tests. See panda_test.h.     */
 #include "panda_test.h"
+#include "panda/panda_hex.h"
 
 #include <stdio.h>
 #include <sys/wait.h>
@@ -16,47 +17,21 @@ panda_test_vectors (const char *name)
     return root;
 }
 
-static int
-s_hex_digit (char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 uint8_t *
 panda_test_unhex (const char *hex, size_t *len)
 {
-    size_t n = strlen (hex);
-    if (n % 2)
-        fail_msg ("odd-length hex: %s", hex);
-    uint8_t *bytes = malloc (n / 2 + 1);
-    assert_non_null (bytes);
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = s_hex_digit (hex[2 * i]), lo = s_hex_digit (hex[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            fail_msg ("bad hex: %s", hex);
-        bytes[i] = (uint8_t) (hi << 4 | lo);
-    }
-    *len = n / 2;
+    uint8_t *bytes;
+    panda_error_t err;
+    if (panda_hex_decode (hex, strlen (hex), &bytes, len, &err))
+        fail_msg ("bad hex (%s): %s", err.message, hex);
     return bytes;
 }
 
 char *
 panda_test_hex (const uint8_t *bytes, size_t len)
 {
-    static const char digits[] = "0123456789abcdef";
-    char *hex = malloc (2 * len + 1);
+    char *hex = panda_hex_encode (bytes, len);
     assert_non_null (hex);
-    for (size_t i = 0; i < len; i++) {
-        hex[2 * i] = digits[bytes[i] >> 4];
-        hex[2 * i + 1] = digits[bytes[i] & 15];
-    }
-    hex[2 * len] = '\0';
     return hex;
 }
 
