@@ -6,6 +6,7 @@
     s_apply; nothing else knows about individual keys except the derived
     defaults at the end of panda_config_load.                                */
 #include "panda/panda_config.h"
+#include "panda/panda_schema_id.h"
 #include "panda/panda_toml.h"
 
 #include <ctype.h>
@@ -542,6 +543,13 @@ s_derive_defaults (panda_config_t *self, char **envp, panda_error_t *err)
         return panda_error_set (err, PANDA_ERR_INVALID,
                                 "database_url: only sqlite:PATH and sqlite::memory: are supported, got '%s'",
                                 self->database_url);
+    for (size_t i = 0; i < self->allow_schema_ids.count; i++) {
+        panda_error_t id_err;
+        const char *id = self->allow_schema_ids.items[i];
+        if (panda_schema_id_validate (id, strlen (id), &id_err))
+            return panda_error_set (err, PANDA_ERR_INVALID, "allow_schema_ids: invalid schema id '%s': %s",
+                                    id, id_err.message);
+    }
     if (!self->blobs_base_path) {
         snprintf (path, sizeof path, "%s/blobs", self->data_dir);
         if (!(self->blobs_base_path = strdup (path)))

@@ -151,7 +151,7 @@ test_config_errors (void **state)
     const char *bad_type = s_write ("t.toml", "mdns = \"yes\"\n");
     const char *bad_toml = s_write ("s.toml", "[network]\n");
     struct {
-        const char *args[4];
+        const char *args[5];
         const char *env[2];
         const char *message;
     } cases[] = {
@@ -170,6 +170,10 @@ test_config_errors (void **state)
         {{"-y", "abcd"}, {NULL}, "psk: expected 64 hex characters"},
         {{"-d", "postgres://x"}, {NULL}, "database_url: only sqlite:PATH and sqlite::memory: are supported"},
         {{"-l", "loud"}, {NULL}, "log_level: expected off, error, warn, info, debug or trace"},
+        {{"-s", "blob_v1", "chess"},
+         {NULL},
+         "allow_schema_ids: invalid schema id 'chess': malformed schema id"},
+        {{"-s", "blob_v2"}, {NULL}, "allow_schema_ids: invalid schema id 'blob_v2'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         panda_config_t *c;
