@@ -119,7 +119,8 @@ s_load_logs (panda_store_t *self, uint32_t a, panda_error_t *err)
                                  .document = sqlite3_column_int64 (stmt, 2),
                                  .seq_num = (uint64_t) sqlite3_column_int64 (stmt, 3)};
         if (sqlite3_column_bytes (stmt, 4) != PANDA_HASH_SIZE)
-            result = panda_error_set (err, PANDA_ERR_IO, "store: bad entry hash in log %lld", (long long) log.rowid);
+            result = panda_error_set (err, PANDA_ERR_IO, "store: bad entry hash in log %lld",
+                                      (long long) log.rowid);
         else {
             memcpy (log.hash.bytes, sqlite3_column_blob (stmt, 4), PANDA_HASH_SIZE);
             uint32_t index;
@@ -169,8 +170,8 @@ s_fill_doc (panda_store_t *self, sqlite3_stmt *stmt, int col, int64_t rowid, uin
     if (!schema_id || sqlite3_column_bytes (stmt, col + 2) != PANDA_HASH_SIZE)
         return panda_error_set (err, PANDA_ERR_IO, "store: bad document row %lld", (long long) rowid);
     memcpy (doc.id.bytes, sqlite3_column_blob (stmt, col + 2), PANDA_HASH_SIZE);
-    if (panda_store_cache_schema (&self->cache, schema_id, &doc.schema) != PANDA_OK
-        || panda_store_cache_add_doc (&self->cache, &doc, index) != PANDA_OK)
+    if (panda_store_cache_schema (&self->cache, schema_id, &doc.schema) != PANDA_OK ||
+        panda_store_cache_add_doc (&self->cache, &doc, index) != PANDA_OK)
         return s_nomem (err);
     return PANDA_OK;
 }
@@ -213,8 +214,7 @@ s_op (panda_store_t *self, const panda_hash_t *id, uint32_t *doc, panda_error_t 
         panda_store_op_t fill = {*id, rowid};
         if (result == PANDA_OK && panda_store_cache_add_op (&self->cache, &fill) != PANDA_OK)
             result = s_nomem (err);
-    }
-    else if (rc != SQLITE_DONE)
+    } else if (rc != SQLITE_DONE)
         result = panda_store_db_error (self->db, "read operation", err);
     sqlite3_reset (stmt);
     return result;
@@ -345,8 +345,8 @@ s_validate (panda_store_t *self, const panda_store_item_t *item, panda_store_sch
     if ((rc = s_author (self, &key, &plan->author, err)) != PANDA_OK)
         return rc;
     int64_t author = self->cache.authors[plan->author].rowid;
-    plan->log = author ? panda_store_cache_log (&self->cache, author, panda_entry_log_id (entry))
-                       : PANDA_STORE_NONE;
+    plan->log =
+        author ? panda_store_cache_log (&self->cache, author, panda_entry_log_id (entry)) : PANDA_STORE_NONE;
     uint64_t latest = plan->log == PANDA_STORE_NONE ? 0 : self->cache.logs[plan->log].seq_num;
     if ((rc = panda_entry_check_seq_num (entry, latest, err)) != PANDA_OK)
         return rc;
@@ -377,13 +377,13 @@ s_validate (panda_store_t *self, const panda_store_item_t *item, panda_store_sch
                                     "You are trying to update or delete a document which has been deleted");
         document_id = &self->cache.docs[plan->doc].id;
     }
-    uint32_t existing = author && plan->doc != PANDA_STORE_NONE
-                            ? panda_store_cache_log_for_doc (&self->cache, author, self->cache.docs[plan->doc].rowid)
-                            : PANDA_STORE_NONE;
-    if ((rc = panda_entry_check_log_id (entry, document_id,
-                                        existing == PANDA_STORE_NONE ? NULL : &self->cache.logs[existing].log_id,
-                                        plan->log != PANDA_STORE_NONE, err))
-        != PANDA_OK)
+    uint32_t existing =
+        author && plan->doc != PANDA_STORE_NONE
+            ? panda_store_cache_log_for_doc (&self->cache, author, self->cache.docs[plan->doc].rowid)
+            : PANDA_STORE_NONE;
+    if ((rc = panda_entry_check_log_id (
+             entry, document_id, existing == PANDA_STORE_NONE ? NULL : &self->cache.logs[existing].log_id,
+             plan->log != PANDA_STORE_NONE, err)) != PANDA_OK)
         return rc;
     return panda_entry_check_next_seq_num (entry, err);
 }
@@ -409,8 +409,8 @@ s_insert_doc (panda_store_t *self, const panda_store_item_t *item, int64_t posit
               panda_error_t *err)
 {
     panda_store_doc_t row = {.rowid = position, .id = *panda_entry_hash (item->entry)};
-    if (panda_store_cache_schema (&self->cache, panda_operation_schema_id (item->operation), &row.schema)
-        != PANDA_OK)
+    if (panda_store_cache_schema (&self->cache, panda_operation_schema_id (item->operation), &row.schema) !=
+        PANDA_OK)
         return s_nomem (err);
     sqlite3_stmt *stmt = self->stmt[PANDA_STORE_SQL_DOC_INSERT];
     sqlite3_bind_int64 (stmt, 1, position);
@@ -439,8 +439,8 @@ s_insert_log (panda_store_t *self, const panda_entry_t *entry, uint32_t a, uint3
     if (rc != PANDA_OK)
         return rc;
     self->next_log++;
-    if (panda_store_cache_add_log (&self->cache, &row, log) != PANDA_OK
-        || panda_store_cache_save_author (&self->cache, a) != PANDA_OK)
+    if (panda_store_cache_add_log (&self->cache, &row, log) != PANDA_OK ||
+        panda_store_cache_save_author (&self->cache, a) != PANDA_OK)
         return s_nomem (err);
     panda_store_author_t *author = &self->cache.authors[a];
     if (!author->has_logs || row.log_id > author->max_log_id)
@@ -503,8 +503,8 @@ s_apply (panda_store_t *self, const panda_store_item_t *item, s_plan_t *plan, pa
         return rc;
     self->next_entry++;
     panda_store_op_t op = {*panda_entry_hash (entry), self->cache.docs[plan->doc].rowid};
-    if (panda_store_cache_save_log (&self->cache, plan->log) != PANDA_OK
-        || panda_store_cache_add_op (&self->cache, &op) != PANDA_OK)
+    if (panda_store_cache_save_log (&self->cache, plan->log) != PANDA_OK ||
+        panda_store_cache_add_op (&self->cache, &op) != PANDA_OK)
         return s_nomem (err);
     panda_store_log_t *log = &self->cache.logs[plan->log];
     log->seq_num = panda_entry_seq_num (entry);
@@ -600,7 +600,8 @@ panda_store_publish_batch (panda_store_t *self, const panda_store_item_t *items,
 
 panda_err_t
 panda_store_publish (panda_store_t *self, const panda_entry_t *entry, panda_operation_t *operation,
-                     panda_store_schema_fn *schemas, void *ctx, panda_entry_args_t *next_args, panda_error_t *err)
+                     panda_store_schema_fn *schemas, void *ctx, panda_entry_args_t *next_args,
+                     panda_error_t *err)
 {
     panda_store_item_t item = {entry, operation, false};
     panda_store_result_t *result = malloc (sizeof *result);
@@ -679,8 +680,8 @@ panda_store_next_args (panda_store_t *self, const panda_public_key_t *public_key
     if (self->cache.docs[doc].deleted)
         return panda_error_set (err, PANDA_ERR_INVALID, "Document is deleted");
     int64_t author = self->cache.authors[a].rowid;
-    uint32_t log =
-        author ? panda_store_cache_log_for_doc (&self->cache, author, self->cache.docs[doc].rowid) : PANDA_STORE_NONE;
+    uint32_t log = author ? panda_store_cache_log_for_doc (&self->cache, author, self->cache.docs[doc].rowid)
+                          : PANDA_STORE_NONE;
     if (log == PANDA_STORE_NONE)
         return s_new_log_args (self, public_key, a, args, err);
     return s_log_next_args (self, public_key, log, args, err);
@@ -729,8 +730,8 @@ panda_store_document_operations (panda_store_t *self, const panda_hash_t *docume
 }
 
 panda_err_t
-panda_store_operation_document (panda_store_t *self, const panda_hash_t *operation_id, panda_hash_t *document_id,
-                                panda_error_t *err)
+panda_store_operation_document (panda_store_t *self, const panda_hash_t *operation_id,
+                                panda_hash_t *document_id, panda_error_t *err)
 {
     uint32_t doc;
     panda_err_t rc = s_op (self, operation_id, &doc, err);
@@ -782,7 +783,8 @@ panda_store_counts (panda_store_t *self, panda_store_counts_t *counts, panda_err
     static const char *const sql = "SELECT (SELECT count (*) FROM authors), (SELECT count (*) FROM logs),"
                                    " (SELECT count (*) FROM documents), (SELECT count (*) FROM entries)";
     sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK || sqlite3_step (stmt) != SQLITE_ROW) {
+    if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK ||
+        sqlite3_step (stmt) != SQLITE_ROW) {
         sqlite3_finalize (stmt);
         return panda_store_db_error (self->db, "count rows", err);
     }

@@ -197,8 +197,8 @@ panda_store_cache_op (panda_store_cache_t *self, const panda_hash_t *id)
 panda_err_t
 panda_store_cache_add_author (panda_store_cache_t *self, const panda_store_author_t *author, uint32_t *index)
 {
-    if (!s_reserve ((void **) &self->authors, &self->cap_authors, self->n_authors + 1, sizeof *author)
-        || !s_index_add (&self->author_ix, s_bytes_key (author->key.bytes)))
+    if (!s_reserve ((void **) &self->authors, &self->cap_authors, self->n_authors + 1, sizeof *author) ||
+        !s_index_add (&self->author_ix, s_bytes_key (author->key.bytes)))
         return PANDA_ERR_NOMEM;
     *index = (uint32_t) self->n_authors;
     self->authors[self->n_authors++] = *author;
@@ -224,8 +224,8 @@ panda_store_cache_add_log (panda_store_cache_t *self, const panda_store_log_t *l
 panda_err_t
 panda_store_cache_add_doc (panda_store_cache_t *self, const panda_store_doc_t *doc, uint32_t *index)
 {
-    if (!s_reserve ((void **) &self->docs, &self->cap_docs, self->n_docs + 1, sizeof *doc)
-        || !s_index_add (&self->doc_ix, s_mix ((uint64_t) doc->rowid)))
+    if (!s_reserve ((void **) &self->docs, &self->cap_docs, self->n_docs + 1, sizeof *doc) ||
+        !s_index_add (&self->doc_ix, s_mix ((uint64_t) doc->rowid)))
         return PANDA_ERR_NOMEM;
     *index = (uint32_t) self->n_docs;
     self->docs[self->n_docs++] = *doc;
@@ -235,8 +235,8 @@ panda_store_cache_add_doc (panda_store_cache_t *self, const panda_store_doc_t *d
 panda_err_t
 panda_store_cache_add_op (panda_store_cache_t *self, const panda_store_op_t *op)
 {
-    if (!s_reserve ((void **) &self->ops, &self->cap_ops, self->n_ops + 1, sizeof *op)
-        || !s_index_add (&self->op_ix, s_bytes_key (op->id.bytes + 2)))
+    if (!s_reserve ((void **) &self->ops, &self->cap_ops, self->n_ops + 1, sizeof *op) ||
+        !s_index_add (&self->op_ix, s_bytes_key (op->id.bytes + 2)))
         return PANDA_ERR_NOMEM;
     self->ops[self->n_ops++] = *op;
     return PANDA_OK;

@@ -54,8 +54,8 @@ static const char *const s_sql[PANDA_STORE_SQL_COUNT_] = {
     [PANDA_STORE_SQL_OP_FIND] =
         "SELECT l.document, d.schema_id, d.deleted, c.hash FROM entries e JOIN logs l ON l.id = e.log"
         " JOIN documents d ON d.id = l.document JOIN entries c ON c.id = d.id WHERE e.hash = ?1",
-    [PANDA_STORE_SQL_DOC_FIND] =
-        "SELECT d.schema_id, d.deleted, c.hash FROM documents d JOIN entries c ON c.id = d.id WHERE d.id = ?1",
+    [PANDA_STORE_SQL_DOC_FIND] = "SELECT d.schema_id, d.deleted, c.hash FROM documents d JOIN entries c ON "
+                                 "c.id = d.id WHERE d.id = ?1",
     [PANDA_STORE_SQL_ENTRY_HASH] = "SELECT hash FROM entries WHERE log = ?1 AND seq_num = ?2",
     [PANDA_STORE_SQL_AUTHOR_INSERT] = "INSERT INTO authors (id, public_key) VALUES (?1, ?2)",
     [PANDA_STORE_SQL_LOG_INSERT] = "INSERT INTO logs (id, author, log_id, document) VALUES (?1, ?2, ?3, ?4)",
@@ -76,7 +76,8 @@ static const char *const s_sql[PANDA_STORE_SQL_COUNT_] = {
 panda_err_t
 panda_store_db_error (sqlite3 *db, const char *what, panda_error_t *err)
 {
-    return panda_error_set (err, PANDA_ERR_IO, "store: %s: %s", what, db ? sqlite3_errmsg (db) : "no database");
+    return panda_error_set (err, PANDA_ERR_IO, "store: %s: %s", what,
+                            db ? sqlite3_errmsg (db) : "no database");
 }
 
 static panda_err_t
@@ -119,8 +120,8 @@ s_migrate (sqlite3 *db, panda_error_t *err)
         return rc;
     if (version > S_VERSION)
         return panda_error_set (err, PANDA_ERR_IO,
-                                "store: database schema version %d is newer than this program's (%d)", version,
-                                S_VERSION);
+                                "store: database schema version %d is newer than this program's (%d)",
+                                version, S_VERSION);
     for (; version < S_VERSION; version++) {
         char bump[128];
         snprintf (bump, sizeof bump, "DELETE FROM store_version; INSERT INTO store_version VALUES (%d)",
@@ -145,8 +146,8 @@ panda_store_db_open (sqlite3 **db_p, sqlite3_stmt **stmts, const char *path, pan
 {
     sqlite3 *db = NULL;
     memset (stmts, 0, sizeof (sqlite3_stmt *) * PANDA_STORE_SQL_COUNT_);
-    if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)
-        != SQLITE_OK) {
+    if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
         panda_err_t rc = panda_store_db_error (db, path, err);
         sqlite3_close (db);
         return rc;
@@ -154,8 +155,9 @@ panda_store_db_open (sqlite3 **db_p, sqlite3_stmt **stmts, const char *path, pan
     sqlite3_busy_timeout (db, S_BUSY_TIMEOUT_MS);
     //  WAL lets readers run beside the writer; FULL syncs the WAL at every
     //  COMMIT, so an acknowledged publish survives power loss.
-    panda_err_t rc = s_exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                                 " PRAGMA foreign_keys = OFF",
+    panda_err_t rc = s_exec (db,
+                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                             " PRAGMA foreign_keys = OFF",
                              err);
     if (rc == PANDA_OK)
         rc = s_migrate (db, err);

@@ -148,8 +148,10 @@ uint32_t panda_store_cache_op (panda_store_cache_t *self, const panda_hash_t *id
 //  Add an element (a copy); *index gets its index.
 panda_err_t panda_store_cache_add_author (panda_store_cache_t *self, const panda_store_author_t *author,
                                           uint32_t *index);
-panda_err_t panda_store_cache_add_log (panda_store_cache_t *self, const panda_store_log_t *log, uint32_t *index);
-panda_err_t panda_store_cache_add_doc (panda_store_cache_t *self, const panda_store_doc_t *doc, uint32_t *index);
+panda_err_t panda_store_cache_add_log (panda_store_cache_t *self, const panda_store_log_t *log,
+                                       uint32_t *index);
+panda_err_t panda_store_cache_add_doc (panda_store_cache_t *self, const panda_store_doc_t *doc,
+                                       uint32_t *index);
 panda_err_t panda_store_cache_add_op (panda_store_cache_t *self, const panda_store_op_t *op);
 
 //  Record the current value of an element before changing it.

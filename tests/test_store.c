@@ -65,12 +65,13 @@ s_build_schema (json_t *root, size_t which)
     panda_hash_t view_id;
     const char *hex = json_string_value (json_object_get (sd, "schema_definition_view_id"));
     assert_int_equal (panda_hash_from_hex (&view_id, hex, strlen (hex), NULL), PANDA_OK);
-    panda_schema_def_t def = {&view_id,
-                              1,
-                              json_string_value (json_object_get (json_object_get (fields, "name"), "value")),
-                              json_string_value (json_object_get (json_object_get (fields, "description"), "value")),
-                              field_ids,
-                              count};
+    panda_schema_def_t def = {
+        &view_id,
+        1,
+        json_string_value (json_object_get (json_object_get (fields, "name"), "value")),
+        json_string_value (json_object_get (json_object_get (fields, "description"), "value")),
+        field_ids,
+        count};
     panda_error_t err;
     panda_schema_t *schema = panda_schema_build (&def, pool, pool_count, &err);
     if (!schema)
@@ -94,7 +95,8 @@ s_schemas (void *ctx, const char *schema_id)
 }
 
 static void
-s_decode (const char *entry_hex, const char *operation_hex, panda_entry_t **entry, panda_operation_t **operation)
+s_decode (const char *entry_hex, const char *operation_hex, panda_entry_t **entry,
+          panda_operation_t **operation)
 {
     size_t len;
     uint8_t *bytes = panda_test_unhex (entry_hex, &len);
@@ -185,9 +187,10 @@ s_assert_args (const panda_entry_args_t *args, json_t *expected)
 static bool
 s_args_eq (const panda_entry_args_t *a, const panda_entry_args_t *b)
 {
-    return a->log_id == b->log_id && a->seq_num == b->seq_num && a->has_backlink == b->has_backlink
-           && a->has_skiplink == b->has_skiplink && (!a->has_backlink || panda_hash_eq (&a->backlink, &b->backlink))
-           && (!a->has_skiplink || panda_hash_eq (&a->skiplink, &b->skiplink));
+    return a->log_id == b->log_id && a->seq_num == b->seq_num && a->has_backlink == b->has_backlink &&
+           a->has_skiplink == b->has_skiplink &&
+           (!a->has_backlink || panda_hash_eq (&a->backlink, &b->backlink)) &&
+           (!a->has_skiplink || panda_hash_eq (&a->skiplink, &b->skiplink));
 }
 
 static panda_store_t *
@@ -213,7 +216,8 @@ s_publish_range (s_fixture_t *fx, panda_store_t *store, size_t from, size_t to, 
         for (size_t j = 0; j < n; j++)
             batch[j] = (panda_store_item_t){fx->items[i + j].entry, fx->items[i + j].operation, j % 2 == 1};
         panda_error_t err;
-        assert_int_equal (panda_store_publish_batch (store, batch, n, s_schemas, fx, results, &err), PANDA_OK);
+        assert_int_equal (panda_store_publish_batch (store, batch, n, s_schemas, fx, results, &err),
+                          PANDA_OK);
         for (size_t j = 0; j < n; j++) {
             json_t *v = fx->items[i + j].vector;
             if (results[j].code != PANDA_OK)
@@ -241,7 +245,8 @@ s_assert_new_document_args (s_fixture_t *fx, panda_store_t *store)
         //  Find the author's public key in the sequence.
         const char *key_hex = NULL;
         for (size_t i = 0; i < json_array_size (entries) && !key_hex; i++)
-            if (strcmp (json_string_value (json_object_get (json_array_get (entries, i), "author")), name) == 0)
+            if (strcmp (json_string_value (json_object_get (json_array_get (entries, i), "author")), name) ==
+                0)
                 key_hex = json_string_value (json_object_get (json_array_get (entries, i), "public_key"));
         assert_non_null (key_hex);
         panda_public_key_t key = s_key (key_hex);
@@ -413,9 +418,11 @@ test_store_next_args (void **state)
     s_assert_args (&args, json_object_get (fx->items[57].vector, "next_args_after"));
     //  penguin has no log for it: a new log, as for a new document.
     assert_int_equal (panda_store_next_args (store, &penguin, &view, 1, &args, NULL), PANDA_OK);
-    s_assert_args (&args, json_object_get (json_object_get (fx->root, "next_args_for_new_document"), "penguin"));
+    s_assert_args (&args,
+                   json_object_get (json_object_get (fx->root, "next_args_for_new_document"), "penguin"));
     //  Document A (entry 58): penguin contributed in its log 2 (seq 2).
-    panda_hash_t a_tips[2] = {*panda_entry_hash (fx->items[61].entry), *panda_entry_hash (fx->items[62].entry)};
+    panda_hash_t a_tips[2] = {*panda_entry_hash (fx->items[61].entry),
+                              *panda_entry_hash (fx->items[62].entry)};
     if (panda_hash_cmp (&a_tips[0], &a_tips[1]) > 0) {
         panda_hash_t t = a_tips[0];
         a_tips[0] = a_tips[1];
@@ -424,12 +431,14 @@ test_store_next_args (void **state)
     assert_int_equal (panda_store_next_args (store, &penguin, a_tips, 2, &args, NULL), PANDA_OK);
     s_assert_args (&args, json_object_get (fx->items[61].vector, "next_args_after"));
     //  Errors.
-    panda_hash_t unknown = s_hash ("0020" "00000000000000000000000000000000000000000000000000000000000000ff");
+    panda_hash_t unknown = s_hash ("0020"
+                                   "00000000000000000000000000000000000000000000000000000000000000ff");
     s_assert_next_args_error (store, &panda, &unknown, 1,
                               "Previous operation "
                               "002000000000000000000000000000000000000000000000000000000000000000ff"
                               " not found in store");
-    panda_hash_t two_docs[2] = {*panda_entry_hash (fx->items[18].entry), *panda_entry_hash (fx->items[58].entry)};
+    panda_hash_t two_docs[2] = {*panda_entry_hash (fx->items[18].entry),
+                                *panda_entry_hash (fx->items[58].entry)};
     if (panda_hash_cmp (&two_docs[0], &two_docs[1]) > 0) {
         panda_hash_t t = two_docs[0];
         two_docs[0] = two_docs[1];
@@ -445,11 +454,12 @@ test_store_next_args (void **state)
     assert_int_equal (panda_store_document_deleted (store, &d, &deleted, NULL), PANDA_OK);
     assert_true (deleted);
     panda_hash_t doc;
-    assert_int_equal (panda_store_operation_document (store, panda_entry_hash (fx->items[74].entry), &doc, NULL),
-                      PANDA_OK);
+    assert_int_equal (
+        panda_store_operation_document (store, panda_entry_hash (fx->items[74].entry), &doc, NULL), PANDA_OK);
     assert_true (panda_hash_eq (&doc, &d));
-    assert_int_equal (panda_store_document_deleted (store, panda_entry_hash (fx->items[73].entry), &deleted, NULL),
-                      PANDA_ERR_NOT_FOUND);
+    assert_int_equal (
+        panda_store_document_deleted (store, panda_entry_hash (fx->items[73].entry), &deleted, NULL),
+        PANDA_ERR_NOT_FOUND);
     panda_store_destroy (&store);
 }
 
@@ -489,9 +499,9 @@ test_store_read_accessors (void **state)
     //  Document C: C_root, C_A, C_B, C_X, C_M (entries 67-71) in arrival order.
     static const size_t c_ops[] = {67, 68, 69, 70, 71};
     s_walk_t walk = {fx, 0, c_ops};
-    assert_int_equal (
-        panda_store_document_operations (store, panda_entry_hash (fx->items[67].entry), s_check_op, &walk, NULL),
-        PANDA_OK);
+    assert_int_equal (panda_store_document_operations (store, panda_entry_hash (fx->items[67].entry),
+                                                       s_check_op, &walk, NULL),
+                      PANDA_OK);
     assert_int_equal (walk.count, 5);
     //  Changed documents: all of them, then only those after a position.
     size_t all = 0, later = 0;
@@ -548,8 +558,8 @@ test_store_persistence (void **state)
         bool last = true;
         for (size_t j = i + 1; j < fx->count && last; j++) {
             json_t *w = fx->items[j].vector;
-            last = !json_equal (json_object_get (v, "author"), json_object_get (w, "author"))
-                   || !json_equal (json_object_get (v, "log_id"), json_object_get (w, "log_id"));
+            last = !json_equal (json_object_get (v, "author"), json_object_get (w, "author")) ||
+                   !json_equal (json_object_get (v, "log_id"), json_object_get (w, "log_id"));
         }
         if (last && cold[i].seq_num)
             s_assert_args (&cold[i], json_object_get (v, "next_args_after"));
@@ -564,12 +574,9 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test (test_store_sequence_one_by_one),
-        cmocka_unit_test (test_store_sequence_batches),
-        cmocka_unit_test (test_store_invalid_publish),
-        cmocka_unit_test (test_store_mixed_batch),
-        cmocka_unit_test (test_store_next_args),
-        cmocka_unit_test (test_store_read_accessors),
+        cmocka_unit_test (test_store_sequence_one_by_one), cmocka_unit_test (test_store_sequence_batches),
+        cmocka_unit_test (test_store_invalid_publish),     cmocka_unit_test (test_store_mixed_batch),
+        cmocka_unit_test (test_store_next_args),           cmocka_unit_test (test_store_read_accessors),
         cmocka_unit_test (test_store_persistence),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);

@@ -73,7 +73,8 @@ PANDA_NODISCARD panda_err_t panda_store_publish_batch (panda_store_t *self, cons
 //  One item: PANDA_OK and *next_args, or the item's error in err.
 PANDA_NODISCARD panda_err_t panda_store_publish (panda_store_t *self, const panda_entry_t *entry,
                                                  panda_operation_t *operation, panda_store_schema_fn *schemas,
-                                                 void *ctx, panda_entry_args_t *next_args, panda_error_t *err);
+                                                 void *ctx, panda_entry_args_t *next_args,
+                                                 panda_error_t *err);
 
 //  PANDA_OK if no entry with this entry's hash is stored; else
 //  PANDA_ERR_INVALID "Duplicate entry received: <entry hash>".
@@ -111,8 +112,9 @@ PANDA_NODISCARD panda_err_t panda_store_operation_document (panda_store_t *self,
                                                             panda_hash_t *document_id, panda_error_t *err);
 
 //  Whether document_id has a DELETE; PANDA_ERR_NOT_FOUND if unknown.
-PANDA_NODISCARD panda_err_t panda_store_document_deleted (panda_store_t *self, const panda_hash_t *document_id,
-                                                          bool *deleted, panda_error_t *err);
+PANDA_NODISCARD panda_err_t panda_store_document_deleted (panda_store_t *self,
+                                                          const panda_hash_t *document_id, bool *deleted,
+                                                          panda_error_t *err);
 
 //  Called once per changed document with the position of its latest entry.
 typedef panda_err_t (panda_store_document_fn) (void *ctx, const panda_hash_t *document_id, int64_t position);
