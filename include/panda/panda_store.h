@@ -1,0 +1,138 @@
+/*  panda_store.h - the node's storage of entries and operations (SQLite).
+
+    The store is the last stage of the publish path (spec node-api.md §7.2,
+    data-types.md §9). It receives entries that were already decoded and
+    signature-checked and their decoded operations, checks them against the
+    stored state in the reference order and with the reference messages,
+    and writes the accepted ones. A store object is one SQLite connection:
+    use it from one thread (the storage actor is the single writer).
+
+    Durability: WAL with synchronous=FULL. A publish is reported successful
+    only after its transaction has committed, so it survives power loss.
+
+    Speed: publish_batch validates many items against an in-memory cache of
+    authors, log heads, documents and recent operation ids, and commits them
+    in one transaction. The common case (next entry of a known log, an
+    update of a recently written document) reads nothing from SQLite.      */
+#ifndef PANDA_STORE_H_INCLUDED
+#define PANDA_STORE_H_INCLUDED
+
+#include "panda/panda_entry.h"
+#include "panda/panda_schema.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct _panda_store_t panda_store_t;
+
+//  Schema lookup for publishing: the known (materialised, allowed) schema
+//  with this id, or NULL ("Schema not found"). Borrowed for the call.
+typedef const panda_schema_t *(panda_store_schema_fn) (void *ctx, const char *schema_id);
+
+//  Open or create the database at path (":memory:" for a private in-memory
+//  one), migrating its tables to this version. Caller owns the result; NULL
+//  with err set (PANDA_ERR_IO) on failure.
+panda_store_t *panda_store_open (const char *path, panda_error_t *err);
+
+//  Close the database and free the store; *self_p becomes NULL. Accepts NULL.
+void panda_store_destroy (panda_store_t **self_p);
+
+//  synchronous=FULL (the default, durable) or NORMAL (a power loss may drop
+//  the last commits; for benchmarks and tests only).
+PANDA_NODISCARD panda_err_t panda_store_set_durable (panda_store_t *self, bool full, panda_error_t *err);
+
+//  --------------------------------------------------------------------------
+//  Publishing
+
+typedef struct {
+    const panda_entry_t *entry; //  decoded and verified
+    panda_operation_t *operation; //  decoded (not yet checked against a schema)
+    bool check_duplicate; //  replication: fail first if the entry is already stored
+} panda_store_item_t;
+
+typedef struct {
+    panda_err_t code; //  PANDA_OK: stored
+    panda_error_t error; //  when code != PANDA_OK: the reference message
+    panda_entry_args_t next_args; //  when stored: arguments for the next entry of this log
+    panda_hash_t document_id; //  when stored: its document
+    int64_t position; //  when stored: arrival number (increases with every stored entry)
+} panda_store_result_t;
+
+//  Validate items[0..n) in order (each against the store plus the items
+//  before it that were accepted), write every accepted one in one
+//  transaction, commit, then fill results[i] for each item. A rejected item
+//  changes nothing. Returns PANDA_OK when the transaction committed (items
+//  may still have been rejected: see their results); otherwise the error of
+//  the whole batch (PANDA_ERR_IO, NOMEM), every result carries it and
+//  neither the database nor the cache changed.
+PANDA_NODISCARD panda_err_t panda_store_publish_batch (panda_store_t *self, const panda_store_item_t *items,
+                                                       size_t n, panda_store_schema_fn *schemas, void *ctx,
+                                                       panda_store_result_t *results, panda_error_t *err);
+
+//  One item: PANDA_OK and *next_args, or the item's error in err.
+PANDA_NODISCARD panda_err_t panda_store_publish (panda_store_t *self, const panda_entry_t *entry,
+                                                 panda_operation_t *operation, panda_store_schema_fn *schemas,
+                                                 void *ctx, panda_entry_args_t *next_args,
+                                                 panda_error_t *err);
+
+//  PANDA_OK if no entry with this entry's hash is stored; else
+//  PANDA_ERR_INVALID "Duplicate entry received: <entry hash>".
+PANDA_NODISCARD panda_err_t panda_store_check_duplicate (panda_store_t *self, const panda_entry_t *entry,
+                                                         panda_error_t *err);
+
+//  nextArgs (node-api.md §6.1) for public_key and a document view id of
+//  count ids (NULL/0: a new document). Errors: "Previous operation <id> not
+//  found in store" (PANDA_ERR_NOT_FOUND), "Operations in passed document
+//  view id originate from different documents", "Document is deleted",
+//  "Max sequence number reached for public key <pk> log <n>"
+//  (PANDA_ERR_INVALID), PANDA_ERR_IO.
+PANDA_NODISCARD panda_err_t panda_store_next_args (panda_store_t *self, const panda_public_key_t *public_key,
+                                                   const panda_hash_t *view_id, size_t count,
+                                                   panda_entry_args_t *args, panda_error_t *err);
+
+//  --------------------------------------------------------------------------
+//  Reading (for the materialiser)
+
+//  Called once per operation; a non-OK return stops the walk and is returned.
+typedef panda_err_t (panda_store_operation_fn) (void *ctx, const panda_hash_t *operation_id, int64_t position,
+                                                const uint8_t *operation, size_t len);
+
+//  Every operation of document_id in arrival order. PANDA_ERR_NOT_FOUND
+//  "Document <id> not found in store" if there is no such document.
+PANDA_NODISCARD panda_err_t panda_store_document_operations (panda_store_t *self,
+                                                             const panda_hash_t *document_id,
+                                                             panda_store_operation_fn *fn, void *ctx,
+                                                             panda_error_t *err);
+
+//  The document of a stored operation. PANDA_ERR_NOT_FOUND "Previous
+//  operation <id> not found in store" otherwise.
+PANDA_NODISCARD panda_err_t panda_store_operation_document (panda_store_t *self,
+                                                            const panda_hash_t *operation_id,
+                                                            panda_hash_t *document_id, panda_error_t *err);
+
+//  Whether document_id has a DELETE; PANDA_ERR_NOT_FOUND if unknown.
+PANDA_NODISCARD panda_err_t panda_store_document_deleted (panda_store_t *self,
+                                                          const panda_hash_t *document_id, bool *deleted,
+                                                          panda_error_t *err);
+
+//  Called once per changed document with the position of its latest entry.
+typedef panda_err_t (panda_store_document_fn) (void *ctx, const panda_hash_t *document_id, int64_t position);
+
+//  Documents with an entry stored after position `since` (0: all), ordered
+//  by the position of their latest entry.
+PANDA_NODISCARD panda_err_t panda_store_documents_changed (panda_store_t *self, int64_t since,
+                                                           panda_store_document_fn *fn, void *ctx,
+                                                           panda_error_t *err);
+
+//  Row counts, for tests and monitoring.
+typedef struct {
+    int64_t authors, logs, documents, entries;
+} panda_store_counts_t;
+PANDA_NODISCARD panda_err_t panda_store_counts (panda_store_t *self, panda_store_counts_t *counts,
+                                                panda_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

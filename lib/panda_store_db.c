@@ -1,0 +1,184 @@
+/*  panda_store_db.c - the store's SQLite schema, migrations and statements.
+    See panda_store_int.h and panda_store.h.
+
+    Few rows per publish, keyed by integers: one entries row (plus a logs
+    row at seq 1, a documents row for a CREATE and an authors row for a new
+    key). The only index over random 34-byte hashes is entries.hash (the
+    operation id). A document's rowid is the rowid of its CREATE entry, so
+    document ids need no index of their own.
+
+    u64 log ids and seq nums are stored as their int64 bit pattern; nothing
+    in SQL orders or compares them (maxima are computed in C).              */
+#include "panda_store_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define S_VERSION 1 //  schema version this code writes
+#define S_BUSY_TIMEOUT_MS 5000
+
+//  Migrations: s_migrations[v] brings a database from version v to v + 1.
+static const char *const s_migrations[S_VERSION] = {
+    "CREATE TABLE authors ("
+    "  id INTEGER PRIMARY KEY,"
+    "  public_key BLOB NOT NULL UNIQUE);"
+    "CREATE TABLE documents ("
+    "  id INTEGER PRIMARY KEY," //  = entries.id of the CREATE
+    "  schema_id TEXT NOT NULL,"
+    "  deleted INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE logs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  author INTEGER NOT NULL REFERENCES authors (id),"
+    "  log_id INTEGER NOT NULL,"
+    "  document INTEGER NOT NULL REFERENCES documents (id),"
+    "  UNIQUE (author, log_id),"
+    "  UNIQUE (document, author));"
+    "CREATE TABLE entries ("
+    "  id INTEGER PRIMARY KEY," //  arrival order
+    "  log INTEGER NOT NULL REFERENCES logs (id),"
+    "  seq_num INTEGER NOT NULL,"
+    "  hash BLOB NOT NULL UNIQUE," //  entry hash = operation id
+    "  entry BLOB NOT NULL,"
+    "  operation BLOB NOT NULL,"
+    "  UNIQUE (log, seq_num));",
+};
+
+static const char *const s_sql[PANDA_STORE_SQL_COUNT_] = {
+    [PANDA_STORE_SQL_BEGIN] = "BEGIN IMMEDIATE",
+    [PANDA_STORE_SQL_COMMIT] = "COMMIT",
+    [PANDA_STORE_SQL_ROLLBACK] = "ROLLBACK",
+    [PANDA_STORE_SQL_AUTHOR_FIND] = "SELECT id FROM authors WHERE public_key = ?1",
+    [PANDA_STORE_SQL_AUTHOR_LOGS] =
+        "SELECT l.id, l.log_id, l.document, e.seq_num, e.hash FROM logs l JOIN entries e ON e.log = l.id"
+        " WHERE l.author = ?1 AND e.seq_num = (SELECT max (seq_num) FROM entries WHERE log = l.id)",
+    [PANDA_STORE_SQL_OP_FIND] =
+        "SELECT l.document, d.schema_id, d.deleted, c.hash FROM entries e JOIN logs l ON l.id = e.log"
+        " JOIN documents d ON d.id = l.document JOIN entries c ON c.id = d.id WHERE e.hash = ?1",
+    [PANDA_STORE_SQL_DOC_FIND] = "SELECT d.schema_id, d.deleted, c.hash FROM documents d JOIN entries c ON "
+                                 "c.id = d.id WHERE d.id = ?1",
+    [PANDA_STORE_SQL_ENTRY_HASH] = "SELECT hash FROM entries WHERE log = ?1 AND seq_num = ?2",
+    [PANDA_STORE_SQL_AUTHOR_INSERT] = "INSERT INTO authors (id, public_key) VALUES (?1, ?2)",
+    [PANDA_STORE_SQL_LOG_INSERT] = "INSERT INTO logs (id, author, log_id, document) VALUES (?1, ?2, ?3, ?4)",
+    [PANDA_STORE_SQL_DOC_INSERT] = "INSERT INTO documents (id, schema_id) VALUES (?1, ?2)",
+    [PANDA_STORE_SQL_DOC_DELETE] = "UPDATE documents SET deleted = 1 WHERE id = ?1",
+    [PANDA_STORE_SQL_ENTRY_INSERT] =
+        "INSERT INTO entries (id, log, seq_num, hash, entry, operation) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [PANDA_STORE_SQL_DOC_OPS] = "SELECT e.id, e.hash, e.operation FROM logs l JOIN entries e ON e.log = l.id"
+                                " WHERE l.document = ?1 ORDER BY e.id",
+    [PANDA_STORE_SQL_CHANGED] = "SELECT l.document, max (e.id) AS last, c.hash FROM entries e"
+                                " JOIN logs l ON l.id = e.log JOIN entries c ON c.id = l.document"
+                                " WHERE e.id > ?1 GROUP BY l.document ORDER BY last",
+    [PANDA_STORE_SQL_MAX_IDS] = "SELECT (SELECT ifnull (max (id), 0) FROM authors),"
+                                " (SELECT ifnull (max (id), 0) FROM logs),"
+                                " (SELECT ifnull (max (id), 0) FROM entries)",
+};
+
+panda_err_t
+panda_store_db_error (sqlite3 *db, const char *what, panda_error_t *err)
+{
+    return panda_error_set (err, PANDA_ERR_IO, "store: %s: %s", what,
+                            db ? sqlite3_errmsg (db) : "no database");
+}
+
+static panda_err_t
+s_exec (sqlite3 *db, const char *sql, panda_error_t *err)
+{
+    char *message = NULL;
+    if (sqlite3_exec (db, sql, NULL, NULL, &message) == SQLITE_OK)
+        return PANDA_OK;
+    panda_err_t rc = panda_error_set (err, PANDA_ERR_IO, "store: %s: %s", sql, message ? message : "failed");
+    sqlite3_free (message);
+    return rc;
+}
+
+//  Read the schema version (0 for a new database).
+static panda_err_t
+s_version (sqlite3 *db, int *version, panda_error_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    *version = 0;
+    if (sqlite3_prepare_v2 (db, "SELECT version FROM store_version", -1, &stmt, NULL) != SQLITE_OK)
+        return panda_store_db_error (db, "read version", err);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW)
+        *version = sqlite3_column_int (stmt, 0);
+    sqlite3_finalize (stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return panda_store_db_error (db, "read version", err);
+    return PANDA_OK;
+}
+
+//  Bring the tables to S_VERSION, one migration per transaction.
+static panda_err_t
+s_migrate (sqlite3 *db, panda_error_t *err)
+{
+    panda_err_t rc = s_exec (db, "CREATE TABLE IF NOT EXISTS store_version (version INTEGER NOT NULL)", err);
+    int version = 0;
+    if (rc == PANDA_OK)
+        rc = s_version (db, &version, err);
+    if (rc != PANDA_OK)
+        return rc;
+    if (version > S_VERSION)
+        return panda_error_set (err, PANDA_ERR_IO,
+                                "store: database schema version %d is newer than this program's (%d)",
+                                version, S_VERSION);
+    for (; version < S_VERSION; version++) {
+        char bump[128];
+        snprintf (bump, sizeof bump, "DELETE FROM store_version; INSERT INTO store_version VALUES (%d)",
+                  version + 1);
+        rc = s_exec (db, "BEGIN IMMEDIATE", err);
+        if (rc == PANDA_OK)
+            rc = s_exec (db, s_migrations[version], err);
+        if (rc == PANDA_OK)
+            rc = s_exec (db, bump, err);
+        if (rc == PANDA_OK)
+            rc = s_exec (db, "COMMIT", err);
+        if (rc != PANDA_OK) {
+            sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+            return rc;
+        }
+    }
+    return PANDA_OK;
+}
+
+panda_err_t
+panda_store_db_open (sqlite3 **db_p, sqlite3_stmt **stmts, const char *path, panda_error_t *err)
+{
+    sqlite3 *db = NULL;
+    memset (stmts, 0, sizeof (sqlite3_stmt *) * PANDA_STORE_SQL_COUNT_);
+    if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        panda_err_t rc = panda_store_db_error (db, path, err);
+        sqlite3_close (db);
+        return rc;
+    }
+    sqlite3_busy_timeout (db, S_BUSY_TIMEOUT_MS);
+    //  WAL lets readers run beside the writer; FULL syncs the WAL at every
+    //  COMMIT, so an acknowledged publish survives power loss. A 64 MiB page
+    //  cache (default 2 MiB) keeps more of the entries.hash index in memory.
+    panda_err_t rc = s_exec (db,
+                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                             " PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536",
+                             err);
+    if (rc == PANDA_OK)
+        rc = s_migrate (db, err);
+    for (int i = 0; rc == PANDA_OK && i < PANDA_STORE_SQL_COUNT_; i++)
+        if (sqlite3_prepare_v3 (db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &stmts[i], NULL) != SQLITE_OK)
+            rc = panda_store_db_error (db, s_sql[i], err);
+    if (rc != PANDA_OK) {
+        panda_store_db_close (db, stmts);
+        return rc;
+    }
+    *db_p = db;
+    return PANDA_OK;
+}
+
+void
+panda_store_db_close (sqlite3 *db, sqlite3_stmt **stmts)
+{
+    for (int i = 0; i < PANDA_STORE_SQL_COUNT_; i++) {
+        sqlite3_finalize (stmts[i]);
+        stmts[i] = NULL;
+    }
+    sqlite3_close (db);
+}
