@@ -16,6 +16,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "panda/panda_schema.h"
+
 //  Load tests/vectors/<name> (e.g. "entries.json"). Fails the test if the
 //  file is missing or not JSON. Caller owns the result (json_decref).
 json_t *panda_test_vectors (const char *name);
@@ -36,5 +38,15 @@ int panda_test_run (const char *command, char **out);
 
 //  Path of a program built into <build>/bin (e.g. "panda"), in a static buffer.
 const char *panda_test_bin (const char *program);
+
+//  Parse a JSON array of 68-char hash strings; fails the test on a bad one.
+//  Caller owns the result (free); *count gets the number of hashes.
+panda_hash_t *panda_test_hashes (json_t *array, size_t *count);
+
+//  Build the application schema schema_definitions[which] of schema.json
+//  (root) from its field and schema definitions (0: vector_tag,
+//  1: vector_item). Fails the test if it does not build. Caller owns the
+//  result (panda_schema_destroy).
+panda_schema_t *panda_test_vector_schema (json_t *root, size_t which);
 
 #endif

@@ -292,66 +292,6 @@ test_schema_mime_type (void **state)
             fail_msg ("'%s' accepted", bad[i]);
 }
 
-//  Parse a JSON array of hex ids into hashes (caller frees).
-static panda_hash_t *
-s_hashes (json_t *array, size_t *count)
-{
-    *count = json_array_size (array);
-    panda_hash_t *hashes = calloc (*count + 1, sizeof (panda_hash_t));
-    assert_non_null (hashes);
-    for (size_t i = 0; i < *count; i++) {
-        const char *hex = json_string_value (json_array_get (array, i));
-        assert_int_equal (panda_hash_from_hex (&hashes[i], hex, strlen (hex), NULL), PANDA_OK);
-    }
-    return hashes;
-}
-
-//  Build the schema of schema_definitions[which] from schema.json. Caller
-//  owns the result.
-static panda_schema_t *
-s_build_vector_schema (json_t *root, size_t which)
-{
-    json_t *field_defs = json_object_get (root, "field_definitions");
-    size_t pool_count = json_array_size (field_defs);
-    panda_schema_field_def_t pool[16];
-    panda_hash_t pool_ids[16];
-    assert_true (pool_count <= 16);
-    for (size_t i = 0; i < pool_count; i++) {
-        json_t *fd = json_array_get (field_defs, i);
-        const char *hex = json_string_value (json_object_get (fd, "operation_id"));
-        assert_int_equal (panda_hash_from_hex (&pool_ids[i], hex, strlen (hex), NULL), PANDA_OK);
-        json_t *fields = json_object_get (json_object_get (fd, "operation"), "fields");
-        pool[i] = (panda_schema_field_def_t){
-            &pool_ids[i], 1, json_string_value (json_object_get (json_object_get (fields, "name"), "value")),
-            json_string_value (json_object_get (json_object_get (fields, "type"), "value"))};
-    }
-    json_t *sd = json_array_get (json_object_get (root, "schema_definitions"), which);
-    json_t *fields = json_object_get (json_object_get (sd, "operation"), "fields");
-    json_t *lists = json_object_get (json_object_get (fields, "fields"), "value");
-    size_t count = json_array_size (lists);
-    panda_hash_list_t *field_ids = calloc (count, sizeof (panda_hash_list_t));
-    for (size_t i = 0; i < count; i++)
-        field_ids[i].items = s_hashes (json_array_get (lists, i), &field_ids[i].count);
-    panda_hash_t view_id;
-    const char *hex = json_string_value (json_object_get (sd, "schema_definition_view_id"));
-    assert_int_equal (panda_hash_from_hex (&view_id, hex, strlen (hex), NULL), PANDA_OK);
-    panda_schema_def_t def = {
-        &view_id,
-        1,
-        json_string_value (json_object_get (json_object_get (fields, "name"), "value")),
-        json_string_value (json_object_get (json_object_get (fields, "description"), "value")),
-        field_ids,
-        count};
-    panda_error_t err;
-    panda_schema_t *schema = panda_schema_build (&def, pool, pool_count, &err);
-    if (!schema)
-        fail_msg ("build failed: %s", err.message);
-    for (size_t i = 0; i < count; i++)
-        free (field_ids[i].items);
-    free (field_ids);
-    return schema;
-}
-
 static void
 test_schema_build_vectors (void **state)
 {
@@ -360,7 +300,7 @@ test_schema_build_vectors (void **state)
     json_t *defs = json_object_get (root, "schema_definitions");
     assert_int_equal (json_array_size (results), 2);
     for (size_t which = 0; which < json_array_size (defs); which++) {
-        panda_schema_t *schema = s_build_vector_schema (root, which);
+        panda_schema_t *schema = panda_test_vector_schema (root, which);
         json_t *sd = json_array_get (defs, which);
         json_t *expected = json_array_get (results, which);
         assert_string_equal (panda_schema_id (schema),
@@ -384,7 +324,7 @@ test_schema_build_vectors (void **state)
         panda_schema_destroy (&schema);
     }
     //  vector_item uses all nine kinds.
-    panda_schema_t *item = s_build_vector_schema (root, 1);
+    panda_schema_t *item = panda_test_vector_schema (root, 1);
     assert_int_equal (panda_schema_field_kind (item, panda_schema_field_index (item, "history")),
                       PANDA_FIELD_PINNED_RELATION_LIST);
     assert_string_equal (panda_schema_field_target (item, panda_schema_field_index (item, "cover")),

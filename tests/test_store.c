@@ -23,65 +23,6 @@ typedef struct {
     panda_schema_t *app[2]; //  vector_tag, vector_item
 } s_fixture_t;
 
-//  Parse a JSON array of hex ids into hashes (caller frees).
-static panda_hash_t *
-s_hashes (json_t *array, size_t *count)
-{
-    *count = json_array_size (array);
-    panda_hash_t *hashes = calloc (*count + 1, sizeof (panda_hash_t));
-    assert_non_null (hashes);
-    for (size_t i = 0; i < *count; i++) {
-        const char *hex = json_string_value (json_array_get (array, i));
-        assert_int_equal (panda_hash_from_hex (&hashes[i], hex, strlen (hex), NULL), PANDA_OK);
-    }
-    return hashes;
-}
-
-//  Build schema_definitions[which] of schema.json (as test_schema.c does).
-static panda_schema_t *
-s_build_schema (json_t *root, size_t which)
-{
-    json_t *field_defs = json_object_get (root, "field_definitions");
-    size_t pool_count = json_array_size (field_defs);
-    panda_schema_field_def_t pool[16];
-    panda_hash_t pool_ids[16];
-    assert_true (pool_count <= 16);
-    for (size_t i = 0; i < pool_count; i++) {
-        json_t *fd = json_array_get (field_defs, i);
-        const char *hex = json_string_value (json_object_get (fd, "operation_id"));
-        assert_int_equal (panda_hash_from_hex (&pool_ids[i], hex, strlen (hex), NULL), PANDA_OK);
-        json_t *fields = json_object_get (json_object_get (fd, "operation"), "fields");
-        pool[i] = (panda_schema_field_def_t){
-            &pool_ids[i], 1, json_string_value (json_object_get (json_object_get (fields, "name"), "value")),
-            json_string_value (json_object_get (json_object_get (fields, "type"), "value"))};
-    }
-    json_t *sd = json_array_get (json_object_get (root, "schema_definitions"), which);
-    json_t *fields = json_object_get (json_object_get (sd, "operation"), "fields");
-    json_t *lists = json_object_get (json_object_get (fields, "fields"), "value");
-    size_t count = json_array_size (lists);
-    panda_hash_list_t *field_ids = calloc (count, sizeof (panda_hash_list_t));
-    for (size_t i = 0; i < count; i++)
-        field_ids[i].items = s_hashes (json_array_get (lists, i), &field_ids[i].count);
-    panda_hash_t view_id;
-    const char *hex = json_string_value (json_object_get (sd, "schema_definition_view_id"));
-    assert_int_equal (panda_hash_from_hex (&view_id, hex, strlen (hex), NULL), PANDA_OK);
-    panda_schema_def_t def = {
-        &view_id,
-        1,
-        json_string_value (json_object_get (json_object_get (fields, "name"), "value")),
-        json_string_value (json_object_get (json_object_get (fields, "description"), "value")),
-        field_ids,
-        count};
-    panda_error_t err;
-    panda_schema_t *schema = panda_schema_build (&def, pool, pool_count, &err);
-    if (!schema)
-        fail_msg ("build failed: %s", err.message);
-    for (size_t i = 0; i < count; i++)
-        free (field_ids[i].items);
-    free (field_ids);
-    return schema;
-}
-
 //  Schema lookup: system schemas plus the two application schemas.
 static const panda_schema_t *
 s_schemas (void *ctx, const char *schema_id)
@@ -117,8 +58,8 @@ s_setup (void **state)
     s_fixture_t *fx = calloc (1, sizeof *fx);
     fx->root = panda_test_vectors ("publish_sequence.json");
     fx->schema_root = panda_test_vectors ("schema.json");
-    fx->app[0] = s_build_schema (fx->schema_root, 0);
-    fx->app[1] = s_build_schema (fx->schema_root, 1);
+    fx->app[0] = panda_test_vector_schema (fx->schema_root, 0);
+    fx->app[1] = panda_test_vector_schema (fx->schema_root, 1);
     json_t *entries = json_object_get (fx->root, "entries");
     fx->count = json_array_size (entries);
     assert_int_equal (fx->count, 89);
