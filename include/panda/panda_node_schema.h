@@ -33,9 +33,11 @@ extern "C" {
 #define PANDA_NODE_SCHEMA_MUTATION "MutationRoot"
 
 //  Resolver ids used by the static schema (index into the caller's table).
+//  nextArgs gets args {publicKey: string, viewId: string, null or absent};
+//  publish gets {entry, operation}: hex strings, possibly empty.
 typedef enum {
-    PANDA_NODE_RESOLVE_NEXT_ARGS = 1, //  Query.nextArgs: args publicKey (string), viewId (string, null or absent)
-    PANDA_NODE_RESOLVE_PUBLISH, //  MutationRoot.publish: args entry, operation (hex strings)
+    PANDA_NODE_RESOLVE_NEXT_ARGS = 1,
+    PANDA_NODE_RESOLVE_PUBLISH,
     PANDA_NODE_RESOLVE_COUNT
 } panda_node_resolver_t;
 
