@@ -217,6 +217,12 @@ async function longLog() {
     let view = need(docId, 'create');
     for (let i = 1; i <= UPDATES_BEFORE_RESTART; i++) view = await s1.update(fieldDef(i), view);
   });
+  await checkAsync('re-publishing the last entry is refused (spec §7.3)', async () => {
+    const { entry, operation } = need(sent.at(-1).variables.entry && sent.at(-1).variables, 'updates');
+    const seq = p2.decodeEntry(entry).seqNum;
+    await expectGqlError(() => s1.publish(entry, operation),
+      `Entry's claimed seq num of ${seq} does not match expected seq num of ${seq + 1n} for given public key and log`);
+  });
   check('pandad gave a skiplink exactly where lipmaa(seq) != seq-1 (seq 2..62)', () => {
     const got = [...(model.skiplinkSeqs.get(`${pk1}/0`) || [])].sort((a, b) => (a < b ? -1 : 1));
     const want = [];
