@@ -48,6 +48,17 @@ export function check(name, fn) {
     console.error(`FAIL ${name}: ${e.message}`);
   }
 }
+// check() for async bodies: await it so the cases run in order.
+export async function checkAsync(name, fn) {
+  try {
+    await fn();
+    passed++;
+  } catch (e) {
+    failed++;
+    console.error(`FAIL ${name}: ${e.message}`);
+  }
+}
+export const failedSoFar = () => failed;
 export function done() {
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed === 0 && passed > 0 ? 0 : 1);
