@@ -458,3 +458,13 @@ panda_pandad_run (const char *const *args, int timeout_ms, char **output)
     s_remove_dir (dir);
     return status;
 }
+
+bool
+panda_pandad_available (void)
+{
+    char *output = NULL;
+    int status = panda_pandad_run ((const char *const[]){"--help", NULL}, PANDA_PANDAD_STOP_MS, &output);
+    bool real = status == 0 && output && strstr (output, "--http-port");
+    free (output);
+    return real;
+}

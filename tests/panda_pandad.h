@@ -11,6 +11,8 @@
 #ifndef PANDA_PANDAD_H_INCLUDED
 #define PANDA_PANDAD_H_INCLUDED
 
+#include <stdbool.h>
+
 typedef struct _panda_pandad_t panda_pandad_t;
 
 //  Start pandad with extra_args (NULL-terminated, may be NULL). Returns
@@ -49,5 +51,10 @@ panda_pandad_t *panda_pandad_restart (panda_pandad_t *self, const char *const *e
 //  gets its stdout+stderr; caller owns it (free). Returns the exit status,
 //  128 + signal, or -1 if it did not end within timeout_ms (then killed).
 int panda_pandad_run (const char *const *args, int timeout_ms, char **output);
+
+//  True if the pandad binary is the real node (its --help lists
+//  --http-port), false for a missing binary or the pre-node stub. Node
+//  tests skip, loudly, when it is false.
+bool panda_pandad_available (void);
 
 #endif
