@@ -44,8 +44,8 @@ test_scalar_public_key (void **state)
     json_t *keys = panda_test_vectors ("keys.json");
     const char *name;
     json_t *key;
-    json_object_foreach (json_object_get (keys, "keys"), name, key)
-        assert_true (s_string_ok (panda_scalar_public_key, json_string_value (json_object_get (key, "public_key"))));
+    json_object_foreach (json_object_get (keys, "keys"), name, key) assert_true (
+        s_string_ok (panda_scalar_public_key, json_string_value (json_object_get (key, "public_key"))));
     json_decref (keys);
     //  64 hex that do not decompress (invalid.json public_key_not_a_curve_point).
     assert_false (s_string_ok (panda_scalar_public_key,
@@ -67,7 +67,8 @@ test_scalar_public_key (void **state)
                                "8b52ae153142288402382fd6d9619e018978e015e6bc372b1b0c7bd40c6a24"));
     assert_false (s_string_ok (panda_scalar_public_key,
                                "8b52ae153142288402382fd6d9619e018978e015e6bc372b1b0c7bd40c6a240g"));
-    assert_false (s_check (panda_scalar_public_key, "\"8b52ae153142288402382fd6d9619e018978e015e6bc372b1b0c7bd40c6a24\\u00000\""));
+    assert_false (s_check (panda_scalar_public_key,
+                           "\"8b52ae153142288402382fd6d9619e018978e015e6bc372b1b0c7bd40c6a24\\u00000\""));
     assert_false (s_check (panda_scalar_public_key, "27"));
     assert_false (s_check (panda_scalar_public_key, "[\"" PK "\"]"));
     //  The decoded key is the key's bytes, either case.
@@ -148,10 +149,12 @@ static void
 test_scalar_cursor (void **state)
 {
     //  aquadoggo's cursors (node-api §6.3.6, §6.8): one part each.
-    assert_true (s_string_ok (panda_scalar_cursor, "32Zn29gCkVQfdCBqnau1WWu4xVKYjmU5F1SPgoZ3sW6GALcbY22EGxEL2K8aN"
-                                                   "RPQaxppPGfUjSR41Xg9NyayD613"));
-    assert_true (s_string_ok (panda_scalar_cursor, "25rsF8yKgHj3dDxuMFGsuYCKH9yGbuWtWE5e1nMCM6j9PmiUUx6wntNGiEX4L"
-                                                   "bU7H8xpxZoBGD1XdbAhFA3ywpmv"));
+    assert_true (s_string_ok (panda_scalar_cursor,
+                              "32Zn29gCkVQfdCBqnau1WWu4xVKYjmU5F1SPgoZ3sW6GALcbY22EGxEL2K8aN"
+                              "RPQaxppPGfUjSR41Xg9NyayD613"));
+    assert_true (s_string_ok (panda_scalar_cursor,
+                              "25rsF8yKgHj3dDxuMFGsuYCKH9yGbuWtWE5e1nMCM6j9PmiUUx6wntNGiEX4L"
+                              "bU7H8xpxZoBGD1XdbAhFA3ywpmv"));
     const char *three = ROW "-" ROW "-" ID_A "_" ID_B;
     assert_true (s_cursor_of (three, strlen (three)));
     assert_true (s_cursor_of ("x", 1));
@@ -259,10 +262,10 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test (test_scalar_public_key),   cmocka_unit_test (test_scalar_document_id),
+        cmocka_unit_test (test_scalar_public_key),       cmocka_unit_test (test_scalar_document_id),
         cmocka_unit_test (test_scalar_document_view_id), cmocka_unit_test (test_scalar_hex),
-        cmocka_unit_test (test_scalar_cursor),       cmocka_unit_test (test_base58_vectors),
-        cmocka_unit_test (test_base58_errors),       cmocka_unit_test (test_utf8),
+        cmocka_unit_test (test_scalar_cursor),           cmocka_unit_test (test_base58_vectors),
+        cmocka_unit_test (test_base58_errors),           cmocka_unit_test (test_utf8),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
