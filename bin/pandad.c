@@ -1,15 +1,104 @@
-/*  pandad.c - the p2panda node. Until the pipeline lands it prints its
-    version and exits.                                                      */
+/*  pandad.c - the p2panda node.
+
+    Loads the configuration (defaults, config.toml, environment, flags),
+    creates the data directory, starts the actors and serves until SIGINT
+    or SIGTERM, then stops them in order: requests in flight are answered
+    and every answered publish is committed before the process exits.
+
+    Signals are blocked before any thread starts, so every thread inherits
+    the mask and only sigwait() here ever sees them.                      */
+#include "panda_actors.h"
+#include "panda_node.h"
+
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+
+//  mkdir -p. Returns 0 or -1 with errno set.
+static int
+s_make_dirs (const char *path)
+{
+    char buf[4096];
+    if (snprintf (buf, sizeof buf, "%s", path) >= (int) sizeof buf)
+        return errno = ENAMETOOLONG, -1;
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir (buf, 0700) && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir (buf, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+static int
+s_prepare_dirs (const panda_config_t *config)
+{
+    const char *dirs[] = {config->data_dir, config->blobs_base_path};
+    for (size_t i = 0; i < 2; i++)
+        if (dirs[i] && s_make_dirs (dirs[i])) {
+            fprintf (stderr, "pandad: cannot create directory %s: %s\n", dirs[i], strerror (errno));
+            return -1;
+        }
+    return 0;
+}
+
+static int
+s_serve (const panda_config_t *config, const sigset_t *signals)
+{
+    panda_log_info ("pandad", "pandad %s, data directory %s", PANDA_VERSION, config->data_dir);
+    if (config->config_path)
+        panda_log_info ("pandad", "configuration from %s", config->config_path);
+    panda_error_t err;
+    panda_node_t *node = panda_node_new (config, &err);
+    if (!node) {
+        panda_log_error ("pandad", "cannot start: %s", err.message);
+        return 1;
+    }
+    const char *host = config->http_address;
+    panda_log_info ("pandad", "%u verify workers, %u HTTP threads", panda_node_verify_workers (node),
+                    config->http_threads);
+    panda_log_info ("pandad", "listening on http://%s%s%s:%d/graphql", strchr (host, ':') ? "[" : "", host,
+                    strchr (host, ':') ? "]" : "", panda_node_http_port (node));
+    int sig = 0;
+    sigwait (signals, &sig);
+    panda_log_info ("pandad", "%s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    panda_node_destroy (&node);
+    panda_log_info ("pandad", "stopped");
+    return 0;
+}
 
 int
-main (int argc, char *argv[])
+main (int argc, char *argv[], char *envp[])
 {
-    if (argc > 1 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)) {
-        printf ("usage: pandad [--version]\n");
-        return 0;
+    sigset_t signals;
+    sigemptyset (&signals);
+    sigaddset (&signals, SIGINT);
+    sigaddset (&signals, SIGTERM);
+    pthread_sigmask (SIG_BLOCK, &signals, NULL);
+    signal (SIGPIPE, SIG_IGN);
+    zsys_handler_set (NULL); //  CZMQ must not install its own handlers
+
+    panda_config_t *config = panda_config_new ();
+    panda_error_t err;
+    int status = 0;
+    if (!config)
+        status = 1, fprintf (stderr, "pandad: out of memory\n");
+    else if (panda_config_load (config, argc, argv, envp, &err) != PANDA_OK)
+        status = 1, fprintf (stderr, "pandad: %s\n", err.message);
+    else if (config->show_help)
+        panda_config_print_help (stdout);
+    else if (config->show_version)
+        printf ("pandad %s\n", PANDA_VERSION);
+    else if (config->print_config)
+        panda_config_print (config, stdout);
+    else {
+        panda_log_set_level (config->log_level);
+        status = s_prepare_dirs (config) ? 1 : s_serve (config, &signals);
     }
-    printf ("pandad %s\n", PANDA_VERSION);
-    return 0;
+    panda_config_destroy (&config);
+    zsys_shutdown ();
+    return status;
 }

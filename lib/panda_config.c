@@ -37,7 +37,8 @@ static const setting_t s_settings[] = {
     {"database_url", 'd', T_STRING, AT (database_url), 0, NULL, "URL",
      "sqlite:PATH or sqlite::memory: (default: sqlite:<data_dir>/pandad.sqlite3)"},
     {"database_max_connections", 0, T_UINT, AT (database_max_connections), 0, "32", "N", "read connections"},
-    {"http_port", 'p', T_PORT, AT (http_port), 0, "2020", "PORT", "HTTP port for GraphQL and blobs"},
+    {"http_port", 'p', T_PORT, AT (http_port), 0, "2020", "PORT",
+     "HTTP port for GraphQL and blobs (0: any free port)"},
     {"transport", 'q', T_TRANSPORT, AT (transport), 0, "QUIC", "TRANSPORT",
      "replication transport: QUIC or TCP"},
     {"node_port", 't', T_PORT, AT (node_port), 0, "2022", "PORT", "replication port"},
@@ -64,6 +65,16 @@ static const setting_t s_settings[] = {
     {"http_threads", 0, T_UINT, AT (http_threads), 0, "8", "N", "HTTP worker threads"},
     {"graphql_max_page_size", 0, T_UINT, AT (graphql_max_page_size), 0, "1000", "N",
      "largest `first` a collection query may ask for"},
+    {"ingest_endpoint", 0, T_STRING, AT (ingest_endpoint), 0, "inproc://pandad-ingest", "URL",
+     "ZeroMQ endpoint of the ingest actor (requests from the api)"},
+    {"verify_endpoint", 0, T_STRING, AT (verify_endpoint), 0, "inproc://pandad-verify-*", "URL",
+     "ZeroMQ endpoint of each verify worker; * is replaced by the worker number"},
+    {"storage_endpoint", 0, T_STRING, AT (storage_endpoint), 0, "inproc://pandad-storage", "URL",
+     "ZeroMQ endpoint of the storage actor"},
+    {"replies_endpoint", 0, T_STRING, AT (replies_endpoint), 0, "inproc://pandad-replies", "URL",
+     "ZeroMQ endpoint where ingest collects answers for the api"},
+    {"events_endpoint", 0, T_STRING, AT (events_endpoint), 0, "inproc://pandad-events", "URL",
+     "ZeroMQ PUB endpoint of storage events (STORED)"},
 };
 
 #define SETTINGS_COUNT (sizeof s_settings / sizeof s_settings[0])
@@ -135,8 +146,8 @@ s_apply_text (panda_config_t *self, const setting_t *s, const char *text, const 
     uint64_t n;
     switch (s->type) {
         case T_PORT:
-            if (s_parse_uint (text, 65535, &n) || n == 0)
-                return s_bad (err, source, s, "expected a port number from 1 to 65535");
+            if (s_parse_uint (text, 65535, &n))
+                return s_bad (err, source, s, "expected a port number from 0 to 65535");
             *(uint16_t *) field = (uint16_t) n;
             return PANDA_OK;
         case T_UINT:

@@ -19,12 +19,13 @@
 //  verb           id                    layout  body
 #define PANDA_MSG_LIST(X)                                                                                    \
     X ("$TERM", PANDA_MSG_TERM, "") /*  stop the actor (CZMQ's own verb)             */                      \
-    X ("START", PANDA_MSG_START, "") /*  fallible set-up, answered by a signal        */                     \
+    X ("START", PANDA_MSG_START, "") /*  fallible set-up, answered with a text frame  */                     \
     X ("VERBOSE", PANDA_MSG_VERBOSE, "") /*  debug logging for this actor only            */                 \
     X ("PUBLISH", PANDA_MSG_PUBLISH, "ubb") /*  [req, entry, operation]                      */              \
-    X ("PUBLISH_OK", PANDA_MSG_PUBLISH_OK, "uuubb") /*  [req, log_id, seq_num, backlink, skiplink] */        \
+    X ("NEXT_ARGS", PANDA_MSG_NEXT_ARGS, "ubb") /*  [req, public key, view id ids (n x 34)]   */             \
+    X ("ARGS", PANDA_MSG_ARGS, "uuubb") /*  [req, log_id, seq_num, backlink, skiplink] */                    \
     X ("FAILED", PANDA_MSG_FAILED, "uus") /*  [req, panda_err_t, message]                  */                \
-    X ("STORED", PANDA_MSG_STORED, "bbs") /*  [operation_id, document_id, schema_id]       */
+    X ("STORED", PANDA_MSG_STORED, "bbsu") /*  [operation_id, document_id, schema_id, pos]  */
 
 typedef enum {
 #define PANDA_MSG_ENUM(verb, id, layout) id,

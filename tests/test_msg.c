@@ -68,7 +68,7 @@ test_msg_rejects_wrong_shapes (void **state)
         {"PUBLISH", "9301a0c400", "PUBLISH: element 1 is not bytes"},
         {"PUBLISH", "9301c400c40000", "PUBLISH: body must be an array of 3 plain elements"},
         {"FAILED", "930101a3610062", "FAILED: element 2 is not text"},
-        {"STORED", "93c400c400c0", "STORED: element 2 is not text"},
+        {"STORED", "94c400c400c001", "STORED: element 2 is not text"},
         {"PUBLISH", "81c400c400", "PUBLISH: body must be an array of 3 plain elements"},
         {"PUBLISH", "93c0c400c400", "PUBLISH: element 0 is not an unsigned integer"},
     };

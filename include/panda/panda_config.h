@@ -55,6 +55,13 @@ typedef struct {
     uint32_t verify_threads; //  0: one per core
     uint32_t http_threads;
     uint32_t graphql_max_page_size;
+    //  ZeroMQ endpoints between actors: inproc by default, any ZeroMQ URL
+    //  to put a stage into another process (docs/design.md)
+    char *ingest_endpoint;
+    char *verify_endpoint; //  '*' stands for the worker number
+    char *storage_endpoint;
+    char *replies_endpoint;
+    char *events_endpoint;
     //  what the command line asked for besides settings
     char *config_path; //  the file that was read, or NULL
     bool show_help;

@@ -1,0 +1,177 @@
+/*  actor_msg.c - moving lib/panda_msg.h messages over ZeroMQ sockets.      */
+#include "panda_actors.h"
+
+#include "panda/panda_keypair.h"
+#include "panda/panda_varu64.h"
+
+#include <string.h>
+
+int
+panda_actor_send (zsock_t *sock, zframe_t **identity, panda_msg_t **msg_p)
+{
+    panda_msg_t *msg = *msg_p;
+    *msg_p = NULL;
+    if (!msg) {
+        zframe_destroy (identity);
+        return -1;
+    }
+    zmsg_t *frames = zmsg_new ();
+    if (identity && *identity)
+        zmsg_append (frames, identity);
+    const char *verb = panda_msg_name (panda_msg_id (msg));
+    zmsg_addmem (frames, verb, strlen (verb));
+    size_t len;
+    const uint8_t *body = panda_msg_body (msg, &len);
+    if (len)
+        zmsg_addmem (frames, body, len);
+    panda_msg_destroy (&msg);
+    int rc = zmsg_send (&frames, sock);
+    if (rc != 0) {
+        panda_log_error ("msg", "send failed: %s", zmq_strerror (zmq_errno ()));
+        zmsg_destroy (&frames);
+    }
+    return rc;
+}
+
+panda_msg_t *
+panda_actor_recv (zsock_t *sock, zframe_t **identity)
+{
+    zmsg_t *frames = zmsg_recv (sock);
+    if (!frames)
+        return NULL;
+    if (identity)
+        *identity = zmsg_pop (frames);
+    zframe_t *verb = zmsg_pop (frames);
+    zframe_t *body = zmsg_pop (frames);
+    panda_msg_t *msg = NULL;
+    panda_error_t err;
+    if (!verb || zmsg_size (frames) != 0)
+        panda_log_warn ("msg", "dropped a message with %zu frames", zmsg_size (frames) + 2);
+    else if (!(msg =
+                   panda_msg_decode (zframe_data (verb), zframe_size (verb), body ? zframe_data (body) : NULL,
+                                     body ? zframe_size (body) : 0, &err)))
+        panda_log_warn ("msg", "dropped a malformed message: %s", err.message);
+    zframe_destroy (&verb);
+    zframe_destroy (&body);
+    zmsg_destroy (&frames);
+    if (!msg && identity)
+        zframe_destroy (identity);
+    return msg;
+}
+
+void
+panda_actor_loop (zsock_t *pipe, void *self, panda_actor_start_fn *start, panda_actor_handler_fn *handler)
+{
+    zsock_signal (pipe, 0);
+    zpoller_t *poller = zpoller_new (pipe, NULL);
+    bool started = false;
+    while (poller) {
+        zsock_t *which = zpoller_wait (poller, -1);
+        if (which == pipe) {
+            panda_msg_t *cmd = panda_actor_recv (pipe, NULL);
+            panda_msg_id_t id = cmd ? panda_msg_id (cmd) : PANDA_MSG_TERM;
+            panda_msg_destroy (&cmd);
+            if (id == PANDA_MSG_TERM)
+                break;
+            if (id == PANDA_MSG_START && !started) {
+                const char *reason = start (self, poller);
+                started = reason == NULL;
+                zstr_send (pipe, reason ? reason : "");
+            }
+        } else if (which)
+            handler (self, which);
+        else if (zpoller_terminated (poller))
+            break;
+    }
+    zpoller_destroy (&poller);
+}
+
+zactor_t *
+panda_actor_start (zactor_fn *fn, panda_actor_args_t *args, const char *name, panda_error_t *err)
+{
+    zactor_t *actor = zactor_new (fn, args);
+    if (!actor) {
+        panda_error_set (err, PANDA_ERR_IO, "%s: cannot start the thread", name);
+        return NULL;
+    }
+    zstr_send (actor, "START");
+    char *reason = zstr_recv (actor);
+    if (!reason || *reason) {
+        panda_error_set (err, PANDA_ERR_IO, "%s: %s", name, reason ? reason : "interrupted");
+        zactor_destroy (&actor);
+    }
+    zstr_free (&reason);
+    return actor;
+}
+
+int
+panda_actor_verify_endpoint (const panda_config_t *config, unsigned index, char *out, size_t size)
+{
+    const char *star = strchr (config->verify_endpoint, '*');
+    int n = star ? snprintf (out, size, "%.*s%u%s", (int) (star - config->verify_endpoint),
+                             config->verify_endpoint, index, star + 1)
+                 : snprintf (out, size, "%s", config->verify_endpoint);
+    return n < 0 || (size_t) n >= size ? -1 : 0;
+}
+
+unsigned
+panda_actor_shard (const uint8_t *entry, size_t len, unsigned workers)
+{
+    //  Entry header: tag byte, 32-byte public key, varu64 log id (spec §3).
+    if (workers <= 1 || len < 1 + PANDA_PUBLIC_KEY_SIZE)
+        return 0;
+    const uint8_t *ptr = entry + 1 + PANDA_PUBLIC_KEY_SIZE, *end = entry + len;
+    uint64_t log_id = 0;
+    panda_error_t err;
+    if (panda_varu64_decode (&log_id, &ptr, end, &err) != PANDA_OK)
+        return 0;
+    //  FNV-1a over key and log id: cheap and spreads keys evenly.
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 1; i < 1 + PANDA_PUBLIC_KEY_SIZE; i++)
+        h = (h ^ entry[i]) * 1099511628211ull;
+    h = (h ^ log_id) * 1099511628211ull;
+    return (unsigned) (h % workers);
+}
+
+const panda_schema_t *
+panda_actor_schema (void *config, const char *schema_id)
+{
+    const panda_config_t *c = config;
+    const panda_schema_t *schema = panda_schema_system (schema_id);
+    if (!schema || c->allow_all_schema_ids)
+        return schema;
+    for (size_t i = 0; i < c->allow_schema_ids.count; i++)
+        if (strcmp (c->allow_schema_ids.items[i], schema_id) == 0)
+            return schema;
+    return NULL;
+}
+
+zmsg_t *
+panda_actor_recv_raw (zsock_t *sock, panda_msg_t **msg)
+{
+    *msg = NULL;
+    zmsg_t *frames = zmsg_recv (sock);
+    if (!frames)
+        return NULL;
+    zmsg_first (frames); //  the identity stays in place for forwarding
+    zframe_t *verb = zmsg_next (frames);
+    zframe_t *body = verb ? zmsg_next (frames) : NULL;
+    panda_error_t err;
+    if (!verb || zmsg_size (frames) > 3)
+        panda_log_warn ("msg", "dropped a request with %zu frames", zmsg_size (frames));
+    else if (!(*msg =
+                   panda_msg_decode (zframe_data (verb), zframe_size (verb), body ? zframe_data (body) : NULL,
+                                     body ? zframe_size (body) : 0, &err)))
+        panda_log_warn ("msg", "dropped a malformed request: %s", err.message);
+    if (!*msg)
+        zmsg_destroy (&frames);
+    return frames;
+}
+
+void
+panda_actor_fail (zsock_t *sock, zmsg_t *request, uint64_t req, panda_err_t code, const char *message)
+{
+    zframe_t *identity = zframe_dup (zmsg_first (request));
+    panda_msg_t *reply = panda_msg_new (PANDA_MSG_FAILED, req, (uint64_t) code, message);
+    panda_actor_send (sock, &identity, &reply);
+}

@@ -1,0 +1,210 @@
+/*  api.c - the api actor: civetweb HTTP server (node-api §1).
+
+    The actor thread owns the civetweb context; civetweb's worker threads
+    run the requests. Each worker gets its own DEALER socket to ingest and
+    its own GraphQL cache when civetweb starts it (init_thread), so no
+    socket is ever shared between threads.
+
+    Routes: POST /graphql, GET|HEAD /graphql (IDE page), GET|HEAD
+    /blobs/<document_id>[/<view_id>], OPTIONS on each (CORS preflight).
+    Anything else: 404, or 405 for a known path with another method.     */
+#include "api.h"
+
+#include "panda/panda_hash.h"
+#include "panda/panda_node_schema.h"
+#include "panda/panda_view_id.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+//  Every response carries these (tower-http CORS layer, spec §1.5).
+#define S_CORS                                                                                               \
+    "Access-Control-Allow-Origin: *\r\n"                                                                     \
+    "Vary: origin\r\n"                                                                                       \
+    "Vary: access-control-request-method\r\n"                                                                \
+    "Vary: access-control-request-headers\r\n"
+
+typedef struct {
+    panda_actor_args_t *args;
+    panda_api_t api;
+    struct mg_context *http;
+    char reason[PANDA_ERROR_MESSAGE_MAX + 64];
+} s_api_actor_t;
+
+void
+panda_api_respond (struct mg_connection *conn, int status, const char *content_type, const char *body,
+                   size_t len, const char *extra_headers)
+{
+    char type[160] = "";
+    if (content_type)
+        snprintf (type, sizeof type, "Content-Type: %s\r\n", content_type);
+    mg_printf (conn, "HTTP/1.1 %d %s\r\n" S_CORS "%s%sContent-Length: %zu\r\n\r\n", status,
+               mg_get_response_code_text (conn, status), type, extra_headers ? extra_headers : "", len);
+    const struct mg_request_info *ri = mg_get_request_info (conn);
+    if (len && strcmp (ri->request_method, "HEAD") != 0)
+        mg_write (conn, body, len);
+}
+
+//  GET /blobs/<document_id>[/<view_id>]: identifiers are checked here; no
+//  blob view is materialised before the blob issue lands, so a valid id is
+//  never found (the same answer aquadoggo gives for a missing blob file).
+static int
+s_blob (struct mg_connection *conn, const char *rest)
+{
+    char doc[PANDA_HASH_HEX_SIZE + 2];
+    const char *slash = strchr (rest, '/');
+    size_t doc_len = slash ? (size_t) (slash - rest) : strlen (rest);
+    panda_hash_t id;
+    panda_error_t err;
+    panda_err_t rc = PANDA_OK;
+    snprintf (doc, sizeof doc, "%.*s", (int) (doc_len < sizeof doc - 1 ? doc_len : sizeof doc - 1), rest);
+    if (doc_len >= sizeof doc)
+        rc = panda_error_set (&err, PANDA_ERR_DECODE, "invalid hash length %zu bytes, expected %d bytes",
+                              doc_len / 2, PANDA_HASH_SIZE);
+    else
+        rc = panda_hash_from_hex (&id, doc, doc_len, &err);
+    if (rc == PANDA_OK && slash) {
+        panda_hash_t *ids = NULL;
+        size_t count;
+        rc = panda_view_id_from_string (slash + 1, strlen (slash + 1), &ids, &count, &err);
+        free (ids);
+    }
+    if (rc != PANDA_OK) {
+        char body[PANDA_ERROR_MESSAGE_MAX + 64];
+        int n = snprintf (body, sizeof body, "Could not parse identifier: %s", err.message);
+        panda_api_respond (conn, 400, "text/plain; charset=utf-8", body, (size_t) n, NULL);
+        return 400;
+    }
+    static const char missing[] = "Could not find document";
+    panda_api_respond (conn, 404, "text/plain; charset=utf-8", missing, sizeof missing - 1, NULL);
+    return 404;
+}
+
+static int
+s_route (struct mg_connection *conn, void *cbdata)
+{
+    s_api_actor_t *self = cbdata;
+    const struct mg_request_info *ri = mg_get_request_info (conn);
+    const char *method = ri->request_method, *path = ri->local_uri;
+    bool graphql = strcmp (path, "/graphql") == 0;
+    bool blobs = strncmp (path, "/blobs/", 7) == 0 && path[7];
+    if (!graphql && !blobs) {
+        panda_api_respond (conn, 404, NULL, NULL, 0, NULL);
+        return 404;
+    }
+    if (strcmp (method, "OPTIONS") == 0) {
+        panda_api_respond (conn, 200, NULL, NULL, 0,
+                           "Access-Control-Allow-Methods: GET,POST,OPTIONS\r\n"
+                           "Access-Control-Allow-Headers: content-type\r\n");
+        return 200;
+    }
+    bool get = strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0;
+    if (graphql && strcmp (method, "POST") == 0)
+        return panda_api_graphql (conn, &self->api, mg_get_thread_pointer (conn));
+    if (graphql && get) {
+        panda_api_respond (conn, 200, "text/html; charset=utf-8", panda_api_playground_html,
+                           strlen (panda_api_playground_html), NULL);
+        return 200;
+    }
+    if (blobs && get)
+        return s_blob (conn, path + 7);
+    panda_api_respond (conn, 405, NULL, NULL, 0, NULL);
+    return 405;
+}
+
+//  civetweb calls these in each of its threads (type 1: request workers).
+static void *
+s_init_thread (const struct mg_context *ctx, int thread_type)
+{
+    if (thread_type != 1)
+        return NULL;
+    s_api_actor_t *self = mg_get_user_data (ctx);
+    panda_api_worker_t *worker = calloc (1, sizeof *worker);
+    if (!worker)
+        return NULL;
+    worker->pipeline = zsock_new (ZMQ_DEALER);
+    worker->cache = panda_gql_cache_new (64);
+    if (worker->pipeline) {
+        zsock_set_linger (worker->pipeline, 0);
+        if (zsock_connect (worker->pipeline, "%s", self->api.config->ingest_endpoint) < 0)
+            panda_log_error ("api", "cannot connect to %s", self->api.config->ingest_endpoint);
+    }
+    return worker;
+}
+
+static void
+s_exit_thread (const struct mg_context *ctx, int thread_type, void *thread_pointer)
+{
+    (void) ctx, (void) thread_type;
+    panda_api_worker_t *worker = thread_pointer;
+    if (worker) {
+        zsock_destroy (&worker->pipeline);
+        panda_gql_cache_destroy (&worker->cache);
+        free (worker);
+    }
+}
+
+static int
+s_log_message (const struct mg_connection *conn, const char *message)
+{
+    (void) conn;
+    panda_log_warn ("api", "civetweb: %s", message);
+    return 1;
+}
+
+static const char *
+s_start (void *self_, zpoller_t *poller)
+{
+    (void) poller;
+    s_api_actor_t *self = self_;
+    const panda_config_t *c = self->args->config;
+    panda_error_t err;
+    if (!(self->api.schema = panda_node_schema_new (&err))) {
+        snprintf (self->reason, sizeof self->reason, "GraphQL schema: %s", err.message);
+        return self->reason;
+    }
+    char ports[300], threads[16];
+    snprintf (ports, sizeof ports, strchr (c->http_address, ':') ? "[%s]:%u" : "%s:%u", c->http_address,
+              c->http_port);
+    snprintf (threads, sizeof threads, "%u", c->http_threads ? c->http_threads : 1);
+    const char *options[] = {"listening_ports",
+                             ports,
+                             "num_threads",
+                             threads,
+                             "tcp_nodelay",
+                             "1",
+                             "enable_keep_alive",
+                             "yes",
+                             "keep_alive_timeout_ms",
+                             "30000",
+                             "request_timeout_ms",
+                             "60000",
+                             NULL};
+    struct mg_callbacks callbacks = {
+        .init_thread = s_init_thread, .exit_thread = s_exit_thread, .log_message = s_log_message};
+    if (!(self->http = mg_start (&callbacks, self, options))) {
+        snprintf (self->reason, sizeof self->reason, "cannot listen on %s (http_address, http_port)", ports);
+        return self->reason;
+    }
+    mg_set_request_handler (self->http, "/", s_route, self);
+    struct mg_server_port port;
+    self->args->port = mg_get_server_ports (self->http, 1, &port) == 1 ? port.port : c->http_port;
+    return NULL;
+}
+
+//  The actor's only message after START is $TERM, which ends the loop.
+static void
+s_handle (void *self, zsock_t *which)
+{
+    (void) self, (void) which;
+}
+
+void
+panda_api_actor (zsock_t *pipe, void *args)
+{
+    s_api_actor_t self = {.args = args, .api.config = ((panda_actor_args_t *) args)->config};
+    panda_actor_loop (pipe, &self, s_start, s_handle);
+    if (self.http)
+        mg_stop (self.http); //  waits for requests in flight
+    panda_gql_schema_unref (&self.api.schema);
+}

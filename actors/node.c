@@ -1,0 +1,81 @@
+/*  node.c - starts and stops the actors of one node. See panda_node.h.   */
+#include "panda_node.h"
+
+#include "panda_actors.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#define S_MAX_VERIFY 256
+
+struct _panda_node_t {
+    panda_actor_args_t storage_args, ingest_args, api_args;
+    panda_actor_args_t verify_args[S_MAX_VERIFY];
+    zactor_t *storage, *ingest, *api;
+    zactor_t *verify[S_MAX_VERIFY];
+    unsigned workers;
+};
+
+static unsigned
+s_workers (const panda_config_t *config)
+{
+    long cores = sysconf (_SC_NPROCESSORS_ONLN);
+    unsigned n = config->verify_threads ? config->verify_threads : (unsigned) (cores > 0 ? cores : 1);
+    return n > S_MAX_VERIFY ? S_MAX_VERIFY : n;
+}
+
+panda_node_t *
+panda_node_new (const panda_config_t *config, panda_error_t *err)
+{
+    panda_node_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    self->workers = s_workers (config);
+    self->storage_args = (panda_actor_args_t){.config = config};
+    if (!(self->storage = panda_actor_start (panda_storage_actor, &self->storage_args, "storage", err)))
+        goto fail;
+    for (unsigned i = 0; i < self->workers; i++) {
+        self->verify_args[i] = (panda_actor_args_t){.config = config, .index = i};
+        if (!(self->verify[i] = panda_actor_start (panda_verify_actor, &self->verify_args[i], "verify", err)))
+            goto fail;
+    }
+    self->ingest_args = (panda_actor_args_t){.config = config, .workers = self->workers};
+    if (!(self->ingest = panda_actor_start (panda_ingest_actor, &self->ingest_args, "ingest", err)))
+        goto fail;
+    self->api_args = (panda_actor_args_t){.config = config};
+    if (!(self->api = panda_actor_start (panda_api_actor, &self->api_args, "api", err)))
+        goto fail;
+    return self;
+fail:
+    panda_node_destroy (&self);
+    return NULL;
+}
+
+void
+panda_node_destroy (panda_node_t **self_p)
+{
+    panda_node_t *self = *self_p;
+    if (!self)
+        return;
+    zactor_destroy (&self->api);
+    zactor_destroy (&self->ingest);
+    for (unsigned i = 0; i < self->workers; i++)
+        zactor_destroy (&self->verify[i]);
+    zactor_destroy (&self->storage);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+panda_node_http_port (const panda_node_t *self)
+{
+    return self->api_args.port;
+}
+
+unsigned
+panda_node_verify_workers (const panda_node_t *self)
+{
+    return self->workers;
+}

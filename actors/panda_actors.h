@@ -1,0 +1,105 @@
+/*  panda_actors.h - the actors of pandad and their shared glue.
+
+    Every actor is a CZMQ zactor: a thread with its own sockets that talks
+    to the others only through ZeroMQ (inproc by default, any endpoint from
+    the config). Messages are frames of lib/panda_msg.h; requests that need
+    an answer carry the api worker's routing identity as their first frame
+    through the whole pipeline:
+
+      api DEALER -> ingest ROUTER -> verify[k] PULL -> storage PULL
+                        ^                 |               |  PUB STORED
+                        +--- replies PULL <---------------+
+
+    Start-up: zactor_new starts the thread (which signals at once); the node
+    then sends START and reads one text frame: "" when the actor is ready,
+    else the reason it cannot run. $TERM stops an actor.                   */
+#ifndef PANDA_ACTORS_H_INCLUDED
+#define PANDA_ACTORS_H_INCLUDED
+
+#include "panda/panda_config.h"
+#include "panda/panda_schema.h"
+#include "panda_msg.h"
+
+#include <czmq.h>
+
+//  Arguments of every actor (borrowed; lives until the actor is destroyed).
+typedef struct {
+    const panda_config_t *config;
+    unsigned index; //  verify: worker number
+    unsigned workers; //  ingest: number of verify workers
+    int port; //  api: set to the bound HTTP port before it answers START
+} panda_actor_args_t;
+
+void panda_api_actor (zsock_t *pipe, void *args);
+void panda_ingest_actor (zsock_t *pipe, void *args);
+void panda_verify_actor (zsock_t *pipe, void *args);
+void panda_storage_actor (zsock_t *pipe, void *args);
+
+//  --------------------------------------------------------------------------
+//  Messages over sockets (actor_msg.c)
+
+//  Send msg (consumed, *msg_p NULLed) behind an optional routing identity
+//  (consumed). Returns 0, or -1 when the socket refused it (logged).
+int panda_actor_send (zsock_t *sock, zframe_t **identity, panda_msg_t **msg_p);
+
+//  Receive one message. With identity non-NULL the first frame is taken as
+//  the routing identity (caller owns *identity). Returns the message or
+//  NULL when the frames were malformed (logged and dropped; *identity is
+//  then NULL) or the socket was interrupted.
+panda_msg_t *panda_actor_recv (zsock_t *sock, zframe_t **identity);
+
+//  The body of every actor thread. Signals the pipe; on START calls start,
+//  which creates the actor's sockets and adds the readable ones to poller,
+//  and answers the reason it failed ("" when ready); then calls handler for
+//  each readable socket until $TERM.
+typedef const char *(panda_actor_start_fn) (void *self, zpoller_t *poller);
+typedef void (panda_actor_handler_fn) (void *self, zsock_t *which);
+void panda_actor_loop (zsock_t *pipe, void *self, panda_actor_start_fn *start,
+                       panda_actor_handler_fn *handler);
+
+//  Start an actor and wait for it to be ready. Returns it, or NULL with
+//  err filled with the reason (PANDA_ERR_IO).
+zactor_t *panda_actor_start (zactor_fn *fn, panda_actor_args_t *args, const char *name, panda_error_t *err);
+
+//  Make endpoint text for verify worker index (replacing '*'). Returns 0,
+//  or -1 when it does not fit.
+int panda_actor_verify_endpoint (const panda_config_t *config, unsigned index, char *out, size_t size);
+
+//  Shard of an entry: which verify worker gets it, so that entries of one
+//  log (public key, log id) keep their order. Reads only the entry's
+//  header; malformed bytes go to worker 0, which reports the error.
+unsigned panda_actor_shard (const uint8_t *entry, size_t len, unsigned workers);
+
+//  Known schema for publishing (panda_store_schema_fn; ctx is the config):
+//  the system schema with this id if the allow list lets it in, else NULL.
+//  Application schemas come from the materialiser (issue 4).
+const panda_schema_t *panda_actor_schema (void *config, const char *schema_id);
+
+//  Split a routed request [identity][verb][body] received on sock into its
+//  frames without decoding: returns the message (caller owns) and points
+//  *msg at its decoded form (caller owns), or NULL when malformed (logged,
+//  dropped).
+zmsg_t *panda_actor_recv_raw (zsock_t *sock, panda_msg_t **msg);
+
+//  Answer a request whose identity is the first frame of request (borrowed)
+//  with FAILED [req, code, message] on sock.
+void panda_actor_fail (zsock_t *sock, zmsg_t *request, uint64_t req, panda_err_t code, const char *message);
+
+//  --------------------------------------------------------------------------
+//  Logging (actor_log.c): one line per event on stderr, filtered by level.
+
+void panda_log_set_level (panda_log_level_t level);
+bool panda_log_enabled (panda_log_level_t level);
+void panda_log (panda_log_level_t level, const char *actor, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+#define panda_log_error(actor, ...) panda_log (PANDA_LOG_ERROR, actor, __VA_ARGS__)
+#define panda_log_warn(actor, ...) panda_log (PANDA_LOG_WARN, actor, __VA_ARGS__)
+#define panda_log_info(actor, ...) panda_log (PANDA_LOG_INFO, actor, __VA_ARGS__)
+#define panda_log_debug(actor, ...)                                                                          \
+    do {                                                                                                     \
+        if (panda_log_enabled (PANDA_LOG_DEBUG))                                                             \
+            panda_log (PANDA_LOG_DEBUG, actor, __VA_ARGS__);                                                 \
+    } while (0)
+
+#endif

@@ -1,0 +1,228 @@
+/*  storage.c - the storage actor: the single writer.
+
+    Owns the only write connection to SQLite (lib/panda_store). Takes every
+    request waiting on its socket (up to S_BATCH_MAX) and commits all the
+    publishes among them in one transaction, then answers each one and
+    publishes a STORED event per stored entry. An answer is sent only after
+    its COMMIT returned: an acknowledged entry is never lost.
+
+    NEXT_ARGS is answered here too, from the store's cache of log heads,
+    after the publishes received before it have committed, so a client
+    never sees arguments older than its own acknowledged publish.         */
+#include "panda_actors.h"
+
+#include "panda/panda_operation.h"
+#include "panda/panda_store.h"
+
+#include <string.h>
+
+#define S_BATCH_MAX 1024
+
+typedef struct {
+    zmsg_t *request; //  [identity][PUBLISH][body]
+    panda_msg_t *msg;
+    panda_entry_t *entry;
+    panda_operation_t *operation;
+} s_pending_t;
+
+typedef struct {
+    const panda_actor_args_t *args;
+    panda_store_t *store;
+    zsock_t *in; //  PULL from verify workers and ingest
+    zsock_t *replies; //  PUSH to ingest
+    zsock_t *events; //  PUB
+    s_pending_t pending[S_BATCH_MAX];
+    panda_store_item_t items[S_BATCH_MAX];
+    panda_store_result_t results[S_BATCH_MAX];
+    size_t count;
+    char reason[PANDA_ERROR_MESSAGE_MAX + 4200];
+} s_storage_t;
+
+static const char *
+s_start (void *self_, zpoller_t *poller)
+{
+    s_storage_t *self = self_;
+    const panda_config_t *c = self->args->config;
+    const char *path = c->database_url + strlen ("sqlite:");
+    if (strncmp (path, "//", 2) == 0) //  sqlx also accepts sqlite://PATH
+        path += 2;
+    if (strcmp (path, ":memory:") != 0)
+        panda_log_info ("storage", "database %s", path);
+    panda_error_t err;
+    if (!(self->store = panda_store_open (path, &err))) {
+        snprintf (self->reason, sizeof self->reason, "cannot open database %s: %s", path, err.message);
+        return self->reason;
+    }
+    self->in = zsock_new (ZMQ_PULL);
+    self->replies = zsock_new (ZMQ_PUSH);
+    self->events = zsock_new (ZMQ_PUB);
+    if (!self->in || !self->replies || !self->events)
+        return "cannot create sockets";
+    zsock_set_rcvhwm (self->in, 0);
+    zsock_set_sndhwm (self->replies, 0);
+    if (zsock_bind (self->in, "%s", c->storage_endpoint) < 0)
+        return "cannot bind storage_endpoint";
+    if (zsock_bind (self->events, "%s", c->events_endpoint) < 0)
+        return "cannot bind events_endpoint";
+    if (zsock_connect (self->replies, "%s", c->replies_endpoint) < 0)
+        return "cannot connect to replies_endpoint";
+    zpoller_add (poller, self->in);
+    return NULL;
+}
+
+static void
+s_reply_args (s_storage_t *self, zmsg_t *request, uint64_t req, const panda_entry_args_t *args)
+{
+    static const uint8_t none[1];
+    zframe_t *identity = zframe_dup (zmsg_first (request));
+    panda_msg_t *reply = panda_msg_new (
+        PANDA_MSG_ARGS, req, args->log_id, args->seq_num, args->has_backlink ? args->backlink.bytes : none,
+        (size_t) (args->has_backlink ? PANDA_HASH_SIZE : 0), args->has_skiplink ? args->skiplink.bytes : none,
+        (size_t) (args->has_skiplink ? PANDA_HASH_SIZE : 0));
+    panda_actor_send (self->replies, &identity, &reply);
+}
+
+static void
+s_stored_event (s_storage_t *self, const s_pending_t *p, const panda_store_result_t *result)
+{
+    panda_msg_t *event =
+        panda_msg_new (PANDA_MSG_STORED, panda_entry_hash (p->entry)->bytes, (size_t) PANDA_HASH_SIZE,
+                       result->document_id.bytes, (size_t) PANDA_HASH_SIZE,
+                       panda_operation_schema_id (p->operation), (uint64_t) result->position);
+    panda_actor_send (self->events, NULL, &event);
+}
+
+//  Commit the pending publishes, answer each, clear the batch.
+static void
+s_flush (s_storage_t *self)
+{
+    if (self->count == 0)
+        return;
+    for (size_t i = 0; i < self->count; i++)
+        self->items[i] =
+            (panda_store_item_t){.entry = self->pending[i].entry, .operation = self->pending[i].operation};
+    panda_error_t err;
+    panda_err_t rc = panda_store_publish_batch (self->store, self->items, self->count, panda_actor_schema,
+                                                (void *) self->args->config, self->results, &err);
+    if (rc != PANDA_OK)
+        panda_log_error ("storage", "batch of %zu not stored: %s", self->count, err.message);
+    for (size_t i = 0; i < self->count; i++) {
+        s_pending_t *p = &self->pending[i];
+        panda_store_result_t *r = &self->results[i];
+        uint64_t req = panda_msg_u64 (p->msg, 0);
+        if (r->code == PANDA_OK) {
+            s_reply_args (self, p->request, req, &r->next_args);
+            s_stored_event (self, p, r);
+        } else {
+            panda_log_debug ("storage", "rejected publish: %s", r->error.message);
+            panda_actor_fail (self->replies, p->request, req, r->code, r->error.message);
+        }
+        zmsg_destroy (&p->request);
+        panda_msg_destroy (&p->msg);
+        panda_entry_destroy (&p->entry);
+        panda_operation_destroy (&p->operation);
+    }
+    panda_log_debug ("storage", "committed a batch of %zu", self->count);
+    self->count = 0;
+}
+
+//  Queue a verified PUBLISH for the next commit (takes request and msg).
+static void
+s_queue (s_storage_t *self, zmsg_t *request, panda_msg_t *msg)
+{
+    size_t entry_len, op_len;
+    const uint8_t *entry_bytes = panda_msg_bin (msg, 1, &entry_len);
+    const uint8_t *op_bytes = panda_msg_bin (msg, 2, &op_len);
+    s_pending_t p = {.request = request, .msg = msg};
+    panda_error_t err;
+    //  Verified upstream; decoding again is cheaper than shipping structs.
+    if (panda_entry_decode (&p.entry, entry_bytes, entry_len, &err) == PANDA_OK &&
+        (p.operation = panda_operation_decode (op_bytes, op_len, &err))) {
+        self->pending[self->count++] = p;
+        return;
+    }
+    panda_actor_fail (self->replies, request, panda_msg_u64 (msg, 0), err.code, err.message);
+    panda_entry_destroy (&p.entry);
+    zmsg_destroy (&request);
+    panda_msg_destroy (&msg);
+}
+
+static void
+s_next_args (s_storage_t *self, zmsg_t *request, panda_msg_t *msg)
+{
+    size_t key_len, view_len;
+    const uint8_t *key = panda_msg_bin (msg, 1, &key_len);
+    const uint8_t *view = panda_msg_bin (msg, 2, &view_len);
+    uint64_t req = panda_msg_u64 (msg, 0);
+    panda_public_key_t public_key;
+    size_t count = view_len / PANDA_HASH_SIZE;
+    panda_hash_t *ids = malloc (count ? view_len : 1);
+    panda_entry_args_t args;
+    panda_error_t err;
+    if (key_len != PANDA_PUBLIC_KEY_SIZE || view_len % PANDA_HASH_SIZE)
+        panda_error_set (&err, PANDA_ERR_INVALID, "malformed NEXT_ARGS request");
+    else if (!ids)
+        panda_error_set (&err, PANDA_ERR_NOMEM, "out of memory");
+    else {
+        memcpy (public_key.bytes, key, PANDA_PUBLIC_KEY_SIZE);
+        memcpy (ids, view, view_len);
+        if (panda_store_next_args (self->store, &public_key, ids, count, &args, &err) == PANDA_OK) {
+            s_reply_args (self, request, req, &args);
+            free (ids);
+            return;
+        }
+    }
+    free (ids);
+    panda_actor_fail (self->replies, request, req, err.code, err.message);
+}
+
+static void
+s_handle (void *self_, zsock_t *which)
+{
+    s_storage_t *self = self_;
+    //  Everything already waiting joins this batch.
+    do {
+        panda_msg_t *msg;
+        zmsg_t *request = panda_actor_recv_raw (which, &msg);
+        if (!request)
+            continue;
+        if (panda_msg_id (msg) == PANDA_MSG_PUBLISH) {
+            s_queue (self, request, msg);
+            if (self->count == S_BATCH_MAX)
+                s_flush (self);
+            continue;
+        }
+        s_flush (self);
+        if (panda_msg_id (msg) == PANDA_MSG_NEXT_ARGS)
+            s_next_args (self, request, msg);
+        else
+            panda_log_warn ("storage", "dropped unexpected %s", panda_msg_name (panda_msg_id (msg)));
+        zmsg_destroy (&request);
+        panda_msg_destroy (&msg);
+    } while (zsock_events (which) & ZMQ_POLLIN);
+    s_flush (self);
+}
+
+static const char *
+s_no_memory (void *self, zpoller_t *poller)
+{
+    (void) self, (void) poller;
+    return "out of memory";
+}
+
+void
+panda_storage_actor (zsock_t *pipe, void *args)
+{
+    s_storage_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        panda_actor_loop (pipe, NULL, s_no_memory, NULL);
+        return;
+    }
+    self->args = args;
+    panda_actor_loop (pipe, self, s_start, s_handle);
+    zsock_destroy (&self->in);
+    zsock_destroy (&self->replies);
+    zsock_destroy (&self->events);
+    panda_store_destroy (&self->store);
+    free (self);
+}

@@ -1,0 +1,60 @@
+/*  panda_pandad.h - run the real pandad as a child process in node tests
+    and benchmarks.
+
+    Each instance gets a fresh temporary data dir (mkdtemp under $TMPDIR or
+    /tmp) and is started as
+        pandad --data-dir DIR --http-address 127.0.0.1 -p 0 <extra args>
+    Start waits (poll with a deadline, no sleeps) for the stderr line with
+    "listening on http://HOST:PORT/graphql"; after that a thread copies the
+    child's stdout+stderr into DIR/pandad.log so the child never blocks.
+    The program is $PANDA_BIN_DIR/pandad, else <build>/bin/pandad.         */
+#ifndef PANDA_PANDAD_H_INCLUDED
+#define PANDA_PANDAD_H_INCLUDED
+
+#include <stdbool.h>
+
+typedef struct _panda_pandad_t panda_pandad_t;
+
+//  Start pandad with extra_args (NULL-terminated, may be NULL). Returns
+//  NULL on failure (exit before listening, timeout), after printing the
+//  captured output to stderr and removing the data dir. Caller owns the
+//  result (panda_pandad_stop).
+panda_pandad_t *panda_pandad_start (const char *const *extra_args, int timeout_ms);
+
+//  The HTTP port the node reported, or -1 if it is not running.
+int panda_pandad_port (const panda_pandad_t *self);
+
+//  The data dir (also holds pandad.log). Borrowed.
+const char *panda_pandad_dir (const panda_pandad_t *self);
+
+//  Process id of the running child, or 0.
+int panda_pandad_pid (const panda_pandad_t *self);
+
+//  SIGTERM the child (if still running), wait up to 10 s, SIGKILL on
+//  timeout. Removes the data dir unless $PANDA_KEEP_TMP is set (then its
+//  path is printed). Frees the object and NULLs *self_p. Returns the exit
+//  status, 128 + signal if killed by a signal, -1 on timeout or if there
+//  was no child.
+int panda_pandad_stop (panda_pandad_t **self_p);
+
+//  SIGKILL the child and reap it; the data dir stays for a restart.
+void panda_pandad_kill (panda_pandad_t *self);
+
+//  Start pandad again on the same data dir, after a clean stop (SIGTERM) if
+//  it is still running. extra_args NULL means the previous ones. Returns
+//  self, or NULL on failure (self stays owned by the caller, for
+//  panda_pandad_stop).
+panda_pandad_t *panda_pandad_restart (panda_pandad_t *self, const char *const *extra_args, int timeout_ms);
+
+//  Run pandad to completion with --data-dir TMP followed by args only (no
+//  address or port), e.g. to check config errors. *output (may be NULL)
+//  gets its stdout+stderr; caller owns it (free). Returns the exit status,
+//  128 + signal, or -1 if it did not end within timeout_ms (then killed).
+int panda_pandad_run (const char *const *args, int timeout_ms, char **output);
+
+//  True if the pandad binary is the real node (its --help lists
+//  --http-port), false for a missing binary or the pre-node stub. Node
+//  tests skip, loudly, when it is false.
+bool panda_pandad_available (void);
+
+#endif
