@@ -20,16 +20,16 @@
 
     usage: bench_e2e [--runs N] [--entries N] [--logs N] [--conns N]
                      [--seconds S] [--ceiling-seconds S]
-    pandad is <dir of this binary>/../bin/pandad, or $PANDA_BIN_DIR/pandad. */
+    pandad is $PANDA_BIN_DIR/pandad, else <dir of this binary>/../bin/pandad
+    (tests/panda_pandad.c).                                                 */
 #include "bench_util.h"
 #include "panda/panda_entry.h"
 #include "panda/panda_hex.h"
 #include "panda/panda_keypair.h"
-#include "panda/panda_lipmaa.h"
+#include "panda/panda_log_writer.h"
 #include "panda/panda_operation.h"
 
 #include <inttypes.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,9 +51,10 @@
 #define S_STARTUP_TIMEOUT_MS 10000
 #define S_REQUEST_TIMEOUT_MS 10000
 
-static const char *s_publish_query = "\n  mutation Publish($entry: String!, $operation: String!) {\n    publish(entry: "
-                                     "$entry, operation: $operation) {\n      logId\n      seqNum\n      "
-                                     "backlink\n      skiplink\n    }\n  }\n";
+static const char *s_publish_query =
+    "\n  mutation Publish($entry: String!, $operation: String!) {\n    publish(entry: "
+    "$entry, operation: $operation) {\n      logId\n      seqNum\n      "
+    "backlink\n      skiplink\n    }\n  }\n";
 
 typedef struct {
     int runs;
@@ -105,8 +106,9 @@ static panda_operation_t *
 s_make_operation (size_t log, uint64_t seq, const panda_hash_t *previous)
 {
     panda_error_t err;
-    panda_operation_t *op = panda_operation_new (seq > 1 ? PANDA_ACTION_UPDATE : PANDA_ACTION_CREATE,
-                                                 "schema_field_definition_v1", previous, previous ? 1 : 0, &err);
+    panda_operation_t *op =
+        panda_operation_new (seq > 1 ? PANDA_ACTION_UPDATE : PANDA_ACTION_CREATE,
+                             "schema_field_definition_v1", previous, previous ? 1 : 0, &err);
     if (!op)
         s_die ("operation: %s", err.message);
     char name[64];
@@ -140,36 +142,37 @@ s_publish_body (const uint8_t *entry, size_t entry_len, const uint8_t *op, size_
     return body;
 }
 
-//  Sign entry seq of one log (log id 0: each key has one log) and fill the
+//  Sign the next entry of a log (the writer knows its links) and fill the
 //  request with its body and the NextArguments expected in answer.
 static void
-s_make_request (s_request_t *req, const panda_keypair_t *key, size_t log, uint64_t seq, panda_hash_t *hashes)
+s_make_request (s_request_t *req, panda_log_writer_t *writer, size_t log, uint64_t seq)
 {
     panda_error_t err;
-    const panda_hash_t *previous = seq > 1 ? &hashes[seq - 1] : NULL;
-    panda_operation_t *op = s_make_operation (log, seq, previous);
+    panda_operation_t *op =
+        s_make_operation (log, seq, seq > 1 ? panda_log_writer_hash (writer, seq - 1) : NULL);
     size_t op_len, entry_len;
     const uint8_t *op_bytes = panda_operation_bytes (op, &op_len);
-    const panda_hash_t *skiplink = panda_lipmaa_skiplink_required (seq) ? &hashes[panda_lipmaa (seq)] : NULL;
-    panda_entry_t *entry = panda_entry_new_signed (key, 0, seq, previous, skiplink, op_bytes, op_len, &err);
+    panda_entry_t *entry = panda_log_writer_sign (writer, op_bytes, op_len, &err);
     if (!entry)
         s_die ("entry: %s", err.message);
-    hashes[seq] = *panda_entry_hash (entry);
     const uint8_t *entry_bytes = panda_entry_bytes (entry, &entry_len);
     req->body = s_publish_body (entry_bytes, entry_len, op_bytes, op_len);
     req->body_len = strlen (req->body);
-    snprintf (req->log_id, sizeof req->log_id, "0");
-    snprintf (req->seq_num, sizeof req->seq_num, "%" PRIu64, seq + 1);
-    panda_hash_to_hex (&hashes[seq], req->backlink);
-    req->skiplink[0] = 0;
-    if (panda_lipmaa_skiplink_required (seq + 1))
-        panda_hash_to_hex (&hashes[panda_lipmaa (seq + 1)], req->skiplink);
+    panda_entry_args_t next;
+    panda_log_writer_next_args (writer, &next);
+    snprintf (req->log_id, sizeof req->log_id, "%" PRIu64, next.log_id);
+    snprintf (req->seq_num, sizeof req->seq_num, "%" PRIu64, next.seq_num);
+    req->backlink[0] = req->skiplink[0] = 0;
+    if (next.has_backlink)
+        panda_hash_to_hex (&next.backlink, req->backlink);
+    if (next.has_skiplink)
+        panda_hash_to_hex (&next.skiplink, req->skiplink);
     panda_entry_destroy (&entry);
     panda_operation_destroy (&op);
 }
 
-//  entries over logs (one fresh key each); connection c gets the logs
-//  l with l % conns == c and sends them round-robin, each log in order.
+//  entries over logs (one fresh key each, log id 0); connection c gets the
+//  logs l with l % conns == c and sends them round-robin, each in order.
 static void
 s_make_work (s_work_t *work, const s_opts_t *opts)
 {
@@ -178,25 +181,23 @@ s_make_work (s_work_t *work, const s_opts_t *opts)
     work->conns = opts->conns;
     for (size_t c = 0; c < opts->conns; c++) {
         size_t logs = (opts->logs - c + opts->conns - 1) / opts->conns;
+        work->lanes[c].count = logs * per_log;
         work->lanes[c].requests = calloc (logs * per_log, sizeof (s_request_t));
         if (!work->lanes[c].requests)
             s_die ("%s", "out of memory");
+        work->total += work->lanes[c].count;
     }
-    panda_hash_t *hashes = calloc (per_log + 1, sizeof *hashes);
     for (size_t log = 0; log < opts->logs; log++) {
         s_lane_t *lane = &work->lanes[log % opts->conns];
-        size_t logs_in_lane = (opts->logs - log % opts->conns + opts->conns - 1) / opts->conns;
-        size_t slot = log / opts->conns;
+        size_t stride = lane->count / per_log, slot = log / opts->conns;
         panda_keypair_t *key = panda_keypair_new ();
+        panda_log_writer_t *writer = panda_log_writer_new (key, 0);
+        if (!key || !writer)
+            s_die ("%s", "out of memory");
         for (uint64_t seq = 1; seq <= per_log; seq++)
-            s_make_request (&lane->requests[(seq - 1) * logs_in_lane + slot], key, log, seq, hashes);
+            s_make_request (&lane->requests[(seq - 1) * stride + slot], writer, log, seq);
+        panda_log_writer_destroy (&writer);
         panda_keypair_destroy (&key);
-    }
-    free (hashes);
-    for (size_t c = 0; c < opts->conns; c++) {
-        size_t logs = (opts->logs - c + opts->conns - 1) / opts->conns;
-        work->lanes[c].count = logs * per_log;
-        work->total += work->lanes[c].count;
     }
 }
 
@@ -250,8 +251,8 @@ s_check_answer (s_conn_t *self, const s_request_t *req, int status, const char *
              strcmp (skiplink, req->skiplink) == 0;
     }
     if (!ok)
-        snprintf (self->error, sizeof self->error, "HTTP %d, expected NextArguments seqNum %s, got: %.*s", status,
-                  req->seq_num, (int) (len > 300 ? 300 : len), body ? body : "");
+        snprintf (self->error, sizeof self->error, "HTTP %d, expected NextArguments seqNum %s, got: %.*s",
+                  status, req->seq_num, (int) (len > 300 ? 300 : len), body ? body : "");
     json_decref (root);
     return ok;
 }
@@ -316,9 +317,15 @@ s_drive (const s_work_t *work, int port, bool repeat, double seconds, s_result_t
     uint64_t deadline = bench_now_ns () + (uint64_t) (seconds * 1e9);
     for (size_t c = 0; c < work->conns; c++) {
         size_t capacity = repeat ? 2000000 / work->conns : work->lanes[c].count;
-        conns[c] = (s_conn_t) {.lane = &work->lanes[c], .host = "127.0.0.1", .port = port, .check = !repeat,
-                               .repeat = repeat, .deadline_ns = deadline, .barrier = &barrier,
-                               .latency_ms = calloc (capacity, sizeof (double)), .capacity = capacity};
+        conns[c] = (s_conn_t){.lane = &work->lanes[c],
+                              .host = "127.0.0.1",
+                              .port = port,
+                              .check = !repeat,
+                              .repeat = repeat,
+                              .deadline_ns = deadline,
+                              .barrier = &barrier,
+                              .latency_ms = calloc (capacity, sizeof (double)),
+                              .capacity = capacity};
         pthread_create (&threads[c], NULL, s_conn_run, &conns[c]);
     }
     pthread_barrier_wait (&barrier);
@@ -356,7 +363,8 @@ static void *
 s_verify_run (void *arg)
 {
     s_verify_t *self = arg;
-    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES], seed[crypto_sign_SEEDBYTES] = {7};
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES],
+        seed[crypto_sign_SEEDBYTES] = {7};
     unsigned char msg[138] = {0}, sig[crypto_sign_BYTES]; //  the signed part of a typical entry
     crypto_sign_seed_keypair (pk, sk, seed);
     crypto_sign_detached (sig, NULL, msg, sizeof msg, sk);
@@ -374,7 +382,7 @@ s_ceiling_verify (double seconds)
     pthread_t threads[S_VERIFY_THREADS];
     uint64_t start = bench_now_ns ();
     for (int t = 0; t < S_VERIFY_THREADS; t++) {
-        jobs[t] = (s_verify_t) {.seconds = seconds};
+        jobs[t] = (s_verify_t){.seconds = seconds};
         pthread_create (&threads[t], NULL, s_verify_run, &jobs[t]);
     }
     size_t count = 0;
@@ -390,9 +398,10 @@ s_ceiling_verify (double seconds)
 //  ----------------------------------------------------------------------
 //  Ceiling B: in-process civetweb answering a fixed NextArguments.
 
-static const char *s_fixed_answer = "{\"data\":{\"publish\":{\"logId\":\"0\",\"seqNum\":\"2\",\"backlink\":"
-                                    "\"00208e7ce9a5bdfcdb1d1bdbcc5f4dc7f1bb5a2d8ec4c6fcb3e9c0d9a3f1a5a7c3e8\","
-                                    "\"skiplink\":null}}}";
+static const char *s_fixed_answer =
+    "{\"data\":{\"publish\":{\"logId\":\"0\",\"seqNum\":\"2\",\"backlink\":"
+    "\"00208e7ce9a5bdfcdb1d1bdbcc5f4dc7f1bb5a2d8ec4c6fcb3e9c0d9a3f1a5a7c3e8\","
+    "\"skiplink\":null}}}";
 
 static int
 s_trivial_handler (struct mg_connection *conn, void *cbdata)
@@ -409,8 +418,9 @@ s_trivial_handler (struct mg_connection *conn, void *cbdata)
 static void
 s_ceiling_http (const s_work_t *work, double seconds, s_result_t *result)
 {
-    const char *options[] = {"listening_ports", "127.0.0.1:0", "num_threads", S_HTTP_THREADS, "tcp_nodelay", "1",
-                             "enable_keep_alive", "yes", NULL};
+    const char *options[] = {"listening_ports",   "127.0.0.1:0", "num_threads",
+                             S_HTTP_THREADS,      "tcp_nodelay", "1",
+                             "enable_keep_alive", "yes",         NULL};
     struct mg_callbacks callbacks;
     memset (&callbacks, 0, sizeof callbacks);
     struct mg_context *ctx = mg_start (&callbacks, NULL, options);
@@ -424,30 +434,6 @@ s_ceiling_http (const s_work_t *work, double seconds, s_result_t *result)
 
 //  ----------------------------------------------------------------------
 //  pandad end to end.
-
-//  Directory holding pandad: $PANDA_BIN_DIR, else <dir of argv0>/../bin.
-static void
-s_bin_dir (const char *argv0, char *dir, size_t size)
-{
-    const char *env = getenv ("PANDA_BIN_DIR");
-    if (env && *env) {
-        snprintf (dir, size, "%s", env);
-        return;
-    }
-    char self[PATH_MAX];
-    ssize_t n = readlink ("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        snprintf (self, sizeof self, "%s", argv0);
-    else
-        self[n] = 0;
-    char *slash = strrchr (self, '/');
-    if (slash)
-        *slash = 0;
-    else
-        snprintf (self, sizeof self, ".");
-    if (snprintf (dir, size, "%s/../bin", self) >= (int) size)
-        s_die ("path too long: %s", self);
-}
 
 //  One fresh pandad (panda_pandad gives it a fresh data dir), the whole
 //  work published once.
@@ -468,7 +454,8 @@ s_pandad_run (const s_work_t *work, double seconds, s_result_t *result)
 static void
 s_parse (int argc, char *argv[], s_opts_t *opts)
 {
-    *opts = (s_opts_t) {.runs = 3, .entries = 4096, .logs = 64, .conns = 8, .seconds = 8, .ceiling_seconds = 1};
+    *opts =
+        (s_opts_t){.runs = 3, .entries = 4096, .logs = 64, .conns = 8, .seconds = 8, .ceiling_seconds = 1};
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp (argv[i], "--runs") == 0)
             opts->runs = atoi (argv[i + 1]);
@@ -486,8 +473,8 @@ s_parse (int argc, char *argv[], s_opts_t *opts)
             opts->runs = 0;
     }
     if (opts->runs < 1 || opts->runs > S_RUNS_MAX || opts->logs < 1 || opts->logs > S_LOGS_MAX ||
-        opts->conns < 1 || opts->conns > S_CONNS_MAX || opts->conns > opts->logs || opts->entries < opts->logs ||
-        opts->seconds <= 0 || opts->ceiling_seconds <= 0) {
+        opts->conns < 1 || opts->conns > S_CONNS_MAX || opts->conns > opts->logs ||
+        opts->entries < opts->logs || opts->seconds <= 0 || opts->ceiling_seconds <= 0) {
         fprintf (stderr,
                  "usage: bench_e2e [--runs 1..%d] [--entries N>=logs] [--logs 1..%d] [--conns 1..logs]"
                  " [--seconds S] [--ceiling-seconds S]\n",
@@ -517,13 +504,11 @@ main (int argc, char *argv[])
     if (sodium_init () < 0)
         s_die ("%s", "sodium_init failed");
     mg_init_library (0); //  returns the features set up: 0 when none were asked for
-    char bin_dir[PATH_MAX];
-    s_bin_dir (argv[0], bin_dir, sizeof bin_dir);
-    setenv ("PANDA_BIN_DIR", bin_dir, 1); //  where panda_pandad looks
     s_work_t work;
     s_make_work (&work, &opts);
-    printf ("# %zu publishes pre-signed: %zu keys x 1 log, %zu connections, %d runs, pandad from %s\n", work.total,
-            opts.logs, opts.conns, opts.runs, bin_dir);
+    printf ("# %zu publishes pre-signed: %zu keys x 1 log, %zu connections, %d runs, pandad in %s\n",
+            work.total, opts.logs, opts.conns, opts.runs,
+            getenv ("PANDA_BIN_DIR") ? getenv ("PANDA_BIN_DIR") : "../bin");
     double verify[S_RUNS_MAX];
     s_series_t http, e2e;
     size_t published = 0;
