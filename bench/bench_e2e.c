@@ -19,7 +19,8 @@
     RUNS runs are printed.
 
     usage: bench_e2e [--runs N] [--entries N] [--logs N] [--conns N]
-                     [--seconds S] [--ceiling-seconds S]
+                     [--http-threads N] [--seconds S] [--ceiling-seconds S]
+    --http-threads sets pandad's http_threads and ceiling B's num_threads.
     pandad is $PANDA_BIN_DIR/pandad, else <dir of this binary>/../bin/pandad
     (tests/panda_pandad.c).                                                 */
 #include "bench_util.h"
@@ -47,7 +48,7 @@
 #define S_CONNS_MAX 256
 #define S_LOGS_MAX 4096
 #define S_VERIFY_THREADS 2
-#define S_HTTP_THREADS "8" //  pandad's default http_threads (lib/panda_config.c)
+#define S_HTTP_THREADS 8 //  pandad's default http_threads (lib/panda_config.c)
 #define S_STARTUP_TIMEOUT_MS 10000
 #define S_REQUEST_TIMEOUT_MS 10000
 
@@ -58,7 +59,7 @@ static const char *s_publish_query =
 
 typedef struct {
     int runs;
-    size_t entries, logs, conns;
+    size_t entries, logs, conns, http_threads;
     double seconds, ceiling_seconds;
 } s_opts_t;
 
@@ -84,7 +85,7 @@ typedef struct {
 //  What one drive of the load generator measured.
 typedef struct {
     size_t done;
-    double seconds, p50_ms, p99_ms;
+    double seconds, p50_ms, p99_ms, max_ms;
     char error[512]; //  first failure, "" if none
 } s_result_t;
 
@@ -348,6 +349,7 @@ s_drive (const s_work_t *work, int port, bool repeat, double seconds, s_result_t
     bench_median (all, total); //  sorts
     result->p50_ms = s_percentile (all, total, 0.50);
     result->p99_ms = s_percentile (all, total, 0.99);
+    result->max_ms = total ? all[total - 1] : 0;
     free (all);
 }
 
@@ -416,10 +418,9 @@ s_trivial_handler (struct mg_connection *conn, void *cbdata)
 }
 
 static void
-s_ceiling_http (const s_work_t *work, double seconds, s_result_t *result)
+s_ceiling_http (const s_work_t *work, const char *threads, double seconds, s_result_t *result)
 {
-    const char *options[] = {"listening_ports",   "127.0.0.1:0", "num_threads",
-                             S_HTTP_THREADS,      "tcp_nodelay", "1",
+    const char *options[] = {"listening_ports",   "127.0.0.1:0", "num_threads", threads, "tcp_nodelay", "1",
                              "enable_keep_alive", "yes",         NULL};
     struct mg_callbacks callbacks;
     memset (&callbacks, 0, sizeof callbacks);
@@ -438,9 +439,10 @@ s_ceiling_http (const s_work_t *work, double seconds, s_result_t *result)
 //  One fresh pandad (panda_pandad gives it a fresh data dir), the whole
 //  work published once.
 static void
-s_pandad_run (const s_work_t *work, double seconds, s_result_t *result)
+s_pandad_run (const s_work_t *work, const char *threads, double seconds, s_result_t *result)
 {
-    panda_pandad_t *node = panda_pandad_start (NULL, S_STARTUP_TIMEOUT_MS);
+    const char *args[] = {"--http-threads", threads, NULL};
+    panda_pandad_t *node = panda_pandad_start (args, S_STARTUP_TIMEOUT_MS);
     if (!node)
         s_die ("%s", "pandad did not start (its output is above)");
     s_drive (work, panda_pandad_port (node), false, seconds, result);
@@ -454,8 +456,13 @@ s_pandad_run (const s_work_t *work, double seconds, s_result_t *result)
 static void
 s_parse (int argc, char *argv[], s_opts_t *opts)
 {
-    *opts =
-        (s_opts_t){.runs = 3, .entries = 4096, .logs = 64, .conns = 8, .seconds = 8, .ceiling_seconds = 1};
+    *opts = (s_opts_t){.runs = 3,
+                       .entries = 4096,
+                       .logs = 64,
+                       .conns = 8,
+                       .http_threads = S_HTTP_THREADS,
+                       .seconds = 8,
+                       .ceiling_seconds = 1};
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp (argv[i], "--runs") == 0)
             opts->runs = atoi (argv[i + 1]);
@@ -465,6 +472,8 @@ s_parse (int argc, char *argv[], s_opts_t *opts)
             opts->logs = (size_t) atol (argv[i + 1]);
         else if (strcmp (argv[i], "--conns") == 0)
             opts->conns = (size_t) atol (argv[i + 1]);
+        else if (strcmp (argv[i], "--http-threads") == 0)
+            opts->http_threads = (size_t) atol (argv[i + 1]);
         else if (strcmp (argv[i], "--seconds") == 0)
             opts->seconds = atof (argv[i + 1]);
         else if (strcmp (argv[i], "--ceiling-seconds") == 0)
@@ -474,10 +483,11 @@ s_parse (int argc, char *argv[], s_opts_t *opts)
     }
     if (opts->runs < 1 || opts->runs > S_RUNS_MAX || opts->logs < 1 || opts->logs > S_LOGS_MAX ||
         opts->conns < 1 || opts->conns > S_CONNS_MAX || opts->conns > opts->logs ||
-        opts->entries < opts->logs || opts->seconds <= 0 || opts->ceiling_seconds <= 0) {
+        opts->entries < opts->logs || opts->http_threads < 1 || opts->http_threads > S_CONNS_MAX ||
+        opts->seconds <= 0 || opts->ceiling_seconds <= 0) {
         fprintf (stderr,
                  "usage: bench_e2e [--runs 1..%d] [--entries N>=logs] [--logs 1..%d] [--conns 1..logs]"
-                 " [--seconds S] [--ceiling-seconds S]\n",
+                 " [--http-threads N] [--seconds S] [--ceiling-seconds S]\n",
                  S_RUNS_MAX, S_LOGS_MAX);
         exit (1);
     }
@@ -485,7 +495,7 @@ s_parse (int argc, char *argv[], s_opts_t *opts)
 
 //  Medians over runs of rate, p50 and p99.
 typedef struct {
-    double rate[S_RUNS_MAX], p50[S_RUNS_MAX], p99[S_RUNS_MAX];
+    double rate[S_RUNS_MAX], p50[S_RUNS_MAX], p99[S_RUNS_MAX], max[S_RUNS_MAX];
 } s_series_t;
 
 static void
@@ -494,6 +504,23 @@ s_record (s_series_t *series, int run, const s_result_t *result)
     series->rate[run] = (double) result->done / result->seconds;
     series->p50[run] = result->p50_ms;
     series->p99[run] = result->p99_ms;
+    series->max[run] = result->max_ms;
+}
+
+//  The summary: medians over runs, ratios to the ceilings.
+static void
+s_table (double *verify, s_series_t *http, s_series_t *e2e, size_t n)
+{
+    double a = bench_median (verify, n), b = bench_median (http->rate, n), e = bench_median (e2e->rate, n);
+    printf ("%-4s %-34s %10s %8s %8s %8s %6s %6s\n", "case", "", "ops/s", "p50 ms", "p99 ms", "max ms", "x B",
+            "x A");
+    printf ("%-4s %-34s %10.0f %8s %8s %8s %6s %6.2f\n", "A", "bare verify, 2 threads", a, "-", "-", "-", "-",
+            1.0);
+    printf ("%-4s %-34s %10.0f %8.3f %8.3f %8.1f %6.2f %6.2f\n", "B", "civetweb trivial POST handler", b,
+            bench_median (http->p50, n), bench_median (http->p99, n), bench_median (http->max, n), 1.0,
+            b / a);
+    printf ("%-4s %-34s %10.0f %8.3f %8.3f %8.1f %6.2f %6.2f\n", "E", "pandad publish end to end", e,
+            bench_median (e2e->p50, n), bench_median (e2e->p99, n), bench_median (e2e->max, n), e / b, e / a);
 }
 
 int
@@ -509,35 +536,30 @@ main (int argc, char *argv[])
     printf ("# %zu publishes pre-signed: %zu keys x 1 log, %zu connections, %d runs, pandad in %s\n",
             work.total, opts.logs, opts.conns, opts.runs,
             getenv ("PANDA_BIN_DIR") ? getenv ("PANDA_BIN_DIR") : "../bin");
+    char threads[16];
+    snprintf (threads, sizeof threads, "%zu", opts.http_threads);
     double verify[S_RUNS_MAX];
     s_series_t http, e2e;
     size_t published = 0;
     for (int r = 0; r < opts.runs; r++) {
         s_result_t result;
         verify[r] = s_ceiling_verify (opts.ceiling_seconds);
-        s_ceiling_http (&work, opts.ceiling_seconds, &result);
+        s_ceiling_http (&work, threads, opts.ceiling_seconds, &result);
         if (result.error[0])
             s_die ("ceiling B: %s", result.error);
         s_record (&http, r, &result);
-        printf ("# run %d: A %.0f verify/s, B %.0f req/s (p50 %.3f ms, p99 %.3f ms)\n", r + 1, verify[r],
-                http.rate[r], result.p50_ms, result.p99_ms);
-        s_pandad_run (&work, opts.seconds, &result);
-        printf ("# run %d: E %zu/%zu publishes in %.2f s (p50 %.3f ms, p99 %.3f ms)\n", r + 1, result.done,
-                work.total, result.seconds, result.p50_ms, result.p99_ms);
+        printf ("# run %d: A %.0f verify/s, B %.0f req/s (p50 %.3f, p99 %.3f, max %.1f ms)\n", r + 1,
+                verify[r], http.rate[r], result.p50_ms, result.p99_ms, result.max_ms);
+        s_pandad_run (&work, threads, opts.seconds, &result);
+        printf ("# run %d: E %zu/%zu publishes in %.2f s (p50 %.3f, p99 %.3f, max %.1f ms)\n", r + 1,
+                result.done, work.total, result.seconds, result.p50_ms, result.p99_ms, result.max_ms);
         fflush (stdout);
         if (result.error[0])
             s_die ("pandad: %s", result.error);
         s_record (&e2e, r, &result);
         published += result.done;
     }
-    size_t n = (size_t) opts.runs;
-    double a = bench_median (verify, n), b = bench_median (http.rate, n), e = bench_median (e2e.rate, n);
-    printf ("%-4s %-46s %10s %9s %9s %8s %8s\n", "case", "", "ops/s", "p50 ms", "p99 ms", "x B", "x A");
-    printf ("%-4s %-46s %10.0f %9s %9s %8s %8.2f\n", "A", "bare verify, 2 threads", a, "-", "-", "-", 1.0);
-    printf ("%-4s %-46s %10.0f %9.3f %9.3f %8.2f %8.2f\n", "B", "civetweb trivial POST handler", b,
-            bench_median (http.p50, n), bench_median (http.p99, n), 1.0, b / a);
-    printf ("%-4s %-46s %10.0f %9.3f %9.3f %8.2f %8.2f\n", "E", "pandad publish end to end", e,
-            bench_median (e2e.p50, n), bench_median (e2e.p99, n), e / b, e / a);
+    s_table (verify, &http, &e2e, (size_t) opts.runs);
     printf ("# goal: E >= 0.5 x B; checksum (answers checked) %zu\n", published);
     s_free_work (&work);
     mg_exit_library ();
