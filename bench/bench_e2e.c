@@ -457,7 +457,7 @@ static void
 s_parse (int argc, char *argv[], s_opts_t *opts)
 {
     *opts = (s_opts_t){.runs = 3,
-                       .entries = 4096,
+                       .entries = 8192,
                        .logs = 64,
                        .conns = 8,
                        .http_threads = S_HTTP_THREADS,
