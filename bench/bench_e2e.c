@@ -86,7 +86,7 @@ typedef struct {
 typedef struct {
     size_t done;
     double seconds, p50_ms, p99_ms, max_ms;
-    char error[512]; //  first failure, "" if none
+    char error[640]; //  first failure, "" if none (a connection's error plus its number)
 } s_result_t;
 
 static void
