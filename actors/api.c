@@ -167,6 +167,10 @@ s_start (void *self_, zpoller_t *poller)
     snprintf (ports, sizeof ports, strchr (c->http_address, ':') ? "[%s]:%u" : "%s:%u", c->http_address,
               c->http_port);
     snprintf (threads, sizeof threads, "%u", c->http_threads ? c->http_threads : 1);
+    //  civetweb answers CORS preflights itself (without the Vary headers
+    //  and with other methods) unless its own CORS options are empty. It
+    //  ties a worker thread to each open connection, so idle keep-alive
+    //  connections are closed after a few seconds to free their thread.
     const char *options[] = {"listening_ports",
                              ports,
                              "num_threads",
@@ -176,9 +180,15 @@ s_start (void *self_, zpoller_t *poller)
                              "enable_keep_alive",
                              "yes",
                              "keep_alive_timeout_ms",
-                             "30000",
+                             "5000",
                              "request_timeout_ms",
                              "60000",
+                             "access_control_allow_origin",
+                             "",
+                             "access_control_allow_methods",
+                             "",
+                             "access_control_allow_headers",
+                             "",
                              NULL};
     struct mg_callbacks callbacks = {
         .init_thread = s_init_thread, .exit_thread = s_exit_thread, .log_message = s_log_message};

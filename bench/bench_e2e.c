@@ -48,7 +48,7 @@
 #define S_CONNS_MAX 256
 #define S_LOGS_MAX 4096
 #define S_VERIFY_THREADS 2
-#define S_HTTP_THREADS 8 //  pandad's default http_threads (lib/panda_config.c)
+#define S_HTTP_THREADS 64 //  pandad's default http_threads (lib/panda_config.c)
 #define S_STARTUP_TIMEOUT_MS 10000
 #define S_REQUEST_TIMEOUT_MS 10000
 
@@ -459,7 +459,7 @@ s_parse (int argc, char *argv[], s_opts_t *opts)
     *opts = (s_opts_t){.runs = 3,
                        .entries = 8192,
                        .logs = 64,
-                       .conns = 8,
+                       .conns = 64,
                        .http_threads = S_HTTP_THREADS,
                        .seconds = 8,
                        .ceiling_seconds = 1};

@@ -77,7 +77,9 @@ s_bin_path (char *path, size_t size)
     char *slash = strrchr (self, '/');
     if (slash)
         *slash = 0;
-    snprintf (path, size, "%s/../bin/pandad", slash ? self : ".");
+    int len = snprintf (path, size, "%s/../bin/pandad", slash ? self : ".");
+    if (len < 0 || (size_t) len >= size)
+        path[0] = '\0'; //  too long: fails later with "cannot run"
 }
 
 static int

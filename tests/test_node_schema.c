@@ -9,11 +9,12 @@
 #define DOC "002015f3c7541991918e612be61ab58adf2316c9499a91dbfa012077de77c1620220"
 
 //  shirokuma 0.1.3 GQL_NEXT_ARGS and GQL_PUBLISH, as JSON string literals (§8).
-#define NEXT_ARGS_QUERY                                                                                         \
-    "\"\\n  query NextArgs($publicKey: String!, $viewId: String) {\\n    nextArgs(publicKey: $publicKey, "     \
+#define NEXT_ARGS_QUERY                                                                                      \
+    "\"\\n  query NextArgs($publicKey: String!, $viewId: String) {\\n    nextArgs(publicKey: $publicKey, "   \
     "viewId: $viewId) {\\n      logId\\n      seqNum\\n      backlink\\n      skiplink\\n    }\\n  }\\n\""
-#define PUBLISH_QUERY                                                                                           \
-    "\"\\n  mutation Publish($entry: String!, $operation: String!) {\\n    publish(entry: $entry, operation: " \
+#define PUBLISH_QUERY                                                                                        \
+    "\"\\n  mutation Publish($entry: String!, $operation: String!) {\\n    publish(entry: $entry, "          \
+    "operation: "                                                                                            \
     "$operation) {\\n      logId\\n      seqNum\\n      backlink\\n      skiplink\\n    }\\n  }\\n\""
 
 //  What the stub resolvers saw, and what they answer.
@@ -95,20 +96,23 @@ test_node_schema_shirokuma_next_args (void **state)
 
     //  viewId as a JSON array of ids: validation error, nothing resolved.
     assert_string_equal (
-        s_post (&stub, "{\"query\":" NEXT_ARGS_QUERY ",\"variables\":{\"publicKey\":\"" PK "\",\"viewId\":[\"" DOC
-                       "\"]},\"operationName\":\"NextArgs\"}"),
+        s_post (&stub, "{\"query\":" NEXT_ARGS_QUERY ",\"variables\":{\"publicKey\":\"" PK
+                       "\",\"viewId\":[\"" DOC "\"]},\"operationName\":\"NextArgs\"}"),
         "{\"data\":null,\"errors\":[{\"message\":\"Invalid value for argument \\\"viewId\\\", expected type "
         "\\\"DocumentViewId\\\"\",\"locations\":[{\"line\":3,\"column\":45}]}]}");
     //  An upper-case key is a PublicKey too; a short one is not.
-    s_post (&stub, "{\"query\":" NEXT_ARGS_QUERY
-                   ",\"variables\":{\"publicKey\":\"8B52AE153142288402382FD6D9619E018978E015E6BC372B1B0C7BD40C6A240A\"},"
-                   "\"operationName\":\"NextArgs\"}");
+    s_post (
+        &stub,
+        "{\"query\":" NEXT_ARGS_QUERY
+        ",\"variables\":{\"publicKey\":\"8B52AE153142288402382FD6D9619E018978E015E6BC372B1B0C7BD40C6A240A\"},"
+        "\"operationName\":\"NextArgs\"}");
     assert_int_equal (stub.calls, 3);
-    assert_string_equal (
-        s_post (&stub, "{\"query\":" NEXT_ARGS_QUERY ",\"variables\":{\"publicKey\":\"8b52\"},\"operationName\":"
-                       "\"NextArgs\"}"),
-        "{\"data\":null,\"errors\":[{\"message\":\"Invalid value for argument \\\"publicKey\\\", expected type "
-        "\\\"PublicKey\\\"\",\"locations\":[{\"line\":3,\"column\":25}]}]}");
+    assert_string_equal (s_post (&stub, "{\"query\":" NEXT_ARGS_QUERY
+                                        ",\"variables\":{\"publicKey\":\"8b52\"},\"operationName\":"
+                                        "\"NextArgs\"}"),
+                         "{\"data\":null,\"errors\":[{\"message\":\"Invalid value for argument "
+                         "\\\"publicKey\\\", expected type "
+                         "\\\"PublicKey\\\"\",\"locations\":[{\"line\":3,\"column\":25}]}]}");
     assert_int_equal (stub.calls, 3);
     free (stub.seen);
 }
@@ -119,18 +123,20 @@ test_node_schema_next_args_literals (void **state)
     s_stub_t stub = {.answer = {.log_id = 0, .seq_num = 1}};
     //  §6.1's fresh-node example, byte for byte.
     assert_string_equal (
-        s_post (&stub, "{\"query\":\"{ nextArgs(publicKey: \\\"" PK "\\\") { logId, seqNum, backlink, skiplink } }\"}"),
+        s_post (&stub, "{\"query\":\"{ nextArgs(publicKey: \\\"" PK
+                       "\\\") { logId, seqNum, backlink, skiplink } }\"}"),
         "{\"data\":{\"nextArgs\":{\"logId\":\"0\",\"seqNum\":\"1\",\"backlink\":null,\"skiplink\":null}}}");
+    assert_string_equal (s_post (&stub, "{\"query\":\"{ nextArgs(publicKey: \\\"nope\\\") { logId } }\"}"),
+                         "{\"data\":null,\"errors\":[{\"message\":\"Invalid value for argument "
+                         "\\\"publicKey\\\", expected type "
+                         "\\\"PublicKey\\\"\",\"locations\":[{\"line\":1,\"column\":23}]}]}");
     assert_string_equal (
-        s_post (&stub, "{\"query\":\"{ nextArgs(publicKey: \\\"nope\\\") { logId } }\"}"),
-        "{\"data\":null,\"errors\":[{\"message\":\"Invalid value for argument \\\"publicKey\\\", expected type "
-        "\\\"PublicKey\\\"\",\"locations\":[{\"line\":1,\"column\":23}]}]}");
-    assert_string_equal (s_post (&stub, "{\"query\":\"{ nextArgs { logId } }\"}"),
-                         "{\"data\":null,\"errors\":[{\"message\":\"Field \\\"nextArgs\\\" argument "
-                         "\\\"publicKey\\\" of type \\\"Query\\\" is required but not provided\",\"locations\":"
-                         "[{\"line\":1,\"column\":3}]}]}");
+        s_post (&stub, "{\"query\":\"{ nextArgs { logId } }\"}"),
+        "{\"data\":null,\"errors\":[{\"message\":\"Field \\\"nextArgs\\\" argument "
+        "\\\"publicKey\\\" of type \\\"Query\\\" is required but not provided\",\"locations\":"
+        "[{\"line\":1,\"column\":3}]}]}");
     //  fishy: literal viewId (an entry hash), skiplink before backlink, no operationName.
-    stub.answer = (panda_entry_args_t) {.log_id = 7, .seq_num = UINT64_MAX, .has_skiplink = true};
+    stub.answer = (panda_entry_args_t){.log_id = 7, .seq_num = UINT64_MAX, .has_skiplink = true};
     assert_int_equal (panda_hash_from_hex (&stub.answer.skiplink, DOC, 68, NULL), PANDA_OK);
     assert_string_equal (s_post (&stub, "{\"query\":\"{ nextArgs(publicKey: \\\"" PK "\\\", viewId: \\\"" DOC
                                         "\\\") { logId seqNum skiplink backlink } }\"}"),
@@ -162,34 +168,39 @@ test_node_schema_publish (void **state)
               "{\"query\":" PUBLISH_QUERY
               ",\"variables\":{\"entry\":\"%s\",\"operation\":\"%s\"},\"operationName\":\"Publish\"}",
               entry, operation);
-    snprintf (expected, sizeof expected,
-              "{\"data\":{\"publish\":{\"logId\":\"0\",\"seqNum\":\"2\",\"backlink\":\"%s\",\"skiplink\":null}}}",
-              backlink);
+    snprintf (
+        expected, sizeof expected,
+        "{\"data\":{\"publish\":{\"logId\":\"0\",\"seqNum\":\"2\",\"backlink\":\"%s\",\"skiplink\":null}}}",
+        backlink);
     assert_string_equal (s_post (&stub, body), expected);
     char seen[8192];
     snprintf (seen, sizeof seen, "{\"entry\":\"%s\",\"operation\":\"%s\"}", entry, operation);
     assert_string_equal (stub.seen, seen);
 
     //  fishy's literal mutation, named but sent without operationName.
-    snprintf (body, sizeof body,
-              "{\"query\":\"mutation Publish { publish(entry: \\\"%s\\\", operation: \\\"%s\\\") { logId seqNum "
-              "skiplink backlink } }\"}",
-              entry, operation);
-    snprintf (expected, sizeof expected,
-              "{\"data\":{\"publish\":{\"logId\":\"0\",\"seqNum\":\"2\",\"skiplink\":null,\"backlink\":\"%s\"}}}",
-              backlink);
+    snprintf (
+        body, sizeof body,
+        "{\"query\":\"mutation Publish { publish(entry: \\\"%s\\\", operation: \\\"%s\\\") { logId seqNum "
+        "skiplink backlink } }\"}",
+        entry, operation);
+    snprintf (
+        expected, sizeof expected,
+        "{\"data\":{\"publish\":{\"logId\":\"0\",\"seqNum\":\"2\",\"skiplink\":null,\"backlink\":\"%s\"}}}",
+        backlink);
     assert_string_equal (s_post (&stub, body), expected);
     assert_int_equal (stub.calls, 2);
 
     //  Odd-length or non-hex input fails validation (§7.1); empty passes.
-    assert_string_equal (s_post (&stub, "{\"query\":" PUBLISH_QUERY ",\"variables\":{\"entry\":\"abc\","
-                                        "\"operation\":\"a1\"},\"operationName\":\"Publish\"}"),
-                         "{\"data\":null,\"errors\":[{\"message\":\"Invalid value for argument \\\"entry\\\", "
-                         "expected type \\\"EncodedEntry\\\"\",\"locations\":[{\"line\":3,\"column\":20}]}]}");
-    assert_string_equal (s_post (&stub, "{\"query\":" PUBLISH_QUERY ",\"variables\":{\"entry\":\"00\","
-                                        "\"operation\":\"zz\"},\"operationName\":\"Publish\"}"),
-                         "{\"data\":null,\"errors\":[{\"message\":\"Invalid value for argument \\\"operation\\\", "
-                         "expected type \\\"EncodedOperation\\\"\",\"locations\":[{\"line\":3,\"column\":39}]}]}");
+    assert_string_equal (
+        s_post (&stub, "{\"query\":" PUBLISH_QUERY ",\"variables\":{\"entry\":\"abc\","
+                       "\"operation\":\"a1\"},\"operationName\":\"Publish\"}"),
+        "{\"data\":null,\"errors\":[{\"message\":\"Invalid value for argument \\\"entry\\\", "
+        "expected type \\\"EncodedEntry\\\"\",\"locations\":[{\"line\":3,\"column\":20}]}]}");
+    assert_string_equal (
+        s_post (&stub, "{\"query\":" PUBLISH_QUERY ",\"variables\":{\"entry\":\"00\","
+                       "\"operation\":\"zz\"},\"operationName\":\"Publish\"}"),
+        "{\"data\":null,\"errors\":[{\"message\":\"Invalid value for argument \\\"operation\\\", "
+        "expected type \\\"EncodedOperation\\\"\",\"locations\":[{\"line\":3,\"column\":39}]}]}");
     assert_int_equal (stub.calls, 2);
     s_post (&stub, "{\"query\":" PUBLISH_QUERY ",\"variables\":{\"entry\":\"\",\"operation\":\"\"}}");
     assert_int_equal (stub.calls, 3);
@@ -205,16 +216,20 @@ test_node_next_args_json (void **state)
     json_t *seq = panda_test_vectors ("publish_sequence.json");
     size_t i;
     json_t *e;
-    json_array_foreach (json_object_get (seq, "entries"), i, e) {
+    json_array_foreach (json_object_get (seq, "entries"), i, e)
+    {
         json_t *a = json_object_get (e, "next_args_after");
         const char *log = json_string_value (json_object_get (a, "log_id"));
         const char *seq_num = json_string_value (json_object_get (a, "seq_num"));
         json_t *back = json_object_get (a, "backlink"), *skip = json_object_get (a, "skiplink");
-        panda_entry_args_t args = {.log_id = strtoull (log, NULL, 10), .seq_num = strtoull (seq_num, NULL, 10)};
+        panda_entry_args_t args = {.log_id = strtoull (log, NULL, 10),
+                                   .seq_num = strtoull (seq_num, NULL, 10)};
         if ((args.has_backlink = json_is_string (back)))
-            assert_int_equal (panda_hash_from_hex (&args.backlink, json_string_value (back), 68, NULL), PANDA_OK);
+            assert_int_equal (panda_hash_from_hex (&args.backlink, json_string_value (back), 68, NULL),
+                              PANDA_OK);
         if ((args.has_skiplink = json_is_string (skip)))
-            assert_int_equal (panda_hash_from_hex (&args.skiplink, json_string_value (skip), 68, NULL), PANDA_OK);
+            assert_int_equal (panda_hash_from_hex (&args.skiplink, json_string_value (skip), 68, NULL),
+                              PANDA_OK);
         json_t *expected = json_pack ("{s:s,s:s,s:O,s:O}", "logId", log, "seqNum", seq_num, "backlink", back,
                                       "skiplink", skip);
         json_t *got = panda_node_next_args_json (&args);
@@ -234,7 +249,8 @@ test_node_next_args_json (void **state)
 
 static const char *s_introspect =
     "{\"query\":\"{ __schema { queryType { name } mutationType { name } types { kind name fields { name "
-    "args { name type { ...R } } type { ...R } } inputFields { name type { ...R } } enumValues { name } } } } "
+    "args { name type { ...R } } type { ...R } } inputFields { name type { ...R } } enumValues { name } } } "
+    "} "
     "fragment R on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }\"}";
 
 //  A __Type reference as GraphQL text ("[Int!]").
@@ -272,10 +288,12 @@ s_sdl (json_t *t, char *out, size_t size)
     size_t i, a;
     json_t *m, *arg;
     char ref[128];
-    json_array_foreach (members, i, m) {
+    json_array_foreach (members, i, m)
+    {
         n += snprintf (out + n, size - (size_t) n, " %s", json_string_value (json_object_get (m, "name")));
         json_t *args = json_object_get (m, "args");
-        json_array_foreach (args, a, arg) {
+        json_array_foreach (args, a, arg)
+        {
             s_ref (json_object_get (arg, "type"), ref, sizeof ref);
             n += snprintf (out + n, size - (size_t) n, "%s%s: %s", a ? ", " : "(",
                            json_string_value (json_object_get (arg, "name")), ref);
@@ -309,7 +327,8 @@ static const char *s_expected_sdl[] = {
     "input IntegerFilter { in: [Int!] notIn: [Int!] eq: Int notEq: Int gte: Int gt: Int lte: Int lt: Int }",
     "input FloatFilter { in: [Float!] notIn: [Float!] eq: Float notEq: Float gte: Float gt: Float lte: Float "
     "lt: Float }",
-    "input StringFilter { in: [String!] notIn: [String!] eq: String notEq: String gte: String gt: String lte: "
+    "input StringFilter { in: [String!] notIn: [String!] eq: String notEq: String gte: String gt: String "
+    "lte: "
     "String lt: String contains: String notContains: String }",
     "input HexBytesFilter { eq: HexBytes notEq: HexBytes }",
     "input RelationFilter { eq: DocumentId notEq: DocumentId in: [DocumentId!] notIn: [DocumentId!] }",
@@ -321,7 +340,8 @@ static const char *s_expected_sdl[] = {
     "input DocumentIdFilter { in: [DocumentId!] notIn: [DocumentId!] eq: DocumentId notEq: DocumentId }",
     "input DocumentViewIdFilter { in: [DocumentViewId!] notIn: [DocumentViewId!] eq: DocumentViewId notEq: "
     "DocumentViewId }",
-    "input MetaFilterInputObject { documentId: DocumentIdFilter viewId: DocumentViewIdFilter owner: OwnerFilter "
+    "input MetaFilterInputObject { documentId: DocumentIdFilter viewId: DocumentViewIdFilter owner: "
+    "OwnerFilter "
     "edited: BooleanFilter deleted: BooleanFilter }",
     "type MutationRoot { publish(entry: EncodedEntry!, operation: EncodedOperation!): NextArguments! }",
     "type Query { nextArgs(publicKey: PublicKey!, viewId: DocumentViewId): NextArguments }",
@@ -335,14 +355,17 @@ test_node_schema_introspection (void **state)
     assert_non_null (r);
     assert_null (json_object_get (r, "errors"));
     json_t *schema = json_object_get (json_object_get (r, "data"), "__schema");
-    assert_string_equal (json_string_value (json_object_get (json_object_get (schema, "queryType"), "name")), "Query");
+    assert_string_equal (json_string_value (json_object_get (json_object_get (schema, "queryType"), "name")),
+                         "Query");
     assert_string_equal (
-        json_string_value (json_object_get (json_object_get (schema, "mutationType"), "name")), "MutationRoot");
+        json_string_value (json_object_get (json_object_get (schema, "mutationType"), "name")),
+        "MutationRoot");
     const char *builtin[] = {"Int", "Float", "String", "Boolean", "ID"};
     size_t i, next = 0, count = sizeof s_expected_sdl / sizeof s_expected_sdl[0];
     json_t *t;
     char line[1024];
-    json_array_foreach (json_object_get (schema, "types"), i, t) {
+    json_array_foreach (json_object_get (schema, "types"), i, t)
+    {
         const char *name = json_string_value (json_object_get (t, "name"));
         bool skip = strncmp (name, "__", 2) == 0;
         for (size_t b = 0; b < 5; b++)
@@ -358,13 +381,16 @@ test_node_schema_introspection (void **state)
 
     //  §4's descriptions of the two root fields.
     assert_string_equal (
-        s_post (&stub, "{\"query\":\"{ q: __type(name: \\\"Query\\\") { fields { description } } m: __type(name: "
-                       "\\\"MutationRoot\\\") { fields { description } } }\"}"),
-        "{\"data\":{\"q\":{\"fields\":[{\"description\":\"Return required arguments for publishing a entry to a "
+        s_post (&stub,
+                "{\"query\":\"{ q: __type(name: \\\"Query\\\") { fields { description } } m: __type(name: "
+                "\\\"MutationRoot\\\") { fields { description } } }\"}"),
+        "{\"data\":{\"q\":{\"fields\":[{\"description\":\"Return required arguments for publishing a entry "
+        "to a "
         "node.\"}]},\"m\":{\"fields\":[{\"description\":\"Publish an entry using parameters obtained through "
         "`nextArgs` query.\"}]}}}");
-    assert_string_equal (s_post (&stub, "{\"query\":\"{ schema: __type(name: \\\"chat_0020cf9c\\\") { name } }\"}"),
-                         "{\"data\":{\"schema\":null}}");
+    assert_string_equal (
+        s_post (&stub, "{\"query\":\"{ schema: __type(name: \\\"chat_0020cf9c\\\") { name } }\"}"),
+        "{\"data\":{\"schema\":null}}");
     assert_int_equal (stub.calls, 0);
 }
 
@@ -404,9 +430,12 @@ test_node_schema_extension (void **state)
     panda_gql_builder_t *b = panda_gql_builder_new ();
     panda_node_schema_register (b);
     panda_gql_builder_field (b, "all_x", "String", PANDA_NODE_RESOLVE_COUNT); //  still inside Query
-    const char *args[][2] = {{"filter", "StringFilter"}, {"meta", "MetaFilterInputObject"},
-                             {"orderDirection", "OrderDirection"}, {"first", "Int"},
-                             {"after", "Cursor"}, {"bytes", "HexBytesFilter"}};
+    const char *args[][2] = {{"filter", "StringFilter"},
+                             {"meta", "MetaFilterInputObject"},
+                             {"orderDirection", "OrderDirection"},
+                             {"first", "Int"},
+                             {"after", "Cursor"},
+                             {"bytes", "HexBytesFilter"}};
     for (size_t i = 0; i < 6; i++)
         panda_gql_builder_arg (b, args[i][0], args[i][1], NULL);
     panda_gql_builder_roots (b, PANDA_NODE_SCHEMA_QUERY, PANDA_NODE_SCHEMA_MUTATION);
@@ -418,10 +447,10 @@ test_node_schema_extension (void **state)
                          INVALID "\"meta\", unknown field \"bool\" of type \"MetaFilterInputObject\"");
     assert_string_equal (s_message (s, "(meta: {owner: {contains: \"hello\"}})"),
                          INVALID "\"meta.owner\", unknown field \"contains\" of type \"OwnerFilter\"");
-    assert_string_equal (s_message (s, "(meta: {documentId: {contains: \"hello\"}})"),
-                         INVALID "\"meta.documentId\", unknown field \"contains\" of type \"DocumentIdFilter\"");
-    assert_string_equal (s_message (s, "(meta: {viewId: {contains: \"hello\"}})"),
-                         INVALID "\"meta.viewId\", unknown field \"contains\" of type \"DocumentViewIdFilter\"");
+    assert_string_equal (s_message (s, "(meta: {documentId: {contains: \"hello\"}})"), INVALID
+                         "\"meta.documentId\", unknown field \"contains\" of type \"DocumentIdFilter\"");
+    assert_string_equal (s_message (s, "(meta: {viewId: {contains: \"hello\"}})"), INVALID
+                         "\"meta.viewId\", unknown field \"contains\" of type \"DocumentViewIdFilter\"");
     assert_string_equal (s_message (s, "(meta: {documentId: {eq: 27}})"),
                          INVALID "\"meta.documentId.eq\", expected type \"DocumentId\"");
     assert_string_equal (s_message (s, "(meta: {viewId: {in: \"hello\"}})"),
@@ -431,21 +460,24 @@ test_node_schema_extension (void **state)
     const char *not_cursors[] = {"(after: HELLO)", "(after: \"" DOC "\")", "(after: 27)"};
     for (size_t i = 0; i < 3; i++)
         assert_string_equal (s_message (s, not_cursors[i]), INVALID "\"after\", expected type \"Cursor\"");
-    assert_string_equal (s_message (s, "(orderDirection: HELLO)"),
-                         INVALID "\"orderDirection\", enumeration type \"OrderDirection\" does not contain the "
-                                 "value \"HELLO\"");
-    assert_string_equal (s_message (s, "(orderDirection: \"hello\")"),
-                         INVALID "\"orderDirection\", enumeration type \"OrderDirection\" does not contain the "
-                                 "value \"hello\"");
-    assert_string_equal (s_message (s, "(bytes: {eq: \"abc\"})"), INVALID "\"bytes.eq\", expected type \"HexBytes\"");
+    assert_string_equal (s_message (s, "(orderDirection: HELLO)"), INVALID
+                         "\"orderDirection\", enumeration type \"OrderDirection\" does not contain the "
+                         "value \"HELLO\"");
+    assert_string_equal (s_message (s, "(orderDirection: \"hello\")"), INVALID
+                         "\"orderDirection\", enumeration type \"OrderDirection\" does not contain the "
+                         "value \"hello\"");
+    assert_string_equal (s_message (s, "(bytes: {eq: \"abc\"})"),
+                         INVALID "\"bytes.eq\", expected type \"HexBytes\"");
     assert_string_equal (s_message (s, "(filter: {notIn: [\"a\", 1]})"),
                          INVALID "\"filter.notIn\", expected type \"String\"");
     //  Valid combinations pass.
     assert_string_equal (
-        s_message (s, "(meta: {owner: {eq: \"" PK "\"}, documentId: {in: [\"" DOC "\"]}, viewId: {notIn: \"" DOC
-                      "\"}, edited: {eq: true}, deleted: {notEq: false}}, orderDirection: DESC, first: 2, after: "
-                      "\"25rsF8yKgHj3dDxuMFGsuYCKH9yGbuWtWE5e1nMCM6j9PmiUUx6wntNGiEX4LbU7H8xpxZoBGD1XdbAhFA3ywpmv\", "
-                      "bytes: {eq: \"E8\", notEq: \"\"}, filter: {contains: \"m\", in: [\"a\"], gte: \"b\"})"),
+        s_message (
+            s,
+            "(meta: {owner: {eq: \"" PK "\"}, documentId: {in: [\"" DOC "\"]}, viewId: {notIn: \"" DOC
+            "\"}, edited: {eq: true}, deleted: {notEq: false}}, orderDirection: DESC, first: 2, after: "
+            "\"25rsF8yKgHj3dDxuMFGsuYCKH9yGbuWtWE5e1nMCM6j9PmiUUx6wntNGiEX4LbU7H8xpxZoBGD1XdbAhFA3ywpmv\", "
+            "bytes: {eq: \"E8\", notEq: \"\"}, filter: {contains: \"m\", in: [\"a\"], gte: \"b\"})"),
         "ok");
     panda_gql_schema_unref (&s);
 }
