@@ -91,8 +91,9 @@ static panda_operation_t *
 s_field_def (const panda_hash_t *previous, const char *name)
 {
     panda_error_t err;
-    panda_operation_t *op = panda_operation_new (previous ? PANDA_ACTION_UPDATE : PANDA_ACTION_CREATE,
-                                                 "schema_field_definition_v1", previous, previous ? 1 : 0, &err);
+    panda_operation_t *op =
+        panda_operation_new (previous ? PANDA_ACTION_UPDATE : PANDA_ACTION_CREATE,
+                             "schema_field_definition_v1", previous, previous ? 1 : 0, &err);
     assert_non_null (op);
     panda_value_t value;
     assert_int_equal (panda_value_set_str (&value, name, strlen (name)), PANDA_OK);
@@ -120,7 +121,8 @@ s_author_init (s_author_t *a, size_t round, size_t k)
     for (uint64_t seq = 1; seq <= ENTRIES; seq++) {
         char name[64];
         snprintf (name, sizeof name, "round%zu_author%zu_v%llu", round, k, (unsigned long long) seq);
-        panda_operation_t *op = s_field_def (seq > 1 ? panda_log_writer_hash (a->writer, seq - 1) : NULL, name);
+        panda_operation_t *op =
+            s_field_def (seq > 1 ? panda_log_writer_hash (a->writer, seq - 1) : NULL, name);
         size_t len;
         const uint8_t *bytes = panda_operation_bytes (op, &len);
         assert_non_null (bytes);
@@ -165,7 +167,8 @@ s_expected_after (const s_author_t *a, uint64_t seq)
     char seq_text[24], back[PANDA_HASH_HEX_SIZE + 1], skip[PANDA_HASH_HEX_SIZE + 1];
     uint64_t next = seq + 1;
     snprintf (seq_text, sizeof seq_text, "%llu", (unsigned long long) next);
-    const char *skiplink = panda_lipmaa_skiplink_required (next) ? s_hash_hex (a, panda_lipmaa (next), skip) : NULL;
+    const char *skiplink =
+        panda_lipmaa_skiplink_required (next) ? s_hash_hex (a, panda_lipmaa (next), skip) : NULL;
     return json_pack ("{s:s, s:s, s:s?, s:s?}", "logId", "0", "seqNum", seq_text, "backlink",
                       s_hash_hex (a, seq, back), "skiplink", skiplink);
 }
@@ -346,9 +349,10 @@ s_stored_seq (panda_http_t *http, const s_author_t *a)
     const char *log = json_string_value (
         json_object_get (json_object_get (json_object_get (answer, "data"), "nextArgs"), "logId"));
     bool empty = log && strcmp (log, "0") == 0;
-    s_assert_next_args (answer, json_pack ("{s:s, s:s, s:n, s:n}", "logId", empty ? "0" : "1", "seqNum", "1",
-                                           "backlink", "skiplink"),
-                        a, "new document");
+    s_assert_next_args (
+        answer,
+        json_pack ("{s:s, s:s, s:n, s:n}", "logId", empty ? "0" : "1", "seqNum", "1", "backlink", "skiplink"),
+        a, "new document");
     json_decref (answer);
     if (empty)
         return 0;
@@ -424,7 +428,8 @@ s_round (panda_pandad_t *node, size_t round)
     s_storm_result_t storm = s_storm (node, authors, s_kill_after[round]);
     assert_true (storm.killed);
     if (storm.acks_at_kill < s_kill_after[round])
-        fail_msg ("round %zu: the storm ended after %zu acks, before the kill point", round, storm.acks_at_kill);
+        fail_msg ("round %zu: the storm ended after %zu acks, before the kill point", round,
+                  storm.acks_at_kill);
     //  The kill came while requests were still being sent.
     assert_true (storm.cut_workers > 0);
     int64_t t0 = s_now_ms ();
