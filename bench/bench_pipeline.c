@@ -23,12 +23,14 @@
     over the logs. Every answer is checked (ARGS with the right seq num);
     anything else stops the bench.
 
-    usage: bench_pipeline [--runs N] [--entries N] [--stage 1..4]        */
+    usage: bench_pipeline [--runs N] [--entries N] [--stage 1..4] [--case ID] */
+#define _GNU_SOURCE //  syscall (SYS_gettid)
 #include "bench_util.h"
 #include "panda_actors.h"
 #include "panda/panda_log_writer.h"
 #include "panda/panda_operation.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -38,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define S_RUNS_MAX 15
@@ -58,18 +61,32 @@ typedef struct {
     s_item_t *items;
     size_t count;
     int runs;
+    const char *only; //  run only this case id (for perf), or NULL
     char dir[64]; //  temp dir for databases and captured logs
 } s_bench_t;
 
-//  What one run measured.
+//  Threads whose CPU time is counted apart: the bench (api stand-in), and
+//  the actors, told apart by the threads each start added.
+typedef enum { S_BENCH, S_INGEST, S_VERIFY, S_STORAGE, S_OTHER, S_ROLES } s_role_t;
+#define S_ROLE_TIDS 8
+
 typedef struct {
-    double rate, cpu_us, sys_share, csw, batch, p50_ms, p99_ms;
-} s_run_t;
+    int tids[S_ROLES][S_ROLE_TIDS];
+    size_t count[S_ROLES];
+    uint64_t ns[S_ROLES]; //  CPU time when the clock started
+} s_roles_t;
 
 typedef struct {
     struct rusage ru;
     uint64_t ns;
+    s_roles_t roles;
 } s_clock_t;
+
+//  What one run measured.
+typedef struct {
+    double rate, cpu_us, sys_share, csw, batch, p50_ms, p99_ms;
+    double role_us[S_ROLES]; //  CPU per item by thread role
+} s_run_t;
 
 static void
 s_die (const char *what, const char *detail)
@@ -78,9 +95,13 @@ s_die (const char *what, const char *detail)
     exit (1);
 }
 
+static void s_roles_start (s_roles_t *self);
+static void s_roles_stop (const s_roles_t *self, size_t n, s_run_t *run);
+
 static void
 s_clock_start (s_clock_t *c)
 {
+    s_roles_start (&c->roles);
     getrusage (RUSAGE_SELF, &c->ru);
     c->ns = bench_now_ns ();
 }
@@ -98,11 +119,89 @@ s_clock_stop (const s_clock_t *c, size_t n, s_run_t *run)
     uint64_t ns = bench_now_ns ();
     struct rusage ru;
     getrusage (RUSAGE_SELF, &ru);
-    double user = s_tv (ru.ru_utime) - s_tv (c->ru.ru_utime), sys = s_tv (ru.ru_stime) - s_tv (c->ru.ru_stime);
+    double user = s_tv (ru.ru_utime) - s_tv (c->ru.ru_utime),
+           sys = s_tv (ru.ru_stime) - s_tv (c->ru.ru_stime);
     run->rate = (double) n * 1e9 / (double) (ns - c->ns);
     run->cpu_us = (user + sys) / (double) n;
     run->sys_share = user + sys > 0 ? sys / (user + sys) : 0;
     run->csw = (double) (ru.ru_nvcsw + ru.ru_nivcsw - c->ru.ru_nvcsw - c->ru.ru_nivcsw) / (double) n;
+    s_roles_stop (&c->roles, n, run);
+}
+
+//  The process's thread ids; returns how many (at most max).
+static size_t
+s_tasks (int *tids, size_t max)
+{
+    DIR *dir = opendir ("/proc/self/task");
+    size_t n = 0;
+    struct dirent *d;
+    while (dir && (d = readdir (dir)) && n < max)
+        if (d->d_name[0] != '.')
+            tids[n++] = atoi (d->d_name);
+    if (dir)
+        closedir (dir);
+    return n;
+}
+
+static void s_roles_add (s_roles_t *self, s_role_t role);
+
+//  Start counting threads: the calling thread is the bench, the ones that
+//  exist already (ZeroMQ's) are "other".
+static void
+s_roles_begin (s_roles_t *self)
+{
+    memset (self, 0, sizeof *self);
+    self->tids[S_BENCH][0] = (int) syscall (SYS_gettid);
+    self->count[S_BENCH] = 1;
+    s_roles_add (self, S_OTHER);
+}
+
+//  Attribute the threads that appeared since the last call to role.
+static void
+s_roles_add (s_roles_t *self, s_role_t role)
+{
+    int tids[256];
+    size_t n = s_tasks (tids, 256);
+    for (size_t i = 0; i < n; i++) {
+        bool known = false;
+        for (int r = 0; r < S_ROLES; r++)
+            for (size_t j = 0; j < self->count[r]; j++)
+                known |= self->tids[r][j] == tids[i];
+        if (!known && self->count[role] < S_ROLE_TIDS && role != S_BENCH)
+            self->tids[role][self->count[role]++] = tids[i];
+    }
+}
+
+//  CPU nanoseconds of role's threads (schedstat: time on CPU).
+static uint64_t
+s_role_ns (const s_roles_t *self, s_role_t role)
+{
+    uint64_t total = 0;
+    for (size_t j = 0; j < self->count[role]; j++) {
+        char path[64];
+        snprintf (path, sizeof path, "/proc/self/task/%d/schedstat", self->tids[role][j]);
+        FILE *f = fopen (path, "r");
+        unsigned long long ns = 0;
+        if (f && fscanf (f, "%llu", &ns) == 1)
+            total += ns;
+        if (f)
+            fclose (f);
+    }
+    return total;
+}
+
+static void
+s_roles_start (s_roles_t *self)
+{
+    for (int r = 0; r < S_ROLES; r++)
+        self->ns[r] = s_role_ns (self, (s_role_t) r);
+}
+
+static void
+s_roles_stop (const s_roles_t *self, size_t n, s_run_t *run)
+{
+    for (int r = 0; r < S_ROLES; r++)
+        run->role_us[r] = (double) (s_role_ns (self, (s_role_t) r) - self->ns[r]) / 1e3 / (double) n;
 }
 
 //  ----------------------------------------------------------------------
@@ -197,10 +296,22 @@ s_config (const char *database_url)
     n++;
     for (int i = 0; i < 5; i++)
         snprintf (ep[i], sizeof ep[i], "inproc://bench%d-%s%s", n, names[i], i == 1 ? "-*" : "");
-    char *argv[] = {"bench",     "--database-url",    (char *) database_url, "--ingest-endpoint",
-                    ep[0],       "--verify-endpoint", ep[1],                 "--storage-endpoint",
-                    ep[2],       "--replies-endpoint", ep[3],                "--events-endpoint",
-                    ep[4],       "--data-dir",        "/nonexistent-unused", NULL};
+    char *argv[] = {"bench",
+                    "--database-url",
+                    (char *) database_url,
+                    "--ingest-endpoint",
+                    ep[0],
+                    "--verify-endpoint",
+                    ep[1],
+                    "--storage-endpoint",
+                    ep[2],
+                    "--replies-endpoint",
+                    ep[3],
+                    "--events-endpoint",
+                    ep[4],
+                    "--data-dir",
+                    "/nonexistent-unused",
+                    NULL};
     panda_config_t *config = panda_config_new ();
     panda_error_t err;
     if (!config || panda_config_load (config, 15, argv, NULL, &err) != PANDA_OK)
@@ -285,6 +396,8 @@ s_ingest_run (const s_bench_t *self, size_t total, s_run_t *run)
     enum { WORKERS = 2 };
     panda_config_t *config = s_config ("sqlite::memory:");
     zsock_t *verify[WORKERS];
+    s_clock_t clock;
+    s_roles_begin (&clock.roles);
     zpoller_t *poller = zpoller_new (NULL);
     size_t want[WORKERS] = {0}, got[WORKERS] = {0};
     for (unsigned k = 0; k < WORKERS; k++) {
@@ -297,8 +410,8 @@ s_ingest_run (const s_bench_t *self, size_t total, s_run_t *run)
     }
     panda_actor_args_t args = {.config = config, .workers = WORKERS};
     zactor_t *ingest = s_start (panda_ingest_actor, &args, "ingest");
+    s_roles_add (&clock.roles, S_INGEST);
     zsock_t *api = s_socket (ZMQ_DEALER, false, config->ingest_endpoint);
-    s_clock_t clock;
     s_clock_start (&clock);
     size_t sent = 0, received = 0;
     while (received < total) {
@@ -347,6 +460,8 @@ s_verify_run (const s_bench_t *self, unsigned workers, size_t total, s_run_t *ru
 {
     enum { WORKERS_MAX = 2 };
     panda_config_t *config = s_config ("sqlite::memory:");
+    s_clock_t clock;
+    s_roles_begin (&clock.roles);
     zsock_t *storage = s_socket (ZMQ_PULL, true, config->storage_endpoint);
     zsock_t *replies = s_socket (ZMQ_PULL, true, config->replies_endpoint);
     zactor_t *actors[WORKERS_MAX];
@@ -355,10 +470,10 @@ s_verify_run (const s_bench_t *self, unsigned workers, size_t total, s_run_t *ru
     for (unsigned k = 0; k < workers; k++) {
         args[k] = (panda_actor_args_t){.config = config, .index = k};
         actors[k] = s_start (panda_verify_actor, &args[k], "verify");
+        s_roles_add (&clock.roles, S_VERIFY);
         feed[k] = s_verify_socket (config, k, ZMQ_PUSH, false);
     }
     zpoller_t *poller = zpoller_new (storage, replies, NULL);
-    s_clock_t clock;
     s_clock_start (&clock);
     size_t sent = 0, received = 0;
     while (received < total) {
@@ -498,13 +613,15 @@ s_storage_run (const s_bench_t *self, size_t window, size_t total, bool file, s_
     char url[160];
     s_database (self, file, url, sizeof url);
     panda_config_t *config = s_config (url);
+    s_clock_t clock;
+    s_roles_begin (&clock.roles);
     zsock_t *replies = s_socket (ZMQ_PULL, true, config->replies_endpoint);
     panda_actor_args_t args = {.config = config};
     s_capture_begin (self);
     zactor_t *storage = s_start (panda_storage_actor, &args, "storage");
+    s_roles_add (&clock.roles, S_STORAGE);
     zsock_t *feed = s_socket (ZMQ_PUSH, false, config->storage_endpoint);
     zpoller_t *poller = zpoller_new (replies, NULL);
-    s_clock_t clock;
     s_clock_start (&clock);
     size_t sent = 0, received = 0, index;
     while (received < total) {
@@ -541,47 +658,46 @@ s_latencies (double *ms, size_t n, s_run_t *run)
     run->p99_ms = ms[n * 99 / 100];
 }
 
-//  window DEALERs, as api workers, each with one request in flight:
-//  DEALER d publishes items d, d + window, ... (its own logs, in order).
+//  One DEALER (an api worker's socket) with window requests in flight, in
+//  window lanes: lane d publishes items d, d + window, ... (its own logs,
+//  in order), the next one when the previous one is answered. (One DEALER
+//  per lane polled by one thread would measure zmq_poll over many
+//  sockets, which the api's one-socket-per-thread workers do not pay.)
 static void
-s_drive (const s_bench_t *self, const panda_config_t *config, size_t window, size_t total, s_run_t *run)
+s_drive (const s_bench_t *self, const panda_config_t *config, const s_roles_t *roles, size_t window,
+         size_t total, s_run_t *run)
 {
-    zsock_t *api[S_WINDOW_MAX];
-    zpoller_t *poller = zpoller_new (NULL);
-    size_t next[S_WINDOW_MAX];
+    zsock_t *api = s_socket (ZMQ_DEALER, false, config->ingest_endpoint);
+    zpoller_t *poller = zpoller_new (api, NULL);
     uint64_t *sent_at = calloc (total, sizeof *sent_at);
     double *ms = calloc (total, sizeof *ms);
-    for (size_t d = 0; d < window; d++) {
-        api[d] = s_socket (ZMQ_DEALER, false, config->ingest_endpoint);
-        zpoller_add (poller, api[d]);
-    }
-    s_clock_t clock;
+    size_t next[S_WINDOW_MAX];
+    s_clock_t clock = {.roles = *roles};
     s_clock_start (&clock);
     for (size_t d = 0; d < window && d < total; d++) {
         sent_at[d] = bench_now_ns ();
-        s_send (api[d], &self->items[next[d] = d], false);
+        s_send (api, &self->items[next[d] = d], false);
     }
     for (size_t received = 0; received < total; received++) {
-        zsock_t *which = s_wait (poller);
-        size_t d = 0, index;
-        while (api[d] != which)
-            d++;
-        panda_msg_t *reply = panda_actor_recv (which, NULL);
+        if (!(zsock_events (api) & ZMQ_POLLIN))
+            s_wait (poller);
+        size_t index;
+        panda_msg_t *reply = panda_actor_recv (api, NULL);
         s_check_args (reply, self, &index);
         panda_msg_destroy (&reply);
+        size_t d = index % window;
         if (index != next[d])
             s_die ("pipeline", "answers out of order");
         ms[received] = (double) (bench_now_ns () - sent_at[index]) / 1e6;
         if ((next[d] += window) < total) {
             sent_at[next[d]] = bench_now_ns ();
-            s_send (which, &self->items[next[d]], false);
+            s_send (api, &self->items[next[d]], false);
         }
     }
     s_clock_stop (&clock, total, run);
     s_latencies (ms, total, run);
     zpoller_destroy (&poller);
-    for (size_t d = 0; d < window; d++)
-        zsock_destroy (&api[d]);
+    zsock_destroy (&api);
     free (sent_at);
     free (ms);
 }
@@ -596,14 +712,19 @@ s_pipeline_run (const s_bench_t *self, size_t window, size_t total, bool file, s
     panda_actor_args_t storage_args = {.config = config}, verify_args[WORKERS],
                        ingest_args = {.config = config, .workers = WORKERS};
     zactor_t *verify[WORKERS];
+    s_roles_t roles;
+    s_roles_begin (&roles);
     s_capture_begin (self);
     zactor_t *storage = s_start (panda_storage_actor, &storage_args, "storage");
+    s_roles_add (&roles, S_STORAGE);
     for (unsigned k = 0; k < WORKERS; k++) {
         verify_args[k] = (panda_actor_args_t){.config = config, .index = k};
         verify[k] = s_start (panda_verify_actor, &verify_args[k], "verify");
+        s_roles_add (&roles, S_VERIFY);
     }
     zactor_t *ingest = s_start (panda_ingest_actor, &ingest_args, "ingest");
-    s_drive (self, config, window, total, run);
+    s_roles_add (&roles, S_INGEST);
+    s_drive (self, config, &roles, window, total, run);
     zactor_destroy (&ingest);
     for (unsigned k = 0; k < WORKERS; k++)
         zactor_destroy (&verify[k]);
@@ -644,17 +765,19 @@ s_ring_run (const s_bench_t *self, size_t window, size_t total, s_run_t *run)
     n++;
     for (int i = 0; i <= S_HOPS; i++)
         snprintf (endpoints[i], sizeof endpoints[i], "inproc://ring%d-%d", n, i);
+    s_clock_t clock;
+    s_roles_begin (&clock.roles);
     zsock_t *back = s_socket (ZMQ_PULL, true, endpoints[S_HOPS]);
     for (int i = 0; i < S_HOPS; i++) {
         pairs[i][0] = endpoints[i];
         pairs[i][1] = endpoints[i + 1];
         hops[i] = zactor_new (s_hop_actor, pairs[i]);
+        s_roles_add (&clock.roles, S_INGEST); //  forwarders count as "hops"
     }
     zsock_t *feed = s_socket (ZMQ_PUSH, false, endpoints[0]);
     zpoller_t *poller = zpoller_new (back, NULL);
     uint64_t *sent_at = calloc (total, sizeof *sent_at);
     double *ms = calloc (total, sizeof *ms);
-    s_clock_t clock;
     s_clock_start (&clock);
     size_t sent = 0, received = 0;
     while (received < total) {
@@ -698,7 +821,8 @@ s_median_of (const s_run_t *runs, int n, size_t offset)
 static void
 s_report (const char *id, const char *name, const s_run_t *runs, int n, double base, const char *base_name)
 {
-    double rate = S_MEDIAN (runs, n, rate), batch = S_MEDIAN (runs, n, batch), p50 = S_MEDIAN (runs, n, p50_ms);
+    double rate = S_MEDIAN (runs, n, rate), batch = S_MEDIAN (runs, n, batch),
+           p50 = S_MEDIAN (runs, n, p50_ms);
     printf ("%-4s %-40s %9.0f /s", id, name, rate);
     if (base > 0)
         printf (" %6.2fx %-10s", rate / base, base_name);
@@ -710,11 +834,15 @@ s_report (const char *id, const char *name, const s_run_t *runs, int n, double b
         printf (" batch %6.1f", batch);
     if (p50 > 0)
         printf (" p50 %6.3f p99 %6.3f ms", p50, S_MEDIAN (runs, n, p99_ms));
+    printf ("\n     thread CPU per item (us):");
+    static const char *roles[S_ROLES] = {"bench", "ingest", "verify", "storage", "zmq-io"};
+    for (int r = 0; r < S_ROLES; r++)
+        printf (" %s %.1f", roles[r], S_MEDIAN (runs, n, role_us[r]));
     printf ("\n");
     fflush (stdout);
 }
 
-typedef void(s_case_fn) (const s_bench_t *self, size_t window, size_t total, bool file, s_run_t *run);
+typedef void (s_case_fn) (const s_bench_t *self, size_t window, size_t total, bool file, s_run_t *run);
 
 static void
 s_case_storage (const s_bench_t *self, size_t window, size_t total, bool file, s_run_t *run)
@@ -741,6 +869,8 @@ s_case (const s_bench_t *self, const char *id, const char *name, s_case_fn *fn, 
         bool file)
 {
     s_run_t runs[S_RUNS_MAX];
+    if (self->only && strcmp (self->only, id) != 0)
+        return;
     total = total < self->count ? total : self->count;
     char label[96];
     snprintf (label, sizeof label, "%s, %zu in flight (%zu)", name, window, total);
@@ -785,7 +915,8 @@ s_stage_verify (const s_bench_t *self)
         snprintf (name, sizeof name, "bare verify, %u thread%s", workers, workers > 1 ? "s" : "");
         printf ("%-4s %-40s %9.0f /s\n", id, name, base);
         snprintf (id, sizeof id, "2.%u", 2 * workers - 1);
-        snprintf (name, sizeof name, "verify pool, %u worker%s (%zu)", workers, workers > 1 ? "s" : "", total);
+        snprintf (name, sizeof name, "verify pool, %u worker%s (%zu)", workers, workers > 1 ? "s" : "",
+                  total);
         s_report (id, name, runs, self->runs, base, "bare");
     }
 }
@@ -827,9 +958,12 @@ main (int argc, char *argv[])
             self.count = (size_t) atol (argv[i + 1]);
         else if (strcmp (argv[i], "--stage") == 0)
             stage = atoi (argv[i + 1]);
+        else if (strcmp (argv[i], "--case") == 0)
+            self.only = argv[i + 1];
     }
     if (self.runs < 1 || self.runs > S_RUNS_MAX || self.count < 1024 || stage < 0 || stage > 4) {
-        fprintf (stderr, "usage: bench_pipeline [--runs 1..%d] [--entries >=1024] [--stage 1..4]\n",
+        fprintf (stderr,
+                 "usage: bench_pipeline [--runs 1..%d] [--entries >=1024] [--stage 1..4] [--case ID]\n",
                  S_RUNS_MAX);
         return 1;
     }
