@@ -296,22 +296,13 @@ s_config (const char *database_url)
     n++;
     for (int i = 0; i < 5; i++)
         snprintf (ep[i], sizeof ep[i], "inproc://bench%d-%s%s", n, names[i], i == 1 ? "-*" : "");
-    char *argv[] = {"bench",
-                    "--database-url",
-                    (char *) database_url,
-                    "--ingest-endpoint",
-                    ep[0],
-                    "--verify-endpoint",
-                    ep[1],
-                    "--storage-endpoint",
-                    ep[2],
-                    "--replies-endpoint",
-                    ep[3],
-                    "--events-endpoint",
-                    ep[4],
-                    "--data-dir",
-                    "/nonexistent-unused",
-                    NULL};
+    const char *keys[] = {"--ingest-endpoint", "--verify-endpoint", "--storage-endpoint",
+                          "--replies-endpoint", "--events-endpoint"};
+    char *argv[16] = {"bench", "--database-url", (char *) database_url, "--data-dir", "/nonexistent"};
+    for (int i = 0; i < 5; i++) {
+        argv[5 + 2 * i] = (char *) keys[i];
+        argv[6 + 2 * i] = ep[i];
+    }
     panda_config_t *config = panda_config_new ();
     panda_error_t err;
     if (!config || panda_config_load (config, 15, argv, NULL, &err) != PANDA_OK)
@@ -756,8 +747,9 @@ s_hop_actor (zsock_t *pipe, void *args)
 //  window messages (a PUBLISH with its identity) in flight round a ring of
 //  S_HOPS forwarding threads: the hops of a publish, with no work.
 static void
-s_ring_run (const s_bench_t *self, size_t window, size_t total, s_run_t *run)
+s_ring_run (const s_bench_t *self, size_t window, size_t total, bool file, s_run_t *run)
 {
+    (void) file;
     static int n;
     char endpoints[S_HOPS + 1][64];
     char *pairs[S_HOPS][2];
@@ -844,25 +836,6 @@ s_report (const char *id, const char *name, const s_run_t *runs, int n, double b
 
 typedef void (s_case_fn) (const s_bench_t *self, size_t window, size_t total, bool file, s_run_t *run);
 
-static void
-s_case_storage (const s_bench_t *self, size_t window, size_t total, bool file, s_run_t *run)
-{
-    s_storage_run (self, window, total, file, run);
-}
-
-static void
-s_case_pipeline (const s_bench_t *self, size_t window, size_t total, bool file, s_run_t *run)
-{
-    s_pipeline_run (self, window, total, file, run);
-}
-
-static void
-s_case_ring (const s_bench_t *self, size_t window, size_t total, bool file, s_run_t *run)
-{
-    (void) file;
-    s_ring_run (self, window, total, run);
-}
-
 //  Run a case self->runs times and report it.
 static void
 s_case (const s_bench_t *self, const char *id, const char *name, s_case_fn *fn, size_t window, size_t total,
@@ -924,26 +897,26 @@ s_stage_verify (const s_bench_t *self)
 static void
 s_stage_storage (const s_bench_t *self)
 {
-    s_case (self, "3.1", "storage, file", s_case_storage, 1, 600, true);
-    s_case (self, "3.2", "storage, file", s_case_storage, 8, 2400, true);
-    s_case (self, "3.3", "storage, file", s_case_storage, 64, 8192, true);
-    s_case (self, "3.4", "storage, file", s_case_storage, 512, 8192, true);
-    s_case (self, "3.5", "storage, memory", s_case_storage, 1, 2400, false);
-    s_case (self, "3.6", "storage, memory", s_case_storage, 64, 8192, false);
+    s_case (self, "3.1", "storage, file", s_storage_run, 1, 600, true);
+    s_case (self, "3.2", "storage, file", s_storage_run, 8, 2400, true);
+    s_case (self, "3.3", "storage, file", s_storage_run, 64, 8192, true);
+    s_case (self, "3.4", "storage, file", s_storage_run, 512, 8192, true);
+    s_case (self, "3.5", "storage, memory", s_storage_run, 1, 2400, false);
+    s_case (self, "3.6", "storage, memory", s_storage_run, 64, 8192, false);
 }
 
 static void
 s_stage_pipeline (const s_bench_t *self)
 {
-    s_case (self, "4.1", "ring of 4 forwarders", s_case_ring, 1, 4096, false);
-    s_case (self, "4.2", "ring of 4 forwarders", s_case_ring, 8, 8192, false);
-    s_case (self, "4.3", "ring of 4 forwarders", s_case_ring, 64, 8192, false);
-    s_case (self, "4.4", "pipeline, file", s_case_pipeline, 1, 600, true);
-    s_case (self, "4.5", "pipeline, file", s_case_pipeline, 8, 2400, true);
-    s_case (self, "4.6", "pipeline, file", s_case_pipeline, 64, 8192, true);
-    s_case (self, "4.7", "pipeline, memory", s_case_pipeline, 1, 2400, false);
-    s_case (self, "4.8", "pipeline, memory", s_case_pipeline, 8, 4096, false);
-    s_case (self, "4.9", "pipeline, memory", s_case_pipeline, 64, 8192, false);
+    s_case (self, "4.1", "ring of 4 forwarders", s_ring_run, 1, 4096, false);
+    s_case (self, "4.2", "ring of 4 forwarders", s_ring_run, 8, 8192, false);
+    s_case (self, "4.3", "ring of 4 forwarders", s_ring_run, 64, 8192, false);
+    s_case (self, "4.4", "pipeline, file", s_pipeline_run, 1, 600, true);
+    s_case (self, "4.5", "pipeline, file", s_pipeline_run, 8, 2400, true);
+    s_case (self, "4.6", "pipeline, file", s_pipeline_run, 64, 8192, true);
+    s_case (self, "4.7", "pipeline, memory", s_pipeline_run, 1, 2400, false);
+    s_case (self, "4.8", "pipeline, memory", s_pipeline_run, 8, 4096, false);
+    s_case (self, "4.9", "pipeline, memory", s_pipeline_run, 64, 8192, false);
 }
 
 int
