@@ -24,6 +24,9 @@
     "Vary: access-control-request-method\r\n"                                                                \
     "Vary: access-control-request-headers\r\n"
 
+//  Answers up to this size are copied to go out in one write.
+#define S_ONE_WRITE_MAX (64u << 10)
+
 typedef struct {
     panda_actor_args_t *args;
     panda_api_t api;
@@ -35,13 +38,28 @@ void
 panda_api_respond (struct mg_connection *conn, int status, const char *content_type, const char *body,
                    size_t len, const char *extra_headers)
 {
-    char type[160] = "";
-    if (content_type)
-        snprintf (type, sizeof type, "Content-Type: %s\r\n", content_type);
-    mg_printf (conn, "HTTP/1.1 %d %s\r\n" S_CORS "%s%sContent-Length: %zu\r\n\r\n", status,
-               mg_get_response_code_text (conn, status), type, extra_headers ? extra_headers : "", len);
+    //  Head and body leave in one write, so a small answer is one TCP
+    //  segment (tcp_nodelay sends every write at once).
+    char head[1024];
+    int n = snprintf (head, sizeof head, "HTTP/1.1 %d %s\r\n" S_CORS "%s%s%s%sContent-Length: %zu\r\n\r\n",
+                      status, mg_get_response_code_text (conn, status), content_type ? "Content-Type: " : "",
+                      content_type ? content_type : "", content_type ? "\r\n" : "",
+                      extra_headers ? extra_headers : "", len);
+    if (n < 0 || (size_t) n >= sizeof head)
+        return; //  our own constant headers: cannot happen
     const struct mg_request_info *ri = mg_get_request_info (conn);
-    if (len && strcmp (ri->request_method, "HEAD") != 0)
+    if (strcmp (ri->request_method, "HEAD") == 0)
+        len = 0;
+    char *all = len && len <= S_ONE_WRITE_MAX ? malloc ((size_t) n + len) : NULL;
+    if (all) {
+        memcpy (all, head, (size_t) n);
+        memcpy (all + n, body, len);
+        mg_write (conn, all, (size_t) n + len);
+        free (all);
+        return;
+    }
+    mg_write (conn, head, (size_t) n);
+    if (len)
         mg_write (conn, body, len);
 }
 
