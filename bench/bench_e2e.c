@@ -52,11 +52,6 @@
 #define S_STARTUP_TIMEOUT_MS 10000
 #define S_REQUEST_TIMEOUT_MS 10000
 
-static const char *s_publish_query =
-    "\n  mutation Publish($entry: String!, $operation: String!) {\n    publish(entry: "
-    "$entry, operation: $operation) {\n      logId\n      seqNum\n      "
-    "backlink\n      skiplink\n    }\n  }\n";
-
 typedef struct {
     int runs;
     size_t entries, logs, conns, http_threads;
@@ -132,8 +127,8 @@ static char *
 s_publish_body (const uint8_t *entry, size_t entry_len, const uint8_t *op, size_t op_len)
 {
     char *entry_hex = panda_hex_encode (entry, entry_len), *op_hex = panda_hex_encode (op, op_len);
-    json_t *doc = json_pack ("{s:s, s:{s:s, s:s}, s:s}", "query", s_publish_query, "variables", "entry",
-                             entry_hex, "operation", op_hex, "operationName", "Publish");
+    json_t *doc = json_pack ("{s:s, s:{s:s, s:s}, s:s}", "query", panda_http_shirokuma_publish, "variables",
+                             "entry", entry_hex, "operation", op_hex, "operationName", "Publish");
     char *body = json_dumps (doc, JSON_COMPACT);
     json_decref (doc);
     free (entry_hex);
@@ -356,45 +351,16 @@ s_drive (const s_work_t *work, int port, bool repeat, double seconds, s_result_t
 //  ----------------------------------------------------------------------
 //  Ceiling A: bare verification on S_VERIFY_THREADS threads.
 
-typedef struct {
-    double seconds;
-    size_t count, ok;
-} s_verify_t;
-
-static void *
-s_verify_run (void *arg)
-{
-    s_verify_t *self = arg;
-    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES],
-        seed[crypto_sign_SEEDBYTES] = {7};
-    unsigned char msg[138] = {0}, sig[crypto_sign_BYTES]; //  the signed part of a typical entry
-    crypto_sign_seed_keypair (pk, sk, seed);
-    crypto_sign_detached (sig, NULL, msg, sizeof msg, sk);
-    uint64_t end = bench_now_ns () + (uint64_t) (self->seconds * 1e9);
-    while (bench_now_ns () < end)
-        for (int i = 0; i < 64; i++, self->count++)
-            self->ok += crypto_sign_verify_detached (sig, msg, sizeof msg, pk) == 0;
-    return NULL;
-}
-
 static double
 s_ceiling_verify (double seconds)
 {
-    s_verify_t jobs[S_VERIFY_THREADS];
-    pthread_t threads[S_VERIFY_THREADS];
-    uint64_t start = bench_now_ns ();
-    for (int t = 0; t < S_VERIFY_THREADS; t++) {
-        jobs[t] = (s_verify_t){.seconds = seconds};
-        pthread_create (&threads[t], NULL, s_verify_run, &jobs[t]);
-    }
-    size_t count = 0;
-    for (int t = 0; t < S_VERIFY_THREADS; t++) {
-        pthread_join (threads[t], NULL);
-        if (jobs[t].ok != jobs[t].count)
-            s_die ("%s", "verification failed");
-        count += jobs[t].count;
-    }
-    return (double) count * 1e9 / (double) (bench_now_ns () - start);
+    //  Calibrate the count on one short run, then verify for about seconds.
+    double probe = bench_verify_threads (S_VERIFY_THREADS, 500);
+    size_t n = probe > 0 ? (size_t) (probe / S_VERIFY_THREADS * seconds) + 1 : 1;
+    double rate = bench_verify_threads (S_VERIFY_THREADS, n);
+    if (rate == 0)
+        s_die ("%s", "verification failed");
+    return rate;
 }
 
 //  ----------------------------------------------------------------------

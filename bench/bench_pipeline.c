@@ -492,40 +492,13 @@ s_verify_run (const s_bench_t *self, unsigned workers, size_t total, s_run_t *ru
     panda_config_destroy (&config);
 }
 
-typedef struct {
-    size_t n;
-    int ok;
-} s_sign_job_t;
-
-static void *
-s_bare_verify_thread (void *arg)
-{
-    s_sign_job_t *job = arg;
-    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES],
-        seed[crypto_sign_SEEDBYTES] = {7};
-    unsigned char msg[138] = {0}, sig[crypto_sign_BYTES]; //  the signed part of a typical entry
-    crypto_sign_seed_keypair (pk, sk, seed);
-    crypto_sign_detached (sig, NULL, msg, sizeof msg, sk);
-    for (size_t i = 0; i < job->n; i++)
-        job->ok += crypto_sign_verify_detached (sig, msg, sizeof msg, pk) == 0;
-    return NULL;
-}
-
 //  Bare verifications/s on threads threads, n each.
 static double
 s_bare_verify (unsigned threads, size_t n)
 {
-    pthread_t tids[2];
-    s_sign_job_t jobs[2] = {{.n = n}, {.n = n}};
-    uint64_t start = bench_now_ns ();
-    for (unsigned t = 0; t < threads; t++)
-        pthread_create (&tids[t], NULL, s_bare_verify_thread, &jobs[t]);
-    for (unsigned t = 0; t < threads; t++)
-        pthread_join (tids[t], NULL);
-    double rate = (double) (threads * n) * 1e9 / (double) (bench_now_ns () - start);
-    for (unsigned t = 0; t < threads; t++)
-        if ((size_t) jobs[t].ok != n)
-            s_die ("bare verify", "a signature did not verify");
+    double rate = bench_verify_threads (threads, n);
+    if (rate == 0)
+        s_die ("bare verify", "a signature did not verify");
     return rate;
 }
 

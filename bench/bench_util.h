@@ -22,6 +22,11 @@ double bench_median (double *values, size_t n);
 //  machine's per-core limit a publish is held against.
 double bench_verify_baseline (void);
 
+//  Bare crypto_sign_verify_detached per second on threads threads (at most
+//  16) together, each verifying n times the same entry-sized signature.
+//  Returns 0 if a verification failed.
+double bench_verify_threads (unsigned threads, size_t n);
+
 //  Print one result line: "<case> <name>: <ops/s median> ops/s (n runs) [ratio]".
 void bench_report (const char *case_id, const char *name, double ops_per_sec, double baseline);
 

@@ -509,3 +509,10 @@ panda_http_graphql (panda_http_t *self, const char *query, json_t *variables, co
     panda_http_response_release (&resp);
     return answer;
 }
+
+const char panda_http_shirokuma_next_args[] =
+    "\n  query NextArgs($publicKey: String!, $viewId: String) {\n    nextArgs(publicKey: $publicKey, viewId: "
+    "$viewId) {\n      logId\n      seqNum\n      backlink\n      skiplink\n    }\n  }\n";
+const char panda_http_shirokuma_publish[] =
+    "\n  mutation Publish($entry: String!, $operation: String!) {\n    publish(entry: $entry, operation: "
+    "$operation) {\n      logId\n      seqNum\n      backlink\n      skiplink\n    }\n  }\n";

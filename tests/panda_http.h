@@ -67,4 +67,9 @@ size_t panda_http_header_count (const panda_http_response_t *resp, const char *n
 json_t *panda_http_graphql (panda_http_t *self, const char *query, json_t *variables,
                             const char *operation_name, int *status);
 
+//  The two documents shirokuma 0.1.3 sends, byte for byte (node-api §8),
+//  with operationName "NextArgs" and "Publish".
+extern const char panda_http_shirokuma_next_args[];
+extern const char panda_http_shirokuma_publish[];
+
 #endif

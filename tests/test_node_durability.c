@@ -44,13 +44,6 @@
 static const size_t s_kill_after[] = {50, 400, 1200};
 #define ROUNDS (sizeof s_kill_after / sizeof s_kill_after[0])
 
-static const char *s_next_args_query =
-    "query NextArgs($publicKey: String!, $viewId: String) { nextArgs(publicKey: $publicKey, viewId: $viewId) "
-    "{ logId seqNum backlink skiplink } }";
-static const char *s_publish_query =
-    "mutation Publish($entry: String!, $operation: String!) { publish(entry: $entry, operation: $operation) "
-    "{ logId seqNum backlink skiplink } }";
-
 typedef struct {
     char *entry_hex, *operation_hex;
 } s_signed_t;
@@ -183,7 +176,7 @@ s_publish_next (panda_http_t *http, s_author_t *a, char *error, size_t size)
     s_signed_t *s = &a->log[a->next];
     json_t *vars = json_pack ("{s:s, s:s}", "entry", s->entry_hex, "operation", s->operation_hex);
     int status;
-    json_t *answer = panda_http_graphql (http, s_publish_query, vars, "Publish", &status);
+    json_t *answer = panda_http_graphql (http, panda_http_shirokuma_publish, vars, "Publish", &status);
     json_decref (vars);
     if (!answer)
         return -1;
@@ -320,7 +313,7 @@ s_next_args (panda_http_t *http, const char *public_key, const char *view_id)
 {
     json_t *vars = json_pack ("{s:s, s:s?}", "publicKey", public_key, "viewId", view_id);
     int status;
-    json_t *answer = panda_http_graphql (http, s_next_args_query, vars, "NextArgs", &status);
+    json_t *answer = panda_http_graphql (http, panda_http_shirokuma_next_args, vars, "NextArgs", &status);
     json_decref (vars);
     if (status != 200 || !answer)
         fail_msg ("nextArgs: status %d, %s", status, answer ? "JSON" : "no JSON body");

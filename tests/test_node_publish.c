@@ -25,13 +25,6 @@
 #define REQUEST_MS 20000
 #define SYSTEM_ENTRIES 16 //  publish_sequence entries 0-15 use system schemas only
 
-static const char *s_next_args_query =
-    "query NextArgs($publicKey: String!, $viewId: String) { nextArgs(publicKey: $publicKey, viewId: $viewId) "
-    "{ logId seqNum backlink skiplink } }";
-static const char *s_publish_query =
-    "mutation Publish($entry: String!, $operation: String!) { publish(entry: $entry, operation: $operation) "
-    "{ logId seqNum backlink skiplink } }";
-
 typedef struct {
     panda_pandad_t *node;
     panda_http_t *http;
@@ -57,7 +50,7 @@ s_next_args (fixture_t *f, const char *public_key, const char *view_id)
     json_t *vars = json_pack ("{s:s}", "publicKey", public_key);
     if (view_id)
         json_object_set_new (vars, "viewId", json_string (view_id));
-    json_t *answer = s_graphql (f, s_next_args_query, vars, "NextArgs");
+    json_t *answer = s_graphql (f, panda_http_shirokuma_next_args, vars, "NextArgs");
     json_decref (vars);
     return answer;
 }
@@ -66,7 +59,7 @@ static json_t *
 s_publish (fixture_t *f, const char *entry_hex, const char *operation_hex)
 {
     json_t *vars = json_pack ("{s:s, s:s}", "entry", entry_hex, "operation", operation_hex);
-    json_t *answer = s_graphql (f, s_publish_query, vars, "Publish");
+    json_t *answer = s_graphql (f, panda_http_shirokuma_publish, vars, "Publish");
     json_decref (vars);
     return answer;
 }
