@@ -35,6 +35,19 @@ panda_actor_send (zsock_t *sock, zframe_t **identity, panda_msg_t **msg_p)
     return rc;
 }
 
+//  Decode a verb frame and an optional body frame; NULL (logged) if malformed.
+static panda_msg_t *
+s_decode (zframe_t *verb, zframe_t *body)
+{
+    panda_error_t err;
+    panda_msg_t *msg =
+        panda_msg_decode (zframe_data (verb), zframe_size (verb), body ? zframe_data (body) : NULL,
+                          body ? zframe_size (body) : 0, &err);
+    if (!msg)
+        panda_log_warn ("msg", "dropped a malformed message: %s", err.message);
+    return msg;
+}
+
 panda_msg_t *
 panda_actor_recv (zsock_t *sock, zframe_t **identity)
 {
@@ -46,13 +59,10 @@ panda_actor_recv (zsock_t *sock, zframe_t **identity)
     zframe_t *verb = zmsg_pop (frames);
     zframe_t *body = zmsg_pop (frames);
     panda_msg_t *msg = NULL;
-    panda_error_t err;
     if (!verb || zmsg_size (frames) != 0)
         panda_log_warn ("msg", "dropped a message with %zu frames", zmsg_size (frames) + 2);
-    else if (!(msg =
-                   panda_msg_decode (zframe_data (verb), zframe_size (verb), body ? zframe_data (body) : NULL,
-                                     body ? zframe_size (body) : 0, &err)))
-        panda_log_warn ("msg", "dropped a malformed message: %s", err.message);
+    else
+        msg = s_decode (verb, body);
     zframe_destroy (&verb);
     zframe_destroy (&body);
     zmsg_destroy (&frames);
@@ -164,13 +174,10 @@ panda_actor_recv_raw (zsock_t *sock, panda_msg_t **msg)
     zmsg_first (frames); //  the identity stays in place for forwarding
     zframe_t *verb = zmsg_next (frames);
     zframe_t *body = verb ? zmsg_next (frames) : NULL;
-    panda_error_t err;
     if (!verb || zmsg_size (frames) > 3)
         panda_log_warn ("msg", "dropped a request with %zu frames", zmsg_size (frames));
-    else if (!(*msg =
-                   panda_msg_decode (zframe_data (verb), zframe_size (verb), body ? zframe_data (body) : NULL,
-                                     body ? zframe_size (body) : 0, &err)))
-        panda_log_warn ("msg", "dropped a malformed request: %s", err.message);
+    else
+        *msg = s_decode (verb, body);
     if (!*msg)
         zmsg_destroy (&frames);
     return frames;

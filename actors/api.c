@@ -69,18 +69,11 @@ panda_api_respond (struct mg_connection *conn, int status, const char *content_t
 static int
 s_blob (struct mg_connection *conn, const char *rest)
 {
-    char doc[PANDA_HASH_HEX_SIZE + 2];
     const char *slash = strchr (rest, '/');
     size_t doc_len = slash ? (size_t) (slash - rest) : strlen (rest);
     panda_hash_t id;
     panda_error_t err;
-    panda_err_t rc = PANDA_OK;
-    snprintf (doc, sizeof doc, "%.*s", (int) (doc_len < sizeof doc - 1 ? doc_len : sizeof doc - 1), rest);
-    if (doc_len >= sizeof doc)
-        rc = panda_error_set (&err, PANDA_ERR_DECODE, "invalid hash length %zu bytes, expected %d bytes",
-                              doc_len / 2, PANDA_HASH_SIZE);
-    else
-        rc = panda_hash_from_hex (&id, doc, doc_len, &err);
+    panda_err_t rc = panda_hash_from_hex (&id, rest, doc_len, &err);
     if (rc == PANDA_OK && slash) {
         panda_hash_t *ids = NULL;
         size_t count;

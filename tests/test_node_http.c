@@ -178,6 +178,38 @@ test_playground (void **state)
     panda_http_destroy (&http);
 }
 
+//  Blob routes (node-api §1.6): a malformed id is a 400 naming the reason;
+//  a well-formed id of no materialised blob is a 404.
+static void
+test_blob_identifiers (void **state)
+{
+    panda_http_t *http = s_connect ();
+    struct {
+        const char *path;
+        int status;
+        const char *body;
+    } cases[] = {
+        {"/blobs/abc", 400, "Could not parse identifier: invalid hex encoding in hash string"},
+        {"/blobs/0020", 400, "Could not parse identifier: invalid hash length 2 bytes, expected 34 bytes"},
+        {"/blobs/" DOC_ID "00", 400,
+         "Could not parse identifier: invalid hash length 35 bytes, expected 34 bytes"},
+        {"/blobs/" DOC_ID "/zz", 400, "Could not parse identifier: invalid hex encoding in hash string"},
+        {"/blobs/" DOC_ID, 404, "Could not find document"},
+        {"/blobs/" DOC_ID "/" VIEW_ID, 404, "Could not find document"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        panda_http_response_t resp;
+        s_request (http, "GET", cases[i].path, NULL, NULL, &resp);
+        assert_int_equal (resp.status, cases[i].status);
+        s_assert_content_type (&resp, "text/plain");
+        s_assert_cors (&resp);
+        assert_int_equal (resp.body_len, strlen (cases[i].body));
+        assert_memory_equal (resp.body, cases[i].body, resp.body_len);
+        panda_http_response_release (&resp);
+    }
+    panda_http_destroy (&http);
+}
+
 //  POST /graphql with a given Content-Type line (or none): 200, JSON,
 //  compact body byte for byte.
 static void
@@ -351,6 +383,7 @@ main (void)
         cmocka_unit_test (test_wrong_method_is_405),
         cmocka_unit_test (test_preflight_on_every_route),
         cmocka_unit_test (test_playground),
+        cmocka_unit_test (test_blob_identifiers),
         cmocka_unit_test (test_post_graphql),
         cmocka_unit_test (test_post_bad_requests),
         cmocka_unit_test (test_next_args_fresh_node),
