@@ -96,29 +96,14 @@ s_die (const char *fmt, const char *detail)
 //  ----------------------------------------------------------------------
 //  Workload: pre-signed entries, grouped into one lane per connection.
 
-//  The operation at seq of a log: CREATE {name, type} at 1, then an UPDATE
-//  renaming the field, previous = the operation of seq - 1.
+//  bench_field_operation, or die.
 static panda_operation_t *
 s_make_operation (size_t log, uint64_t seq, const panda_hash_t *previous)
 {
     panda_error_t err;
-    panda_operation_t *op =
-        panda_operation_new (seq > 1 ? PANDA_ACTION_UPDATE : PANDA_ACTION_CREATE,
-                             "schema_field_definition_v1", previous, previous ? 1 : 0, &err);
+    panda_operation_t *op = bench_field_operation (log, seq, previous, &err);
     if (!op)
         s_die ("operation: %s", err.message);
-    char name[64];
-    snprintf (name, sizeof name, "field_%zu_%" PRIu64, log, seq);
-    panda_value_t value;
-    if (panda_value_set_str (&value, name, strlen (name)) != PANDA_OK ||
-        panda_operation_set_field (op, "name", &value, &err) != PANDA_OK)
-        s_die ("name: %s", err.message);
-    panda_value_clear (&value);
-    if (seq == 1 && (panda_value_set_str (&value, "str", 3) != PANDA_OK ||
-                     panda_operation_set_field (op, "type", &value, &err) != PANDA_OK))
-        s_die ("type: %s", err.message);
-    if (seq == 1)
-        panda_value_clear (&value);
     return op;
 }
 

@@ -211,22 +211,9 @@ static panda_operation_t *
 s_make_operation (size_t log, uint64_t seq, const panda_hash_t *previous)
 {
     panda_error_t err;
-    panda_operation_t *op =
-        panda_operation_new (seq > 1 ? PANDA_ACTION_UPDATE : PANDA_ACTION_CREATE,
-                             "schema_field_definition_v1", previous, previous ? 1 : 0, &err);
-    char name[64];
-    snprintf (name, sizeof name, "field_%zu_%" PRIu64, log, seq);
-    panda_value_t value;
-    if (!op || panda_value_set_str (&value, name, strlen (name)) != PANDA_OK ||
-        panda_operation_set_field (op, "name", &value, &err) != PANDA_OK)
+    panda_operation_t *op = bench_field_operation (log, seq, previous, &err);
+    if (!op)
         s_die ("operation", err.message);
-    panda_value_clear (&value);
-    if (seq == 1) {
-        if (panda_value_set_str (&value, "str", 3) != PANDA_OK ||
-            panda_operation_set_field (op, "type", &value, &err) != PANDA_OK)
-            s_die ("operation type", err.message);
-        panda_value_clear (&value);
-    }
     return op;
 }
 

@@ -1,10 +1,12 @@
 /*  bench_util.c - timing helpers shared by the benchmarks.                 */
 #include "bench_util.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 uint64_t
@@ -112,4 +114,29 @@ bench_report (const char *case_id, const char *name, double ops_per_sec, double 
                 ops_per_sec / baseline);
     else
         printf ("%-4s %-44s %12.0f ops/s\n", case_id, name, ops_per_sec);
+}
+
+panda_operation_t *
+bench_field_operation (size_t log, uint64_t seq, const panda_hash_t *previous, panda_error_t *err)
+{
+    panda_operation_t *op =
+        panda_operation_new (seq > 1 ? PANDA_ACTION_UPDATE : PANDA_ACTION_CREATE,
+                             "schema_field_definition_v1", previous, previous ? 1 : 0, err);
+    char name[64];
+    snprintf (name, sizeof name, "field_%zu_%" PRIu64, log, seq);
+    panda_value_t value;
+    bool ok = op && panda_value_set_str (&value, name, strlen (name)) == PANDA_OK;
+    if (ok) {
+        ok = panda_operation_set_field (op, "name", &value, err) == PANDA_OK;
+        panda_value_clear (&value);
+    }
+    if (ok && seq == 1 && (ok = panda_value_set_str (&value, "str", 3) == PANDA_OK)) {
+        ok = panda_operation_set_field (op, "type", &value, err) == PANDA_OK;
+        panda_value_clear (&value);
+    }
+    if (!ok && op) {
+        panda_operation_destroy (&op);
+        panda_error_set (err, PANDA_ERR_NOMEM, "cannot build the field operation");
+    }
+    return op;
 }

@@ -7,6 +7,8 @@
 #ifndef BENCH_UTIL_H_INCLUDED
 #define BENCH_UTIL_H_INCLUDED
 
+#include "panda/panda_operation.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,5 +31,11 @@ double bench_verify_threads (unsigned threads, size_t n);
 
 //  Print one result line: "<case> <name>: <ops/s median> ops/s (n runs) [ratio]".
 void bench_report (const char *case_id, const char *name, double ops_per_sec, double baseline);
+
+//  The load generators' operation at seq of log: a schema_field_definition_v1
+//  CREATE {name, type: "str"} at seq 1, then UPDATEs renaming the field with
+//  previous = the operation of seq - 1. Caller owns; NULL with err set.
+panda_operation_t *bench_field_operation (size_t log, uint64_t seq, const panda_hash_t *previous,
+                                          panda_error_t *err);
 
 #endif
