@@ -4,6 +4,7 @@
     request's deadline, so a stuck server fails the test instead of
     hanging it.                                                             */
 #define _GNU_SOURCE //  memmem, strcasestr
+#include <czmq.h>
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
@@ -41,21 +42,13 @@ struct _panda_http_t {
 //  closed before any byte of the answer arrived (worth one retry).
 typedef enum { S_OK = 0, S_FAIL = -1, S_CLOSED_EARLY = -2 } s_result_t;
 
-static int64_t
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 //  Wait for events on the socket until the deadline. 1 ready, 0 timeout,
 //  -1 error.
 static int
 s_wait (int fd, short events, int64_t deadline)
 {
     while (true) {
-        int64_t left = deadline - s_now_ms ();
+        int64_t left = deadline - zclock_mono ();
         if (left <= 0)
             return 0;
         struct pollfd p = {.fd = fd, .events = events};
@@ -362,7 +355,7 @@ panda_http_connect (const char *host, int port, int timeout_ms)
     self->port = port;
     self->timeout_ms = timeout_ms;
     self->buf = malloc (PANDA_HTTP_BUFFER_SIZE);
-    if (!self->host || !self->buf || s_connect (self, s_now_ms () + timeout_ms)) {
+    if (!self->host || !self->buf || s_connect (self, zclock_mono () + timeout_ms)) {
         panda_http_destroy (&self);
         return NULL;
     }
@@ -408,7 +401,7 @@ panda_http_request (panda_http_t *self, const char *method, const char *path, co
     char *head = s_format_head (self, method, path, headers, body, body_len);
     if (!head)
         return -1;
-    int64_t deadline = s_now_ms () + self->timeout_ms;
+    int64_t deadline = zclock_mono () + self->timeout_ms;
     s_result_t rc = S_FAIL;
     for (int attempt = 0; attempt < 2; attempt++) {
         if (self->fd >= 0 && s_peer_closed (self))

@@ -3,6 +3,7 @@
     Waiting is always poll() with a deadline: on the output pipe for the
     "listening" line, on a pidfd for the exit.                              */
 #define _GNU_SOURCE //  pipe2, syscall, nftw
+#include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -43,18 +44,10 @@ struct _panda_pandad_t {
     size_t captured_len;
 };
 
-static int64_t
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 s_left_ms (int64_t deadline)
 {
-    int64_t left = deadline - s_now_ms ();
+    int64_t left = deadline - zclock_mono ();
     return left < 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int) left;
 }
 
@@ -293,7 +286,7 @@ s_end_child (panda_pandad_t *self, int sig)
     if (!self->pid)
         return -1;
     kill (self->pid, sig);
-    int status = s_reap (self->pid, self->pidfd, s_now_ms () + PANDA_PANDAD_STOP_MS);
+    int status = s_reap (self->pid, self->pidfd, zclock_mono () + PANDA_PANDAD_STOP_MS);
     if (status == -1) {
         fprintf (stderr, "panda_pandad: pid %d did not exit within %d ms, killing it\n", (int) self->pid,
                  PANDA_PANDAD_STOP_MS);
@@ -318,7 +311,7 @@ s_launch (panda_pandad_t *self, int timeout_ms)
         return -1;
     }
     self->pidfd = (int) syscall (SYS_pidfd_open, self->pid, 0);
-    int64_t deadline = s_now_ms () + timeout_ms;
+    int64_t deadline = zclock_mono () + timeout_ms;
     int rc = s_read_output (self->out_fd, &self->captured, &self->captured_len, deadline, true);
     self->port = rc == 1 ? s_parse_port (self->captured) : -1;
     if (self->port > 0 && pthread_create (&self->drain, NULL, s_drain, self) == 0) {
@@ -440,7 +433,7 @@ panda_pandad_run (const char *const *args, int timeout_ms, char **output)
     pid_t pid = s_spawn (argv, &fd);
     if (pid > 0) {
         int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
-        int64_t deadline = s_now_ms () + timeout_ms;
+        int64_t deadline = zclock_mono () + timeout_ms;
         char *text = NULL;
         size_t len = 0;
         if (s_read_output (fd, &text, &len, deadline, false) == 0)

@@ -16,6 +16,7 @@
     different points, on one growing database; finally, after a clean stop,
     SQLite's integrity check of the database file answers "ok".            */
 #define _GNU_SOURCE //  nftw
+#include <czmq.h>
 #include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
@@ -235,14 +236,6 @@ s_worker_run (void *arg)
     return NULL;
 }
 
-static int64_t
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 //  Wait until kill_at acks or until every worker ended, up to STORM_MS.
 //  Returns the acks counted then; *timed_out tells a missed deadline.
 static size_t
@@ -425,9 +418,9 @@ s_round (panda_pandad_t *node, size_t round)
                   storm.acks_at_kill);
     //  The kill came while requests were still being sent.
     assert_true (storm.cut_workers > 0);
-    int64_t t0 = s_now_ms ();
+    int64_t t0 = zclock_mono ();
     assert_non_null (panda_pandad_restart (node, NULL, START_MS));
-    int64_t restart_ms = s_now_ms () - t0;
+    int64_t restart_ms = zclock_mono () - t0;
     s_survey_t survey = s_survey (node, authors);
     printf ("round %zu: SIGKILL at %zu acks (%zu/%d threads cut): acked %llu, found %llu, "
             "extra committed-not-acked %llu (%zu authors); restart %lld ms\n",
