@@ -27,6 +27,7 @@
 #define _GNU_SOURCE //  syscall (SYS_gettid)
 #include "bench_util.h"
 #include "panda_actors.h"
+#include "panda_pandad.h"
 #include "panda/panda_log_writer.h"
 #include "panda/panda_operation.h"
 
@@ -277,23 +278,10 @@ s_make_items (s_bench_t *self)
 static panda_config_t *
 s_config (const char *database_url)
 {
-    static int n;
-    char ep[5][64];
-    const char *names[5] = {"ingest", "verify", "storage", "replies", "events"};
-    n++;
-    for (int i = 0; i < 5; i++)
-        snprintf (ep[i], sizeof ep[i], "inproc://bench%d-%s%s", n, names[i], i == 1 ? "-*" : "");
-    const char *keys[] = {"--ingest-endpoint", "--verify-endpoint", "--storage-endpoint",
-                          "--replies-endpoint", "--events-endpoint"};
-    char *argv[16] = {"bench", "--database-url", (char *) database_url, "--data-dir", "/nonexistent"};
-    for (int i = 0; i < 5; i++) {
-        argv[5 + 2 * i] = (char *) keys[i];
-        argv[6 + 2 * i] = ep[i];
-    }
-    panda_config_t *config = panda_config_new ();
     panda_error_t err;
-    if (!config || panda_config_load (config, 15, argv, NULL, &err) != PANDA_OK)
-        s_die ("config", config ? err.message : NULL);
+    panda_config_t *config = panda_pandad_inproc_config ("bench", database_url, &err);
+    if (!config)
+        s_die ("config", err.message);
     return config;
 }
 

@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -462,4 +463,31 @@ panda_pandad_available (void)
     bool real = status == 0 && output && strstr (output, "--http-port");
     free (output);
     return real;
+}
+
+panda_config_t *
+panda_pandad_inproc_config (const char *tag, const char *database_url, panda_error_t *err)
+{
+    static atomic_int s_configs;
+    int n = atomic_fetch_add (&s_configs, 1);
+    static const char *const keys[] = {"--ingest-endpoint", "--verify-endpoint", "--storage-endpoint",
+                                       "--replies-endpoint", "--events-endpoint"};
+    static const char *const names[] = {"ingest", "verify-*", "storage", "replies", "events"};
+    enum { KEYS = sizeof keys / sizeof keys[0] };
+    char ep[KEYS][128];
+    char *argv[2 * KEYS + 6] = {"pandad", "--database-url", (char *) database_url, "--data-dir",
+                                "/nonexistent-unused"};
+    for (int i = 0; i < KEYS; i++) {
+        snprintf (ep[i], sizeof ep[i], "inproc://%s%d-%s", tag, n, names[i]);
+        argv[5 + 2 * i] = (char *) keys[i];
+        argv[6 + 2 * i] = ep[i];
+    }
+    panda_config_t *config = panda_config_new ();
+    if (!config) {
+        panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (panda_config_load (config, 2 * KEYS + 5, argv, NULL, err) != PANDA_OK)
+        panda_config_destroy (&config);
+    return config;
 }

@@ -11,6 +11,8 @@
 #ifndef PANDA_PANDAD_H_INCLUDED
 #define PANDA_PANDAD_H_INCLUDED
 
+#include "panda/panda_config.h"
+
 #include <stdbool.h>
 
 typedef struct _panda_pandad_t panda_pandad_t;
@@ -56,5 +58,11 @@ int panda_pandad_run (const char *const *args, int timeout_ms, char **output);
 //  --http-port), false for a missing binary or the pre-node stub. Node
 //  tests skip, loudly, when it is false.
 bool panda_pandad_available (void);
+
+//  In-process actors rather than the pandad process: a config whose ZeroMQ
+//  endpoints no other config of this process uses (inproc://<tag>N-...),
+//  on database_url, so tests and benches can start actors side by side and
+//  stand in for neighbouring stages. Caller owns; NULL with err set.
+panda_config_t *panda_pandad_inproc_config (const char *tag, const char *database_url, panda_error_t *err);
 
 #endif

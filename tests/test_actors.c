@@ -3,6 +3,7 @@
     wait has a deadline; nothing sleeps.                                   */
 #include "panda_test.h"
 #include "panda_actors.h"
+#include "panda_pandad.h"
 #include "panda/panda_log_writer.h"
 #include "panda/panda_operation_json.h"
 
@@ -23,31 +24,10 @@ typedef struct {
 static panda_config_t *
 s_config (const char *database_url)
 {
-    static int n;
-    char ep[5][64];
-    const char *names[5] = {"ingest", "verify", "storage", "replies", "events"};
-    n++;
-    for (int i = 0; i < 5; i++)
-        snprintf (ep[i], sizeof ep[i], "inproc://test%d-%s%s", n, names[i], i == 1 ? "-*" : "");
-    char *argv[] = {"test",
-                    "--database-url",
-                    (char *) database_url,
-                    "--ingest-endpoint",
-                    ep[0],
-                    "--verify-endpoint",
-                    ep[1],
-                    "--storage-endpoint",
-                    ep[2],
-                    "--replies-endpoint",
-                    ep[3],
-                    "--events-endpoint",
-                    ep[4],
-                    "--data-dir",
-                    "/nonexistent-unused",
-                    NULL};
-    panda_config_t *config = panda_config_new ();
     panda_error_t err;
-    assert_int_equal (panda_config_load (config, 15, argv, NULL, &err), PANDA_OK);
+    panda_config_t *config = panda_pandad_inproc_config ("test", database_url, &err);
+    if (!config)
+        fail_msg ("config: %s", err.message);
     return config;
 }
 
