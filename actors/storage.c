@@ -154,25 +154,23 @@ s_next_args (s_storage_t *self, zmsg_t *request, panda_msg_t *msg)
     const uint8_t *key = panda_msg_bin (msg, 1, &key_len);
     const uint8_t *view = panda_msg_bin (msg, 2, &view_len);
     uint64_t req = panda_msg_u64 (msg, 0);
+    //  The ids travel as n x 34 bytes: panda_hash_t is exactly those bytes
+    //  (alignment 1), so the message body is read in place.
+    _Static_assert(sizeof (panda_hash_t) == PANDA_HASH_SIZE && _Alignof(panda_hash_t) == 1,
+                   "panda_hash_t is its bytes");
     panda_public_key_t public_key;
-    size_t count = view_len / PANDA_HASH_SIZE;
-    panda_hash_t *ids = malloc (count ? view_len : 1);
     panda_entry_args_t args;
     panda_error_t err;
     if (key_len != PANDA_PUBLIC_KEY_SIZE || view_len % PANDA_HASH_SIZE)
         panda_error_set (&err, PANDA_ERR_INVALID, "malformed NEXT_ARGS request");
-    else if (!ids)
-        panda_error_set (&err, PANDA_ERR_NOMEM, "out of memory");
     else {
         memcpy (public_key.bytes, key, PANDA_PUBLIC_KEY_SIZE);
-        memcpy (ids, view, view_len);
-        if (panda_store_next_args (self->store, &public_key, ids, count, &args, &err) == PANDA_OK) {
+        if (panda_store_next_args (self->store, &public_key, (const panda_hash_t *) view,
+                                   view_len / PANDA_HASH_SIZE, &args, &err) == PANDA_OK) {
             s_reply_args (self, request, req, &args);
-            free (ids);
             return;
         }
     }
-    free (ids);
     panda_actor_fail (self->replies, request, req, err.code, err.message);
 }
 
