@@ -122,6 +122,22 @@ panda_actor_start (zactor_fn *fn, panda_actor_args_t *args, const char *name, pa
     return actor;
 }
 
+zsock_t *
+panda_actor_socket (int type, bool bind, const char *endpoint)
+{
+    zsock_t *sock = zsock_new (type);
+    if (!sock)
+        return NULL;
+    zsock_set_sndhwm (sock, 0);
+    zsock_set_rcvhwm (sock, 0);
+    if ((bind ? zsock_bind (sock, "%s", endpoint) : zsock_connect (sock, "%s", endpoint)) < 0) {
+        panda_log_error ("actor", "cannot %s %s: %s", bind ? "bind" : "connect to", endpoint,
+                         zmq_strerror (zmq_errno ()));
+        zsock_destroy (&sock);
+    }
+    return sock;
+}
+
 int
 panda_actor_verify_endpoint (const panda_config_t *config, unsigned index, char *out, size_t size)
 {

@@ -32,29 +32,17 @@ s_start (void *self_, zpoller_t *poller)
     self->workers = self->args->workers;
     if (self->workers == 0 || self->workers > S_MAX_WORKERS)
         return "verify_threads must be between 1 and 256";
-    self->requests = zsock_new (ZMQ_ROUTER);
-    self->replies = zsock_new (ZMQ_PULL);
-    self->storage = zsock_new (ZMQ_PUSH);
-    if (!self->requests || !self->replies || !self->storage)
-        return "cannot create sockets";
-    zsock_set_sndhwm (self->requests, 0);
-    zsock_set_rcvhwm (self->requests, 0);
-    zsock_set_rcvhwm (self->replies, 0);
-    zsock_set_sndhwm (self->storage, 0);
-    if (zsock_bind (self->requests, "%s", c->ingest_endpoint) < 0)
+    if (!(self->requests = panda_actor_socket (ZMQ_ROUTER, true, c->ingest_endpoint)))
         return "cannot bind ingest_endpoint";
-    if (zsock_bind (self->replies, "%s", c->replies_endpoint) < 0)
+    if (!(self->replies = panda_actor_socket (ZMQ_PULL, true, c->replies_endpoint)))
         return "cannot bind replies_endpoint";
-    if (zsock_connect (self->storage, "%s", c->storage_endpoint) < 0)
+    if (!(self->storage = panda_actor_socket (ZMQ_PUSH, false, c->storage_endpoint)))
         return "cannot connect to storage_endpoint";
     for (unsigned i = 0; i < self->workers; i++) {
         char endpoint[512];
         if (panda_actor_verify_endpoint (c, i, endpoint, sizeof endpoint))
             return "verify_endpoint is too long";
-        if (!(self->verify[i] = zsock_new (ZMQ_PUSH)))
-            return "cannot create sockets";
-        zsock_set_sndhwm (self->verify[i], 0);
-        if (zsock_connect (self->verify[i], "%s", endpoint) < 0)
+        if (!(self->verify[i] = panda_actor_socket (ZMQ_PUSH, false, endpoint)))
             return "cannot connect to verify_endpoint";
     }
     zpoller_add (poller, self->requests);

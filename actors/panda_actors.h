@@ -61,6 +61,11 @@ void panda_actor_loop (zsock_t *pipe, void *self, panda_actor_start_fn *start,
 //  err filled with the reason (PANDA_ERR_IO).
 zactor_t *panda_actor_start (zactor_fn *fn, panda_actor_args_t *args, const char *name, panda_error_t *err);
 
+//  A socket of type with no queue limit (work waits, it is never dropped),
+//  bound to or connected to endpoint. NULL when that fails (logged with
+//  the endpoint and ZeroMQ's reason).
+zsock_t *panda_actor_socket (int type, bool bind, const char *endpoint);
+
 //  Make endpoint text for verify worker index (replacing '*'). Returns 0,
 //  or -1 when it does not fit.
 int panda_actor_verify_endpoint (const panda_config_t *config, unsigned index, char *out, size_t size);

@@ -53,18 +53,14 @@ s_start (void *self_, zpoller_t *poller)
         snprintf (self->reason, sizeof self->reason, "cannot open database %s: %s", path, err.message);
         return self->reason;
     }
-    self->in = zsock_new (ZMQ_PULL);
-    self->replies = zsock_new (ZMQ_PUSH);
-    self->events = zsock_new (ZMQ_PUB);
-    if (!self->in || !self->replies || !self->events)
-        return "cannot create sockets";
-    zsock_set_rcvhwm (self->in, 0);
-    zsock_set_sndhwm (self->replies, 0);
-    if (zsock_bind (self->in, "%s", c->storage_endpoint) < 0)
+    if (!(self->in = panda_actor_socket (ZMQ_PULL, true, c->storage_endpoint)))
         return "cannot bind storage_endpoint";
-    if (zsock_bind (self->events, "%s", c->events_endpoint) < 0)
+    //  Events keep ZeroMQ's default queue limit: a stalled subscriber must
+    //  not grow the writer's memory (it catches up from the store).
+    self->events = zsock_new (ZMQ_PUB);
+    if (!self->events || zsock_bind (self->events, "%s", c->events_endpoint) < 0)
         return "cannot bind events_endpoint";
-    if (zsock_connect (self->replies, "%s", c->replies_endpoint) < 0)
+    if (!(self->replies = panda_actor_socket (ZMQ_PUSH, false, c->replies_endpoint)))
         return "cannot connect to replies_endpoint";
     zpoller_add (poller, self->in);
     return NULL;

@@ -25,19 +25,11 @@ s_start (void *self_, zpoller_t *poller)
     char endpoint[512];
     if (panda_actor_verify_endpoint (c, self->args->index, endpoint, sizeof endpoint))
         return "verify_endpoint is too long";
-    self->in = zsock_new (ZMQ_PULL);
-    self->storage = zsock_new (ZMQ_PUSH);
-    self->replies = zsock_new (ZMQ_PUSH);
-    if (!self->in || !self->storage || !self->replies)
-        return "cannot create sockets";
-    zsock_set_rcvhwm (self->in, 0);
-    zsock_set_sndhwm (self->storage, 0);
-    zsock_set_sndhwm (self->replies, 0);
-    if (zsock_bind (self->in, "%s", endpoint) < 0)
+    if (!(self->in = panda_actor_socket (ZMQ_PULL, true, endpoint)))
         return "cannot bind verify_endpoint";
-    if (zsock_connect (self->storage, "%s", c->storage_endpoint) < 0)
+    if (!(self->storage = panda_actor_socket (ZMQ_PUSH, false, c->storage_endpoint)))
         return "cannot connect to storage_endpoint";
-    if (zsock_connect (self->replies, "%s", c->replies_endpoint) < 0)
+    if (!(self->replies = panda_actor_socket (ZMQ_PUSH, false, c->replies_endpoint)))
         return "cannot connect to replies_endpoint";
     zpoller_add (poller, self->in);
     return NULL;

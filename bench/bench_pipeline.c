@@ -298,12 +298,8 @@ s_start (zactor_fn *fn, panda_actor_args_t *args, const char *name)
 static zsock_t *
 s_socket (int type, bool bind, const char *endpoint)
 {
-    zsock_t *sock = zsock_new (type);
+    zsock_t *sock = panda_actor_socket (type, bind, endpoint);
     if (!sock)
-        s_die ("socket", endpoint);
-    zsock_set_sndhwm (sock, 0);
-    zsock_set_rcvhwm (sock, 0);
-    if ((bind ? zsock_bind (sock, "%s", endpoint) : zsock_connect (sock, "%s", endpoint)) < 0)
         s_die (bind ? "bind" : "connect", endpoint);
     return sock;
 }
