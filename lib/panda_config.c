@@ -76,6 +76,8 @@ static const setting_t s_settings[] = {
      "ZeroMQ endpoint where ingest collects answers for the api"},
     {"events_endpoint", 0, T_STRING, AT (events_endpoint), 0, "inproc://pandad-events", "URL",
      "ZeroMQ PUB endpoint of storage events (STORED)"},
+    {"schemas_endpoint", 0, T_STRING, AT (schemas_endpoint), 0, "inproc://pandad-schemas", "URL",
+     "ZeroMQ PUB endpoint of the materialiser's events (SCHEMA: a new schema is queryable)"},
 };
 
 #define SETTINGS_COUNT (sizeof s_settings / sizeof s_settings[0])

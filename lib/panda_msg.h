@@ -25,7 +25,8 @@
     X ("NEXT_ARGS", PANDA_MSG_NEXT_ARGS, "ubb") /*  [req, public key, view id ids (n x 34)]   */             \
     X ("ARGS", PANDA_MSG_ARGS, "uuubb") /*  [req, log_id, seq_num, backlink, skiplink] */                    \
     X ("FAILED", PANDA_MSG_FAILED, "uus") /*  [req, panda_err_t, message]                  */                \
-    X ("STORED", PANDA_MSG_STORED, "bbsu") /*  [operation_id, document_id, schema_id, pos]  */
+    X ("STORED", PANDA_MSG_STORED, "bbsu") /*  [operation_id, document_id, schema_id, pos]  */               \
+    X ("SCHEMA", PANDA_MSG_SCHEMA, "s") /*  [schema id]: materialised and recorded       */
 
 typedef enum {
 #define PANDA_MSG_ENUM(verb, id, layout) id,

@@ -470,9 +470,9 @@ panda_pandad_inproc_config (const char *tag, const char *database_url, panda_err
 {
     static atomic_int s_configs;
     int n = atomic_fetch_add (&s_configs, 1);
-    static const char *const keys[] = {"--ingest-endpoint", "--verify-endpoint", "--storage-endpoint",
-                                       "--replies-endpoint", "--events-endpoint"};
-    static const char *const names[] = {"ingest", "verify-*", "storage", "replies", "events"};
+    static const char *const keys[] = {"--ingest-endpoint",  "--verify-endpoint", "--storage-endpoint",
+                                       "--replies-endpoint", "--events-endpoint", "--schemas-endpoint"};
+    static const char *const names[] = {"ingest", "verify-*", "storage", "replies", "events", "schemas"};
     enum { KEYS = sizeof keys / sizeof keys[0] };
     char ep[KEYS][128];
     char *argv[2 * KEYS + 6] = {"pandad", "--database-url", (char *) database_url, "--data-dir",

@@ -62,6 +62,7 @@ typedef struct {
     char *storage_endpoint;
     char *replies_endpoint;
     char *events_endpoint;
+    char *schemas_endpoint;
     //  what the command line asked for besides settings
     char *config_path; //  the file that was read, or NULL
     bool show_help;

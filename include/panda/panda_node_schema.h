@@ -35,9 +35,19 @@ extern "C" {
 //  Resolver ids used by the static schema (index into the caller's table).
 //  nextArgs gets args {publicKey: string, viewId: string, null or absent};
 //  publish gets {entry, operation}: hex strings, possibly empty.
+//  The per-schema part (node-api §5) uses the ids after PUBLISH; which
+//  field gets which id, and what the resolver receives:
 typedef enum {
     PANDA_NODE_RESOLVE_NEXT_ARGS = 1,
     PANDA_NODE_RESOLVE_PUBLISH,
+    PANDA_NODE_RESOLVE_DOCUMENT, //  Query.S(id, viewId): S, nullable
+    PANDA_NODE_RESOLVE_COLLECTION, //  Query.all_S(filter, meta, orderBy, ...): SCollection!
+    PANDA_NODE_RESOLVE_VIEW_FIELDS, //  S.fields and SItem.fields: SFields
+    PANDA_NODE_RESOLVE_VIEW_META, //  S.meta and SItem.meta: DocumentMeta
+    PANDA_NODE_RESOLVE_ITEM_CURSOR, //  SItem.cursor: String
+    PANDA_NODE_RESOLVE_FIELD, //  SFields.<f> of every non-list kind (scalars, relation, pinned_relation)
+    PANDA_NODE_RESOLVE_LIST_FIELD, //  SFields.<f> of relation_list / pinned_relation_list: TCollection
+    PANDA_NODE_RESOLVE_PAGE, //  SCollection.totalCount, endCursor, hasNextPage, documents (+ extras)
     PANDA_NODE_RESOLVE_COUNT
 } panda_node_resolver_t;
 
