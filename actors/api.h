@@ -7,12 +7,22 @@
 
 #include <civetweb.h>
 
+//  An immutable snapshot of the node's GraphQL schema and the p2panda
+//  schemas it was built from (node-api §5). Reference-counted: a request
+//  keeps the snapshot it started with while a newer one is installed.
+typedef struct _panda_api_snapshot_t panda_api_snapshot_t;
+
+//  The p2panda schema with this id in the snapshot (allowed and known), or
+//  NULL. Borrowed for the snapshot's life.
+const panda_schema_t *panda_api_snapshot_schema (const panda_api_snapshot_t *self, const char *schema_id);
+
 //  Per civetweb worker thread: its own socket to the pipeline and its own
 //  GraphQL document cache, so workers share nothing but the schema.
 typedef struct {
     zsock_t *pipeline; //  DEALER to ingest
     panda_gql_cache_t *cache;
     uint64_t next_req;
+    const panda_api_snapshot_t *snapshot; //  of the request in flight
 } panda_api_worker_t;
 
 //  Shared by all workers; read-only while the server runs.

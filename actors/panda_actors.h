@@ -75,6 +75,12 @@ int panda_actor_verify_endpoint (const panda_config_t *config, unsigned index, c
 //  header; malformed bytes go to worker 0, which reports the error.
 unsigned panda_actor_shard (const uint8_t *entry, size_t len, unsigned workers);
 
+//  The SQLite path of the entries database named by config->database_url
+//  (caller frees): the file path, or for sqlite::memory: a "file:" URI of
+//  SQLite's memdb VFS, named after the config so that the actors of one
+//  node share it and another node in the same process does not.
+char *panda_actor_store_path (const panda_config_t *config);
+
 //  Known schema for publishing (panda_store_schema_fn; ctx is the config):
 //  the system schema with this id if the allow list lets it in, else NULL.
 //  Application schemas come from the materialiser (issue 4).

@@ -14,6 +14,7 @@
 #include "panda/panda_operation.h"
 #include "panda/panda_store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define S_BATCH_MAX 1024
@@ -43,16 +44,18 @@ s_start (void *self_, zpoller_t *poller)
 {
     s_storage_t *self = self_;
     const panda_config_t *c = self->args->config;
-    const char *path = c->database_url + strlen ("sqlite:");
-    if (strncmp (path, "//", 2) == 0) //  sqlx also accepts sqlite://PATH
-        path += 2;
-    if (strcmp (path, ":memory:") != 0)
+    char *path = panda_actor_store_path (c);
+    if (!path)
+        return "out of memory";
+    if (strncmp (path, "file:", 5) != 0)
         panda_log_info ("storage", "database %s", path);
     panda_error_t err;
-    if (!(self->store = panda_store_open (path, &err))) {
+    self->store = panda_store_open (path, &err);
+    if (!self->store)
         snprintf (self->reason, sizeof self->reason, "cannot open database %s: %s", path, err.message);
+    free (path);
+    if (!self->store)
         return self->reason;
-    }
     if (!(self->in = panda_actor_socket (ZMQ_PULL, true, c->storage_endpoint)))
         return "cannot bind storage_endpoint";
     //  Events keep ZeroMQ's default queue limit: a stalled subscriber must

@@ -61,7 +61,8 @@ struct _panda_views_t {
 static panda_err_t
 s_db_error (sqlite3 *db, const char *what, panda_error_t *err)
 {
-    return panda_error_set (err, PANDA_ERR_IO, "views: %s: %s", what, db ? sqlite3_errmsg (db) : "no database");
+    return panda_error_set (err, PANDA_ERR_IO, "views: %s: %s", what,
+                            db ? sqlite3_errmsg (db) : "no database");
 }
 
 static panda_err_t
@@ -70,7 +71,8 @@ s_exec (sqlite3 *db, const char *sql, panda_error_t *err)
     char *message = NULL;
     if (sqlite3_exec (db, sql, NULL, NULL, &message) == SQLITE_OK)
         return PANDA_OK;
-    panda_err_t rc = panda_error_set (err, PANDA_ERR_IO, "views: %.200s: %s", sql, message ? message : "failed");
+    panda_err_t rc =
+        panda_error_set (err, PANDA_ERR_IO, "views: %.200s: %s", sql, message ? message : "failed");
     sqlite3_free (message);
     return rc;
 }
@@ -79,10 +81,12 @@ s_exec (sqlite3 *db, const char *sql, panda_error_t *err)
 static panda_err_t
 s_system_fields (sqlite3 *db, panda_error_t *err)
 {
-    static const char *const ids[] = {PANDA_SCHEMA_ID_SCHEMA_DEFINITION, PANDA_SCHEMA_ID_SCHEMA_FIELD_DEFINITION,
-                                      PANDA_SCHEMA_ID_BLOB, PANDA_SCHEMA_ID_BLOB_PIECE};
+    static const char *const ids[] = {PANDA_SCHEMA_ID_SCHEMA_DEFINITION,
+                                      PANDA_SCHEMA_ID_SCHEMA_FIELD_DEFINITION, PANDA_SCHEMA_ID_BLOB,
+                                      PANDA_SCHEMA_ID_BLOB_PIECE};
     sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2 (db, "INSERT OR IGNORE INTO schema_fields (schema, name, type) VALUES (?1, ?2, ?3)",
+    if (sqlite3_prepare_v2 (db,
+                            "INSERT OR IGNORE INTO schema_fields (schema, name, type) VALUES (?1, ?2, ?3)",
                             -1, &stmt, NULL) != SQLITE_OK)
         return s_db_error (db, "prepare", err);
     panda_err_t rc = PANDA_OK;
@@ -115,8 +119,9 @@ s_migrate (sqlite3 *db, panda_error_t *err)
         version = sqlite3_column_int (stmt, 0);
     sqlite3_finalize (stmt);
     if (version > S_VERSION)
-        return panda_error_set (err, PANDA_ERR_IO, "views: database version %d is newer than this program's (%d)",
-                                version, S_VERSION);
+        return panda_error_set (err, PANDA_ERR_IO,
+                                "views: database version %d is newer than this program's (%d)", version,
+                                S_VERSION);
     for (; version < S_VERSION; version++) {
         char bump[128];
         snprintf (bump, sizeof bump, "DELETE FROM views_version; INSERT INTO views_version VALUES (%d)",
@@ -221,7 +226,8 @@ panda_err_t
 panda_views_position (panda_views_t *self, int64_t *position, panda_error_t *err)
 {
     sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2 (self->db, "SELECT value FROM meta WHERE key = 'position'", -1, &stmt, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (self->db, "SELECT value FROM meta WHERE key = 'position'", -1, &stmt, NULL) !=
+        SQLITE_OK)
         return s_db_error (self->db, "read position", err);
     int rc = sqlite3_step (stmt);
     *position = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
@@ -260,7 +266,8 @@ panda_views_schema_put (panda_views_t *self, const panda_schema_t *schema, const
     sqlite3_finalize (stmt);
     if (rc != SQLITE_DONE)
         return s_db_error (self->db, "insert schema", err);
-    if (sqlite3_prepare_v2 (self->db, "INSERT OR IGNORE INTO schema_fields (schema, name, type) VALUES (?1, ?2, ?3)",
+    if (sqlite3_prepare_v2 (self->db,
+                            "INSERT OR IGNORE INTO schema_fields (schema, name, type) VALUES (?1, ?2, ?3)",
                             -1, &stmt, NULL) != SQLITE_OK)
         return s_db_error (self->db, "prepare field insert", err);
     panda_err_t result = PANDA_OK;
@@ -312,8 +319,8 @@ panda_views_schema_find (panda_views_t *self, const char *schema_id, panda_schem
 {
     *schema_p = NULL;
     sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2 (self->db, "SELECT id, name, description FROM schemas WHERE id = ?1", -1, &stmt, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2 (self->db, "SELECT id, name, description FROM schemas WHERE id = ?1", -1, &stmt,
+                            NULL) != SQLITE_OK)
         return s_db_error (self->db, "prepare schema find", err);
     sqlite3_bind_text (stmt, 1, schema_id, -1, SQLITE_STATIC);
     int step = sqlite3_step (stmt);
@@ -352,8 +359,8 @@ panda_views_field_id (panda_views_t *self, const char *schema_id, const char *na
                       panda_error_t *err)
 {
     sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2 (self->db, "SELECT id FROM schema_fields WHERE schema = ?1 AND name = ?2", -1, &stmt,
-                            NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (self->db, "SELECT id FROM schema_fields WHERE schema = ?1 AND name = ?2", -1,
+                            &stmt, NULL) != SQLITE_OK)
         return s_db_error (self->db, "prepare field id", err);
     sqlite3_bind_text (stmt, 1, schema_id, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 2, name, -1, SQLITE_STATIC);

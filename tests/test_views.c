@@ -22,7 +22,8 @@ test_views_row_cursor_vector (void **state)
     assert_true (strncmp (a_hex, "46a05a", 6) == 0);
     assert_true (strncmp (b_hex, "eb987e53", 8) == 0);
     char *cursor = panda_base58_encode ((const uint8_t *) b_hex, 64);
-    assert_string_equal (cursor, "32Zn29gCkVQfdCBqnau1WWu4xVKYjmU5F1SPgoZ3sW6GALcbY22EGxEL2K8aNRPQaxppPGfUjSR41Xg9NyayD613");
+    assert_string_equal (
+        cursor, "32Zn29gCkVQfdCBqnau1WWu4xVKYjmU5F1SPgoZ3sW6GALcbY22EGxEL2K8aNRPQaxppPGfUjSR41Xg9NyayD613");
     free (cursor), free (a_hex), free (b_hex);
 }
 
