@@ -10,19 +10,10 @@
     Anything else: 404, or 405 for a known path with another method.     */
 #include "api.h"
 
-#include "panda/panda_hash.h"
 #include "panda/panda_node_schema.h"
-#include "panda/panda_view_id.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-//  Every response carries these (tower-http CORS layer, spec §1.5).
-#define S_CORS                                                                                               \
-    "Access-Control-Allow-Origin: *\r\n"                                                                     \
-    "Vary: origin\r\n"                                                                                       \
-    "Vary: access-control-request-method\r\n"                                                                \
-    "Vary: access-control-request-headers\r\n"
 
 //  Answers up to this size are copied to go out in one write.
 #define S_ONE_WRITE_MAX (64u << 10)
@@ -41,8 +32,9 @@ panda_api_respond (struct mg_connection *conn, int status, const char *content_t
     //  Head and body leave in one write, so a small answer is one TCP
     //  segment (tcp_nodelay sends every write at once).
     char head[1024];
-    int n = snprintf (head, sizeof head, "HTTP/1.1 %d %s\r\n" S_CORS "%s%s%s%sContent-Length: %zu\r\n\r\n",
-                      status, mg_get_response_code_text (conn, status), content_type ? "Content-Type: " : "",
+    int n = snprintf (head, sizeof head,
+                      "HTTP/1.1 %d %s\r\n" PANDA_API_CORS "%s%s%s%sContent-Length: %zu\r\n\r\n", status,
+                      mg_get_response_code_text (conn, status), content_type ? "Content-Type: " : "",
                       content_type ? content_type : "", content_type ? "\r\n" : "",
                       extra_headers ? extra_headers : "", len);
     if (n < 0 || (size_t) n >= sizeof head)
@@ -61,34 +53,6 @@ panda_api_respond (struct mg_connection *conn, int status, const char *content_t
     mg_write (conn, head, (size_t) n);
     if (len)
         mg_write (conn, body, len);
-}
-
-//  GET /blobs/<document_id>[/<view_id>]: identifiers are checked here; no
-//  blob view is materialised before the blob issue lands, so a valid id is
-//  never found (the same answer aquadoggo gives for a missing blob file).
-static int
-s_blob (struct mg_connection *conn, const char *rest)
-{
-    const char *slash = strchr (rest, '/');
-    size_t doc_len = slash ? (size_t) (slash - rest) : strlen (rest);
-    panda_hash_t id;
-    panda_error_t err;
-    panda_err_t rc = panda_hash_from_hex (&id, rest, doc_len, &err);
-    if (rc == PANDA_OK && slash) {
-        panda_hash_t *ids = NULL;
-        size_t count;
-        rc = panda_view_id_from_string (slash + 1, strlen (slash + 1), &ids, &count, &err);
-        free (ids);
-    }
-    if (rc != PANDA_OK) {
-        char body[PANDA_ERROR_MESSAGE_MAX + 64];
-        int n = snprintf (body, sizeof body, "Could not parse identifier: %s", err.message);
-        panda_api_respond (conn, 400, "text/plain; charset=utf-8", body, (size_t) n, NULL);
-        return 400;
-    }
-    static const char missing[] = "Could not find document";
-    panda_api_respond (conn, 404, "text/plain; charset=utf-8", missing, sizeof missing - 1, NULL);
-    return 404;
 }
 
 static int
@@ -118,7 +82,7 @@ s_route (struct mg_connection *conn, void *cbdata)
         return 200;
     }
     if (blobs && get)
-        return s_blob (conn, path + 7);
+        return panda_api_blobs (conn, &self->api, mg_get_thread_pointer (conn), path + 7);
     panda_api_respond (conn, 405, NULL, NULL, 0, NULL);
     return 405;
 }
@@ -151,6 +115,7 @@ s_exit_thread (const struct mg_context *ctx, int thread_type, void *thread_point
     if (worker) {
         zsock_destroy (&worker->pipeline);
         panda_gql_cache_destroy (&worker->cache);
+        panda_views_destroy (&worker->blob_views);
         free (worker);
     }
 }

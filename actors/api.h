@@ -3,6 +3,7 @@
 #define PANDA_API_H_INCLUDED
 
 #include "panda/panda_gql.h"
+#include "panda/panda_views.h"
 #include "panda_actors.h"
 
 #include <civetweb.h>
@@ -23,6 +24,7 @@ typedef struct {
     panda_gql_cache_t *cache;
     uint64_t next_req;
     const panda_api_snapshot_t *snapshot; //  of the request in flight
+    panda_views_t *blob_views; //  read-only, opened by the first blob request
 } panda_api_worker_t;
 
 //  Shared by all workers; read-only while the server runs.
@@ -43,6 +45,17 @@ panda_msg_t *panda_api_call (panda_api_worker_t *worker, panda_msg_t **request_p
 
 //  The GraphQL IDE page for GET /graphql (api_playground.c).
 extern const char panda_api_playground_html[];
+
+//  GET|HEAD /blobs/<rest> (api_blobs.c).
+int panda_api_blobs (struct mg_connection *conn, panda_api_t *api, panda_api_worker_t *worker,
+                     const char *rest);
+
+//  Every response carries these (tower-http CORS layer, spec §1.5).
+#define PANDA_API_CORS                                                                                       \
+    "Access-Control-Allow-Origin: *\r\n"                                                                     \
+    "Vary: origin\r\n"                                                                                       \
+    "Vary: access-control-request-method\r\n"                                                                \
+    "Vary: access-control-request-headers\r\n"
 
 //  Response helpers (api.c): status line, CORS headers, optional
 //  content type, body.

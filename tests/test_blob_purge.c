@@ -1,0 +1,222 @@
+/*  test_blob_purge.c - unused blobs purged as aquadoggo's garbage
+    collection does: a blob no view relates to any more goes with the
+    pieces no other blob lists (rows and file); a related blob, a freshly
+    published one and a shared piece stay; the walk is bounded.            */
+#include "test_blob_fixture.h"
+
+#define GALLERY "gallery_0020c65567ae37efea293e34a9c7d13f8f2bf23dbdc3b5c7b9ab46293111c48fc78b"
+
+typedef struct {
+    panda_views_t *views;
+    char db[64];
+    char dir[64];
+    sqlite3_int64 gallery; //  a document of GALLERY that relates to blobs
+    panda_hash_t purged[16];
+    bool piece[16];
+    size_t count;
+} s_fix_t;
+
+static int
+s_setup (void **state)
+{
+    s_fix_t *self = calloc (1, sizeof *self);
+    strcpy (self->db, "/tmp/panda_blobp_db_XXXXXX");
+    strcpy (self->dir, "/tmp/panda_blobp_dir_XXXXXX");
+    int fd = mkstemp (self->db);
+    assert_true (fd >= 0);
+    close (fd);
+    assert_non_null (mkdtemp (self->dir));
+    panda_error_t err;
+    self->views = panda_views_open (self->db, false, &err);
+    assert_non_null (self->views);
+    panda_schema_t *schema = panda_schema_new (GALLERY, "gallery", "Pictures", &err);
+    assert_non_null (schema);
+    assert_int_equal (panda_schema_add_field (schema, "cover", "relation(blob_v1)", &err), PANDA_OK);
+    assert_int_equal (panda_schema_add_field (schema, "pinned", "pinned_relation(blob_v1)", &err), PANDA_OK);
+    panda_hash_t def = fix_hash ("gallery definition");
+    assert_int_equal (panda_views_schema_put (self->views, schema, &def, &err), PANDA_OK);
+    panda_schema_destroy (&schema);
+    panda_hash_t doc = fix_hash ("gallery document");
+    char *hex = fix_hex (&doc);
+    self->gallery = fix_view (self->views, fix_document (self->views, &doc, GALLERY, false), hex, true);
+    free (hex);
+    *state = self;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    s_fix_t *self = *state;
+    panda_views_destroy (&self->views);
+    char path[128];
+    const char *suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf (path, sizeof path, "%s%s", self->db, suffixes[i]);
+        unlink (path);
+    }
+    fix_rmdir (self->dir);
+    free (self);
+    return 0;
+}
+
+static void
+s_on_purged (void *ctx, const panda_hash_t *document_id, bool piece)
+{
+    s_fix_t *self = ctx;
+    assert_true (self->count < 16);
+    self->purged[self->count] = *document_id;
+    self->piece[self->count++] = piece;
+}
+
+static panda_blobs_report_t
+s_sync (s_fix_t *self, size_t max)
+{
+    panda_blobs_report_t report;
+    panda_error_t err;
+    self->count = 0;
+    if (panda_blobs_sync (self->views, self->dir, max, s_on_purged, self, &report, &err) != PANDA_OK)
+        fail_msg ("sync: %s", err.message);
+    return report;
+}
+
+//  A piece document "<label>" with 4 bytes.
+static char *
+s_piece (s_fix_t *self, const char *label)
+{
+    panda_hash_t doc = fix_hash (label);
+    fix_piece (self->views, &doc, "abcd", 4);
+    return fix_hex (&doc);
+}
+
+//  A blob document "<label>" (view id = document id) of the given pieces.
+static char *
+s_blob (s_fix_t *self, const char *label, bool edited, char **pieces, size_t count)
+{
+    panda_hash_t doc = fix_hash (label);
+    char *hex = fix_hex (&doc);
+    fix_blob_view (self->views, fix_document (self->views, &doc, "blob_v1", edited), hex, true,
+                   (int64_t) (4 * count), "image/png", pieces, count);
+    return hex;
+}
+
+static sqlite3_int64
+s_count (s_fix_t *self, const char *sql)
+{
+    sqlite3_stmt *stmt = NULL;
+    assert_int_equal (sqlite3_prepare_v2 (panda_views_db (self->views), sql, -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal (sqlite3_step (stmt), SQLITE_ROW);
+    sqlite3_int64 n = sqlite3_column_int64 (stmt, 0);
+    sqlite3_finalize (stmt);
+    return n;
+}
+
+static bool
+s_document_exists (s_fix_t *self, const char *hex)
+{
+    char sql[256];
+    snprintf (sql, sizeof sql, "SELECT count (*) FROM documents WHERE hex (document_id) = upper ('%s')", hex);
+    return s_count (self, sql) == 1;
+}
+
+//  An edited blob nothing relates to is purged with its own piece, rows
+//  and file; the piece it shares with a related blob stays, and so does
+//  that blob. The caller hears the blob first, then its piece.
+static void
+test_blob_purge_unrelated (void **state)
+{
+    s_fix_t *self = *state;
+    char *own = s_piece (self, "own piece"), *shared = s_piece (self, "shared piece");
+    char *lone_pieces[] = {own, shared}, *kept_pieces[] = {shared};
+    char *lone = s_blob (self, "lone blob", false, lone_pieces, 2);
+    char *kept = s_blob (self, "kept blob", true, kept_pieces, 1);
+    panda_hash_t kept_doc = fix_hash ("kept blob");
+    fix_field (self->views, self->gallery, GALLERY, "cover", 0, NULL, kept_doc.bytes, PANDA_HASH_SIZE, 0);
+    assert_int_equal (s_sync (self, 8).written, 2);
+    //  An update of the lone blob is what makes aquadoggo look at it.
+    fix_exec_id (self->views, "UPDATE documents SET edited = 1 WHERE schema = 'blob_v1'");
+    panda_blobs_report_t report = s_sync (self, 8);
+    assert_int_equal (report.purged, 2);
+    assert_int_equal (self->count, 2);
+    panda_hash_t lone_doc = fix_hash ("lone blob"), own_doc = fix_hash ("own piece");
+    assert_true (panda_hash_eq (&self->purged[0], &lone_doc) && !self->piece[0]);
+    assert_true (panda_hash_eq (&self->purged[1], &own_doc) && self->piece[1]);
+    assert_int_equal (report.removed, 1);
+    assert_false (fix_exists (self->dir, lone));
+    assert_true (fix_exists (self->dir, kept));
+    assert_false (s_document_exists (self, lone));
+    assert_false (s_document_exists (self, own));
+    assert_true (s_document_exists (self, shared));
+    assert_true (s_document_exists (self, kept));
+    //  No row of a purged document is left behind.
+    assert_int_equal (s_count (self, "SELECT count (*) FROM views WHERE document NOT IN (SELECT id FROM documents)"), 0);
+    assert_int_equal (s_count (self, "SELECT count (*) FROM fields WHERE view NOT IN (SELECT id FROM views)"), 0);
+    assert_int_equal (s_sync (self, 8).purged, 0);
+    free (own), free (shared), free (lone), free (kept);
+}
+
+//  A freshly published blob (never edited, never related) waits for the
+//  document that will relate to it; once related it is remembered, and
+//  when the relation goes (a pinned relation to its view here) it is
+//  purged.
+static void
+test_blob_purge_once_related (void **state)
+{
+    s_fix_t *self = *state;
+    char *piece = s_piece (self, "fresh piece");
+    char *pieces[] = {piece};
+    char *blob = s_blob (self, "fresh blob", false, pieces, 1);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal (s_sync (self, 8).purged, 0);
+    assert_true (s_document_exists (self, blob));
+    fix_field (self->views, self->gallery, GALLERY, "pinned", 0, blob, NULL, 0, 0);
+    assert_int_equal (s_sync (self, 8).purged, 0);
+    assert_int_equal (s_count (self, "SELECT count (*) FROM blob_refs"), 1);
+    fix_exec_id (self->views, "DELETE FROM fields WHERE field = (SELECT id FROM schema_fields WHERE name = 'pinned')");
+    assert_int_equal (s_sync (self, 8).purged, 2);
+    assert_false (s_document_exists (self, blob));
+    assert_false (s_document_exists (self, piece));
+    assert_int_equal (s_count (self, "SELECT count (*) FROM blob_refs"), 0);
+    free (piece), free (blob);
+}
+
+//  The walk visits at most max blobs per call and wraps around.
+static void
+test_blob_purge_bounded (void **state)
+{
+    s_fix_t *self = *state;
+    char *piece = s_piece (self, "bounded piece");
+    char *pieces[] = {piece};
+    char *blobs[3];
+    for (int i = 0; i < 3; i++) {
+        char label[32];
+        snprintf (label, sizeof label, "bounded blob %d", i);
+        blobs[i] = s_blob (self, label, true, pieces, 1);
+    }
+    size_t blobs_purged = 0, calls = 0;
+    while (blobs_purged < 3 && calls++ < 4) {
+        s_sync (self, 2);
+        size_t n = 0;
+        for (size_t i = 0; i < self->count; i++)
+            n += !self->piece[i];
+        assert_true (n <= 2);
+        blobs_purged += n;
+    }
+    assert_int_equal (blobs_purged, 3);
+    assert_int_equal (calls, 2);
+    assert_false (s_document_exists (self, piece)); //  with the last blob that listed it
+    for (int i = 0; i < 3; i++)
+        free (blobs[i]);
+    free (piece);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown (test_blob_purge_unrelated, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_blob_purge_once_related, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_blob_purge_bounded, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
