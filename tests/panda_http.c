@@ -186,6 +186,15 @@ s_read_line (panda_http_t *self, char *line, size_t size, int64_t deadline)
 static int
 s_read_body (panda_http_t *self, panda_http_response_t *resp, size_t n, bool eof_ok, int64_t deadline)
 {
+    //  A known length is allocated once: growing per recv is quadratic.
+    if (!eof_ok && n > 0) {
+        if (resp->body_len + n > PANDA_HTTP_MAX_BODY)
+            return -1;
+        char *grown = realloc (resp->body, resp->body_len + n + 1);
+        if (!grown)
+            return -1;
+        resp->body = grown;
+    }
     while (eof_ok || n > 0) {
         if (self->pos == self->len) {
             ssize_t got = s_fill (self, deadline);
@@ -199,7 +208,7 @@ s_read_body (panda_http_t *self, panda_http_response_t *resp, size_t n, bool eof
             take = n;
         if (resp->body_len + take > PANDA_HTTP_MAX_BODY)
             return -1;
-        char *grown = realloc (resp->body, resp->body_len + take + 1);
+        char *grown = eof_ok ? realloc (resp->body, resp->body_len + take + 1) : resp->body;
         if (!grown)
             return -1;
         resp->body = grown;
