@@ -187,14 +187,15 @@ s_serve (struct mg_connection *conn, panda_api_t *api, const panda_blob_info_t *
     const char *inm = mg_get_header (conn, "If-None-Match");
     char head[S_HEAD_MAX];
     if (inm && s_none_match (inm, etag)) {
-        int n = snprintf (head, sizeof head, "HTTP/1.1 304 Not Modified\r\n" PANDA_API_CORS "ETag: %s\r\n\r\n", etag);
+        int n = snprintf (head, sizeof head,
+                          "HTTP/1.1 304 Not Modified\r\n" PANDA_API_CORS "ETag: %s\r\n\r\n", etag);
         mg_write (conn, head, (size_t) n);
         return 304;
     }
     const char *mime = info->mime_type;
     if (!mime || strlen (mime) > S_HEAD_MAX / 2 || strpbrk (mime, "\r\n"))
-        return s_text_answer (conn, 500,
-                              "Something went wrong: Blob document did not contain a valid 'mime_type' field");
+        return s_text_answer (
+            conn, 500, "Something went wrong: Blob document did not contain a valid 'mime_type' field");
     char path[S_PATH_MAX];
     snprintf (path, sizeof path, "%s/%s", api->config->blobs_base_path, info->view_id);
     int fd = open (path, O_RDONLY | O_CLOEXEC);
@@ -206,19 +207,22 @@ s_serve (struct mg_connection *conn, panda_api_t *api, const panda_blob_info_t *
     }
     int64_t size = st.st_size, first = 0, last = size - 1;
     const char *if_range = mg_get_header (conn, "If-Range");
-    int range = if_range && strcmp (if_range, etag) != 0 ? 0 : s_range (mg_get_header (conn, "Range"), size, &first, &last);
+    int range = if_range && strcmp (if_range, etag) != 0
+                    ? 0
+                    : s_range (mg_get_header (conn, "Range"), size, &first, &last);
     int status = range > 0 ? 206 : range < 0 ? 416 : 200;
     char extra[96] = "";
     if (range > 0)
-        snprintf (extra, sizeof extra, "Content-Range: bytes %" PRId64 "-%" PRId64 "/%" PRId64 "\r\n", first, last, size);
+        snprintf (extra, sizeof extra, "Content-Range: bytes %" PRId64 "-%" PRId64 "/%" PRId64 "\r\n", first,
+                  last, size);
     else if (range < 0)
         snprintf (extra, sizeof extra, "Content-Range: bytes */%" PRId64 "\r\n", size);
     int64_t count = range < 0 ? 0 : last - first + 1;
     int n = snprintf (head, sizeof head,
                       "HTTP/1.1 %d %s\r\n" PANDA_API_CORS "Content-Type: %s\r\nETag: %s\r\n"
                       "Accept-Ranges: bytes\r\n%sContent-Length: %" PRId64 "\r\n\r\n",
-                      status, mg_get_response_code_text (conn, status), range < 0 ? s_text : mime, etag, extra,
-                      count);
+                      status, mg_get_response_code_text (conn, status), range < 0 ? s_text : mime, etag,
+                      extra, count);
     bool head_only = strcmp (ri->request_method, "HEAD") == 0;
     char *buf = n > 0 && (size_t) n < sizeof head ? malloc (S_CHUNK + S_HEAD_MAX) : NULL;
     if (buf) {

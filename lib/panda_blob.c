@@ -38,9 +38,10 @@ static const char s_find_latest[] =
 static const char s_find_view[] =
     "SELECT d.schema, d.deleted OR d.view IS NULL, v.id, v.view_id FROM views v"
     " JOIN documents d ON d.id = v.document WHERE v.view_id = ?2 AND d.document_id = ?1";
-static const char s_find_mime[] = "SELECT value FROM fields WHERE view = ?1 AND idx = 0 AND typeof (value) = 'text'"
-                                  " AND field = (SELECT id FROM schema_fields"
-                                  "              WHERE schema = 'blob_v1' AND name = 'mime_type')";
+static const char s_find_mime[] =
+    "SELECT value FROM fields WHERE view = ?1 AND idx = 0 AND typeof (value) = 'text'"
+    " AND field = (SELECT id FROM schema_fields"
+    "              WHERE schema = 'blob_v1' AND name = 'mime_type')";
 
 static char *
 s_column_strdup (sqlite3_stmt *stmt, int column)

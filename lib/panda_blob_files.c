@@ -20,11 +20,10 @@
 #define S_PATH_MAX 4096
 
 //  Every blob view with its claimed length (NULL when missing or not int).
-static const char s_list[] =
-    "SELECT v.id, v.view_id, (SELECT value FROM fields WHERE view = v.id AND idx = 0"
-    "  AND typeof (value) = 'integer' AND field = (SELECT id FROM schema_fields"
-    "    WHERE schema = 'blob_v1' AND name = 'length'))"
-    " FROM documents d JOIN views v ON v.document = d.id WHERE d.schema = 'blob_v1'";
+static const char s_list[] = "SELECT v.id, v.view_id, (SELECT value FROM fields WHERE view = v.id AND idx = 0"
+                             "  AND typeof (value) = 'integer' AND field = (SELECT id FROM schema_fields"
+                             "    WHERE schema = 'blob_v1' AND name = 'length'))"
+                             " FROM documents d JOIN views v ON v.document = d.id WHERE d.schema = 'blob_v1'";
 
 //  Of view ?1's pieces list: items, items whose piece data is
 //  materialised, and their total length (length() reads no BLOB content).

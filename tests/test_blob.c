@@ -82,7 +82,8 @@ test_blob_vector_file (void **state)
     s_assert_file (self->dir, view_hex, expected, len);
     assert_int_equal (fix_dir_count (self->dir), 1);
     json_t *root = panda_test_vectors ("blob.json");
-    const char *want = json_string_value (json_object_get (json_object_get (root, "expected"), "assembled_yasmf_hash"));
+    const char *want =
+        json_string_value (json_object_get (json_object_get (root, "expected"), "assembled_yasmf_hash"));
     panda_hash_t h;
     panda_hash_compute (&h, expected, len);
     char hex[PANDA_HASH_HEX_SIZE + 1];
@@ -116,8 +117,8 @@ test_blob_find_not_found (void **state)
     char *doc_hex, *view_hex, *mime;
     fix_vector_blob (self->views, &expected, &len, &doc_hex, &view_hex, &mime);
     json_t *root = panda_test_vectors ("blob.json");
-    const char *piece_hex =
-        json_string_value (json_object_get (json_array_get (json_object_get (root, "pieces"), 0), "document_id"));
+    const char *piece_hex = json_string_value (
+        json_object_get (json_array_get (json_object_get (root, "pieces"), 0), "document_id"));
     panda_hash_t doc, piece, unknown = fix_hash ("unknown");
     assert_int_equal (panda_hash_from_hex (&doc, doc_hex, strlen (doc_hex), NULL), PANDA_OK);
     assert_int_equal (panda_hash_from_hex (&piece, piece_hex, strlen (piece_hex), NULL), PANDA_OK);
@@ -231,7 +232,8 @@ test_blob_length_mismatch (void **state)
     panda_blobs_report_t report = s_sync (self, 4);
     assert_int_equal (report.written, 0);
     assert_int_equal (report.invalid, 1);
-    assert_non_null (strstr (report.reason, "The combined pieces length and claimed blob length don't match"));
+    assert_non_null (
+        strstr (report.reason, "The combined pieces length and claimed blob length don't match"));
     assert_false (fix_exists (self->dir, view));
     assert_int_equal (fix_dir_count (self->dir), 0);
     s_free_ids (ids, 2);

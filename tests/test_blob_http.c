@@ -83,7 +83,8 @@ s_connect (void)
 }
 
 static void
-s_get (panda_http_t *http, const char *method, const char *path, const char *headers, panda_http_response_t *resp)
+s_get (panda_http_t *http, const char *method, const char *path, const char *headers,
+       panda_http_response_t *resp)
 {
     assert_int_equal (panda_http_request (http, method, path, headers, NULL, 0, resp), 0);
 }
@@ -177,8 +178,9 @@ test_blob_http_range (void **state)
         const char *range;
         int status;
         size_t first, count;
-    } cases[] = {{"bytes=0-4", 206, 0, 5},      {"bytes=40-", 206, 40, n - 40}, {"bytes=-3", 206, n - 3, 3},
-                 {"bytes=10-1000", 206, 10, n - 10}, {"bytes=45-", 416, 0, 0},  {"bytes=0-1,5-6", 200, 0, n},
+    } cases[] = {{"bytes=0-4", 206, 0, 5},    {"bytes=40-", 206, 40, n - 40},
+                 {"bytes=-3", 206, n - 3, 3}, {"bytes=10-1000", 206, 10, n - 10},
+                 {"bytes=45-", 416, 0, 0},    {"bytes=0-1,5-6", 200, 0, n},
                  {"pages=1-2", 200, 0, n}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char headers[128], content_range[64];
@@ -210,8 +212,8 @@ test_blob_http_errors (void **state)
     (void) state;
     panda_http_t *http = s_connect ();
     json_t *root = panda_test_vectors ("blob.json");
-    const char *piece =
-        json_string_value (json_object_get (json_array_get (json_object_get (root, "pieces"), 0), "document_id"));
+    const char *piece = json_string_value (
+        json_object_get (json_array_get (json_object_get (root, "pieces"), 0), "document_id"));
     panda_hash_t pending = fix_hash ("pending blob");
     char *pending_hex = fix_hex (&pending);
     panda_hash_t missing_piece = fix_hash ("never published piece");
@@ -267,8 +269,8 @@ s_add_blob (const char *label, const void *content, size_t len, size_t piece_len
     }
     panda_hash_t doc = fix_hash (label);
     char *hex = fix_hex (&doc);
-    fix_blob_view (s_fix.views, fix_document (s_fix.views, &doc, "blob_v1", false), hex, true, (int64_t) len, mime,
-                   ids, count);
+    fix_blob_view (s_fix.views, fix_document (s_fix.views, &doc, "blob_v1", false), hex, true, (int64_t) len,
+                   mime, ids, count);
     for (size_t i = 0; i < count; i++)
         free (ids[i]);
     free (ids);
@@ -390,8 +392,8 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test (test_blob_http_body),   cmocka_unit_test (test_blob_http_etag),
-        cmocka_unit_test (test_blob_http_range),  cmocka_unit_test (test_blob_http_errors),
+        cmocka_unit_test (test_blob_http_body),        cmocka_unit_test (test_blob_http_etag),
+        cmocka_unit_test (test_blob_http_range),       cmocka_unit_test (test_blob_http_errors),
         cmocka_unit_test (test_blob_http_latest_view), cmocka_unit_test (test_blob_http_large),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);

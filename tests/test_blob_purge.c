@@ -149,8 +149,10 @@ test_blob_purge_unrelated (void **state)
     assert_true (s_document_exists (self, shared));
     assert_true (s_document_exists (self, kept));
     //  No row of a purged document is left behind.
-    assert_int_equal (s_count (self, "SELECT count (*) FROM views WHERE document NOT IN (SELECT id FROM documents)"), 0);
-    assert_int_equal (s_count (self, "SELECT count (*) FROM fields WHERE view NOT IN (SELECT id FROM views)"), 0);
+    assert_int_equal (
+        s_count (self, "SELECT count (*) FROM views WHERE document NOT IN (SELECT id FROM documents)"), 0);
+    assert_int_equal (s_count (self, "SELECT count (*) FROM fields WHERE view NOT IN (SELECT id FROM views)"),
+                      0);
     assert_int_equal (s_sync (self, 8).purged, 0);
     free (own), free (shared), free (lone), free (kept);
 }
@@ -172,7 +174,8 @@ test_blob_purge_once_related (void **state)
     fix_field (self->views, self->gallery, GALLERY, "pinned", 0, blob, NULL, 0, 0);
     assert_int_equal (s_sync (self, 8).purged, 0);
     assert_int_equal (s_count (self, "SELECT count (*) FROM blob_refs"), 1);
-    fix_exec_id (self->views, "DELETE FROM fields WHERE field = (SELECT id FROM schema_fields WHERE name = 'pinned')");
+    fix_exec_id (self->views,
+                 "DELETE FROM fields WHERE field = (SELECT id FROM schema_fields WHERE name = 'pinned')");
     assert_int_equal (s_sync (self, 8).purged, 2);
     assert_false (s_document_exists (self, blob));
     assert_false (s_document_exists (self, piece));

@@ -100,7 +100,8 @@ typedef struct {
 //  document") otherwise; PANDA_ERR_IO on a database failure. On success
 //  the caller owns what *info holds (panda_blob_info_release).
 PANDA_NODISCARD panda_err_t panda_blobs_find (panda_views_t *views, const panda_hash_t *document_id,
-                                              const char *view_id, panda_blob_info_t *info, panda_error_t *err);
+                                              const char *view_id, panda_blob_info_t *info,
+                                              panda_error_t *err);
 
 //  Free what info holds and zero it. Accepts a zeroed info.
 void panda_blob_info_release (panda_blob_info_t *info);
