@@ -89,7 +89,8 @@ s_field (panda_views_t *views, sqlite3_int64 view, const char *schema, const cha
 //  A live document labelled label of schema with one current view whose
 //  id is the document id (hex into view_id). Returns the view row.
 static sqlite3_int64
-s_document (panda_views_t *views, const char *label, const char *schema, char view_id[PANDA_HASH_HEX_SIZE + 1])
+s_document (panda_views_t *views, const char *label, const char *schema,
+            char view_id[PANDA_HASH_HEX_SIZE + 1])
 {
     sqlite3 *db = panda_views_db (views);
     panda_hash_t doc;
@@ -100,8 +101,8 @@ s_document (panda_views_t *views, const char *label, const char *schema, char vi
                   schema, doc.bytes, PANDA_HASH_SIZE, &doc_row) ||
         s_insert (db, "INSERT INTO views (document, view_id) VALUES (?1, ?2)", doc_row, view_id, NULL, 0,
                   &view_row) ||
-        s_insert (db, "UPDATE documents SET view = last_insert_rowid () WHERE id = ?1", doc_row, NULL, NULL, 0,
-                  NULL))
+        s_insert (db, "UPDATE documents SET view = last_insert_rowid () WHERE id = ?1", doc_row, NULL, NULL,
+                  0, NULL))
         return 0;
     return view_row;
 }
@@ -228,12 +229,14 @@ static double
 s_get_discard (int port, const char *path, size_t size)
 {
     int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
+    struct sockaddr_in addr = {.sin_family = AF_INET,
+                               .sin_port = htons ((uint16_t) port),
                                .sin_addr.s_addr = htonl (INADDR_LOOPBACK)};
     if (connect (fd, (struct sockaddr *) &addr, sizeof addr))
         return 0;
     char request[256], *buf = malloc (S_CAT_BUFFER * 2);
-    int len = snprintf (request, sizeof request, "GET %s HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n", path);
+    int len = snprintf (request, sizeof request,
+                        "GET %s HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n", path);
     uint64_t start = bench_now_ns ();
     size_t total = 0;
     ssize_t n = send (fd, request, (size_t) len, 0);
@@ -263,7 +266,8 @@ main (int argc, char **argv)
         fprintf (stderr, "bench_blob: setup: %s\n", err.message);
         return 1;
     }
-    printf ("blob of %zu bytes stored and written in %.2f s\n", size, (double) (bench_now_ns () - start) / 1e9);
+    printf ("blob of %zu bytes stored and written in %.2f s\n", size,
+            (double) (bench_now_ns () - start) / 1e9);
     snprintf (file, sizeof file, "%s/%s", blobs, doc);
     snprintf (url, sizeof url, "/blobs/%s", doc);
     panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (node), 120000);
