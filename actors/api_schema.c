@@ -35,7 +35,8 @@ s_schemas_free (panda_schema_t **schemas, size_t count)
 static int
 s_by_id (const void *a, const void *b)
 {
-    return strcmp (panda_schema_id (*(panda_schema_t *const *) a), panda_schema_id (*(panda_schema_t *const *) b));
+    return strcmp (panda_schema_id (*(panda_schema_t *const *) a),
+                   panda_schema_id (*(panda_schema_t *const *) b));
 }
 
 panda_api_snapshot_t *
@@ -182,8 +183,9 @@ s_load_views (s_list_t *list, const char *path, panda_error_t *err)
 panda_api_snapshot_t *
 panda_api_snapshot_load (const panda_config_t *config, panda_error_t *err)
 {
-    static const char *const system[] = {PANDA_SCHEMA_ID_SCHEMA_DEFINITION, PANDA_SCHEMA_ID_SCHEMA_FIELD_DEFINITION,
-                                         PANDA_SCHEMA_ID_BLOB, PANDA_SCHEMA_ID_BLOB_PIECE};
+    static const char *const system[] = {PANDA_SCHEMA_ID_SCHEMA_DEFINITION,
+                                         PANDA_SCHEMA_ID_SCHEMA_FIELD_DEFINITION, PANDA_SCHEMA_ID_BLOB,
+                                         PANDA_SCHEMA_ID_BLOB_PIECE};
     s_list_t list = {.config = config};
     panda_err_t rc = PANDA_OK;
     for (size_t i = 0; rc == PANDA_OK && i < sizeof system / sizeof system[0]; i++) {
