@@ -32,8 +32,7 @@ typedef struct {
     bool failed; //  out of memory once: the build fails
 } s_buf_t;
 
-static const char *
-s_fmt (s_buf_t *buf, const char *format, ...) PANDA_PRINTF (2, 3);
+static const char *s_fmt (s_buf_t *buf, const char *format, ...) PANDA_PRINTF (2, 3);
 
 static const char *
 s_fmt (s_buf_t *buf, const char *format, ...)
@@ -158,10 +157,16 @@ s_fields_object (panda_gql_builder_t *b, s_buf_t *buf, const panda_schema_t *con
             case PANDA_FIELD_PINNED_RELATION:
                 panda_gql_builder_field (b, field, target, PANDA_NODE_RESOLVE_FIELD);
                 break;
-            case PANDA_FIELD_BOOL: panda_gql_builder_field (b, field, "Boolean", PANDA_NODE_RESOLVE_FIELD); break;
+            case PANDA_FIELD_BOOL:
+                panda_gql_builder_field (b, field, "Boolean", PANDA_NODE_RESOLVE_FIELD);
+                break;
             case PANDA_FIELD_INT: panda_gql_builder_field (b, field, "Int", PANDA_NODE_RESOLVE_FIELD); break;
-            case PANDA_FIELD_FLOAT: panda_gql_builder_field (b, field, "Float", PANDA_NODE_RESOLVE_FIELD); break;
-            case PANDA_FIELD_STR: panda_gql_builder_field (b, field, "String", PANDA_NODE_RESOLVE_FIELD); break;
+            case PANDA_FIELD_FLOAT:
+                panda_gql_builder_field (b, field, "Float", PANDA_NODE_RESOLVE_FIELD);
+                break;
+            case PANDA_FIELD_STR:
+                panda_gql_builder_field (b, field, "String", PANDA_NODE_RESOLVE_FIELD);
+                break;
             case PANDA_FIELD_BYTES:
                 panda_gql_builder_field (b, field, "HexBytes", PANDA_NODE_RESOLVE_FIELD);
                 break;
@@ -180,7 +185,8 @@ s_document_objects (panda_gql_builder_t *b, s_buf_t *buf, const panda_schema_t *
         panda_gql_builder_object (b, s_fmt (buf, item ? "%sItem" : "%s", sid));
         panda_gql_builder_describe (b, panda_schema_description (schema));
         if (has_fields) {
-            panda_gql_builder_field (b, "fields", s_fmt (buf, "%sFields", sid), PANDA_NODE_RESOLVE_VIEW_FIELDS);
+            panda_gql_builder_field (b, "fields", s_fmt (buf, "%sFields", sid),
+                                     PANDA_NODE_RESOLVE_VIEW_FIELDS);
             panda_gql_builder_describe (b, s_fmt (buf, "Application fields of a %s document.", name));
         }
         panda_gql_builder_field (b, "meta", "DocumentMeta", PANDA_NODE_RESOLVE_VIEW_META);

@@ -28,10 +28,12 @@
 #define DOC_TYPES(X)                                                                                         \
     {X, "fields: " X "Fields; meta: DocumentMeta"},                                                          \
         {X "Item", "fields: " X "Fields; meta: DocumentMeta; cursor: String"},                               \
-        {X "Collection", "totalCount: Int!; endCursor: String!; hasNextPage: Boolean!; documents: [" X      \
+        {X "Collection", "totalCount: Int!; endCursor: String!; hasNextPage: Boolean!; documents: [" X       \
                          "Item!]!; startCursor: String; hasPreviousPage: Boolean!"},                         \
         {"Query." X, X "(id: DocumentId, viewId: DocumentViewId): " X},                                      \
-        {"Query.all_" X, "all_" X "(" COLL (X) "): " X "Collection!"}
+    {                                                                                                        \
+        "Query.all_" X, "all_" X "(" COLL (X) "): " X "Collection!"                                          \
+    }
 
 static const char *const s_system_ids[] = {"schema_definition_v1", "schema_field_definition_v1", "blob_v1",
                                            "blob_piece_v1"};
@@ -65,7 +67,7 @@ s_stub (panda_gql_call_t *call, panda_gql_out_t *out)
 }
 
 static const panda_gql_resolve_fn s_fns[PANDA_NODE_RESOLVE_COUNT] = {
-    [PANDA_NODE_RESOLVE_DOCUMENT] = s_stub,  [PANDA_NODE_RESOLVE_COLLECTION] = s_stub,
+    [PANDA_NODE_RESOLVE_DOCUMENT] = s_stub,    [PANDA_NODE_RESOLVE_COLLECTION] = s_stub,
     [PANDA_NODE_RESOLVE_VIEW_FIELDS] = s_stub, [PANDA_NODE_RESOLVE_VIEW_META] = s_stub,
     [PANDA_NODE_RESOLVE_ITEM_CURSOR] = s_stub, [PANDA_NODE_RESOLVE_FIELD] = s_stub,
     [PANDA_NODE_RESOLVE_LIST_FIELD] = s_stub,  [PANDA_NODE_RESOLVE_PAGE] = s_stub};
@@ -248,15 +250,17 @@ test_system_schemas (void **state)
 {
     panda_gql_schema_t *schema = s_build (NULL, 0);
     static const s_fact_t facts[] = {
-        {"schema_definition_v1Fields", "description: String; fields(" COLL ("schema_field_definition_v1")
-                                       "): schema_field_definition_v1Collection; name: String"},
+        {"schema_definition_v1Fields",
+         "description: String; fields(" COLL (
+             "schema_field_definition_v1") "): schema_field_definition_v1Collection; name: String"},
         {"schema_definition_v1OrderBy", "DOCUMENT_ID DOCUMENT_VIEW_ID OWNER description fields name"},
         {"schema_definition_v1Filter",
          "description: StringFilter; fields: PinnedRelationListFilter; name: StringFilter"},
         {"schema_field_definition_v1Fields", "name: String; type: String"},
         {"schema_field_definition_v1OrderBy", "DOCUMENT_ID DOCUMENT_VIEW_ID OWNER name type"},
         {"schema_field_definition_v1Filter", "name: StringFilter; type: StringFilter"},
-        {"blob_v1Fields", "length: Int; mime_type: String; pieces(" COLL ("blob_piece_v1") "): blob_piece_v1Collection"},
+        {"blob_v1Fields",
+         "length: Int; mime_type: String; pieces(" COLL ("blob_piece_v1") "): blob_piece_v1Collection"},
         {"blob_v1OrderBy", "DOCUMENT_ID DOCUMENT_VIEW_ID OWNER length mime_type pieces"},
         {"blob_v1Filter", "length: IntegerFilter; mime_type: StringFilter; pieces: PinnedRelationListFilter"},
         {"blob_piece_v1Fields", "data: HexBytes"},
@@ -271,7 +275,8 @@ test_system_schemas (void **state)
         {"MutationRoot", "publish(entry: EncodedEntry!, operation: EncodedOperation!): NextArguments!"},
     };
     s_check_facts (schema, facts, S_COUNT (facts));
-    assert_string_equal (s_description (schema, "schema_definition_v1"), "Publish data schemas for your application.");
+    assert_string_equal (s_description (schema, "schema_definition_v1"),
+                         "Publish data schemas for your application.");
     assert_string_equal (s_description (schema, "schema_field_definition_v1"),
                          "Define fields for application data schemas.");
     assert_string_equal (s_description (schema, "blob_v1"), "Definition of a blob file.");
@@ -292,10 +297,17 @@ test_system_schemas (void **state)
 }
 
 static const char *const s_child_fields[] = {"it_works:bool", NULL};
-static const char *const s_parent_fields[] = {
-    "bytes_f:bytes", "flag:bool", "float_f:float", "int_f:int", "list:relation_list(" CHILD ")",
-    "missing:relation(" GHOST ")", "pinned:pinned_relation(" CHILD ")", "pinned_list:pinned_relation_list(" CHILD ")",
-    "rel:relation(" CHILD ")", "text:str", NULL};
+static const char *const s_parent_fields[] = {"bytes_f:bytes",
+                                              "flag:bool",
+                                              "float_f:float",
+                                              "int_f:int",
+                                              "list:relation_list(" CHILD ")",
+                                              "missing:relation(" GHOST ")",
+                                              "pinned:pinned_relation(" CHILD ")",
+                                              "pinned_list:pinned_relation_list(" CHILD ")",
+                                              "rel:relation(" CHILD ")",
+                                              "text:str",
+                                              NULL};
 static const char *const s_orphan_fields[] = {"only:pinned_relation_list(" GHOST ")", NULL};
 
 //  §5.4 for every field kind, fields ascending by name; a relation to a
@@ -308,15 +320,16 @@ test_application_schema (void **state)
                               s_app (ORPHAN, "Points nowhere", s_orphan_fields)};
     panda_gql_schema_t *schema = s_build (apps, S_COUNT (apps));
     static const s_fact_t facts[] = {
-        {PARENT "Fields", "bytes_f: HexBytes; flag: Boolean; float_f: Float; int_f: Int; list(" COLL (CHILD)
-                          "): " CHILD "Collection; pinned: " CHILD "; pinned_list(" COLL (CHILD) "): " CHILD
-                          "Collection; rel: " CHILD "; text: String"},
+        {PARENT "Fields",
+         "bytes_f: HexBytes; flag: Boolean; float_f: Float; int_f: Int; list(" COLL (
+             CHILD) "): " CHILD "Collection; pinned: " CHILD
+                    "; pinned_list(" COLL (CHILD) "): " CHILD "Collection; rel: " CHILD "; text: String"},
         {PARENT "Filter", "bytes_f: HexBytesFilter; flag: BooleanFilter; float_f: FloatFilter; int_f: "
                           "IntegerFilter; list: RelationListFilter; missing: RelationFilter; pinned: "
                           "PinnedRelationFilter; pinned_list: PinnedRelationListFilter; rel: RelationFilter; "
                           "text: StringFilter"},
-        {PARENT "OrderBy",
-         "DOCUMENT_ID DOCUMENT_VIEW_ID OWNER bytes_f flag float_f int_f list missing pinned pinned_list rel text"},
+        {PARENT "OrderBy", "DOCUMENT_ID DOCUMENT_VIEW_ID OWNER bytes_f flag float_f int_f list missing "
+                           "pinned pinned_list rel text"},
         DOC_TYPES (PARENT),
         DOC_TYPES (CHILD),
         {CHILD "Fields", "it_works: Boolean"},
@@ -331,22 +344,26 @@ test_application_schema (void **state)
     };
     s_check_facts (schema, facts, S_COUNT (facts));
     assert_string_equal (s_description (schema, PARENT), "Parent of many children");
-    assert_string_equal (s_description (schema, "Query." PARENT), "Query a parent document by id or view id.");
+    assert_string_equal (s_description (schema, "Query." PARENT),
+                         "Query a parent document by id or view id.");
     assert_string_equal (s_description (schema, PARENT "Fields.list"),
                          "Get all " CHILD " documents with pagination, ordering and filtering.");
     //  §13 relation_fields: every relation kind resolves through the child's types.
     s_calls = 0;
     assert_string_equal (
-        s_run (schema, "{ " PARENT "(id: \"" DOC "\") { fields { rel { fields { it_works } } pinned { meta { "
-                       "documentId } } list(first: 1, orderBy: it_works) { documents { fields { it_works } } } "
-                       "pinned_list { totalCount } } } }"),
-        "{\"data\":{\"" PARENT "\":{\"fields\":{\"rel\":{\"fields\":{\"it_works\":true}},\"pinned\":{\"meta\":{"
+        s_run (schema,
+               "{ " PARENT "(id: \"" DOC "\") { fields { rel { fields { it_works } } pinned { meta { "
+               "documentId } } list(first: 1, orderBy: it_works) { documents { fields { it_works } } } "
+               "pinned_list { totalCount } } } }"),
+        "{\"data\":{\"" PARENT
+        "\":{\"fields\":{\"rel\":{\"fields\":{\"it_works\":true}},\"pinned\":{\"meta\":{"
         "\"documentId\":\"" DOC "\"}},\"list\":{\"documents\":[{\"fields\":{\"it_works\":true}}]},"
         "\"pinned_list\":{\"totalCount\":1}}}}}");
     assert_true (s_calls > 0);
     //  A filter on the field left out of SFields still validates.
-    assert_string_equal (s_run (schema, "{ all_" PARENT "(filter: {missing: {eq: \"" DOC "\"}}, orderBy: missing) "
-                                        "{ totalCount } }"),
+    assert_string_equal (s_run (schema,
+                                "{ all_" PARENT "(filter: {missing: {eq: \"" DOC "\"}}, orderBy: missing) "
+                                "{ totalCount } }"),
                          "{\"data\":{\"all_" PARENT "\":{\"totalCount\":1}}}");
     for (size_t i = 0; i < S_COUNT (apps); i++)
         panda_schema_destroy (&apps[i]);
@@ -365,8 +382,10 @@ test_type_names (void **state)
                        "all_" SID " { __typename documents { __typename meta { __typename } fields { "
                        "__typename } } } }"),
         "{\"data\":{\"" SID "\":{\"__typename\":\"" SID "\",\"meta\":{\"__typename\":\"DocumentMeta\"},"
-        "\"fields\":{\"__typename\":\"" SID "Fields\"}},\"all_" SID "\":{\"__typename\":\"" SID "Collection\","
-        "\"documents\":[{\"__typename\":\"" SID "Item\",\"meta\":{\"__typename\":\"DocumentMeta\"},\"fields\":{"
+        "\"fields\":{\"__typename\":\"" SID "Fields\"}},\"all_" SID "\":{\"__typename\":\"" SID
+        "Collection\","
+        "\"documents\":[{\"__typename\":\"" SID
+        "Item\",\"meta\":{\"__typename\":\"DocumentMeta\"},\"fields\":{"
         "\"__typename\":\"" SID "Fields\"}}]}}}");
     panda_schema_destroy (&app);
     panda_gql_schema_unref (&schema);
@@ -384,20 +403,25 @@ test_collection_argument_errors (void **state)
         {"after: HELLO", "\"after\", expected type \"Cursor\""},
         {"after: \"" DOC "\"", "\"after\", expected type \"Cursor\""},
         {"after: 27", "\"after\", expected type \"Cursor\""},
-        {"orderBy: HELLO", "\"orderBy\", enumeration type \"" SID "OrderBy\" does not contain the value \"HELLO\""},
-        {"orderBy: \"hello\"", "\"orderBy\", enumeration type \"" SID "OrderBy\" does not contain the value \"hello\""},
+        {"orderBy: HELLO",
+         "\"orderBy\", enumeration type \"" SID "OrderBy\" does not contain the value \"HELLO\""},
+        {"orderBy: \"hello\"",
+         "\"orderBy\", enumeration type \"" SID "OrderBy\" does not contain the value \"hello\""},
         {"orderDirection: HELLO",
          "\"orderDirection\", enumeration type \"OrderDirection\" does not contain the value \"HELLO\""},
         {"orderDirection: \"hello\"",
          "\"orderDirection\", enumeration type \"OrderDirection\" does not contain the value \"hello\""},
         {"filter: \"hello\"", "\"filter\", expected type \"" SID "Filter\""},
-        {"filter: {bool: {in: [\"hello\"]}}", "\"filter.bool\", unknown field \"in\" of type \"BooleanFilter\""},
+        {"filter: {bool: {in: [\"hello\"]}}",
+         "\"filter.bool\", unknown field \"in\" of type \"BooleanFilter\""},
         {"filter: {hello: {eq: true}}", "\"filter\", unknown field \"hello\" of type \"" SID "Filter\""},
         {"filter: {bool: {contains: \"hello\"}}",
          "\"filter.bool\", unknown field \"contains\" of type \"BooleanFilter\""},
         {"meta: \"hello\"", "\"meta\", expected type \"MetaFilterInputObject\""},
-        {"meta: {bool: {in: [\"hello\"]}}", "\"meta\", unknown field \"bool\" of type \"MetaFilterInputObject\""},
-        {"meta: {owner: {contains: \"hello\"}}", "\"meta.owner\", unknown field \"contains\" of type \"OwnerFilter\""},
+        {"meta: {bool: {in: [\"hello\"]}}",
+         "\"meta\", unknown field \"bool\" of type \"MetaFilterInputObject\""},
+        {"meta: {owner: {contains: \"hello\"}}",
+         "\"meta.owner\", unknown field \"contains\" of type \"OwnerFilter\""},
         {"meta: {documentId: {contains: \"hello\"}}",
          "\"meta.documentId\", unknown field \"contains\" of type \"DocumentIdFilter\""},
         {"meta: {viewId: {contains: \"hello\"}}",
@@ -416,8 +440,8 @@ test_collection_argument_errors (void **state)
         char query[1024];
         snprintf (query, sizeof query, "{ all_" SID "(%s) { documents { fields { bool } } } }", cases[i][0]);
         json_t *got = json_loads (s_run (schema, query), 0, NULL);
-        const char *message =
-            json_string_value (json_object_get (json_array_get (json_object_get (got, "errors"), 0), "message"));
+        const char *message = json_string_value (
+            json_object_get (json_array_get (json_object_get (got, "errors"), 0), "message"));
         char full[1024];
         snprintf (full, sizeof full, "Invalid value for argument %s", cases[i][1]);
         if (!message || strcmp (message, full) != 0 || !json_is_null (json_object_get (got, "data")))
@@ -426,10 +450,11 @@ test_collection_argument_errors (void **state)
     }
     assert_int_equal (s_calls, 0);
     //  Valid arguments of every kind pass.
-    assert_string_equal (
-        s_run (schema, "{ all_" SID "(orderBy: bool, orderDirection: DESC, first: 2, filter: {bool: {eq: true}, "
-                       "data: {notEq: \"00\"}}, meta: {owner: {in: []}}) { totalCount } }"),
-        "{\"data\":{\"all_" SID "\":{\"totalCount\":1}}}");
+    assert_string_equal (s_run (schema,
+                                "{ all_" SID
+                                "(orderBy: bool, orderDirection: DESC, first: 2, filter: {bool: {eq: true}, "
+                                "data: {notEq: \"00\"}}, meta: {owner: {in: []}}) { totalCount } }"),
+                         "{\"data\":{\"all_" SID "\":{\"totalCount\":1}}}");
     panda_schema_destroy (&app);
     panda_gql_schema_unref (&schema);
 }
@@ -439,16 +464,20 @@ test_collection_argument_errors (void **state)
 static void
 test_order_by_collisions (void **state)
 {
-    static const char *const fields[] = {"DOCUMENT_ID:str", "DOCUMENT_VIEW_ID:int", "OWNER:bool", "false:bool",
-                                         "null:str", "title:str", "true:int", NULL};
+    static const char *const fields[] = {"DOCUMENT_ID:str", "DOCUMENT_VIEW_ID:int",
+                                         "OWNER:bool",      "false:bool",
+                                         "null:str",        "title:str",
+                                         "true:int",        NULL};
     panda_schema_t *app = s_app (ODD, "odd names", fields);
     panda_gql_schema_t *schema = s_build (&app, 1);
     static const s_fact_t facts[] = {
         {ODD "OrderBy", "DOCUMENT_ID DOCUMENT_VIEW_ID OWNER title"},
-        {ODD "Fields", "DOCUMENT_ID: String; DOCUMENT_VIEW_ID: Int; OWNER: Boolean; false: Boolean; null: String; "
-                       "title: String; true: Int"},
-        {ODD "Filter", "DOCUMENT_ID: StringFilter; DOCUMENT_VIEW_ID: IntegerFilter; OWNER: BooleanFilter; false: "
-                       "BooleanFilter; null: StringFilter; title: StringFilter; true: IntegerFilter"},
+        {ODD "Fields",
+         "DOCUMENT_ID: String; DOCUMENT_VIEW_ID: Int; OWNER: Boolean; false: Boolean; null: String; "
+         "title: String; true: Int"},
+        {ODD "Filter",
+         "DOCUMENT_ID: StringFilter; DOCUMENT_VIEW_ID: IntegerFilter; OWNER: BooleanFilter; false: "
+         "BooleanFilter; null: StringFilter; title: StringFilter; true: IntegerFilter"},
     };
     s_check_facts (schema, facts, S_COUNT (facts));
     assert_false (panda_node_schema_orderable ("OWNER"));
@@ -462,7 +491,8 @@ test_order_by_collisions (void **state)
     json_t *got = json_loads (s_run (schema, "{ all_" ODD "(orderBy: \"true\") { totalCount } }"), 0, NULL);
     assert_string_equal (
         json_string_value (json_object_get (json_array_get (json_object_get (got, "errors"), 0), "message")),
-        "Invalid value for argument \"orderBy\", enumeration type \"" ODD "OrderBy\" does not contain the value "
+        "Invalid value for argument \"orderBy\", enumeration type \"" ODD
+        "OrderBy\" does not contain the value "
         "\"true\"");
     json_decref (got);
     panda_schema_destroy (&app);
@@ -474,7 +504,8 @@ test_order_by_collisions (void **state)
 static void
 test_duplicates_and_empty (void **state)
 {
-    panda_schema_t *apps[] = {s_app (CHILD, "A child", s_child_fields), s_app (CHILD, "again", s_child_fields)};
+    panda_schema_t *apps[] = {s_app (CHILD, "A child", s_child_fields),
+                              s_app (CHILD, "again", s_child_fields)};
     panda_gql_schema_t *schema = s_build (apps, 2);
     assert_string_equal (s_description (schema, CHILD), "A child");
     panda_gql_schema_unref (&schema);
@@ -482,7 +513,8 @@ test_duplicates_and_empty (void **state)
     schema = panda_node_schema_build (NULL, 0, &err);
     assert_non_null (schema);
     assert_string_equal (s_sdl (schema, "blob_v1"), "null");
-    assert_string_equal (s_sdl (schema, "Query"), "nextArgs(publicKey: PublicKey!, viewId: DocumentViewId): NextArguments");
+    assert_string_equal (s_sdl (schema, "Query"),
+                         "nextArgs(publicKey: PublicKey!, viewId: DocumentViewId): NextArguments");
     panda_gql_schema_unref (&schema);
     for (size_t i = 0; i < 2; i++)
         panda_schema_destroy (&apps[i]);
@@ -645,14 +677,10 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test (test_system_schemas),
-        cmocka_unit_test (test_application_schema),
-        cmocka_unit_test (test_type_names),
-        cmocka_unit_test (test_collection_argument_errors),
-        cmocka_unit_test (test_order_by_collisions),
-        cmocka_unit_test (test_duplicates_and_empty),
-        cmocka_unit_test (test_snapshot_lifetime),
-        cmocka_unit_test (test_snapshot_load),
+        cmocka_unit_test (test_system_schemas),      cmocka_unit_test (test_application_schema),
+        cmocka_unit_test (test_type_names),          cmocka_unit_test (test_collection_argument_errors),
+        cmocka_unit_test (test_order_by_collisions), cmocka_unit_test (test_duplicates_and_empty),
+        cmocka_unit_test (test_snapshot_lifetime),   cmocka_unit_test (test_snapshot_load),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
