@@ -19,8 +19,9 @@ static const char *const s_sql[PANDA_MAT_SQL_COUNT_] = {
     [PANDA_MAT_SQL_DEFINITIONS_PINNING] =
         "SELECT v.id FROM pins p JOIN views v ON v.id = p.view JOIN documents d ON d.id = v.document"
         " WHERE p.target = ?1 AND d.view = v.id AND d.schema = '" PANDA_SCHEMA_ID_SCHEMA_DEFINITION "'",
-    [PANDA_MAT_SQL_VIEW_FIELDS] = "SELECT s.name, f.value FROM fields f JOIN schema_fields s ON s.id = f.field"
-                                  " WHERE f.view = ?1 ORDER BY s.name, f.idx",
+    [PANDA_MAT_SQL_VIEW_FIELDS] =
+        "SELECT s.name, f.value FROM fields f JOIN schema_fields s ON s.id = f.field"
+        " WHERE f.view = ?1 ORDER BY s.name, f.idx",
     [PANDA_MAT_SQL_VIEW_DOCUMENT] =
         "SELECT v.view_id, d.document_id FROM views v JOIN documents d ON d.id = v.document WHERE v.id = ?1",
     [PANDA_MAT_SQL_SCHEMA_KNOWN] = "SELECT 1 FROM schemas WHERE id = ?1",
@@ -200,7 +201,8 @@ s_tail_clean (const panda_document_view_t *view)
 //  Writer errors that concern the document only (unknown schema, bad value)
 //  are reported, not fatal.
 static panda_err_t
-s_write_result (panda_materializer_t *self, const panda_hash_t *document_id, panda_err_t rc, panda_error_t *err)
+s_write_result (panda_materializer_t *self, const panda_hash_t *document_id, panda_err_t rc,
+                panda_error_t *err)
 {
     if (rc == PANDA_OK || PANDA_MAT_FATAL (rc))
         return rc;
@@ -253,8 +255,8 @@ s_op_fields (const panda_operation_t *op, const panda_hash_t *writer, size_t *co
     *count = panda_operation_field_count (op);
     panda_views_field_t *fields = malloc ((*count ? *count : 1) * sizeof (*fields));
     for (size_t i = 0; fields && i < *count; i++)
-        fields[i] = (panda_views_field_t){panda_operation_field_name (op, i), panda_operation_field_value (op, i),
-                                          writer};
+        fields[i] = (panda_views_field_t){panda_operation_field_name (op, i),
+                                          panda_operation_field_value (op, i), writer};
     return fields;
 }
 
@@ -302,10 +304,11 @@ s_apply (panda_materializer_t *self, const panda_store_stored_t *stored, const p
     panda_views_field_t *fields = s_op_fields (op, stored->operation_id, &count);
     if (!fields)
         return panda_error_set (err, PANDA_ERR_NOMEM, "materialiser: out of memory");
-    panda_err_t rc = action == PANDA_ACTION_CREATE
-                         ? panda_views_put_current (self->writer, stored->document_id, panda_operation_schema_id (op),
-                                                    stored->public_key, hex, fields, count, false, true, NULL, err)
-                         : panda_views_advance (self->writer, doc, hex, fields, count, err);
+    panda_err_t rc =
+        action == PANDA_ACTION_CREATE
+            ? panda_views_put_current (self->writer, stored->document_id, panda_operation_schema_id (op),
+                                       stored->public_key, hex, fields, count, false, true, NULL, err)
+            : panda_views_advance (self->writer, doc, hex, fields, count, err);
     free (fields);
     rc = s_write_result (self, stored->document_id, rc, err);
     if (rc == PANDA_OK && !(*view_id_p = strdup (hex)))
@@ -354,13 +357,14 @@ s_wanted_any (panda_materializer_t *self, panda_error_t *err)
     int step = sqlite3_step (stmt);
     self->wanted_any = step == SQLITE_ROW && sqlite3_column_int (stmt, 0);
     sqlite3_reset (stmt);
-    return step == SQLITE_ROW ? PANDA_OK
-                              : panda_error_set (err, PANDA_ERR_IO, "materialiser: %s", sqlite3_errmsg (self->db));
+    return step == SQLITE_ROW
+               ? PANDA_OK
+               : panda_error_set (err, PANDA_ERR_IO, "materialiser: %s", sqlite3_errmsg (self->db));
 }
 
 panda_err_t
-panda_materializer_run (panda_materializer_t *self, size_t max, size_t *done, panda_materializer_schema_fn *on_schema,
-                        void *ctx, panda_error_t *err)
+panda_materializer_run (panda_materializer_t *self, size_t max, size_t *done,
+                        panda_materializer_schema_fn *on_schema, void *ctx, panda_error_t *err)
 {
     if (done)
         *done = 0;

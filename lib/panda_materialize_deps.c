@@ -117,7 +117,8 @@ s_parts_fini (s_parts_t *self)
 //  Resolve the field definition views of def; *ready false if one is not
 //  materialised yet.
 static panda_err_t
-s_parts (panda_materializer_t *self, const s_view_text_t *def, s_parts_t *parts, bool *ready, panda_error_t *err)
+s_parts (panda_materializer_t *self, const s_view_text_t *def, s_parts_t *parts, bool *ready,
+         panda_error_t *err)
 {
     *ready = false;
     size_t n = def->field_count;
@@ -136,8 +137,8 @@ s_parts (panda_materializer_t *self, const s_view_text_t *def, s_parts_t *parts,
             return PANDA_OK; //  stored pinned values are canonical; never here
         if ((rc = s_view_text (self, row, &parts->texts[i], err)) != PANDA_OK)
             return rc;
-        parts->pool[i] = (panda_schema_field_def_t){parts->ids[i].items, parts->ids[i].count, parts->texts[i].name,
-                                                    parts->texts[i].type};
+        parts->pool[i] = (panda_schema_field_def_t){parts->ids[i].items, parts->ids[i].count,
+                                                    parts->texts[i].name, parts->texts[i].type};
     }
     *ready = true;
     return PANDA_OK;
@@ -247,7 +248,8 @@ s_schema_from_field (panda_materializer_t *self, const char *view_id, panda_erro
 //  Pinned views
 
 static panda_err_t
-s_want (panda_materializer_t *self, const char *target, const panda_hash_t *ids, size_t count, panda_error_t *err)
+s_want (panda_materializer_t *self, const char *target, const panda_hash_t *ids, size_t count,
+        panda_error_t *err)
 {
     sqlite3_stmt *stmt = self->stmt[PANDA_MAT_SQL_WANT];
     for (size_t i = 0; i < count; i++) {
@@ -278,13 +280,15 @@ s_unwant (panda_materializer_t *self, const char *target, panda_error_t *err)
 //  stored up to p, or wait for them.
 static panda_err_t
 s_pin_build (panda_materializer_t *self, const char *target, const panda_hash_t *ids, size_t count,
-             const panda_hash_t *document_id, const panda_views_document_t *doc, int64_t p, panda_error_t *err)
+             const panda_hash_t *document_id, const panda_views_document_t *doc, int64_t p,
+             panda_error_t *err)
 {
     panda_mat_ops_t ops = {0};
     panda_document_view_t *view = NULL;
     panda_error_t build_err;
     panda_err_t rc = panda_mat_ops_load (self, document_id, p, &ops, err);
-    if (rc == PANDA_OK && panda_document_build_to_view (ops.builder, ids, count, &view, &build_err) != PANDA_OK) {
+    if (rc == PANDA_OK &&
+        panda_document_build_to_view (ops.builder, ids, count, &view, &build_err) != PANDA_OK) {
         if (PANDA_MAT_FATAL (build_err.code))
             rc = panda_error_set (err, build_err.code, "%s", build_err.message);
         else if (strcmp (build_err.message, S_TRIM_NOT_FOUND) == 0)
@@ -294,8 +298,9 @@ s_pin_build (panda_materializer_t *self, const char *target, const panda_hash_t 
     } else if (rc == PANDA_OK && !panda_document_view_deleted (view)) {
         size_t n = 0;
         panda_views_field_t *fields = panda_mat_view_fields (view, &n);
-        rc = fields ? panda_views_put_pinned (self->writer, doc->rowid, doc->schema_id, target, fields, n, err)
-                    : s_nomem (err);
+        rc = fields
+                 ? panda_views_put_pinned (self->writer, doc->rowid, doc->schema_id, target, fields, n, err)
+                 : s_nomem (err);
         free (fields);
         if (rc != PANDA_OK && !PANDA_MAT_FATAL (rc)) {
             panda_mat_fail (self, document_id, "pinned view %.200s: %s", target, err ? err->message : "");

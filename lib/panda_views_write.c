@@ -56,8 +56,10 @@ static const char *const s_sql[S_SQL_COUNT] = {
     [S_VIEWS_OF_DOC] = "SELECT id FROM views WHERE document = ?1",
     [S_FIELDS_DELETE_VIEW] = "DELETE FROM fields WHERE view = ?1",
     [S_FIELDS_DELETE_FIELD] = "DELETE FROM fields WHERE view = ?1 AND field = ?2",
-    [S_FIELD_INSERT] = "INSERT INTO fields (view, field, idx, value, writer, cursor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [S_FIELDS_COPY] = "INSERT INTO fields SELECT ?2, field, idx, value, writer, cursor FROM fields WHERE view = ?1",
+    [S_FIELD_INSERT] =
+        "INSERT INTO fields (view, field, idx, value, writer, cursor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_FIELDS_COPY] =
+        "INSERT INTO fields SELECT ?2, field, idx, value, writer, cursor FROM fields WHERE view = ?1",
     [S_PINS_COPY] = "INSERT INTO pins SELECT ?2, field, target FROM pins WHERE view = ?1",
     [S_PINS_OF_VIEW] = "SELECT target FROM pins WHERE view = ?1",
     [S_PINS_OF_FIELD] = "SELECT target FROM pins WHERE view = ?1 AND field = ?2",
@@ -66,7 +68,8 @@ static const char *const s_sql[S_SQL_COUNT] = {
     [S_PIN_INSERT] = "INSERT INTO pins (view, field, target) VALUES (?1, ?2, ?3)",
     [S_PINNED] = "SELECT 1 FROM pins p JOIN views v ON v.id = p.view JOIN documents d ON d.id = v.document"
                  " WHERE p.target = ?1 AND d.view = v.id LIMIT 1",
-    [S_CURRENT_OF] = "SELECT v.id, d.view FROM views v JOIN documents d ON d.id = v.document WHERE v.view_id = ?1",
+    [S_CURRENT_OF] =
+        "SELECT v.id, d.view FROM views v JOIN documents d ON d.id = v.document WHERE v.view_id = ?1",
     [S_SCHEMA_FIELDS] = "SELECT id, name, type FROM schema_fields WHERE schema = ?1",
 };
 
@@ -299,24 +302,19 @@ static bool
 s_value_fits (panda_field_kind_t kind, const panda_value_t *value)
 {
     switch (kind) {
-    case PANDA_FIELD_BOOL:
-        return value->kind == PANDA_VALUE_BOOL;
-    case PANDA_FIELD_INT:
-        return value->kind == PANDA_VALUE_INT;
-    case PANDA_FIELD_FLOAT:
-        return value->kind == PANDA_VALUE_FLOAT;
-    case PANDA_FIELD_STR:
-        return value->kind == PANDA_VALUE_STR;
-    case PANDA_FIELD_BYTES:
-        return value->kind == PANDA_VALUE_BYTES;
-    case PANDA_FIELD_RELATION:
-        return value->kind == PANDA_VALUE_BYTES && value->as.bytes.len == PANDA_HASH_SIZE;
-    case PANDA_FIELD_RELATION_LIST:
-        return value->kind == PANDA_VALUE_HASH_LIST;
-    case PANDA_FIELD_PINNED_RELATION:
-        return value->kind == PANDA_VALUE_HASH_LIST && value->as.list.count > 0;
-    case PANDA_FIELD_PINNED_RELATION_LIST:
-        return value->kind == PANDA_VALUE_HASH_LIST_LIST;
+        case PANDA_FIELD_BOOL: return value->kind == PANDA_VALUE_BOOL;
+        case PANDA_FIELD_INT: return value->kind == PANDA_VALUE_INT;
+        case PANDA_FIELD_FLOAT: return value->kind == PANDA_VALUE_FLOAT;
+        case PANDA_FIELD_STR: return value->kind == PANDA_VALUE_STR;
+        case PANDA_FIELD_BYTES: return value->kind == PANDA_VALUE_BYTES;
+        case PANDA_FIELD_RELATION:
+            return value->kind == PANDA_VALUE_BYTES && value->as.bytes.len == PANDA_HASH_SIZE;
+        case PANDA_FIELD_RELATION_LIST: return value->kind == PANDA_VALUE_HASH_LIST;
+        case PANDA_FIELD_PINNED_RELATION:
+            return value->kind == PANDA_VALUE_HASH_LIST && value->as.list.count > 0;
+        case PANDA_FIELD_PINNED_RELATION_LIST: //  [] decodes as an empty hash list
+            return value->kind == PANDA_VALUE_HASH_LIST_LIST ||
+                   (value->kind == PANDA_VALUE_HASH_LIST && value->as.list.count == 0);
     }
     return false;
 }
@@ -333,7 +331,8 @@ s_resolve (panda_views_writer_t *self, const char *schema_id, const panda_views_
     if (rc != PANDA_OK)
         return rc;
     if (!schema)
-        return panda_error_set (err, PANDA_ERR_NOT_FOUND, "views: schema %.200s is not materialised", schema_id);
+        return panda_error_set (err, PANDA_ERR_NOT_FOUND, "views: schema %.200s is not materialised",
+                                schema_id);
     s_resolved_t *resolved = malloc ((count ? count : 1) * sizeof (s_resolved_t));
     if (!resolved)
         return s_nomem (err);
@@ -351,7 +350,8 @@ s_resolve (panda_views_writer_t *self, const char *schema_id, const panda_views_
         if (!s_value_fits (resolved[i].kind, fields[i].value)) {
             const char *kind = panda_field_kind_name (resolved[i].kind);
             free (resolved);
-            return panda_error_set (err, PANDA_ERR_SCHEMA, "views: value of field %.64s is not a %s", name, kind);
+            return panda_error_set (err, PANDA_ERR_SCHEMA, "views: value of field %.64s is not a %s", name,
+                                    kind);
         }
     }
     *out = resolved;
@@ -364,7 +364,7 @@ s_item_count (panda_field_kind_t kind, const panda_value_t *value)
     if (kind == PANDA_FIELD_RELATION_LIST)
         return value->as.list.count;
     if (kind == PANDA_FIELD_PINNED_RELATION_LIST)
-        return value->as.lists.count;
+        return value->kind == PANDA_VALUE_HASH_LIST_LIST ? value->as.lists.count : 0;
     return 1;
 }
 
@@ -377,34 +377,29 @@ s_bind_item (sqlite3_stmt *stmt, panda_field_kind_t kind, const panda_value_t *v
     *pin = NULL;
     const panda_hash_list_t *ids = NULL;
     switch (kind) {
-    case PANDA_FIELD_BOOL:
-        return sqlite3_bind_int (stmt, 4, value->as.boolean ? 1 : 0), PANDA_OK;
-    case PANDA_FIELD_INT:
-        return sqlite3_bind_int64 (stmt, 4, value->as.integer), PANDA_OK;
-    case PANDA_FIELD_FLOAT:
-        return sqlite3_bind_double (stmt, 4, value->as.real), PANDA_OK;
-    case PANDA_FIELD_STR:
-        sqlite3_bind_text (stmt, 4, (const char *) value->as.bytes.data, (int) value->as.bytes.len,
-                           SQLITE_STATIC);
-        return PANDA_OK;
-    case PANDA_FIELD_BYTES:
-    case PANDA_FIELD_RELATION:
-        sqlite3_bind_blob (stmt, 4, value->as.bytes.len ? value->as.bytes.data : (const void *) "",
-                           (int) value->as.bytes.len, SQLITE_STATIC);
-        return PANDA_OK;
-    case PANDA_FIELD_RELATION_LIST:
-        if (value->as.list.count == 0)
-            return sqlite3_bind_null (stmt, 4), PANDA_OK;
-        sqlite3_bind_blob (stmt, 4, value->as.list.items[idx].bytes, PANDA_HASH_SIZE, SQLITE_STATIC);
-        return PANDA_OK;
-    case PANDA_FIELD_PINNED_RELATION:
-        ids = &value->as.list;
-        break;
-    case PANDA_FIELD_PINNED_RELATION_LIST:
-        if (value->as.lists.count == 0)
-            return sqlite3_bind_null (stmt, 4), PANDA_OK;
-        ids = &value->as.lists.lists[idx];
-        break;
+        case PANDA_FIELD_BOOL: return sqlite3_bind_int (stmt, 4, value->as.boolean ? 1 : 0), PANDA_OK;
+        case PANDA_FIELD_INT: return sqlite3_bind_int64 (stmt, 4, value->as.integer), PANDA_OK;
+        case PANDA_FIELD_FLOAT: return sqlite3_bind_double (stmt, 4, value->as.real), PANDA_OK;
+        case PANDA_FIELD_STR:
+            sqlite3_bind_text (stmt, 4, (const char *) value->as.bytes.data, (int) value->as.bytes.len,
+                               SQLITE_STATIC);
+            return PANDA_OK;
+        case PANDA_FIELD_BYTES:
+        case PANDA_FIELD_RELATION:
+            sqlite3_bind_blob (stmt, 4, value->as.bytes.len ? value->as.bytes.data : (const void *) "",
+                               (int) value->as.bytes.len, SQLITE_STATIC);
+            return PANDA_OK;
+        case PANDA_FIELD_RELATION_LIST:
+            if (value->as.list.count == 0)
+                return sqlite3_bind_null (stmt, 4), PANDA_OK;
+            sqlite3_bind_blob (stmt, 4, value->as.list.items[idx].bytes, PANDA_HASH_SIZE, SQLITE_STATIC);
+            return PANDA_OK;
+        case PANDA_FIELD_PINNED_RELATION: ids = &value->as.list; break;
+        case PANDA_FIELD_PINNED_RELATION_LIST:
+            if (value->kind != PANDA_VALUE_HASH_LIST_LIST || value->as.lists.count == 0)
+                return sqlite3_bind_null (stmt, 4), PANDA_OK;
+            ids = &value->as.lists.lists[idx];
+            break;
     }
     *pin = panda_view_id_to_string_new (ids->items, ids->count);
     if (!*pin)
@@ -653,8 +648,9 @@ s_current_row (panda_views_writer_t *self, const panda_views_document_t *doc, co
 
 panda_err_t
 panda_views_put_current (panda_views_writer_t *self, const panda_hash_t *document_id, const char *schema_id,
-                         const panda_public_key_t *owner, const char *view_id, const panda_views_field_t *fields,
-                         size_t count, bool edited, bool incremental, int64_t *rowid_p, panda_error_t *err)
+                         const panda_public_key_t *owner, const char *view_id,
+                         const panda_views_field_t *fields, size_t count, bool edited, bool incremental,
+                         int64_t *rowid_p, panda_error_t *err)
 {
     s_resolved_t *resolved = NULL;
     panda_err_t rc = s_resolve (self, schema_id, fields, count, &resolved, err);
@@ -737,8 +733,9 @@ panda_views_advance (panda_views_writer_t *self, const panda_views_document_t *d
 }
 
 panda_err_t
-panda_views_put_pinned (panda_views_writer_t *self, int64_t document, const char *schema_id, const char *view_id,
-                        const panda_views_field_t *fields, size_t count, panda_error_t *err)
+panda_views_put_pinned (panda_views_writer_t *self, int64_t document, const char *schema_id,
+                        const char *view_id, const panda_views_field_t *fields, size_t count,
+                        panda_error_t *err)
 {
     int64_t row = 0;
     panda_err_t rc = panda_views_view_find (self, view_id, NULL, &row, err);

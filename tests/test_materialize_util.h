@@ -285,44 +285,47 @@ t_check_item (sqlite3_stmt *row, const char *type, const panda_value_t *value, s
     assert_int_equal (panda_field_type_parse (type, strlen (type), &kind, &off, &len, NULL), PANDA_OK);
     int col = sqlite3_column_type (row, 1);
     switch (kind) {
-    case PANDA_FIELD_BOOL:
-    case PANDA_FIELD_INT:
-        assert_int_equal (col, SQLITE_INTEGER);
-        assert_int_equal (sqlite3_column_int64 (row, 1),
-                          kind == PANDA_FIELD_BOOL ? (int64_t) value->as.boolean : value->as.integer);
-        break;
-    case PANDA_FIELD_FLOAT:
-        assert_int_equal (col, SQLITE_FLOAT);
-        assert_true (sqlite3_column_double (row, 1) == value->as.real);
-        break;
-    case PANDA_FIELD_STR:
-        assert_int_equal (col, SQLITE_TEXT);
-        assert_string_equal ((const char *) sqlite3_column_text (row, 1), (const char *) value->as.bytes.data);
-        break;
-    case PANDA_FIELD_BYTES:
-    case PANDA_FIELD_RELATION:
-        assert_int_equal (col, SQLITE_BLOB);
-        assert_int_equal (sqlite3_column_bytes (row, 1), value->as.bytes.len);
-        assert_memory_equal (sqlite3_column_blob (row, 1), value->as.bytes.data, value->as.bytes.len);
-        break;
-    case PANDA_FIELD_RELATION_LIST:
-        if (value->as.list.count == 0)
-            return assert_int_equal (col, SQLITE_NULL);
-        assert_int_equal (col, SQLITE_BLOB);
-        assert_memory_equal (sqlite3_column_blob (row, 1), value->as.list.items[idx].bytes, PANDA_HASH_SIZE);
-        break;
-    case PANDA_FIELD_PINNED_RELATION:
-    case PANDA_FIELD_PINNED_RELATION_LIST: {
-        if (kind == PANDA_FIELD_PINNED_RELATION_LIST && value->as.lists.count == 0)
-            return assert_int_equal (col, SQLITE_NULL);
-        const panda_hash_list_t *ids =
-            kind == PANDA_FIELD_PINNED_RELATION ? &value->as.list : &value->as.lists.lists[idx];
-        char *text = panda_view_id_to_string_new (ids->items, ids->count);
-        assert_int_equal (col, SQLITE_TEXT);
-        assert_string_equal ((const char *) sqlite3_column_text (row, 1), text);
-        free (text);
-        break;
-    }
+        case PANDA_FIELD_BOOL:
+        case PANDA_FIELD_INT:
+            assert_int_equal (col, SQLITE_INTEGER);
+            assert_int_equal (sqlite3_column_int64 (row, 1),
+                              kind == PANDA_FIELD_BOOL ? (int64_t) value->as.boolean : value->as.integer);
+            break;
+        case PANDA_FIELD_FLOAT:
+            assert_int_equal (col, SQLITE_FLOAT);
+            assert_true (sqlite3_column_double (row, 1) == value->as.real);
+            break;
+        case PANDA_FIELD_STR:
+            assert_int_equal (col, SQLITE_TEXT);
+            assert_string_equal ((const char *) sqlite3_column_text (row, 1),
+                                 (const char *) value->as.bytes.data);
+            break;
+        case PANDA_FIELD_BYTES:
+        case PANDA_FIELD_RELATION:
+            assert_int_equal (col, SQLITE_BLOB);
+            assert_int_equal (sqlite3_column_bytes (row, 1), value->as.bytes.len);
+            assert_memory_equal (sqlite3_column_blob (row, 1), value->as.bytes.data, value->as.bytes.len);
+            break;
+        case PANDA_FIELD_RELATION_LIST:
+            if (value->as.list.count == 0)
+                return assert_int_equal (col, SQLITE_NULL);
+            assert_int_equal (col, SQLITE_BLOB);
+            assert_memory_equal (sqlite3_column_blob (row, 1), value->as.list.items[idx].bytes,
+                                 PANDA_HASH_SIZE);
+            break;
+        case PANDA_FIELD_PINNED_RELATION:
+        case PANDA_FIELD_PINNED_RELATION_LIST: {
+            if (kind == PANDA_FIELD_PINNED_RELATION_LIST &&
+                (value->kind != PANDA_VALUE_HASH_LIST_LIST || value->as.lists.count == 0))
+                return assert_int_equal (col, SQLITE_NULL);
+            const panda_hash_list_t *ids =
+                kind == PANDA_FIELD_PINNED_RELATION ? &value->as.list : &value->as.lists.lists[idx];
+            char *text = panda_view_id_to_string_new (ids->items, ids->count);
+            assert_int_equal (col, SQLITE_TEXT);
+            assert_string_equal ((const char *) sqlite3_column_text (row, 1), text);
+            free (text);
+            break;
+        }
     }
 }
 
@@ -339,9 +342,10 @@ t_items (const panda_value_t *value)
 static inline void
 t_check_view (t_env_t *env, const char *view_id, const panda_document_view_t *view)
 {
-    sqlite3_stmt *stmt = t_query (env, "SELECT s.name, f.value, f.writer, f.idx, s.type, f.cursor FROM fields f"
-                                       " JOIN views v ON v.id = f.view JOIN schema_fields s ON s.id = f.field"
-                                       " WHERE v.view_id = ?1 ORDER BY s.name, f.idx");
+    sqlite3_stmt *stmt =
+        t_query (env, "SELECT s.name, f.value, f.writer, f.idx, s.type, f.cursor FROM fields f"
+                      " JOIN views v ON v.id = f.view JOIN schema_fields s ON s.id = f.field"
+                      " WHERE v.view_id = ?1 ORDER BY s.name, f.idx");
     sqlite3_bind_text (stmt, 1, view_id, -1, SQLITE_STATIC);
     size_t field = 0, idx = 0;
     while (sqlite3_step (stmt) == SQLITE_ROW) {
@@ -356,10 +360,11 @@ t_check_view (t_env_t *env, const char *view_id, const panda_document_view_t *vi
         panda_views_row_cursor (idx, name, writer, cursor);
         assert_memory_equal (sqlite3_column_blob (stmt, 5), cursor, 32);
         t_check_item (stmt, (const char *) sqlite3_column_text (stmt, 4), value, idx);
-        size_t items = value->kind == PANDA_VALUE_HASH_LIST && strncmp ((const char *) sqlite3_column_text (stmt, 4),
-                                                                        "relation_list", 13) == 0
-                           ? (value->as.list.count ? value->as.list.count : 1)
-                           : t_items (value);
+        size_t items =
+            value->kind == PANDA_VALUE_HASH_LIST &&
+                    strncmp ((const char *) sqlite3_column_text (stmt, 4), "relation_list", 13) == 0
+                ? (value->as.list.count ? value->as.list.count : 1)
+                : t_items (value);
         if (++idx == items) {
             field++;
             idx = 0;
@@ -367,6 +372,131 @@ t_check_view (t_env_t *env, const char *view_id, const panda_document_view_t *vi
     }
     sqlite3_finalize (stmt);
     assert_int_equal (field, panda_document_view_field_count (view));
+}
+
+//  --------------------------------------------------------------------------
+//  Reference: panda_document_build over a document's stored operations
+
+typedef struct {
+    panda_operation_t **ops;
+    panda_hash_t *ids;
+    int64_t *positions;
+    size_t count;
+    panda_document_builder_t *builder;
+} t_ref_t;
+
+static inline panda_err_t
+t_ref_add (void *ctx, const panda_hash_t *id, int64_t position, const uint8_t *bytes, size_t len)
+{
+    t_ref_t *ref = ctx;
+    ref->ops = realloc (ref->ops, (ref->count + 1) * sizeof (*ref->ops));
+    ref->ids = realloc (ref->ids, (ref->count + 1) * sizeof (*ref->ids));
+    ref->positions = realloc (ref->positions, (ref->count + 1) * sizeof (*ref->positions));
+    ref->ops[ref->count] = panda_operation_decode (bytes, len, NULL);
+    assert_non_null (ref->ops[ref->count]);
+    ref->ids[ref->count] = *id;
+    ref->positions[ref->count++] = position;
+    return PANDA_OK;
+}
+
+static inline void
+t_ref_fini (t_ref_t *ref)
+{
+    panda_document_builder_destroy (&ref->builder);
+    for (size_t i = 0; i < ref->count; i++)
+        panda_operation_destroy (&ref->ops[i]);
+    free (ref->ops), free (ref->ids), free (ref->positions);
+    memset (ref, 0, sizeof *ref);
+}
+
+//  Build document_id from its operations at positions <= until; NULL if
+//  that build fails. The view borrows from ref.
+static inline panda_document_view_t *
+t_ref_build (t_env_t *env, const panda_hash_t *document_id, int64_t until, t_ref_t *ref)
+{
+    t_ref_fini (ref);
+    assert_int_equal (panda_store_document_operations (env->store, document_id, t_ref_add, ref, NULL),
+                      PANDA_OK);
+    ref->builder = panda_document_builder_new ();
+    for (size_t i = 0; i < ref->count; i++)
+        if (ref->positions[i] <= until)
+            assert_int_equal (panda_document_builder_add (ref->builder, &ref->ids[i], ref->ops[i], NULL),
+                              PANDA_OK);
+    panda_document_view_t *view = NULL;
+    panda_error_t err;
+    if (panda_document_build (ref->builder, &view, &err) != PANDA_OK)
+        return NULL;
+    return view;
+}
+
+//  What the views must hold for document_id after materialising up to
+//  position until: the last of its operation prefixes that builds.
+static inline panda_document_view_t *
+t_expected (t_env_t *env, const panda_hash_t *document_id, int64_t until, t_ref_t *ref)
+{
+    t_ref_t probe = {0};
+    assert_int_equal (panda_store_document_operations (env->store, document_id, t_ref_add, &probe, NULL),
+                      PANDA_OK);
+    int64_t *positions = malloc (probe.count * sizeof (int64_t));
+    size_t n = 0;
+    for (size_t i = 0; i < probe.count; i++)
+        if (probe.positions[i] <= until)
+            positions[n++] = probe.positions[i];
+    t_ref_fini (&probe);
+    panda_document_view_t *view = NULL;
+    while (!view && n > 0)
+        view = t_ref_build (env, document_id, positions[--n], ref);
+    free (positions);
+    return view;
+}
+
+//  The current state of document_id in the views equals t_expected.
+static inline void
+t_check_document (t_env_t *env, const panda_hash_t *document_id, int64_t until)
+{
+    t_ref_t ref = {0};
+    panda_document_view_t *view = t_expected (env, document_id, until, &ref);
+    char *view_id = NULL;
+    bool deleted = false;
+    if (!view) {
+        assert_false (t_current (env, document_id, &view_id, &deleted));
+        t_ref_fini (&ref);
+        return;
+    }
+    assert_true (t_current (env, document_id, &view_id, &deleted));
+    assert_int_equal (deleted, panda_document_view_deleted (view));
+    if (deleted)
+        assert_null (view_id);
+    else {
+        assert_non_null (view_id);
+        assert_string_equal (view_id, panda_document_view_id_str (view));
+        t_check_view (env, view_id, view);
+    }
+    free (view_id);
+    panda_document_view_destroy (&view);
+    t_ref_fini (&ref);
+}
+
+//  Every document the store holds, checked as above, up to the views'
+//  position.
+static inline void
+t_check_all (t_env_t *env)
+{
+    int64_t position = 0;
+    assert_int_equal (panda_views_position (env->views, &position, NULL), PANDA_OK);
+    sqlite3_stmt *stmt = t_query (env, "SELECT document_id FROM documents");
+    size_t n = 0;
+    while (sqlite3_step (stmt) == SQLITE_ROW) {
+        panda_hash_t id;
+        memcpy (id.bytes, sqlite3_column_blob (stmt, 0), PANDA_HASH_SIZE);
+        t_check_document (env, &id, position);
+        n++;
+    }
+    sqlite3_finalize (stmt);
+    panda_store_counts_t counts;
+    assert_int_equal (panda_store_counts (env->store, &counts, NULL), PANDA_OK);
+    if (position == counts.entries)
+        assert_int_equal (n, counts.documents);
 }
 
 #endif
