@@ -129,8 +129,8 @@ s_round (uint64_t seed)
             s_step (&env, doc, schema, &rng);
         if (s_rand (&rng) % 8 == 0) {
             size_t done = 0;
-            assert_int_equal (panda_materializer_run (env.mat, 1 + s_rand (&rng) % 12, &done, NULL, NULL, NULL),
-                              PANDA_OK);
+            assert_int_equal (
+                panda_materializer_run (env.mat, 1 + s_rand (&rng) % 12, &done, NULL, NULL, NULL), PANDA_OK);
             t_check_all (&env);
         }
     }
