@@ -47,14 +47,14 @@ s_fill (const char *path, size_t per_doc, bool concurrent)
         s_die ("store", &err);
     panda_keypair_t *key = panda_keypair_new ();
     panda_log_writer_t *logs[S_DOCS];
-    panda_hash_t(*ids)[S_DOCS] = calloc (per_doc, sizeof *ids);
+    panda_hash_t (*ids)[S_DOCS] = calloc (per_doc, sizeof *ids);
     uint64_t rng = 88172645463325252ULL;
     for (size_t d = 0; d < S_DOCS; d++)
         logs[d] = panda_log_writer_new (key, d);
     for (uint64_t seq = 1; seq <= per_doc; seq++)
         for (size_t d = 0; d < S_DOCS; d++) {
             rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-            const panda_hash_t *previous = seq == 1 ? NULL
+            const panda_hash_t *previous = seq == 1     ? NULL
                                            : concurrent ? &ids[rng % (seq - 1)][d]
                                                         : &ids[seq - 2][d];
             panda_operation_t *op = bench_field_operation (d, seq, previous, &err);
