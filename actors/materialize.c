@@ -49,8 +49,8 @@ s_on_failure (void *self_, const panda_hash_t *document_id, const char *message)
 {
     (void) self_;
     char hex[PANDA_HASH_HEX_SIZE + 1];
-    panda_log_warn ("materialize", "document %s keeps its previous view: %s", panda_hash_to_hex (document_id, hex),
-                    message);
+    panda_log_warn ("materialize", "document %s keeps its previous view: %s",
+                    panda_hash_to_hex (document_id, hex), message);
 }
 
 //  One chunk; kicks itself when the chunk was full (more may be waiting).
