@@ -9,9 +9,9 @@
 #define S_MAX_VERIFY 256
 
 struct _panda_node_t {
-    panda_actor_args_t storage_args, ingest_args, api_args;
+    panda_actor_args_t storage_args, materialize_args, ingest_args, api_args;
     panda_actor_args_t verify_args[S_MAX_VERIFY];
-    zactor_t *storage, *ingest, *api;
+    zactor_t *storage, *materialize, *ingest, *api;
     zactor_t *verify[S_MAX_VERIFY];
     unsigned workers;
 };
@@ -35,6 +35,12 @@ panda_node_new (const panda_config_t *config, panda_error_t *err)
     self->workers = s_workers (config);
     self->storage_args = (panda_actor_args_t){.config = config};
     if (!(self->storage = panda_actor_start (panda_storage_actor, &self->storage_args, "storage", err)))
+        goto fail;
+    //  Before the api: the views database exists when the api loads its
+    //  schemas, and catching up with stored entries starts at once.
+    self->materialize_args = (panda_actor_args_t){.config = config};
+    if (!(self->materialize =
+              panda_actor_start (panda_materialize_actor, &self->materialize_args, "materialize", err)))
         goto fail;
     for (unsigned i = 0; i < self->workers; i++) {
         self->verify_args[i] = (panda_actor_args_t){.config = config, .index = i};
@@ -63,6 +69,7 @@ panda_node_destroy (panda_node_t **self_p)
     zactor_destroy (&self->ingest);
     for (unsigned i = 0; i < self->workers; i++)
         zactor_destroy (&self->verify[i]);
+    zactor_destroy (&self->materialize);
     zactor_destroy (&self->storage);
     free (self);
     *self_p = NULL;

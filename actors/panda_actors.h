@@ -34,6 +34,7 @@ void panda_api_actor (zsock_t *pipe, void *args);
 void panda_ingest_actor (zsock_t *pipe, void *args);
 void panda_verify_actor (zsock_t *pipe, void *args);
 void panda_storage_actor (zsock_t *pipe, void *args);
+void panda_materialize_actor (zsock_t *pipe, void *args);
 
 //  --------------------------------------------------------------------------
 //  Messages over sockets (actor_msg.c)

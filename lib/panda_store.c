@@ -777,6 +777,53 @@ panda_store_documents_changed (panda_store_t *self, int64_t since, panda_store_d
     return rc;
 }
 
+//  Copy a 34-byte hash column; false if the column has another size.
+static bool
+s_column_hash (sqlite3_stmt *stmt, int col, panda_hash_t *hash)
+{
+    if (sqlite3_column_bytes (stmt, col) != PANDA_HASH_SIZE)
+        return false;
+    memcpy (hash->bytes, sqlite3_column_blob (stmt, col), PANDA_HASH_SIZE);
+    return true;
+}
+
+panda_err_t
+panda_store_entries_since (panda_store_t *self, int64_t since, size_t max, panda_store_entry_fn *fn,
+                           void *ctx, size_t *count, panda_error_t *err)
+{
+    if (count)
+        *count = 0;
+    sqlite3_stmt *stmt = self->stmt[PANDA_STORE_SQL_SINCE];
+    sqlite3_bind_int64 (stmt, 1, since);
+    sqlite3_bind_int64 (stmt, 2, max > INT64_MAX ? INT64_MAX : (int64_t) max);
+    panda_err_t rc = PANDA_OK;
+    int step;
+    while (rc == PANDA_OK && (step = sqlite3_step (stmt)) == SQLITE_ROW) {
+        panda_hash_t op_id, doc_id;
+        panda_public_key_t key;
+        if (!s_column_hash (stmt, 1, &op_id) || !s_column_hash (stmt, 2, &doc_id) ||
+            sqlite3_column_bytes (stmt, 3) != PANDA_PUBLIC_KEY_SIZE) {
+            rc = panda_error_set (err, PANDA_ERR_IO, "store: bad entry row %lld",
+                                  (long long) sqlite3_column_int64 (stmt, 0));
+            break;
+        }
+        memcpy (key.bytes, sqlite3_column_blob (stmt, 3), PANDA_PUBLIC_KEY_SIZE);
+        panda_store_stored_t stored = {.position = sqlite3_column_int64 (stmt, 0),
+                                       .operation_id = &op_id,
+                                       .document_id = &doc_id,
+                                       .public_key = &key,
+                                       .operation = sqlite3_column_blob (stmt, 4),
+                                       .len = (size_t) sqlite3_column_bytes (stmt, 4)};
+        rc = fn (ctx, &stored);
+        if (rc == PANDA_OK && count)
+            (*count)++;
+    }
+    if (rc == PANDA_OK && step != SQLITE_DONE)
+        rc = panda_store_db_error (self->db, "read entries", err);
+    sqlite3_reset (stmt);
+    return rc;
+}
+
 panda_err_t
 panda_store_counts (panda_store_t *self, panda_store_counts_t *counts, panda_error_t *err)
 {

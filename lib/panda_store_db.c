@@ -71,6 +71,9 @@ static const char *const s_sql[PANDA_STORE_SQL_COUNT_] = {
     [PANDA_STORE_SQL_MAX_IDS] = "SELECT (SELECT ifnull (max (id), 0) FROM authors),"
                                 " (SELECT ifnull (max (id), 0) FROM logs),"
                                 " (SELECT ifnull (max (id), 0) FROM entries)",
+    [PANDA_STORE_SQL_SINCE] = "SELECT e.id, e.hash, c.hash, a.public_key, e.operation FROM entries e"
+                              " JOIN logs l ON l.id = e.log JOIN entries c ON c.id = l.document"
+                              " JOIN authors a ON a.id = l.author WHERE e.id > ?1 ORDER BY e.id LIMIT ?2",
 };
 
 panda_err_t

@@ -35,6 +35,7 @@ typedef enum {
     PANDA_STORE_SQL_DOC_OPS,
     PANDA_STORE_SQL_CHANGED,
     PANDA_STORE_SQL_MAX_IDS,
+    PANDA_STORE_SQL_SINCE,
     PANDA_STORE_SQL_COUNT_
 } panda_store_sql_t;
 

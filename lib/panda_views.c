@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_VERSION 1
+#define S_VERSION 2
 #define S_BUSY_TIMEOUT_MS 5000
 
 static const char *const s_migrations[S_VERSION] = {
@@ -52,6 +52,19 @@ static const char *const s_migrations[S_VERSION] = {
     "  PRIMARY KEY (view, field, idx)) WITHOUT ROWID;"
     "CREATE INDEX fields_value ON fields (field, value);"
     "CREATE INDEX fields_cursor ON fields (cursor);",
+    //  2: the materialiser's own state. documents.incremental: the next
+    //  UPDATE on the current view may be applied alone (panda_materialize.c);
+    //  documents.failed: the last reduction failed. pins: every pinned view
+    //  id in a stored view (to find what a current view keeps alive).
+    //  wanted: operations whose arrival may make a pinned view buildable.
+    "ALTER TABLE documents ADD COLUMN incremental INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE documents ADD COLUMN failed INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE pins (view INTEGER NOT NULL, field INTEGER NOT NULL, target TEXT NOT NULL);"
+    "CREATE INDEX pins_view ON pins (view, field);"
+    "CREATE INDEX pins_target ON pins (target);"
+    "CREATE TABLE wanted (operation BLOB NOT NULL, target TEXT NOT NULL,"
+    "  PRIMARY KEY (operation, target)) WITHOUT ROWID;"
+    "CREATE INDEX wanted_target ON wanted (target);",
 };
 
 struct _panda_views_t {

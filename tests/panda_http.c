@@ -512,6 +512,42 @@ panda_http_graphql (panda_http_t *self, const char *query, json_t *variables, co
     return answer;
 }
 
+json_t *
+panda_http_graphql_until (panda_http_t *self, const char *query, panda_http_pred_fn *pred, void *ctx,
+                          int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    int pause_ms = 1;
+    while (true) {
+        json_t *answer = panda_http_graphql (self, query, NULL, NULL, NULL);
+        if (answer && pred (json_object_get (answer, "data"), ctx))
+            return answer;
+        json_decref (answer);
+        if (zclock_mono () >= deadline)
+            return NULL;
+        zclock_sleep (pause_ms);
+        pause_ms = pause_ms * 2 > 50 ? 50 : pause_ms * 2;
+    }
+}
+
+static bool
+s_type_exists (json_t *data, void *ctx)
+{
+    (void) ctx;
+    return json_is_object (json_object_get (data, "__type"));
+}
+
+int
+panda_http_wait_type (panda_http_t *self, const char *name, int timeout_ms)
+{
+    char query[512];
+    snprintf (query, sizeof query, "{ __type(name: \"%s\") { name } }", name);
+    json_t *answer = panda_http_graphql_until (self, query, s_type_exists, NULL, timeout_ms);
+    int rc = answer ? 0 : -1;
+    json_decref (answer);
+    return rc;
+}
+
 const char panda_http_shirokuma_next_args[] =
     "\n  query NextArgs($publicKey: String!, $viewId: String) {\n    nextArgs(publicKey: $publicKey, viewId: "
     "$viewId) {\n      logId\n      seqNum\n      backlink\n      skiplink\n    }\n  }\n";

@@ -67,6 +67,18 @@ size_t panda_http_header_count (const panda_http_response_t *resp, const char *n
 json_t *panda_http_graphql (panda_http_t *self, const char *query, json_t *variables,
                             const char *operation_name, int *status);
 
+//  Ask query (no variables) until pred (given the answer's "data", may be
+//  NULL) returns true, as a client polls for materialisation (node-api
+//  §6.7); between tries it waits a little longer each time (1 ms .. 50 ms).
+//  Returns the last answer (caller owns) when pred held, NULL at timeout.
+typedef bool (panda_http_pred_fn) (json_t *data, void *ctx);
+json_t *panda_http_graphql_until (panda_http_t *self, const char *query, panda_http_pred_fn *pred, void *ctx,
+                                  int timeout_ms);
+
+//  Wait until the node's GraphQL schema has a type called name (a p2panda
+//  schema id once its schema is materialised). Returns 0, or -1 at timeout.
+int panda_http_wait_type (panda_http_t *self, const char *name, int timeout_ms);
+
 //  The two documents shirokuma 0.1.3 sends, byte for byte (node-api §8),
 //  with operationName "NextArgs" and "Publish".
 extern const char panda_http_shirokuma_next_args[];

@@ -8,9 +8,7 @@
     vector_item. invalid.json: entry_decode and operation_decode fail before
     or regardless of the schema; schema_definitions and blobs are system
     schemas (we sign their operations); operation_schema and publish are on
-    the application schemas. Until the node builds application schemas
-    (issue 4) those answer "Schema not found"; once entry 16 publishes, the
-    test checks their reference errors instead.                            */
+    the application schemas, published once the node serves them.          */
 #include <stdio.h>
 
 #include "panda_test.h"
@@ -20,15 +18,18 @@
 #include "panda/panda_keypair.h"
 #include "panda/panda_lipmaa.h"
 #include "panda/panda_operation.h"
+#include "panda/panda_schema.h"
 
 #define START_MS 30000
 #define REQUEST_MS 20000
 #define SYSTEM_ENTRIES 16 //  publish_sequence entries 0-15 use system schemas only
+#define MATERIALISE_MS 20000 //  longest wait for a published schema to be served
 
 typedef struct {
     panda_pandad_t *node;
     panda_http_t *http;
     json_t *sequence, *invalid, *keys;
+    json_t *deleted; //  document ids with a published DELETE
 } fixture_t;
 
 //  --- node and HTTP helpers ----------------------------------------------
@@ -239,6 +240,7 @@ s_setup (void **state)
     f->sequence = panda_test_vectors ("publish_sequence.json");
     f->invalid = panda_test_vectors ("invalid.json");
     f->keys = panda_test_vectors ("keys.json");
+    f->deleted = json_object ();
     return f->http ? 0 : -1;
 }
 
@@ -251,6 +253,7 @@ s_teardown (void **state)
     json_decref (f->sequence);
     json_decref (f->invalid);
     json_decref (f->keys);
+    json_decref (f->deleted);
     free (f);
     return status == 0 ? 0 : -1;
 }
@@ -269,8 +272,9 @@ s_fixture (void **state)
 
 //  --- publish_sequence.json -------------------------------------------------
 
-//  Publish vector entry i and check the answer and a following nextArgs
-//  against next_args_after. Returns the answer (caller owns).
+//  Publish vector v and check the answer against next_args_after; then
+//  nextArgs for its document gives the same, or "Document is deleted" once
+//  the document has a DELETE.
 static void
 s_publish_vector (fixture_t *f, json_t *v)
 {
@@ -280,13 +284,36 @@ s_publish_vector (fixture_t *f, json_t *v)
     json_t *expected = s_args_from_vector (json_object_get (v, "next_args_after"));
     s_assert_data (answer, "publish", json_incref (expected), label);
     json_decref (answer);
-    s_expect_next_args (f, json_string_value (json_object_get (v, "public_key")),
-                        json_string_value (json_object_get (v, "document_id")), expected, label);
+    const char *doc = json_string_value (json_object_get (v, "document_id"));
+    if (strcmp (json_string_value (json_object_get (v, "action")), "delete") == 0)
+        json_object_set_new (f->deleted, doc, json_true ());
+    if (json_object_get (f->deleted, doc)) {
+        //  §6.1 2.3: a deleted document has no next entry.
+        answer = s_next_args (f, json_string_value (json_object_get (v, "public_key")), doc);
+        s_assert_error (answer, "Document is deleted", label);
+        json_decref (answer);
+        json_decref (expected);
+        return;
+    }
+    s_expect_next_args (f, json_string_value (json_object_get (v, "public_key")), doc, expected, label);
 }
 
-//  Publish the system-schema prefix; with all, try the rest. Returns true
-//  if the node took the application-schema entries too.
-static bool
+//  Wait until the application schema of vector v is served: the node
+//  materialises schemas after their publish (node-api §6.7), and a client
+//  polls for them, as here.
+static void
+s_wait_schema (fixture_t *f, json_t *v)
+{
+    const char *schema_id = json_string_value (json_object_get (v, "schema_id"));
+    if (panda_schema_system (schema_id))
+        return;
+    if (panda_http_wait_type (f->http, schema_id, MATERIALISE_MS) != 0)
+        fail_msg ("schema %s never became queryable", schema_id);
+}
+
+//  Publish the system-schema prefix, and with all the rest, each entry
+//  once its schema is served.
+static void
 s_publish_sequence (fixture_t *f, bool all)
 {
     json_t *entries = json_object_get (f->sequence, "entries");
@@ -299,29 +326,15 @@ s_publish_sequence (fixture_t *f, bool all)
                             "bear new document");
     }
     if (!all)
-        return false;
-    json_t *first = json_array_get (entries, SYSTEM_ENTRIES);
-    json_t *answer = s_publish (f, json_string_value (json_object_get (first, "entry_hex")),
-                                json_string_value (json_object_get (first, "operation_hex")));
-    json_t *errors = json_object_get (answer, "errors");
-    if (errors) {
-        s_assert_error (answer, "Schema not found", "first application-schema entry (issue 4 not in yet)");
-        json_decref (answer);
-        s_expect_next_args (f, s_key (f, "penguin", "public_key"), NULL, s_args (0, 1, NULL, NULL),
-                            "penguin after Schema not found");
-        fprintf (stderr, "note: application schemas not served yet; checking \"Schema not found\"\n");
-        return false;
-    }
-    s_assert_data (answer, "publish", s_args_from_vector (json_object_get (first, "next_args_after")),
-                   "entry 16");
-    json_decref (answer);
-    for (size_t i = SYSTEM_ENTRIES + 1; i < json_array_size (entries); i++)
+        return;
+    for (size_t i = SYSTEM_ENTRIES; i < json_array_size (entries); i++) {
+        s_wait_schema (f, json_array_get (entries, i));
         s_publish_vector (f, json_array_get (entries, i));
+    }
     const char *author;
     json_t *args;
     json_object_foreach (json_object_get (f->sequence, "next_args_for_new_document"), author, args)
         s_expect_next_args (f, s_key (f, author, "public_key"), NULL, s_args_from_vector (args), author);
-    return true;
 }
 
 static void
@@ -400,7 +413,7 @@ static void
 test_invalid_vectors (void **state)
 {
     fixture_t *f = s_fixture (state);
-    bool app = s_publish_sequence (f, true);
+    s_publish_sequence (f, true);
     json_t *snap = s_snapshot (f);
     json_t *first = json_array_get (json_object_get (f->sequence, "entries"), 0);
     const char *good_entry = json_string_value (json_object_get (first, "entry_hex"));
@@ -428,16 +441,15 @@ test_invalid_vectors (void **state)
     for (const char **section = sections; *section; section++)
         json_array_foreach (json_object_get (f->invalid, *section), i, c)
             s_signed_case (f, c, json_string_value (json_object_get (c, "expected_error")), &snap);
-    //  Application schemas: their reference errors once served, else "Schema not found".
-    json_array_foreach (json_object_get (f->invalid, "operation_schema"), i, c) s_signed_case (
-        f, c, app ? json_string_value (json_object_get (c, "expected_error")) : "Schema not found", &snap);
+    //  Application schemas: their reference errors.
+    json_array_foreach (json_object_get (f->invalid, "operation_schema"), i, c)
+        s_signed_case (f, c, json_string_value (json_object_get (c, "expected_error")), &snap);
     json_array_foreach (json_object_get (f->invalid, "publish"), i, c)
     {
         const char *name = json_string_value (json_object_get (c, "name"));
-        s_expect_publish_error (
-            f, json_string_value (json_object_get (c, "entry_hex")),
-            json_string_value (json_object_get (c, "operation_hex")),
-            app ? json_string_value (json_object_get (c, "expected_error")) : "Schema not found", name);
+        s_expect_publish_error (f, json_string_value (json_object_get (c, "entry_hex")),
+                                json_string_value (json_object_get (c, "operation_hex")),
+                                json_string_value (json_object_get (c, "expected_error")), name);
         s_assert_unchanged (f, snap, name);
     }
     json_decref (snap);

@@ -455,6 +455,69 @@ test_store_read_accessors (void **state)
     panda_store_destroy (&store);
 }
 
+typedef struct {
+    s_fixture_t *fx;
+    size_t seen;
+    int64_t first;
+} s_since_t;
+
+//  Entries come in publish order with their ids, author and operation.
+static panda_err_t
+s_check_entry (void *ctx, const panda_store_stored_t *stored)
+{
+    s_since_t *since = ctx;
+    size_t i = (size_t) (stored->position - 1);
+    assert_int_equal (stored->position, since->first + (int64_t) since->seen);
+    since->seen++;
+    const s_item_t *item = &since->fx->items[i];
+    assert_true (panda_hash_eq (stored->operation_id, panda_entry_hash (item->entry)));
+    panda_hash_t doc = s_hash (json_string_value (json_object_get (item->vector, "document_id")));
+    assert_true (panda_hash_eq (stored->document_id, &doc));
+    panda_public_key_t key = panda_entry_public_key (item->entry);
+    assert_memory_equal (stored->public_key->bytes, key.bytes, PANDA_PUBLIC_KEY_SIZE);
+    size_t len;
+    uint8_t *bytes =
+        panda_test_unhex (json_string_value (json_object_get (item->vector, "operation_hex")), &len);
+    assert_int_equal (stored->len, len);
+    assert_memory_equal (stored->operation, bytes, len);
+    free (bytes);
+    return PANDA_OK;
+}
+
+static panda_err_t
+s_stop_entry (void *ctx, const panda_store_stored_t *stored)
+{
+    return panda_error_set (ctx, PANDA_ERR_INVALID, "stop at %lld", (long long) stored->position);
+}
+
+//  The materialiser's reading: every entry after a position, bounded.
+static void
+test_store_entries_since (void **state)
+{
+    s_fixture_t *fx = *state;
+    panda_store_t *store = s_open (":memory:");
+    s_publish_range (fx, store, 0, fx->count, 32);
+    s_since_t since = {fx, 0, 1};
+    size_t count = 0;
+    assert_int_equal (panda_store_entries_since (store, 0, 1000, s_check_entry, &since, &count, NULL),
+                      PANDA_OK);
+    assert_int_equal (count, fx->count);
+    assert_int_equal (since.seen, fx->count);
+    since = (s_since_t){fx, 0, 11};
+    assert_int_equal (panda_store_entries_since (store, 10, 5, s_check_entry, &since, &count, NULL),
+                      PANDA_OK);
+    assert_int_equal (count, 5);
+    assert_int_equal (panda_store_entries_since (store, 89, 5, s_check_entry, &since, &count, NULL),
+                      PANDA_OK);
+    assert_int_equal (count, 0);
+    panda_error_t err;
+    assert_int_equal (panda_store_entries_since (store, 40, 5, s_stop_entry, &err, &count, NULL),
+                      PANDA_ERR_INVALID);
+    assert_string_equal (err.message, "stop at 41");
+    assert_int_equal (count, 0);
+    panda_store_destroy (&store);
+}
+
 //  Next args of every (author, document) of the sequence.
 static void
 s_all_args (s_fixture_t *fx, panda_store_t *store, panda_entry_args_t *args)
@@ -518,7 +581,7 @@ main (void)
         cmocka_unit_test (test_store_sequence_one_by_one), cmocka_unit_test (test_store_sequence_batches),
         cmocka_unit_test (test_store_invalid_publish),     cmocka_unit_test (test_store_mixed_batch),
         cmocka_unit_test (test_store_next_args),           cmocka_unit_test (test_store_read_accessors),
-        cmocka_unit_test (test_store_persistence),
+        cmocka_unit_test (test_store_persistence),         cmocka_unit_test (test_store_entries_since),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

@@ -125,6 +125,26 @@ PANDA_NODISCARD panda_err_t panda_store_documents_changed (panda_store_t *self, 
                                                            panda_store_document_fn *fn, void *ctx,
                                                            panda_error_t *err);
 
+//  One stored entry, as the materialiser reads them. Pointers are borrowed
+//  for the call only.
+typedef struct {
+    int64_t position; //  arrival number (entries.id)
+    const panda_hash_t *operation_id; //  = entry hash
+    const panda_hash_t *document_id;
+    const panda_public_key_t *public_key; //  author of the entry
+    const uint8_t *operation; //  operation bytes
+    size_t len;
+} panda_store_stored_t;
+
+//  Called once per entry; a non-OK return stops the walk and is returned.
+typedef panda_err_t (panda_store_entry_fn) (void *ctx, const panda_store_stored_t *stored);
+
+//  Every stored entry with position > since, in position order, at most max
+//  of them. *count (if not NULL) gets the number handed to fn.
+PANDA_NODISCARD panda_err_t panda_store_entries_since (panda_store_t *self, int64_t since, size_t max,
+                                                       panda_store_entry_fn *fn, void *ctx, size_t *count,
+                                                       panda_error_t *err);
+
 //  Row counts, for tests and monitoring.
 typedef struct {
     int64_t authors, logs, documents, entries;

@@ -122,6 +122,113 @@ PANDA_NODISCARD panda_err_t panda_views_field_id (panda_views_t *self, const cha
 //  The row cursor of node-api §6.3.6: BLAKE3("<idx><name><writer hex>").
 void panda_views_row_cursor (uint64_t idx, const char *name, const panda_hash_t *writer, uint8_t cursor[32]);
 
+//  --------------------------------------------------------------------------
+//  Writing views (the materialiser)
+//
+//  The writer keeps prepared statements and a cache of schema fields over
+//  the views connection; call it inside a transaction (panda_views_begin).
+//  Version 2 of the layout adds the writer's own state: documents columns
+//  incremental (the next UPDATE on the current view may be applied alone)
+//  and failed (the last reduction failed), table pins (view, field, target)
+//  with every pinned view id held by a stored view, and table wanted
+//  (operation, target) of pinned views waiting for operations. Readers
+//  need none of them.
+//
+//  Views no longer needed are not deleted at once: the writer collects
+//  candidates (views replaced, views a replaced view pinned) and
+//  panda_views_prune deletes those that are neither current nor pinned by
+//  a current view, like aquadoggo's garbage collection.
+
+typedef struct _panda_views_writer_t panda_views_writer_t;
+
+//  One field of a view to write. All borrowed for the call.
+typedef struct {
+    const char *name;
+    const panda_value_t *value; //  of the plain kind its field type needs
+    const panda_hash_t *writer; //  id of the operation that supplied it
+} panda_views_field_t;
+
+//  A document's row as the writer sees it.
+typedef struct {
+    int64_t rowid; //  documents.id; 0: no such document
+    int64_t view; //  views.id of the current view; 0 when deleted
+    char *view_id; //  current view id string, NULL when deleted (owned)
+    char *schema_id; //  (owned)
+    bool edited, deleted, incremental, failed;
+} panda_views_document_t;
+
+//  A writer over views (borrowed; must outlive it). Caller owns the
+//  result; NULL with err set on failure.
+panda_views_writer_t *panda_views_writer_new (panda_views_t *views, panda_error_t *err);
+
+//  Free; NULLs *self_p. Accepts NULL.
+void panda_views_writer_destroy (panda_views_writer_t **self_p);
+
+//  Forget collected prune candidates and new pins (after a ROLLBACK).
+void panda_views_writer_reset (panda_views_writer_t *self);
+
+//  The row of document_id (doc->rowid 0 if none). Free doc's strings with
+//  panda_views_document_clear.
+PANDA_NODISCARD panda_err_t panda_views_document_get (panda_views_writer_t *self,
+                                                      const panda_hash_t *document_id,
+                                                      panda_views_document_t *doc, panda_error_t *err);
+void panda_views_document_clear (panda_views_document_t *doc);
+
+//  Make view_id with these count fields the current view of document_id,
+//  creating the documents row (owner, schema_id) if there is none. Every
+//  field row is written. The previous current view is reused for the new
+//  one unless a current view pins it (then it stays, as a pinned view).
+//  Sets edited, incremental and failed = 0, deleted = 0. Fields must all
+//  be fields of schema_id with values of their kind: PANDA_ERR_NOT_FOUND
+//  (unknown schema or field) or PANDA_ERR_SCHEMA otherwise, and then
+//  nothing was written. *rowid_p (if not NULL) gets documents.id.
+PANDA_NODISCARD panda_err_t panda_views_put_current (panda_views_writer_t *self,
+                                                     const panda_hash_t *document_id, const char *schema_id,
+                                                     const panda_public_key_t *owner, const char *view_id,
+                                                     const panda_views_field_t *fields, size_t count,
+                                                     bool edited, bool incremental, int64_t *rowid_p,
+                                                     panda_error_t *err);
+
+//  Advance the current view of doc (from panda_views_document_get, not
+//  deleted) to view_id, rewriting only the rows of the count changed
+//  fields; edited becomes 1. Errors as panda_views_put_current.
+PANDA_NODISCARD panda_err_t panda_views_advance (panda_views_writer_t *self,
+                                                 const panda_views_document_t *doc, const char *view_id,
+                                                 const panda_views_field_t *changed, size_t count,
+                                                 panda_error_t *err);
+
+//  Store view_id (not the current view) of document rowid with all its
+//  fields; nothing if that view is stored already. Errors as above.
+PANDA_NODISCARD panda_err_t panda_views_put_pinned (panda_views_writer_t *self, int64_t document,
+                                                    const char *schema_id, const char *view_id,
+                                                    const panda_views_field_t *fields, size_t count,
+                                                    panda_error_t *err);
+
+//  Mark document rowid deleted: its views, field rows and pins go, view
+//  NULL, deleted 1.
+PANDA_NODISCARD panda_err_t panda_views_delete_document (panda_views_writer_t *self, int64_t document,
+                                                         panda_error_t *err);
+
+//  Record whether the last reduction of document rowid failed.
+PANDA_NODISCARD panda_err_t panda_views_set_failed (panda_views_writer_t *self, int64_t document, bool failed,
+                                                    panda_error_t *err);
+
+//  Whether a view with this id is stored; *document_p (if not NULL) gets
+//  its documents.id, *row_p (if not NULL) its views.id (0 when absent).
+PANDA_NODISCARD panda_err_t panda_views_view_find (panda_views_writer_t *self, const char *view_id,
+                                                   int64_t *document_p, int64_t *row_p, panda_error_t *err);
+
+//  Pinned view ids written into current views since the last
+//  panda_views_forget_pins, in order (duplicates possible). *count_p ids;
+//  borrowed until the next write or forget.
+const char *const *panda_views_new_pins (panda_views_writer_t *self, size_t *count_p);
+void panda_views_forget_pins (panda_views_writer_t *self);
+
+//  Delete the collected candidates that are neither a current view nor
+//  pinned by one. *pruned (if not NULL) gets how many views went.
+PANDA_NODISCARD panda_err_t panda_views_prune (panda_views_writer_t *self, size_t *pruned,
+                                               panda_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,143 @@
+/*  materialize.c - the materialise actor: operations to document views.
+
+    Storage's STORED events only wake it up: it then materialises every
+    entry stored after the position recorded in the views database
+    (lib/panda_materialize), in chunks of S_CHUNK entries per views
+    transaction, so a lost event, a restart or a crash never loses work:
+    the next wake-up (or the start) picks up from the recorded position.
+    Between chunks it kicks itself through a socket, so $TERM is seen even
+    during a long catch-up.
+
+    After a chunk that recorded a new application schema has committed, it
+    publishes SCHEMA [schema id] on schemas_endpoint (the api rebuilds its
+    GraphQL schema; ingest and storage read the schema on first use).     */
+#include "panda_actors.h"
+
+#include "panda/panda_materialize.h"
+#include "panda/panda_store.h"
+#include "panda/panda_views.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define S_CHUNK 1024
+
+typedef struct {
+    const panda_actor_args_t *args;
+    panda_store_t *store; //  read side of the entries database
+    panda_views_t *views; //  the only writer of the views database
+    panda_materializer_t *materializer;
+    zsock_t *events; //  SUB to storage's STORED
+    zsock_t *schemas; //  PUB of SCHEMA
+    zsock_t *kick_in, *kick_out; //  PAIR to itself: more work is waiting
+    char reason[PANDA_ERROR_MESSAGE_MAX + 256];
+} s_materialize_t;
+
+static void
+s_on_schema (void *self_, const char *schema_id)
+{
+    s_materialize_t *self = self_;
+    panda_log_info ("materialize", "schema %s is ready", schema_id);
+    panda_msg_t *msg = panda_msg_new (PANDA_MSG_SCHEMA, schema_id);
+    panda_actor_send (self->schemas, NULL, &msg);
+}
+
+//  A document whose operations cannot be reduced keeps its previous view
+//  (document.json E1); the operator sees why.
+static void
+s_on_failure (void *self_, const panda_hash_t *document_id, const char *message)
+{
+    (void) self_;
+    char hex[PANDA_HASH_HEX_SIZE + 1];
+    panda_log_warn ("materialize", "document %s keeps its previous view: %s",
+                    panda_hash_to_hex (document_id, hex), message);
+}
+
+//  One chunk; kicks itself when the chunk was full (more may be waiting).
+static void
+s_run (s_materialize_t *self)
+{
+    size_t done = 0;
+    panda_error_t err;
+    if (panda_materializer_run (self->materializer, S_CHUNK, &done, s_on_schema, self, &err) != PANDA_OK) {
+        //  The chunk was rolled back; the next STORED event retries it.
+        panda_log_error ("materialize", "%s", err.message);
+        return;
+    }
+    if (done)
+        panda_log_debug ("materialize", "materialised %zu entries", done);
+    if (done == S_CHUNK)
+        zstr_send (self->kick_out, "");
+}
+
+static const char *
+s_fail (s_materialize_t *self, const char *what, const char *detail)
+{
+    snprintf (self->reason, sizeof self->reason, "%s: %s", what, detail);
+    return self->reason;
+}
+
+static const char *
+s_start (void *self_, zpoller_t *poller)
+{
+    s_materialize_t *self = self_;
+    const panda_config_t *c = self->args->config;
+    char *store = panda_actor_store_path (c);
+    char *views = store ? panda_views_path (store) : NULL;
+    panda_error_t err;
+    if (!views) {
+        free (store);
+        return "out of memory";
+    }
+    self->store = panda_store_open (store, &err);
+    if (self->store)
+        self->views = panda_views_open (views, false, &err);
+    if (self->views)
+        self->materializer = panda_materializer_new (self->store, self->views, &err);
+    free (views);
+    free (store);
+    if (!self->materializer)
+        return s_fail (self, "cannot open the views database", err.message);
+    panda_materializer_set_log (self->materializer, s_on_failure, self);
+    if (!(self->events = zsock_new_sub (c->events_endpoint, "")))
+        return "cannot connect to events_endpoint";
+    if (!(self->schemas = zsock_new (ZMQ_PUB)) || zsock_bind (self->schemas, "%s", c->schemas_endpoint) < 0)
+        return "cannot bind schemas_endpoint";
+    char kick_in[80], kick_out[80];
+    snprintf (kick_in, sizeof kick_in, "@inproc://pandad-materialize-%p", (void *) self);
+    snprintf (kick_out, sizeof kick_out, ">%s", kick_in + 1);
+    if (!(self->kick_in = zsock_new_pair (kick_in)) || !(self->kick_out = zsock_new_pair (kick_out)))
+        return "cannot create the kick socket";
+    zpoller_add (poller, self->events);
+    zpoller_add (poller, self->kick_in);
+    //  Catch up with what was stored while the node was down.
+    zstr_send (self->kick_out, "");
+    return NULL;
+}
+
+static void
+s_handle (void *self_, zsock_t *which)
+{
+    s_materialize_t *self = self_;
+    //  Every waiting event or kick asks for the same thing: take them all,
+    //  then run once.
+    do {
+        zmsg_t *msg = zmsg_recv (which);
+        zmsg_destroy (&msg);
+    } while (zsock_events (which) & ZMQ_POLLIN);
+    s_run (self);
+}
+
+void
+panda_materialize_actor (zsock_t *pipe, void *args)
+{
+    s_materialize_t self = {.args = args};
+    panda_actor_loop (pipe, &self, s_start, s_handle);
+    zsock_destroy (&self.kick_out);
+    zsock_destroy (&self.kick_in);
+    zsock_destroy (&self.schemas);
+    zsock_destroy (&self.events);
+    panda_materializer_destroy (&self.materializer);
+    panda_views_destroy (&self.views);
+    panda_store_destroy (&self.store);
+}
