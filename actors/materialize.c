@@ -10,9 +10,13 @@
 
     After a chunk that recorded a new application schema has committed, it
     publishes SCHEMA [schema id] on schemas_endpoint (the api rebuilds its
-    GraphQL schema; ingest and storage read the schema on first use).     */
+    GraphQL schema; ingest and storage read the schema on first use). After
+    each chunk it brings the blob files in line with the blob views
+    (lib/panda_blob: complete blobs written atomically, files of gone views
+    removed, unused blobs purged), a bounded amount at a time.             */
 #include "panda_actors.h"
 
+#include "panda/panda_blob.h"
 #include "panda/panda_materialize.h"
 #include "panda/panda_store.h"
 #include "panda/panda_views.h"
@@ -53,6 +57,36 @@ s_on_failure (void *self_, const panda_hash_t *document_id, const char *message)
                     panda_hash_to_hex (document_id, hex), message);
 }
 
+//  The views part of a purge is done; the blob's entries stay in the
+//  entries database (their deletion belongs to storage, the only writer).
+static void
+s_on_blob_purged (void *self_, const panda_hash_t *document_id, bool piece)
+{
+    (void) self_;
+    char hex[PANDA_HASH_HEX_SIZE + 1];
+    panda_log_info ("materialize", "unused %s %s purged", piece ? "blob piece" : "blob",
+                    panda_hash_to_hex (document_id, hex));
+}
+
+//  Write the files of blob views that became complete, remove those of
+//  views that are gone. Returns true when it stopped at its bound.
+static bool
+s_blobs (s_materialize_t *self)
+{
+    panda_blobs_report_t report;
+    panda_error_t err;
+    if (panda_blobs_sync (self->views, self->args->config->blobs_base_path, PANDA_BLOBS_SYNC_MAX,
+                          s_on_blob_purged, self, &report, &err) != PANDA_OK) {
+        panda_log_error ("materialize", "blobs: %s", err.message);
+        return false;
+    }
+    if (report.written)
+        panda_log_debug ("materialize", "%zu blob files written", report.written);
+    if (report.invalid)
+        panda_log_debug ("materialize", "%zu blob views get no file: %s", report.invalid, report.reason);
+    return report.more;
+}
+
 //  One chunk; kicks itself when the chunk was full (more may be waiting).
 static void
 s_run (s_materialize_t *self)
@@ -66,7 +100,8 @@ s_run (s_materialize_t *self)
     }
     if (done)
         panda_log_debug ("materialize", "materialised %zu entries", done);
-    if (done == S_CHUNK)
+    bool more_blobs = s_blobs (self);
+    if (done == S_CHUNK || more_blobs)
         zstr_send (self->kick_out, "");
 }
 
