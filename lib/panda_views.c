@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_VERSION 1
+#define S_VERSION 2
 #define S_BUSY_TIMEOUT_MS 5000
 
 static const char *const s_migrations[S_VERSION] = {
@@ -52,6 +52,10 @@ static const char *const s_migrations[S_VERSION] = {
     "  PRIMARY KEY (view, field, idx)) WITHOUT ROWID;"
     "CREATE INDEX fields_value ON fields (field, value);"
     "CREATE INDEX fields_cursor ON fields (cursor);",
+    //  2: the query engine (panda_query): items ordered by a field walk
+    //  fields_value / fields_nocase and join back to their documents.
+    "CREATE INDEX documents_view ON documents (view);"
+    "CREATE INDEX fields_nocase ON fields (field, value COLLATE NOCASE);",
 };
 
 struct _panda_views_t {
