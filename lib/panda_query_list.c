@@ -253,7 +253,9 @@ s_keyset (panda_query_t *self, const s_source_t *src, const s_args_t *args, pand
         } else {
             panda_query_sql_add (sql, " AND (%s%s %s ", src->key, nc, kop);
             panda_query_sql_value (sql, sqlite3_column_value (stmt, 0));
-            panda_query_sql_add (sql, "%s OR (%s%s = ", up ? "" : " OR o.value IS NULL", src->key, nc);
+            //  NULL keys (an empty list field) sort last descending
+            bool nulls_after = !up && src->order_field >= 0;
+            panda_query_sql_add (sql, "%s OR (%s%s = ", nulls_after ? " OR o.value IS NULL" : "", src->key, nc);
             panda_query_sql_value (sql, sqlite3_column_value (stmt, 0));
             panda_query_sql_add (sql, " AND %s %s ", src->tie, top);
             panda_query_sql_value (sql, sqlite3_column_value (stmt, 1));

@@ -27,7 +27,8 @@ s_coll (fixture_t *fx, const char *sid, const char *args_json, panda_err_t expec
     static const char *const sel[] = {"bool", "data"};
     panda_err_t rc = panda_query_collection (fx->q, sid, args, sel, 2, &page, &err);
     json_decref (args);
-    assert_int_equal (rc, expect);
+    if (rc != expect)
+        fail_msg ("%s: rc %d: %s", args_json ? args_json : "-", rc, rc ? err.message : "");
     if (message)
         assert_string_equal (err.message, message);
     return page;
@@ -125,11 +126,287 @@ test_query_collection_vector (void **state)
     tq_close (&fx.db);
 }
 
+// ---------------------------------------------------------------------------
+//  A richer fixture: things (every field kind) pointing at children.
+
+static const char *
+s_tid (char c, int n, char out[PANDA_HASH_HEX_SIZE + 1])
+{
+    snprintf (out, PANDA_HASH_HEX_SIZE + 1, "0020%c%063d", c, n);
+    return out;
+}
+
+#define OTHER_OWNER "1111111111111111111111111111111111111111111111111111111111111111"
+
+static void
+s_fixture (fixture_t *fx)
+{
+    tq_open (&fx->db);
+    char h[PANDA_HASH_HEX_SIZE + 1], id[PANDA_HASH_HEX_SIZE + 1];
+    snprintf (fx->cid, sizeof fx->cid, "children_%s", tq_id ("children", h));
+    snprintf (fx->sid, sizeof fx->sid, "things_%s", tq_id ("things", h));
+    fx->children = tq_schema (&fx->db, fx->cid, "children", "name", "str", "n", "int", NULL);
+    char rel[160], pin[160], rl[160], prl[160];
+    snprintf (rel, sizeof rel, "relation(%s)", fx->cid);
+    snprintf (pin, sizeof pin, "pinned_relation(%s)", fx->cid);
+    snprintf (rl, sizeof rl, "relation_list(%s)", fx->cid);
+    snprintf (prl, sizeof prl, "pinned_relation_list(%s)", fx->cid);
+    fx->things = tq_schema (&fx->db, fx->sid, "things", "b", "bool", "f", "float", "i", "int", "s", "str", "x",
+                            "bytes", "r", rel, "pr", pin, "rl", rl, "prl", prl, NULL);
+    //  children: c0 was updated ("zero-old" -> "zero"), c4 is deleted
+    static const char *const kids[] = {"{\"name\":\"zero-old\",\"n\":0}", "{\"name\":\"one\",\"n\":1}",
+                                       "{\"name\":\"Two\",\"n\":2}", "{\"name\":\"three\",\"n\":3}",
+                                       "{\"name\":\"four\",\"n\":4}"};
+    for (int c = 0; c < 5; c++)
+        fx->rows[8 + c] = tq_doc (&fx->db, fx->children, s_tid ('c', c, id), NULL, kids[c]);
+    int64_t v = tq_view (&fx->db, fx->children, fx->rows[8], s_tid ('d', 0, id), id, "{\"name\":\"zero\",\"n\":0}");
+    tq_update (&fx->db, fx->rows[8], v);
+    tq_delete (&fx->db, fx->rows[12]);
+    char c0[69], c1[69], c2[69], c3[69], c4[69], json[2048];
+    s_tid ('c', 0, c0), s_tid ('c', 1, c1), s_tid ('c', 2, c2), s_tid ('c', 3, c3), s_tid ('c', 4, c4);
+    snprintf (json, sizeof json,
+              "{\"b\":true,\"f\":1.5,\"i\":10,\"s\":\"apple\",\"x\":\"00ff\",\"r\":\"%s\",\"pr\":\"%s\","
+              "\"rl\":[\"%s\",\"%s\",\"%s\"],\"prl\":[\"%s\",\"%s\"]}",
+              c0, c0, c0, c1, c0, c1, c2);
+    fx->rows[0] = tq_doc (&fx->db, fx->things, s_tid ('a', 0, id), NULL, json);
+    snprintf (json, sizeof json,
+              "{\"b\":false,\"f\":-2.0,\"i\":20,\"s\":\"Banana\",\"x\":\"0100\",\"r\":\"%s\",\"pr\":\"%s\","
+              "\"rl\":[],\"prl\":[]}",
+              c1, c1);
+    fx->rows[1] = tq_doc (&fx->db, fx->things, s_tid ('a', 1, id), NULL, json);
+    snprintf (json, sizeof json,
+              "{\"b\":true,\"f\":3.25,\"i\":10,\"s\":\"cherry pie\",\"x\":\"\",\"r\":\"%s\",\"pr\":\"%s\","
+              "\"rl\":[\"%s\",\"%s\",\"%s\"],\"prl\":[\"%s\"]}",
+              c4, c2, c2, c4, c3, c0);
+    fx->rows[2] = tq_doc (&fx->db, fx->things, s_tid ('a', 2, id), NULL, json);
+    snprintf (json, sizeof json,
+              "{\"b\":false,\"f\":0.0,\"i\":30,\"s\":\"apple\",\"x\":\"ab\",\"r\":\"%s\",\"pr\":\"%s\","
+              "\"rl\":[\"%s\"],\"prl\":[]}",
+              c2, c3, c0);
+    fx->rows[3] = tq_doc (&fx->db, fx->things, s_tid ('a', 3, id), OTHER_OWNER, json);
+    v = tq_view (&fx->db, fx->things, fx->rows[3], s_tid ('f', 3, id), id, json); //  an UPDATE
+    tq_update (&fx->db, fx->rows[3], v);
+    fx->rows[4] = tq_doc (&fx->db, fx->things, s_tid ('a', 4, id), NULL, json);
+    tq_delete (&fx->db, fx->rows[4]);
+    fx->q = NULL;
+    s_reopen (fx);
+}
+
+static void
+s_fixture_end (fixture_t *fx)
+{
+    panda_query_destroy (&fx->q);
+    panda_schema_destroy (&fx->things);
+    panda_schema_destroy (&fx->children);
+    tq_close (&fx->db);
+}
+
+//  "t0,t2": the items of page by the letter+number of their ids.
+static void
+s_names (const panda_query_page_t *page, char *out, size_t size)
+{
+    out[0] = 0;
+    for (size_t i = 0; i < panda_query_page_count (page); i++) {
+        const char *id = panda_query_item_document_id (page, i);
+        char name[16];
+        snprintf (name, sizeof name, "%s%c%d", i ? "," : "", id[4] == 'a' ? 't' : id[4], atoi (id + 5));
+        strncat (out, name, size - strlen (out) - 1);
+    }
+}
+
+static void
+s_expect (fixture_t *fx, const char *sid, const char *args, const char *names)
+{
+    panda_query_page_t *page = s_coll (fx, sid, args, PANDA_OK, NULL);
+    char got[256];
+    s_names (page, got, sizeof got);
+    if (strcmp (got, names) != 0)
+        fail_msg ("%s: got [%s], expected [%s]", args, got, names);
+    panda_query_page_unref (&page);
+}
+
+static void
+test_query_filters (void **state)
+{
+    fixture_t fx;
+    s_fixture (&fx);
+    const char *sid = fx.sid;
+    s_expect (&fx, sid, NULL, "t0,t1,t2,t3");
+    //  bool: a later eq/notEq replaces an earlier one
+    s_expect (&fx, sid, "{\"filter\":{\"b\":{\"eq\":true}}}", "t0,t2");
+    s_expect (&fx, sid, "{\"filter\":{\"b\":{\"notEq\":true}}}", "t1,t3");
+    s_expect (&fx, sid, "{\"filter\":{\"b\":{\"eq\":true,\"notEq\":true}}}", "t1,t3");
+    s_expect (&fx, sid, "{\"filter\":{\"b\":{\"notEq\":true,\"eq\":true}}}", "t0,t2");
+    //  int: eq/in merge as OR, notEq/notIn into one set, bounds replace
+    s_expect (&fx, sid, "{\"filter\":{\"i\":{\"eq\":10}}}", "t0,t2");
+    s_expect (&fx, sid, "{\"filter\":{\"i\":{\"in\":[20,30]}}}", "t1,t3");
+    s_expect (&fx, sid, "{\"filter\":{\"i\":{\"eq\":10,\"in\":[30]}}}", "t0,t2,t3");
+    s_expect (&fx, sid, "{\"filter\":{\"i\":{\"in\":[]}}}", "");
+    s_expect (&fx, sid, "{\"filter\":{\"i\":{\"notIn\":[10]}}}", "t1,t3");
+    s_expect (&fx, sid, "{\"filter\":{\"i\":{\"notEq\":10,\"notIn\":[20]}}}", "t3");
+    s_expect (&fx, sid, "{\"filter\":{\"i\":{\"eq\":10,\"notEq\":10}}}", "");
+    s_expect (&fx, sid, "{\"filter\":{\"i\":{\"gt\":10}}}", "t1,t3");
+    s_expect (&fx, sid, "{\"filter\":{\"i\":{\"gte\":20,\"lt\":30}}}", "t1");
+    s_expect (&fx, sid, "{\"filter\":{\"i\":{\"gt\":25,\"gte\":20}}}", "t1,t3");
+    s_expect (&fx, sid, "{\"filter\":{\"i\":{\"gte\":30,\"lt\":30}}}", "");
+    s_expect (&fx, sid, "{\"filter\":{\"i\":{\"lte\":10}}}", "t0,t2");
+    //  float, integer literals accepted
+    s_expect (&fx, sid, "{\"filter\":{\"f\":{\"gt\":0}}}", "t0,t2");
+    s_expect (&fx, sid, "{\"filter\":{\"f\":{\"lte\":0.0}}}", "t1,t3");
+    s_expect (&fx, sid, "{\"filter\":{\"f\":{\"eq\":1.5}}}", "t0");
+    s_expect (&fx, sid, "{\"filter\":{\"f\":{\"notIn\":[1.5,-2]}}}", "t2,t3");
+    //  str: byte-wise comparison, contains ASCII case-insensitive, % literal
+    s_expect (&fx, sid, "{\"filter\":{\"s\":{\"eq\":\"apple\"}}}", "t0,t3");
+    s_expect (&fx, sid, "{\"filter\":{\"s\":{\"eq\":\"Apple\"}}}", "");
+    s_expect (&fx, sid, "{\"filter\":{\"s\":{\"contains\":\"AN\"}}}", "t1");
+    s_expect (&fx, sid, "{\"filter\":{\"s\":{\"contains\":\"pie\"}}}", "t2");
+    s_expect (&fx, sid, "{\"filter\":{\"s\":{\"contains\":\"%\"}}}", "");
+    s_expect (&fx, sid, "{\"filter\":{\"s\":{\"notContains\":\"a\"}}}", "t2");
+    s_expect (&fx, sid, "{\"filter\":{\"s\":{\"gt\":\"apple\"}}}", "t2");
+    s_expect (&fx, sid, "{\"filter\":{\"s\":{\"lt\":\"apple\"}}}", "t1");
+    s_expect (&fx, sid, "{\"filter\":{\"s\":{\"eq\":\"apple\",\"in\":[\"Banana\"]}}}", "t0,t1,t3");
+    s_expect (&fx, sid, "{\"filter\":{\"s\":{\"notEq\":\"apple\",\"in\":[\"Banana\",\"apple\"]}}}", "t1");
+    s_expect (&fx, sid, "{\"filter\":{\"s\":{\"contains\":\"p\",\"notContains\":\"pie\"}}}", "t0,t3");
+    //  bytes
+    s_expect (&fx, sid, "{\"filter\":{\"x\":{\"eq\":\"00FF\"}}}", "t0");
+    s_expect (&fx, sid, "{\"filter\":{\"x\":{\"eq\":\"\"}}}", "t2");
+    s_expect (&fx, sid, "{\"filter\":{\"x\":{\"notEq\":\"ab\"}}}", "t0,t1,t2");
+    //  relations and relation lists (in / notIn: any item)
+    char c0[69], c1[69], c2[69], args[512];
+    s_tid ('c', 0, c0), s_tid ('c', 1, c1), s_tid ('c', 2, c2);
+    snprintf (args, sizeof args, "{\"filter\":{\"r\":{\"eq\":\"%s\"}}}", c1);
+    s_expect (&fx, sid, args, "t1");
+    snprintf (args, sizeof args, "{\"filter\":{\"r\":{\"notEq\":\"%s\"}}}", c0);
+    s_expect (&fx, sid, args, "t1,t2,t3");
+    snprintf (args, sizeof args, "{\"filter\":{\"r\":{\"in\":[\"%s\",\"%s\"]}}}", c0, c2);
+    s_expect (&fx, sid, args, "t0,t3");
+    snprintf (args, sizeof args, "{\"filter\":{\"pr\":{\"eq\":\"%s\"}}}", c2);
+    s_expect (&fx, sid, args, "t2");
+    snprintf (args, sizeof args, "{\"filter\":{\"rl\":{\"in\":[\"%s\"]}}}", c1);
+    s_expect (&fx, sid, args, "t0");
+    snprintf (args, sizeof args, "{\"filter\":{\"rl\":{\"notIn\":[\"%s\"]}}}", c0);
+    s_expect (&fx, sid, args, "t0,t2");
+    snprintf (args, sizeof args, "{\"filter\":{\"prl\":{\"in\":[\"%s\"]}}}", c0);
+    s_expect (&fx, sid, args, "t2");
+    //  several fields are ANDed
+    s_expect (&fx, sid, "{\"filter\":{\"b\":{\"eq\":false},\"s\":{\"eq\":\"apple\"}}}", "t3");
+    s_coll (&fx, sid, "{\"filter\":{\"nope\":{\"eq\":1}}}", PANDA_ERR_INVALID, NULL);
+    s_fixture_end (&fx);
+}
+
+static void
+test_query_meta (void **state)
+{
+    fixture_t fx;
+    s_fixture (&fx);
+    const char *sid = fx.sid;
+    char t0[69], t1[69], t3[69], v3[69], args[512];
+    s_tid ('a', 0, t0), s_tid ('a', 1, t1), s_tid ('a', 3, t3), s_tid ('f', 3, v3);
+    snprintf (args, sizeof args, "{\"meta\":{\"documentId\":{\"eq\":\"%s\"}}}", t1);
+    s_expect (&fx, sid, args, "t1");
+    snprintf (args, sizeof args, "{\"meta\":{\"documentId\":{\"notEq\":\"%s\"}}}", t1);
+    s_expect (&fx, sid, args, "t0,t2,t3");
+    snprintf (args, sizeof args, "{\"meta\":{\"documentId\":{\"in\":[\"%s\",\"%s\"]}}}", t0, t3);
+    s_expect (&fx, sid, args, "t0,t3");
+    snprintf (args, sizeof args, "{\"meta\":{\"documentId\":{\"eq\":\"%s\",\"notIn\":[\"%s\"]}}}", t0, t0);
+    s_expect (&fx, sid, args, "");
+    //  viewId is the current view
+    snprintf (args, sizeof args, "{\"meta\":{\"viewId\":{\"eq\":\"%s\"}}}", v3);
+    s_expect (&fx, sid, args, "t3");
+    snprintf (args, sizeof args, "{\"meta\":{\"viewId\":{\"eq\":\"%s\"}}}", t3);
+    s_expect (&fx, sid, args, "");
+    s_expect (&fx, sid, "{\"meta\":{\"owner\":{\"eq\":\"" OTHER_OWNER "\"}}}", "t3");
+    s_expect (&fx, sid, "{\"meta\":{\"owner\":{\"notEq\":\"" OTHER_OWNER "\"}}}", "t0,t1,t2");
+    //  edited / deleted with a correct notEq (node-api §14.6)
+    s_expect (&fx, sid, "{\"meta\":{\"edited\":{\"eq\":true}}}", "t3");
+    s_expect (&fx, sid, "{\"meta\":{\"edited\":{\"notEq\":true}}}", "t0,t1,t2");
+    s_expect (&fx, sid, "{\"meta\":{\"edited\":{\"eq\":false}}}", "t0,t1,t2");
+    s_expect (&fx, sid, "{\"meta\":{\"deleted\":{\"eq\":true}}}", "");
+    s_expect (&fx, sid, "{\"meta\":{\"deleted\":{\"notEq\":true}}}", "t0,t1,t2,t3");
+    s_expect (&fx, sid, "{\"meta\":{\"deleted\":{\"eq\":false}}}", "t0,t1,t2,t3");
+    s_expect (&fx, sid, "{\"meta\":{\"deleted\":{\"notEq\":false}}}", "");
+    s_expect (&fx, sid, "{\"meta\":{\"edited\":{\"eq\":false}},\"filter\":{\"i\":{\"eq\":10}}}", "t0,t2");
+    s_coll (&fx, sid, "{\"meta\":{\"bool\":{\"in\":[]}}}", PANDA_ERR_INVALID,
+            "unknown field \"bool\" of type \"MetaFilterInputObject\"");
+    s_fixture_end (&fx);
+}
+
+//  Every page of args with page size n, forward (first/after) and backward
+//  (last/before), joined, equals the one-page answer.
+static void
+s_walk (fixture_t *fx, const char *sid, const char *order, const char *expected)
+{
+    for (int n = 1; n <= 3; n++)
+        for (int backward = 0; backward < 2; backward++) {
+            char all[600] = "", args[1024], got[256];
+            char *cursor = NULL;
+            bool more = true;
+            int pages = 0;
+            while (more && pages++ < 20) {
+                if (cursor)
+                    snprintf (args, sizeof args, "{%s%s\"%s\":%d,\"%s\":\"%s\"}", order, *order ? "," : "",
+                              backward ? "last" : "first", n, backward ? "before" : "after", cursor);
+                else
+                    snprintf (args, sizeof args, "{%s%s\"%s\":%d}", order, *order ? "," : "",
+                              backward ? "last" : "first", n);
+                panda_query_page_t *page = s_coll (fx, sid, args, PANDA_OK, NULL);
+                s_names (page, got, sizeof got);
+                assert_true (panda_query_page_count (page) <= (size_t) n);
+                assert_int_equal (cursor != NULL,
+                                  backward ? panda_query_page_has_next (page) : panda_query_page_has_previous (page));
+                char joined[1200];
+                if (backward)
+                    snprintf (joined, sizeof joined, "%s%s%s", got, *got && *all ? "," : "", all);
+                else
+                    snprintf (joined, sizeof joined, "%s%s%s", all, *got && *all ? "," : "", got);
+                assert_true (strlen (joined) < sizeof all);
+                memcpy (all, joined, strlen (joined) + 1);
+                more = backward ? panda_query_page_has_previous (page) : panda_query_page_has_next (page);
+                free (cursor);
+                const char *c = backward ? panda_query_page_start_cursor (page) : panda_query_page_end_cursor (page);
+                cursor = c ? strdup (c) : NULL;
+                panda_query_page_unref (&page);
+            }
+            free (cursor);
+            if (strcmp (all, expected) != 0)
+                fail_msg ("%s n=%d %s: got [%s], expected [%s]", order, n, backward ? "backward" : "forward", all,
+                          expected);
+        }
+}
+
+static void
+test_query_order_and_pages (void **state)
+{
+    fixture_t fx;
+    s_fixture (&fx);
+    const char *sid = fx.sid;
+    s_walk (&fx, sid, "", "t0,t1,t2,t3");
+    s_walk (&fx, sid, "\"orderDirection\":\"DESC\"", "t3,t2,t1,t0");
+    s_walk (&fx, sid, "\"orderBy\":\"DOCUMENT_ID\",\"orderDirection\":\"DESC\"", "t3,t2,t1,t0");
+    //  ties (i = 10 twice) broken by document id ascending
+    s_walk (&fx, sid, "\"orderBy\":\"i\"", "t0,t2,t1,t3");
+    s_walk (&fx, sid, "\"orderBy\":\"i\",\"orderDirection\":\"DESC\"", "t3,t1,t0,t2");
+    //  strings case-insensitively, with a tie
+    s_walk (&fx, sid, "\"orderBy\":\"s\"", "t0,t3,t1,t2");
+    s_walk (&fx, sid, "\"orderBy\":\"s\",\"orderDirection\":\"DESC\"", "t2,t1,t0,t3");
+    s_walk (&fx, sid, "\"orderBy\":\"f\"", "t1,t3,t0,t2");
+    s_walk (&fx, sid, "\"orderBy\":\"b\",\"orderDirection\":\"DESC\"", "t0,t2,t1,t3");
+    s_walk (&fx, sid, "\"orderBy\":\"x\"", "t2,t0,t1,t3");
+    s_walk (&fx, sid, "\"orderBy\":\"DOCUMENT_VIEW_ID\",\"orderDirection\":\"DESC\"", "t3,t2,t1,t0");
+    s_walk (&fx, sid, "\"orderBy\":\"OWNER\"", "t3,t0,t1,t2");
+    s_walk (&fx, sid, "\"orderBy\":\"i\",\"filter\":{\"s\":{\"contains\":\"p\"}}", "t0,t2,t3");
+    s_coll (&fx, sid, "{\"orderBy\":\"HELLO\"}", PANDA_ERR_INVALID, NULL);
+    s_fixture_end (&fx);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_query_collection_vector),
+        cmocka_unit_test (test_query_filters),
+        cmocka_unit_test (test_query_meta),
+        cmocka_unit_test (test_query_order_and_pages),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
