@@ -130,7 +130,8 @@ panda_query_sql_value (panda_query_sql_t *self, sqlite3_value *value)
     else if (type == SQLITE_FLOAT)
         panda_query_sql_real (self, sqlite3_value_double (value));
     else if (type == SQLITE_TEXT)
-        panda_query_sql_text (self, (const char *) sqlite3_value_text (value), (size_t) sqlite3_value_bytes (value));
+        panda_query_sql_text (self, (const char *) sqlite3_value_text (value),
+                              (size_t) sqlite3_value_bytes (value));
     else if (type == SQLITE_BLOB)
         panda_query_sql_blob (self, sqlite3_value_blob (value), (size_t) sqlite3_value_bytes (value));
     else
@@ -401,7 +402,8 @@ s_item_add (panda_query_page_t *page, sqlite3_stmt *stmt, bool with_list, panda_
     panda_query_item_t *it = &page->items[page->count];
     memset (it, 0, sizeof *it);
     it->doc = sqlite3_column_int64 (stmt, 0);
-    if (sqlite3_column_bytes (stmt, 1) != PANDA_HASH_SIZE || sqlite3_column_bytes (stmt, 2) != PANDA_PUBLIC_KEY_SIZE)
+    if (sqlite3_column_bytes (stmt, 1) != PANDA_HASH_SIZE ||
+        sqlite3_column_bytes (stmt, 2) != PANDA_PUBLIC_KEY_SIZE)
         return panda_error_set (err, PANDA_ERR_INTERNAL, "query: malformed documents row %lld",
                                 (long long) it->doc);
     s_hex (sqlite3_column_blob (stmt, 1), PANDA_HASH_SIZE, it->document_id);
@@ -594,7 +596,7 @@ panda_query_page_finish (panda_query_t *self, panda_query_page_t *page, const ch
     if (!order)
         return panda_error_set (err, PANDA_ERR_NOMEM, "query: out of memory");
     for (size_t i = 0; i < page->count; i++)
-        order[i] = (s_by_view_t) {page->items[i].view, i};
+        order[i] = (s_by_view_t){page->items[i].view, i};
     qsort (order, page->count, sizeof *order, s_by_view_cmp);
     panda_err_t rc = s_load_fields (self, page, order, err);
     free (order);
@@ -618,9 +620,10 @@ s_lookup (panda_query_t *self, panda_query_page_t *page, const char *const *ids,
 {
     panda_query_sql_t sql;
     panda_query_sql_init (&sql);
-    panda_query_sql_add (&sql, "SELECT " PANDA_QUERY_ITEM_COLUMNS " FROM %s WHERE d.view IS NOT NULL AND d.schema = ",
-                         pinned ? "views v JOIN documents d ON d.id = v.document"
-                                : "documents d JOIN views v ON v.id = d.view");
+    panda_query_sql_add (
+        &sql, "SELECT " PANDA_QUERY_ITEM_COLUMNS " FROM %s WHERE d.view IS NOT NULL AND d.schema = ",
+        pinned ? "views v JOIN documents d ON d.id = v.document"
+               : "documents d JOIN views v ON v.id = d.view");
     panda_query_sql_text (&sql, page->schema->id, strlen (page->schema->id));
     panda_query_sql_add (&sql, pinned ? " AND v.view_id IN (" : " AND d.document_id IN (");
     for (size_t i = 0; i < count; i++) {
@@ -673,13 +676,16 @@ s_relation_batch (panda_query_t *self, panda_query_page_t *page, size_t f, panda
     panda_query_rel_t *rel = &page->rels[f];
     const panda_schema_t *schema = page->schema->schema;
     bool pinned = panda_schema_field_kind (schema, f) == PANDA_FIELD_PINNED_RELATION;
-    const panda_query_schema_t *target = panda_query_schema (self, panda_schema_field_target (schema, f), err);
+    const panda_query_schema_t *target =
+        panda_query_schema (self, panda_schema_field_target (schema, f), err);
     if (!target)
         return err->code;
     rel->page = panda_query_page_new (target);
     rel->map = malloc ((page->count ? page->count : 1) * sizeof (long));
     const char **ids = malloc ((page->count ? page->count : 1) * sizeof (char *));
-    panda_err_t rc = rel->page && rel->map && ids ? PANDA_OK : panda_error_set (err, PANDA_ERR_NOMEM, "query: out of memory");
+    panda_err_t rc = rel->page && rel->map && ids
+                         ? PANDA_OK
+                         : panda_error_set (err, PANDA_ERR_NOMEM, "query: out of memory");
     size_t n = 0;
     for (size_t i = 0; rc == PANDA_OK && i < page->count; i++) {
         json_t *v = page->items[i].values[f];
@@ -711,7 +717,8 @@ panda_query_relation (panda_query_t *self, panda_query_page_t *page, size_t item
     *target_p = NULL;
     *index = 0;
     long f = panda_schema_field_index (page->schema->schema, field);
-    panda_field_kind_t kind = f >= 0 ? panda_schema_field_kind (page->schema->schema, (size_t) f) : PANDA_FIELD_BOOL;
+    panda_field_kind_t kind =
+        f >= 0 ? panda_schema_field_kind (page->schema->schema, (size_t) f) : PANDA_FIELD_BOOL;
     if (f < 0 || (kind != PANDA_FIELD_RELATION && kind != PANDA_FIELD_PINNED_RELATION) || item >= page->count)
         return panda_error_set (err, PANDA_ERR_INVALID, "query: %s is not a relation field of %s", field,
                                 page->schema->id);

@@ -41,8 +41,8 @@ s_bind (panda_query_sql_t *sql, panda_field_kind_t kind, json_t *v)
             uint8_t *bytes = NULL;
             size_t len = 0;
             panda_error_t ignored;
-            if (!json_is_string (v) ||
-                panda_hex_decode (json_string_value (v), json_string_length (v), &bytes, &len, &ignored) != PANDA_OK)
+            if (!json_is_string (v) || panda_hex_decode (json_string_value (v), json_string_length (v),
+                                                         &bytes, &len, &ignored) != PANDA_OK)
                 return false;
             panda_query_sql_blob (sql, bytes, len);
             free (bytes);
@@ -73,7 +73,8 @@ s_ops_merge (s_ops_t *ops, json_t *filter, bool flag_kind)
 {
     const char *key;
     json_t *v;
-    json_object_foreach (filter, key, v) {
+    json_object_foreach (filter, key, v)
+    {
         if (json_is_null (v))
             continue;
         bool list = json_is_array (v);
@@ -103,7 +104,8 @@ s_set (panda_query_sql_t *sql, const char *col, panda_field_kind_t kind, json_t 
     panda_query_sql_add (sql, " AND %s %sIN (", col, negate ? "NOT " : "");
     size_t i, n = 0;
     json_t *v;
-    json_array_foreach (set, i, v) {
+    json_array_foreach (set, i, v)
+    {
         size_t at = sql->len;
         panda_query_sql_add (sql, n ? "," : "");
         if (s_bind (sql, kind, v))
@@ -206,7 +208,8 @@ panda_query_filter_fields (panda_query_sql_t *sql, const panda_query_schema_t *s
 {
     const char *name;
     json_t *value;
-    json_object_foreach (filter, name, value) {
+    json_object_foreach (filter, name, value)
+    {
         if (json_is_null (value))
             continue;
         long f = panda_schema_field_index (schema->schema, name);
@@ -248,7 +251,8 @@ panda_query_filter_meta (panda_query_sql_t *sql, json_t *meta, panda_error_t *er
                 {"deleted", NULL, PANDA_FIELD_BOOL}};
     const char *key;
     json_t *value;
-    json_object_foreach (meta, key, value) {
+    json_object_foreach (meta, key, value)
+    {
         if (json_is_null (value))
             continue;
         size_t c = 0;

@@ -8,10 +8,12 @@
 
 //  Append " AND ..." conditions for filter (an object keyed by field name;
 //  the operators of one field merged as node-api §6.3.2 says).
-PANDA_NODISCARD panda_err_t panda_query_filter_fields (panda_query_sql_t *sql, const panda_query_schema_t *schema,
-                                                       json_t *filter, panda_error_t *err);
+PANDA_NODISCARD panda_err_t panda_query_filter_fields (panda_query_sql_t *sql,
+                                                       const panda_query_schema_t *schema, json_t *filter,
+                                                       panda_error_t *err);
 
 //  Append " AND ..." conditions for a MetaFilterInputObject (§6.3.3).
-PANDA_NODISCARD panda_err_t panda_query_filter_meta (panda_query_sql_t *sql, json_t *meta, panda_error_t *err);
+PANDA_NODISCARD panda_err_t panda_query_filter_meta (panda_query_sql_t *sql, json_t *meta,
+                                                     panda_error_t *err);
 
 #endif

@@ -99,7 +99,8 @@ struct _panda_query_t {
 
 //  Cached schema by id (system or materialised). NULL with err set
 //  (PANDA_ERR_NOT_FOUND) when unknown.
-const panda_query_schema_t *panda_query_schema (panda_query_t *self, const char *schema_id, panda_error_t *err);
+const panda_query_schema_t *panda_query_schema (panda_query_t *self, const char *schema_id,
+                                                panda_error_t *err);
 
 //  A new empty page (refs 1) of schema; NULL on OOM.
 panda_query_page_t *panda_query_page_new (const panda_query_schema_t *schema);

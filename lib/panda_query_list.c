@@ -41,13 +41,13 @@ static panda_err_t
 s_limit (json_t *v, const char *name, uint32_t max, int64_t *limit, panda_error_t *err)
 {
     if (!json_is_integer (v))
-        return panda_error_set (err, PANDA_ERR_INVALID, "Invalid value for argument \"%s\", expected type \"Int\"",
-                                name);
+        return panda_error_set (err, PANDA_ERR_INVALID,
+                                "Invalid value for argument \"%s\", expected type \"Int\"", name);
     if (json_integer_value (v) <= 0)
         return panda_error_set (err, PANDA_ERR_INVALID, "out of range integral type conversion attempted");
     if (json_integer_value (v) > (json_int_t) max)
-        return panda_error_set (err, PANDA_ERR_LIMIT, "`%s` must not be greater than %u (graphql_max_page_size)",
-                                name, max);
+        return panda_error_set (err, PANDA_ERR_LIMIT,
+                                "`%s` must not be greater than %u (graphql_max_page_size)", name, max);
     *limit = json_integer_value (v);
     return PANDA_OK;
 }
@@ -82,7 +82,8 @@ s_args_parse (json_t *args, uint32_t max, s_args_t *out, panda_error_t *err)
     if (first || last)
         rc = s_limit (first ? first : last, first ? "first" : "last", max, &out->limit, err);
     if (rc == PANDA_OK && (after || before) && !json_is_string (after ? after : before))
-        rc = panda_error_set (err, PANDA_ERR_INVALID, "Invalid value for argument \"%s\", expected type \"Cursor\"",
+        rc = panda_error_set (err, PANDA_ERR_INVALID,
+                              "Invalid value for argument \"%s\", expected type \"Cursor\"",
                               after ? "after" : "before");
     out->cursor = json_string_value (after ? after : before);
     return rc;
@@ -106,12 +107,14 @@ s_source_order (s_source_t *src, s_args_t *args, panda_error_t *err)
     else {
         src->order_field = panda_schema_field_index (src->schema->schema, args->order_by);
         if (src->order_field < 0)
-            return panda_error_set (err, PANDA_ERR_INVALID,
-                                    "Invalid value for argument \"orderBy\", enumeration type \"%sOrderBy\" does "
-                                    "not contain the value \"%s\"",
-                                    src->schema->id, args->order_by);
+            return panda_error_set (
+                err, PANDA_ERR_INVALID,
+                "Invalid value for argument \"orderBy\", enumeration type \"%sOrderBy\" does "
+                "not contain the value \"%s\"",
+                src->schema->id, args->order_by);
         src->key = "o.value";
-        src->nocase = panda_schema_field_kind (src->schema->schema, (size_t) src->order_field) == PANDA_FIELD_STR;
+        src->nocase =
+            panda_schema_field_kind (src->schema->schema, (size_t) src->order_field) == PANDA_FIELD_STR;
     }
     return PANDA_OK;
 }
@@ -192,15 +195,18 @@ s_cursor_locate (panda_query_t *self, const s_source_t *src, const char *cursor,
     *applies = false;
     char buf[PANDA_QUERY_CURSOR_MAX];
     const char *parts[3];
-    size_t n = strlen (cursor) <= PANDA_BASE58_MAX_CHARS ? s_cursor_parts (cursor, buf, sizeof buf, parts) : 0;
+    size_t n =
+        strlen (cursor) <= PANDA_BASE58_MAX_CHARS ? s_cursor_parts (cursor, buf, sizeof buf, parts) : 0;
     uint8_t row[32];
     if ((n != 1 && n != 3) || !s_row_cursor (parts[n == 1 ? 0 : 1], row))
-        return panda_error_set (err, PANDA_ERR_INVALID, "Invalid value for argument \"after\", expected type \"Cursor\"");
+        return panda_error_set (err, PANDA_ERR_INVALID,
+                                "Invalid value for argument \"after\", expected type \"Cursor\"");
     if ((n == 1) != (src->parent == NULL) || (n == 3 && strcmp (parts[2], src->parent->view_id) != 0))
         return PANDA_OK;
     sqlite3_stmt *stmt = NULL;
-    const char *sql = src->parent ? "SELECT idx FROM fields WHERE cursor = ?1 AND view = ?2 AND field = ?3"
-                                  : "SELECT v.document FROM fields f JOIN views v ON v.id = f.view WHERE f.cursor = ?1";
+    const char *sql =
+        src->parent ? "SELECT idx FROM fields WHERE cursor = ?1 AND view = ?2 AND field = ?3"
+                    : "SELECT v.document FROM fields f JOIN views v ON v.id = f.view WHERE f.cursor = ?1";
     if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
         return panda_query_db_error (self, "prepare cursor", err);
     sqlite3_bind_blob (stmt, 1, row, 32, SQLITE_STATIC);
@@ -216,7 +222,8 @@ s_cursor_locate (panda_query_t *self, const s_source_t *src, const char *cursor,
     }
     sqlite3_finalize (stmt);
     if (step == SQLITE_DONE)
-        return panda_error_set (err, PANDA_ERR_NOT_FOUND, "Cursor not found: it names no document in this collection");
+        return panda_error_set (err, PANDA_ERR_NOT_FOUND,
+                                "Cursor not found: it names no document in this collection");
     return step == SQLITE_ROW ? PANDA_OK : panda_query_db_error (self, "cursor", err);
 }
 
@@ -255,7 +262,8 @@ s_keyset (panda_query_t *self, const s_source_t *src, const s_args_t *args, pand
             panda_query_sql_value (sql, sqlite3_column_value (stmt, 0));
             //  NULL keys (an empty list field) sort last descending
             bool nulls_after = !up && src->order_field >= 0;
-            panda_query_sql_add (sql, "%s OR (%s%s = ", nulls_after ? " OR o.value IS NULL" : "", src->key, nc);
+            panda_query_sql_add (sql, "%s OR (%s%s = ", nulls_after ? " OR o.value IS NULL" : "", src->key,
+                                 nc);
             panda_query_sql_value (sql, sqlite3_column_value (stmt, 0));
             panda_query_sql_add (sql, " AND %s %s ", src->tie, top);
             panda_query_sql_value (sql, sqlite3_column_value (stmt, 1));
@@ -264,7 +272,8 @@ s_keyset (panda_query_t *self, const s_source_t *src, const s_args_t *args, pand
     }
     sqlite3_finalize (stmt);
     if (step == SQLITE_DONE)
-        return panda_error_set (err, PANDA_ERR_NOT_FOUND, "Cursor not found: its document is no longer listed");
+        return panda_error_set (err, PANDA_ERR_NOT_FOUND,
+                                "Cursor not found: its document is no longer listed");
     return step == SQLITE_ROW ? PANDA_OK : panda_query_db_error (self, "cursor key", err);
 }
 
@@ -286,7 +295,8 @@ s_page (panda_query_t *self, const s_source_t *src, const s_args_t *args, panda_
     panda_query_sql_t base;
     panda_query_sql_init (&base);
     s_from (&base, src);
-    panda_err_t rc = args->filter ? panda_query_filter_fields (&base, src->schema, args->filter, err) : PANDA_OK;
+    panda_err_t rc =
+        args->filter ? panda_query_filter_fields (&base, src->schema, args->filter, err) : PANDA_OK;
     if (rc == PANDA_OK && args->meta)
         rc = panda_query_filter_meta (&base, args->meta, err);
     //  totalCount: the same conditions, no cursor and no order.
@@ -303,8 +313,8 @@ s_page (panda_query_t *self, const s_source_t *src, const s_args_t *args, panda_
     panda_query_sql_add (&base, " LIMIT %lld", (long long) args->limit + 1);
     panda_query_sql_t sql;
     panda_query_sql_init (&sql);
-    panda_query_sql_add (&sql, "SELECT " PANDA_QUERY_ITEM_COLUMNS "%s%s", src->parent ? ", p.idx, p.cursor" : "",
-                         base.text ? base.text : "");
+    panda_query_sql_add (&sql, "SELECT " PANDA_QUERY_ITEM_COLUMNS "%s%s",
+                         src->parent ? ", p.idx, p.cursor" : "", base.text ? base.text : "");
     panda_query_sql_binds_from (&sql, &base);
     panda_query_sql_release (&base);
     sqlite3_stmt *stmt = rc == PANDA_OK ? panda_query_sql_prepare (self->db, &sql, err) : NULL;
@@ -352,9 +362,9 @@ panda_query_collection (panda_query_t *self, const char *schema_id, json_t *args
 }
 
 panda_err_t
-panda_query_list (panda_query_t *self, panda_query_page_t *parent, size_t item, const char *field, json_t *args,
-                  const char *const *selected, size_t selected_count, panda_query_page_t **page_p,
-                  panda_error_t *err)
+panda_query_list (panda_query_t *self, panda_query_page_t *parent, size_t item, const char *field,
+                  json_t *args, const char *const *selected, size_t selected_count,
+                  panda_query_page_t **page_p, panda_error_t *err)
 {
     *page_p = NULL;
     const panda_schema_t *ps = parent->schema->schema;
@@ -370,7 +380,8 @@ panda_query_list (panda_query_t *self, panda_query_page_t *parent, size_t item, 
     src.list_field = parent->schema->field_ids[f];
     src.pinned = kind == PANDA_FIELD_PINNED_RELATION_LIST;
     panda_err_t rc = s_args_parse (args, self->max_page, &a, err);
-    if (rc == PANDA_OK && !(src.schema = panda_query_schema (self, panda_schema_field_target (ps, (size_t) f), err)))
+    if (rc == PANDA_OK &&
+        !(src.schema = panda_query_schema (self, panda_schema_field_target (ps, (size_t) f), err)))
         rc = err->code;
     if (rc == PANDA_OK)
         rc = s_source_order (&src, &a, err);

@@ -78,7 +78,8 @@ test_query_collection_vector (void **state)
     panda_query_page_unref (&page);
     //  2: after the first document, filtered to it: an empty page.
     page = s_coll (&fx, fx.sid,
-                   "{\"first\":1,\"after\":\"" CURSOR_A "\",\"orderBy\":\"DOCUMENT_ID\",\"orderDirection\":\"ASC\","
+                   "{\"first\":1,\"after\":\"" CURSOR_A
+                   "\",\"orderBy\":\"DOCUMENT_ID\",\"orderDirection\":\"ASC\","
                    "\"filter\":{\"bool\":{\"eq\":false}}}",
                    PANDA_OK, NULL);
     assert_int_equal (panda_query_page_count (page), 0);
@@ -97,13 +98,16 @@ test_query_collection_vector (void **state)
     assert_int_equal (panda_query_page_count (page), 2);
     panda_query_page_unref (&page);
     //  4, 13, 17 and the limits.
-    s_coll (&fx, fx.sid, "{\"first\":0}", PANDA_ERR_INVALID, "out of range integral type conversion attempted");
-    s_coll (&fx, fx.sid, "{\"first\":-3}", PANDA_ERR_INVALID, "out of range integral type conversion attempted");
+    s_coll (&fx, fx.sid, "{\"first\":0}", PANDA_ERR_INVALID,
+            "out of range integral type conversion attempted");
+    s_coll (&fx, fx.sid, "{\"first\":-3}", PANDA_ERR_INVALID,
+            "out of range integral type conversion attempted");
     s_coll (&fx, fx.sid, "{\"filter\":\"hello\"}", PANDA_ERR_INVALID, "internal: is not an object");
     s_coll (&fx, fx.sid, "{\"meta\":\"hello\"}", PANDA_ERR_INVALID, "internal: is not an object");
     s_coll (&fx, fx.sid, "{\"first\":1001}", PANDA_ERR_LIMIT,
             "`first` must not be greater than 1000 (graphql_max_page_size)");
-    s_coll (&fx, fx.sid, "{\"first\":1,\"last\":1}", PANDA_ERR_INVALID, "Use either `first` or `last`, not both");
+    s_coll (&fx, fx.sid, "{\"first\":1,\"last\":1}", PANDA_ERR_INVALID,
+            "Use either `first` or `last`, not both");
     //  null arguments are absent (node-api §14.18)
     page = s_coll (&fx, fx.sid,
                    "{\"first\":null,\"after\":null,\"orderBy\":null,\"orderDirection\":null,\"filter\":null,"
@@ -114,7 +118,8 @@ test_query_collection_vector (void **state)
     //  cursors are untrusted: garbage is refused, an unknown one is an error
     s_coll (&fx, fx.sid, "{\"after\":\"0OIl\"}", PANDA_ERR_INVALID,
             "Invalid value for argument \"after\", expected type \"Cursor\"");
-    char *unknown = panda_base58_encode ((const uint8_t *) "0000000000000000000000000000000000000000000000000000000000000000", 64);
+    char *unknown = panda_base58_encode (
+        (const uint8_t *) "0000000000000000000000000000000000000000000000000000000000000000", 64);
     char args[256];
     snprintf (args, sizeof args, "{\"after\":\"%s\"}", unknown);
     free (unknown);
@@ -151,15 +156,16 @@ s_fixture (fixture_t *fx)
     snprintf (pin, sizeof pin, "pinned_relation(%s)", fx->cid);
     snprintf (rl, sizeof rl, "relation_list(%s)", fx->cid);
     snprintf (prl, sizeof prl, "pinned_relation_list(%s)", fx->cid);
-    fx->things = tq_schema (&fx->db, fx->sid, "things", "b", "bool", "f", "float", "i", "int", "s", "str", "x",
-                            "bytes", "r", rel, "pr", pin, "rl", rl, "prl", prl, NULL);
+    fx->things = tq_schema (&fx->db, fx->sid, "things", "b", "bool", "f", "float", "i", "int", "s", "str",
+                            "x", "bytes", "r", rel, "pr", pin, "rl", rl, "prl", prl, NULL);
     //  children: c0 was updated ("zero-old" -> "zero"), c4 is deleted
     static const char *const kids[] = {"{\"name\":\"zero-old\",\"n\":0}", "{\"name\":\"one\",\"n\":1}",
                                        "{\"name\":\"Two\",\"n\":2}", "{\"name\":\"three\",\"n\":3}",
                                        "{\"name\":\"four\",\"n\":4}"};
     for (int c = 0; c < 5; c++)
         fx->rows[8 + c] = tq_doc (&fx->db, fx->children, s_tid ('c', c, id), NULL, kids[c]);
-    int64_t v = tq_view (&fx->db, fx->children, fx->rows[8], s_tid ('d', 0, id), id, "{\"name\":\"zero\",\"n\":0}");
+    int64_t v =
+        tq_view (&fx->db, fx->children, fx->rows[8], s_tid ('d', 0, id), id, "{\"name\":\"zero\",\"n\":0}");
     tq_update (&fx->db, fx->rows[8], v);
     tq_delete (&fx->db, fx->rows[12]);
     char c0[69], c1[69], c2[69], c3[69], c4[69], json[2048];
@@ -352,8 +358,8 @@ s_walk (fixture_t *fx, const char *sid, const char *order, const char *expected)
                 panda_query_page_t *page = s_coll (fx, sid, args, PANDA_OK, NULL);
                 s_names (page, got, sizeof got);
                 assert_true (panda_query_page_count (page) <= (size_t) n);
-                assert_int_equal (cursor != NULL,
-                                  backward ? panda_query_page_has_next (page) : panda_query_page_has_previous (page));
+                assert_int_equal (cursor != NULL, backward ? panda_query_page_has_next (page)
+                                                           : panda_query_page_has_previous (page));
                 char joined[1200];
                 if (backward)
                     snprintf (joined, sizeof joined, "%s%s%s", got, *got && *all ? "," : "", all);
@@ -363,14 +369,15 @@ s_walk (fixture_t *fx, const char *sid, const char *order, const char *expected)
                 memcpy (all, joined, strlen (joined) + 1);
                 more = backward ? panda_query_page_has_previous (page) : panda_query_page_has_next (page);
                 free (cursor);
-                const char *c = backward ? panda_query_page_start_cursor (page) : panda_query_page_end_cursor (page);
+                const char *c =
+                    backward ? panda_query_page_start_cursor (page) : panda_query_page_end_cursor (page);
                 cursor = c ? strdup (c) : NULL;
                 panda_query_page_unref (&page);
             }
             free (cursor);
             if (strcmp (all, expected) != 0)
-                fail_msg ("%s n=%d %s: got [%s], expected [%s]", order, n, backward ? "backward" : "forward", all,
-                          expected);
+                fail_msg ("%s n=%d %s: got [%s], expected [%s]", order, n, backward ? "backward" : "forward",
+                          all, expected);
         }
 }
 
@@ -399,6 +406,169 @@ test_query_order_and_pages (void **state)
     s_fixture_end (&fx);
 }
 
+//  The page of list field `field` of thing n (a one-item page by id).
+static panda_query_page_t *
+s_list (fixture_t *fx, int n, const char *field, const char *args_json, panda_err_t expect)
+{
+    char id[69];
+    panda_error_t err;
+    panda_query_page_t *parent = NULL, *page = NULL;
+    assert_int_equal (panda_query_document (fx->q, fx->sid, s_tid ('a', n, id), NULL, &parent, &err),
+                      PANDA_OK);
+    assert_int_equal (panda_query_page_count (parent), 1);
+    json_t *args = args_json ? json_loads (args_json, 0, NULL) : NULL;
+    static const char *const sel[] = {"name"};
+    panda_err_t rc = panda_query_list (fx->q, parent, 0, field, args, sel, 1, &page, &err);
+    json_decref (args);
+    if (rc != expect)
+        fail_msg ("%s: rc %d: %s", args_json ? args_json : "-", rc, rc ? err.message : "");
+    panda_query_page_unref (&parent);
+    return page;
+}
+
+static void
+s_expect_list (fixture_t *fx, int n, const char *field, const char *args, const char *names, int64_t total)
+{
+    panda_query_page_t *page = s_list (fx, n, field, args, PANDA_OK);
+    char got[256];
+    s_names (page, got, sizeof got);
+    if (strcmp (got, names) != 0)
+        fail_msg ("t%d.%s %s: got [%s], expected [%s]", n, field, args ? args : "", got, names);
+    int64_t count;
+    panda_error_t err;
+    assert_int_equal (panda_query_page_total (fx->q, page, &count, &err), PANDA_OK);
+    assert_int_equal (count, total);
+    panda_query_page_unref (&page);
+}
+
+static void
+test_query_lists (void **state)
+{
+    fixture_t fx;
+    s_fixture (&fx);
+    //  list order, duplicates kept, deleted targets skipped, empty lists
+    s_expect_list (&fx, 0, "rl", NULL, "c0,c1,c0", 3);
+    s_expect_list (&fx, 0, "rl", "{\"orderDirection\":\"DESC\"}", "c0,c1,c0", 3);
+    s_expect_list (&fx, 2, "rl", NULL, "c2,c3", 2);
+    s_expect_list (&fx, 1, "rl", NULL, "", 0);
+    s_expect_list (&fx, 1, "prl", NULL, "", 0);
+    s_expect_list (&fx, 0, "prl", NULL, "c1,c2", 2);
+    //  own arguments: filter, order (ties by list position), page size
+    s_expect_list (&fx, 0, "rl", "{\"filter\":{\"name\":{\"eq\":\"zero\"}}}", "c0,c0", 2);
+    s_expect_list (&fx, 0, "rl", "{\"orderBy\":\"name\"}", "c1,c0,c0", 3);
+    s_expect_list (&fx, 0, "rl", "{\"orderBy\":\"name\",\"orderDirection\":\"DESC\"}", "c0,c0,c1", 3);
+    s_expect_list (&fx, 0, "rl", "{\"first\":2}", "c0,c1", 3);
+    s_expect_list (&fx, 0, "rl", "{\"last\":2}", "c1,c0", 3);
+    //  the pinned list resolves the pinned (older) view (node-api §14.7)
+    panda_query_page_t *page = s_list (&fx, 2, "prl", NULL, PANDA_OK);
+    assert_int_equal (panda_query_page_count (page), 1);
+    assert_string_equal (json_string_value (panda_query_item_value (page, 0, "name")), "zero-old");
+    char id[69];
+    assert_string_equal (panda_query_item_view_id (page, 0), s_tid ('c', 0, id));
+    panda_query_page_unref (&page);
+    //  paging over duplicates: cursors differ per list position
+    page = s_list (&fx, 0, "rl", "{\"first\":2}", PANDA_OK);
+    assert_true (panda_query_page_has_next (page));
+    assert_string_not_equal (panda_query_item_cursor (page, 0), panda_query_item_cursor (page, 1));
+    char args[512];
+    snprintf (args, sizeof args, "{\"first\":2,\"after\":\"%s\"}", panda_query_page_end_cursor (page));
+    s_expect_list (&fx, 0, "rl", args, "c0", 3);
+    //  ... scoped to their parent: on another list or at the top, ignored
+    s_expect_list (&fx, 2, "rl", args, "c2,c3", 2);
+    s_expect (&fx, fx.sid, args, "t0,t1");
+    panda_query_page_unref (&page);
+    //  and a top-level cursor is ignored on a list
+    page = s_coll (&fx, fx.sid, "{\"first\":1}", PANDA_OK, NULL);
+    snprintf (args, sizeof args, "{\"after\":\"%s\"}", panda_query_page_end_cursor (page));
+    s_expect_list (&fx, 0, "rl", args, "c0,c1,c0", 3);
+    panda_query_page_unref (&page);
+    page = s_list (&fx, 0, "r", NULL, PANDA_ERR_INVALID);
+    s_fixture_end (&fx);
+}
+
+static void
+test_query_documents_and_relations (void **state)
+{
+    fixture_t fx;
+    s_fixture (&fx);
+    panda_error_t err;
+    panda_query_page_t *page = NULL, *target = NULL;
+    char id[69];
+    //  by id: the current view; by view id: that view, also an older pinned one
+    assert_int_equal (panda_query_document (fx.q, fx.cid, s_tid ('c', 0, id), NULL, &page, &err), PANDA_OK);
+    assert_int_equal (panda_query_page_count (page), 1);
+    assert_string_equal (json_string_value (panda_query_item_value (page, 0, "name")), "zero");
+    assert_string_equal (panda_query_item_view_id (page, 0), s_tid ('d', 0, id));
+    assert_string_equal (panda_query_page_start_cursor (page), panda_query_item_cursor (page, 0));
+    panda_query_page_unref (&page);
+    assert_int_equal (panda_query_document (fx.q, fx.cid, NULL, s_tid ('c', 0, id), &page, &err), PANDA_OK);
+    assert_int_equal (panda_query_page_count (page), 1);
+    assert_string_equal (json_string_value (panda_query_item_value (page, 0, "name")), "zero-old");
+    assert_string_equal (panda_query_item_document_id (page, 0), id);
+    panda_query_page_unref (&page);
+    //  deleted, unknown, or of another schema (node-api §14.8): nothing
+    static const struct {
+        char letter;
+        int n;
+        bool view, things;
+    } none[] = {{'c', 4, false, false}, {'c', 4, true, false}, {'a', 4, false, true}, {'c', 9, false, false},
+                {'a', 0, false, false}, {'c', 0, false, true}, {'d', 0, true, true}};
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        s_tid (none[i].letter, none[i].n, id);
+        assert_int_equal (panda_query_document (fx.q, none[i].things ? fx.sid : fx.cid,
+                                                none[i].view ? NULL : id, none[i].view ? id : NULL, &page,
+                                                &err),
+                          PANDA_OK);
+        assert_int_equal (panda_query_page_count (page), 0);
+        assert_null (panda_query_page_end_cursor (page));
+        panda_query_page_unref (&page);
+    }
+    //  relations of a whole page at once: current view, pinned view, deleted
+    page = s_coll (&fx, fx.sid, NULL, PANDA_OK, NULL);
+    static const char *const rel[] = {"zero", "one", NULL, "Two"};
+    static const char *const pin[] = {"zero-old", "one", "Two", "three"};
+    for (size_t i = 0; i < 4; i++) {
+        size_t at;
+        assert_int_equal (panda_query_relation (fx.q, page, i, "r", &target, &at, &err), PANDA_OK);
+        if (!rel[i])
+            assert_null (target);
+        else
+            assert_string_equal (json_string_value (panda_query_item_value (target, at, "name")), rel[i]);
+        assert_int_equal (panda_query_relation (fx.q, page, i, "pr", &target, &at, &err), PANDA_OK);
+        assert_string_equal (json_string_value (panda_query_item_value (target, at, "name")), pin[i]);
+    }
+    size_t at;
+    assert_int_equal (panda_query_relation (fx.q, page, 0, "rl", &target, &at, &err), PANDA_ERR_INVALID);
+    panda_query_page_unref (&page);
+    s_fixture_end (&fx);
+}
+
+//  A small per-request budget stops big answers with a clear error.
+static void
+test_query_budget (void **state)
+{
+    fixture_t fx;
+    s_fixture (&fx);
+    panda_query_destroy (&fx.q);
+    panda_error_t err;
+    fx.q = panda_query_new (fx.db.path, 2, 5, &err);
+    assert_non_null (fx.q);
+    assert_int_equal (panda_query_begin (fx.q, &err), PANDA_OK);
+    s_coll (&fx, fx.sid, "{\"first\":3}", PANDA_ERR_LIMIT,
+            "`first` must not be greater than 2 (graphql_max_page_size)");
+    panda_query_page_t *page = s_coll (&fx, fx.sid, "{\"first\":2}", PANDA_OK, NULL);
+    panda_query_page_unref (&page);
+    page = s_coll (&fx, fx.sid, "{\"first\":2}", PANDA_OK, NULL);
+    panda_query_page_unref (&page);
+    s_coll (&fx, fx.sid, "{\"first\":2}", PANDA_ERR_LIMIT,
+            "Query returns more than 5 documents in one request; use smaller pages");
+    //  a new request has a new budget
+    assert_int_equal (panda_query_begin (fx.q, &err), PANDA_OK);
+    page = s_coll (&fx, fx.sid, "{\"first\":2}", PANDA_OK, NULL);
+    panda_query_page_unref (&page);
+    s_fixture_end (&fx);
+}
+
 int
 main (void)
 {
@@ -407,6 +577,9 @@ main (void)
         cmocka_unit_test (test_query_filters),
         cmocka_unit_test (test_query_meta),
         cmocka_unit_test (test_query_order_and_pages),
+        cmocka_unit_test (test_query_lists),
+        cmocka_unit_test (test_query_documents_and_relations),
+        cmocka_unit_test (test_query_budget),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -119,13 +119,15 @@ tq_bind_value (sqlite3_stmt *stmt, int at, panda_field_kind_t kind, json_t *v)
         case PANDA_FIELD_STR:
         case PANDA_FIELD_PINNED_RELATION:
         case PANDA_FIELD_PINNED_RELATION_LIST:
-            sqlite3_bind_text (stmt, at, json_string_value (v), (int) json_string_length (v), SQLITE_TRANSIENT);
+            sqlite3_bind_text (stmt, at, json_string_value (v), (int) json_string_length (v),
+                               SQLITE_TRANSIENT);
             break;
         default: {
             uint8_t *bytes = NULL;
             size_t len = 0;
             panda_error_t err;
-            panda_err_t rc = panda_hex_decode (json_string_value (v), json_string_length (v), &bytes, &len, &err);
+            panda_err_t rc =
+                panda_hex_decode (json_string_value (v), json_string_length (v), &bytes, &len, &err);
             assert (rc == PANDA_OK);
             (void) rc;
             sqlite3_bind_blob (stmt, at, bytes ? bytes : (const uint8_t *) "", (int) len, SQLITE_TRANSIENT);
@@ -211,8 +213,8 @@ tq_doc (tq_db_t *db, const panda_schema_t *schema, const char *doc_hex, const ch
 {
     char sql[512];
     snprintf (sql, sizeof sql,
-              "INSERT INTO documents (document_id, schema, owner, view) VALUES (x'%s', '%s', x'%s', NULL)", doc_hex,
-              panda_schema_id (schema), owner_hex ? owner_hex : tq_owner_hex);
+              "INSERT INTO documents (document_id, schema, owner, view) VALUES (x'%s', '%s', x'%s', NULL)",
+              doc_hex, panda_schema_id (schema), owner_hex ? owner_hex : tq_owner_hex);
     tq_exec (db, sql);
     int64_t doc = sqlite3_last_insert_rowid (db->db);
     int64_t view = tq_view (db, schema, doc, doc_hex, doc_hex, values_json);
@@ -227,8 +229,8 @@ TQ_FN void
 tq_update (tq_db_t *db, int64_t doc, int64_t view)
 {
     char sql[256];
-    snprintf (sql, sizeof sql, "UPDATE documents SET view = %lld, edited = 1 WHERE id = %lld", (long long) view,
-              (long long) doc);
+    snprintf (sql, sizeof sql, "UPDATE documents SET view = %lld, edited = 1 WHERE id = %lld",
+              (long long) view, (long long) doc);
     tq_exec (db, sql);
 }
 
