@@ -167,19 +167,6 @@ panda_actor_shard (const uint8_t *entry, size_t len, unsigned workers)
     return (unsigned) (h % workers);
 }
 
-const panda_schema_t *
-panda_actor_schema (void *config, const char *schema_id)
-{
-    const panda_config_t *c = config;
-    const panda_schema_t *schema = panda_schema_system (schema_id);
-    if (!schema || c->allow_all_schema_ids)
-        return schema;
-    for (size_t i = 0; i < c->allow_schema_ids.count; i++)
-        if (strcmp (c->allow_schema_ids.items[i], schema_id) == 0)
-            return schema;
-    return NULL;
-}
-
 zmsg_t *
 panda_actor_recv_raw (zsock_t *sock, panda_msg_t **msg)
 {

@@ -11,7 +11,6 @@
 #include "api.h"
 
 #include "panda/panda_hash.h"
-#include "panda/panda_node_schema.h"
 #include "panda/panda_view_id.h"
 
 #include <stdlib.h>
@@ -31,6 +30,7 @@ typedef struct {
     panda_actor_args_t *args;
     panda_api_t api;
     struct mg_context *http;
+    zsock_t *schemas; //  SUB: SCHEMA events of the materialiser
     char reason[PANDA_ERROR_MESSAGE_MAX + 64];
 } s_api_actor_t;
 
@@ -166,11 +166,17 @@ s_log_message (const struct mg_connection *conn, const char *message)
 static const char *
 s_start (void *self_, zpoller_t *poller)
 {
-    (void) poller;
     s_api_actor_t *self = self_;
     const panda_config_t *c = self->args->config;
+    //  Subscribe before the first load, so that a schema recorded in
+    //  between is not missed (it is loaded twice at worst).
+    self->schemas = zsock_new (ZMQ_SUB);
+    if (!self->schemas || zsock_connect (self->schemas, "%s", c->schemas_endpoint) < 0)
+        return "cannot connect to schemas_endpoint";
+    zsock_set_subscribe (self->schemas, "");
+    zpoller_add (poller, self->schemas);
     panda_error_t err;
-    if (!(self->api.schema = panda_node_schema_new (&err))) {
+    if (panda_api_snapshot_reload (&self->api, &err) != PANDA_OK) {
         snprintf (self->reason, sizeof self->reason, "GraphQL schema: %s", err.message);
         return self->reason;
     }
@@ -213,19 +219,41 @@ s_start (void *self_, zpoller_t *poller)
     return NULL;
 }
 
-//  The actor's only message after START is $TERM, which ends the loop.
+//  SCHEMA [id]: a schema was recorded; rebuild from the views database
+//  (events queued meanwhile are covered by the same rebuild). A failed
+//  rebuild keeps the schema that is served now.
 static void
-s_handle (void *self, zsock_t *which)
+s_handle (void *self_, zsock_t *which)
 {
-    (void) self, (void) which;
+    s_api_actor_t *self = self_;
+    panda_msg_t *msg = panda_actor_recv (which, NULL);
+    if (!msg)
+        return;
+    if (panda_msg_id (msg) != PANDA_MSG_SCHEMA) {
+        panda_log_warn ("api", "unexpected %s on schemas_endpoint", panda_msg_name (panda_msg_id (msg)));
+        panda_msg_destroy (&msg);
+        return;
+    }
+    panda_log_debug ("api", "schema %s added, rebuilding the GraphQL schema", panda_msg_str (msg, 0));
+    panda_msg_destroy (&msg);
+    while (zsock_events (which) & ZMQ_POLLIN) {
+        msg = panda_actor_recv (which, NULL);
+        panda_msg_destroy (&msg);
+    }
+    panda_error_t err;
+    if (panda_api_snapshot_reload (&self->api, &err) != PANDA_OK)
+        panda_log_error ("api", "cannot rebuild the GraphQL schema, keeping the previous one: %s",
+                         err.message);
 }
 
 void
 panda_api_actor (zsock_t *pipe, void *args)
 {
-    s_api_actor_t self = {.args = args, .api.config = ((panda_actor_args_t *) args)->config};
+    s_api_actor_t self = {.args = args};
+    panda_api_init (&self.api, ((panda_actor_args_t *) args)->config);
     panda_actor_loop (pipe, &self, s_start, s_handle);
     if (self.http)
         mg_stop (self.http); //  waits for requests in flight
-    panda_gql_schema_unref (&self.api.schema);
+    zsock_destroy (&self.schemas);
+    panda_api_release (&self.api);
 }

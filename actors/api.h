@@ -6,6 +6,7 @@
 #include "panda_actors.h"
 
 #include <civetweb.h>
+#include <pthread.h>
 
 //  An immutable snapshot of the node's GraphQL schema and the p2panda
 //  schemas it was built from (node-api §5). Reference-counted: a request
@@ -16,6 +17,28 @@ typedef struct _panda_api_snapshot_t panda_api_snapshot_t;
 //  NULL. Borrowed for the snapshot's life.
 const panda_schema_t *panda_api_snapshot_schema (const panda_api_snapshot_t *self, const char *schema_id);
 
+//  The GraphQL schema of the snapshot. Borrowed for the snapshot's life.
+const panda_gql_schema_t *panda_api_snapshot_gql (const panda_api_snapshot_t *self);
+
+//  Build a snapshot from p2panda schemas (system schemas first; *schemas_p
+//  and every schema in it are consumed, also on failure; system schemas
+//  are copied). Caller owns one reference; NULL with err set on failure.
+panda_api_snapshot_t *panda_api_snapshot_new (panda_schema_t ***schemas_p, size_t count, panda_error_t *err);
+
+//  Take another reference (thread-safe). Returns self.
+panda_api_snapshot_t *panda_api_snapshot_ref (panda_api_snapshot_t *self);
+
+//  Drop a reference (thread-safe); the last one frees. Accepts NULL, NULLs
+//  *self_p.
+void panda_api_snapshot_unref (panda_api_snapshot_t **self_p);
+
+//  The snapshot of the node's allowed schemas as they are in the views
+//  database now (api_schema.c): the system schemas config allows, then the
+//  allowed materialised application schemas in materialisation order. A
+//  views database that does not exist yet is created (it has no schemas).
+//  Caller owns one reference; NULL with err set on failure.
+panda_api_snapshot_t *panda_api_snapshot_load (const panda_config_t *config, panda_error_t *err);
+
 //  Per civetweb worker thread: its own socket to the pipeline and its own
 //  GraphQL document cache, so workers share nothing but the schema.
 typedef struct {
@@ -25,11 +48,30 @@ typedef struct {
     const panda_api_snapshot_t *snapshot; //  of the request in flight
 } panda_api_worker_t;
 
-//  Shared by all workers; read-only while the server runs.
+//  Shared by all workers. Only `current` changes while the server runs:
+//  under `lock`, so that taking a reference never races with replacing it.
 typedef struct {
     const panda_config_t *config;
-    panda_gql_schema_t *schema;
+    pthread_mutex_t lock;
+    panda_api_snapshot_t *current; //  newest snapshot, one reference held
 } panda_api_t;
+
+//  Set up / tear down the snapshot holder (api_schema.c). init: lock only;
+//  release: drops current (requests in flight keep theirs).
+void panda_api_init (panda_api_t *self, const panda_config_t *config);
+void panda_api_release (panda_api_t *self);
+
+//  A reference to the newest snapshot, for one request (caller unrefs), or
+//  NULL before the first one was installed.
+panda_api_snapshot_t *panda_api_snapshot_take (panda_api_t *self);
+
+//  Make snapshot (consumed) the newest; the previous one is freed when its
+//  last request ends.
+void panda_api_snapshot_install (panda_api_t *self, panda_api_snapshot_t **snapshot_p);
+
+//  Reload from the views database and install. On failure the previous
+//  snapshot stays and err says why.
+PANDA_NODISCARD panda_err_t panda_api_snapshot_reload (panda_api_t *self, panda_error_t *err);
 
 //  POST /graphql (api_graphql.c).
 int panda_api_graphql (struct mg_connection *conn, panda_api_t *api, panda_api_worker_t *worker);

@@ -96,10 +96,22 @@ panda_api_graphql (struct mg_connection *conn, panda_api_t *api, panda_api_worke
         panda_api_respond (conn, status, NULL, NULL, 0, NULL);
         return status;
     }
+    //  The request keeps this snapshot to its end, whatever is installed
+    //  meanwhile (api_schema.c).
+    panda_api_snapshot_t *snapshot = panda_api_snapshot_take (api);
+    if (!snapshot) {
+        free (body);
+        static const char none[] = "the GraphQL schema is not built";
+        panda_api_respond (conn, 503, "text/plain; charset=utf-8", none, sizeof none - 1, NULL);
+        return 503;
+    }
+    worker->snapshot = snapshot;
     panda_gql_resolvers_t resolvers = {panda_api_resolvers, PANDA_NODE_RESOLVE_COUNT};
     panda_error_t err;
-    json_t *response =
-        panda_gql_execute_body (api->schema, worker->cache, body, len, &resolvers, worker, NULL, &err);
+    json_t *response = panda_gql_execute_body (panda_api_snapshot_gql (snapshot), worker->cache, body, len,
+                                               &resolvers, worker, NULL, &err);
+    worker->snapshot = NULL;
+    panda_api_snapshot_unref (&snapshot);
     free (body);
     if (!response) {
         panda_api_respond (conn, 400, "text/plain; charset=utf-8", err.message, strlen (err.message), NULL);

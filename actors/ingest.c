@@ -22,6 +22,7 @@ typedef struct {
     zsock_t *storage; //  PUSH
     zsock_t *verify[S_MAX_WORKERS]; //  PUSH, one per verify worker
     unsigned workers;
+    panda_actor_schemas_t *schemas;
 } s_ingest_t;
 
 static const char *
@@ -32,6 +33,8 @@ s_start (void *self_, zpoller_t *poller)
     self->workers = self->args->workers;
     if (self->workers == 0 || self->workers > S_MAX_WORKERS)
         return "verify_threads must be between 1 and 256";
+    if (!(self->schemas = panda_actor_schemas_new (c)))
+        return "out of memory";
     if (!(self->requests = panda_actor_socket (ZMQ_ROUTER, true, c->ingest_endpoint)))
         return "cannot bind ingest_endpoint";
     if (!(self->replies = panda_actor_socket (ZMQ_PULL, true, c->replies_endpoint)))
@@ -60,7 +63,7 @@ s_publish (s_ingest_t *self, zmsg_t **request, panda_msg_t *msg)
     panda_error_t err;
     panda_error_clear (&err);
     panda_operation_t *operation = panda_operation_decode (op, op_len, &err);
-    if (operation && !panda_actor_schema ((void *) self->args->config, panda_operation_schema_id (operation)))
+    if (operation && !panda_actor_schemas_find (self->schemas, panda_operation_schema_id (operation)))
         panda_error_set (&err, PANDA_ERR_NOT_FOUND, "Schema not found");
     panda_operation_destroy (&operation);
     if (err.code != PANDA_OK) {
@@ -111,4 +114,5 @@ panda_ingest_actor (zsock_t *pipe, void *args)
     zsock_destroy (&self.storage);
     for (unsigned i = 0; i < S_MAX_WORKERS; i++)
         zsock_destroy (&self.verify[i]);
+    panda_actor_schemas_destroy (&self.schemas);
 }

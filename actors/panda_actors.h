@@ -81,10 +81,25 @@ unsigned panda_actor_shard (const uint8_t *entry, size_t len, unsigned workers);
 //  node share it and another node in the same process does not.
 char *panda_actor_store_path (const panda_config_t *config);
 
-//  Known schema for publishing (panda_store_schema_fn; ctx is the config):
-//  the system schema with this id if the allow list lets it in, else NULL.
-//  Application schemas come from the materialiser (issue 4).
-const panda_schema_t *panda_actor_schema (void *config, const char *schema_id);
+//  The schemas an actor may publish to (actor_schemas.c): the system
+//  schemas and the application schemas the materialiser recorded in the
+//  views database, both filtered by the allow list. An application schema
+//  is looked up in the views database the first time it is asked for, so
+//  a schema is usable here as soon as the materialiser committed it (it
+//  announces the schema only after that commit). One per actor thread.
+typedef struct _panda_actor_schemas_t panda_actor_schemas_t;
+
+//  Caller owns the result; NULL when out of memory.
+panda_actor_schemas_t *panda_actor_schemas_new (const panda_config_t *config);
+
+void panda_actor_schemas_destroy (panda_actor_schemas_t **self_p);
+
+//  panda_store_schema_fn: the known, allowed schema with this id or NULL.
+//  self is a panda_actor_schemas_t. Borrowed until the registry is freed.
+const panda_schema_t *panda_actor_schemas_find (void *self, const char *schema_id);
+
+//  True if the allow list lets schema_id in.
+bool panda_actor_schema_allowed (const panda_config_t *config, const char *schema_id);
 
 //  Split a routed request [identity][verb][body] received on sock into its
 //  frames without decoding: returns the message (caller owns) and points

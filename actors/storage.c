@@ -29,6 +29,7 @@ typedef struct {
 typedef struct {
     const panda_actor_args_t *args;
     panda_store_t *store;
+    panda_actor_schemas_t *schemas;
     zsock_t *in; //  PULL from verify workers and ingest
     zsock_t *replies; //  PUSH to ingest
     zsock_t *events; //  PUB
@@ -56,6 +57,8 @@ s_start (void *self_, zpoller_t *poller)
     free (path);
     if (!self->store)
         return self->reason;
+    if (!(self->schemas = panda_actor_schemas_new (c)))
+        return "out of memory";
     if (!(self->in = panda_actor_socket (ZMQ_PULL, true, c->storage_endpoint)))
         return "cannot bind storage_endpoint";
     //  Events keep ZeroMQ's default queue limit: a stalled subscriber must
@@ -101,8 +104,8 @@ s_flush (s_storage_t *self)
         self->items[i] =
             (panda_store_item_t){.entry = self->pending[i].entry, .operation = self->pending[i].operation};
     panda_error_t err;
-    panda_err_t rc = panda_store_publish_batch (self->store, self->items, self->count, panda_actor_schema,
-                                                (void *) self->args->config, self->results, &err);
+    panda_err_t rc = panda_store_publish_batch (self->store, self->items, self->count,
+                                                panda_actor_schemas_find, self->schemas, self->results, &err);
     if (rc != PANDA_OK)
         panda_log_error ("storage", "batch of %zu not stored: %s", self->count, err.message);
     for (size_t i = 0; i < self->count; i++) {
@@ -221,5 +224,6 @@ panda_storage_actor (zsock_t *pipe, void *args)
     zsock_destroy (&self->replies);
     zsock_destroy (&self->events);
     panda_store_destroy (&self->store);
+    panda_actor_schemas_destroy (&self->schemas);
     free (self);
 }

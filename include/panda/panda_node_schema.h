@@ -24,6 +24,7 @@
 #include <jansson.h>
 #include "panda/panda_entry.h"
 #include "panda/panda_gql.h"
+#include "panda/panda_schema.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,6 +71,22 @@ void panda_node_schema_register (panda_gql_builder_t *b);
 //  no p2panda schemas. Caller owns one reference (panda_gql_schema_unref);
 //  NULL with err filled on failure.
 panda_gql_schema_t *panda_node_schema_new (panda_error_t *err);
+
+//  The complete node schema (node-api §4 and §5) for the p2panda schemas
+//  schemas[0..count) (borrowed; nothing is kept): the caller passes the
+//  known and allowed ones, system schemas first. For each schema S the
+//  types S, SFields, SItem, SCollection, SFilter, SOrderBy and the fields
+//  Query.S and Query.all_S, with the resolver ids above. Extensions and
+//  the handling of relations to schemas not in the list, of SOrderBy
+//  collisions (§14.16) and of duplicate ids: see panda_node_schema_docs.c.
+//  Caller owns one reference; NULL with err filled on failure.
+panda_gql_schema_t *panda_node_schema_build (const panda_schema_t *const *schemas, size_t count,
+                                             panda_error_t *err);
+
+//  True when a field of this name is a value of SOrderBy: not one of the
+//  meta values DOCUMENT_ID, DOCUMENT_VIEW_ID, OWNER and not true, false or
+//  null, which are no legal enum values (node-api §14.16).
+bool panda_node_schema_orderable (const char *field_name);
 
 //  NextArguments as JSON, in field order: {"logId":"<u64>","seqNum":"<u64>",
 //  "backlink":"<68 hex>"|null,"skiplink":"<68 hex>"|null}. Caller owns the
