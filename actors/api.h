@@ -14,7 +14,8 @@
 typedef struct _panda_api_snapshot_t panda_api_snapshot_t;
 
 //  The p2panda schema with this id in the snapshot (allowed and known), or
-//  NULL. Borrowed for the snapshot's life.
+//  NULL. Borrowed for the snapshot's life; read-only, so any number of
+//  worker threads may read it at once.
 const panda_schema_t *panda_api_snapshot_schema (const panda_api_snapshot_t *self, const char *schema_id);
 
 //  The GraphQL schema of the snapshot. Borrowed for the snapshot's life.

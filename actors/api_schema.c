@@ -119,17 +119,6 @@ typedef struct {
     size_t count, cap;
 } s_list_t;
 
-static bool
-s_allowed (const panda_config_t *config, const char *schema_id)
-{
-    if (config->allow_all_schema_ids)
-        return true;
-    for (size_t i = 0; i < config->allow_schema_ids.count; i++)
-        if (strcmp (config->allow_schema_ids.items[i], schema_id) == 0)
-            return true;
-    return false;
-}
-
 //  Append schema (consumed) to the list.
 static panda_err_t
 s_push (s_list_t *list, panda_schema_t *schema)
@@ -152,7 +141,7 @@ static panda_err_t
 s_collect (void *ctx, panda_schema_t *schema)
 {
     s_list_t *list = ctx;
-    if (!s_allowed (list->config, panda_schema_id (schema))) {
+    if (!panda_actor_schema_allowed (list->config, panda_schema_id (schema))) {
         panda_schema_destroy (&schema);
         return PANDA_OK;
     }
@@ -189,10 +178,10 @@ panda_api_snapshot_load (const panda_config_t *config, panda_error_t *err)
     s_list_t list = {.config = config};
     panda_err_t rc = PANDA_OK;
     for (size_t i = 0; rc == PANDA_OK && i < sizeof system / sizeof system[0]; i++) {
-        const panda_schema_t *schema = panda_actor_schema ((void *) config, system[i]);
-        panda_schema_t *copy = schema ? panda_schema_dup (schema) : NULL;
-        if (schema)
-            rc = copy ? s_push (&list, copy) : PANDA_ERR_NOMEM;
+        if (!panda_actor_schema_allowed (config, system[i]))
+            continue;
+        panda_schema_t *copy = panda_schema_dup (panda_schema_system (system[i]));
+        rc = copy ? s_push (&list, copy) : PANDA_ERR_NOMEM;
     }
     if (rc != PANDA_OK)
         panda_error_set (err, rc, "out of memory loading schemas");

@@ -673,14 +673,45 @@ test_snapshot_load (void **state)
     panda_config_destroy (&config);
 }
 
+//  A rebuild that cannot read the views database keeps the snapshot that
+//  is served and says why.
+static void
+test_snapshot_reload_failure (void **state)
+{
+    panda_error_t err;
+    panda_config_t *config = s_config (NULL);
+    free (config->database_url);
+    config->database_url = strdup ("sqlite:/nonexistent-pandad-dir/entries.sqlite3");
+    panda_api_t api;
+    panda_api_init (&api, config);
+    assert_int_not_equal (panda_api_snapshot_reload (&api, &err), PANDA_OK);
+    assert_non_null (strstr (err.message, "nonexistent-pandad-dir"));
+    assert_null (panda_api_snapshot_take (&api));
+    panda_api_snapshot_t *served = s_snapshot (NULL);
+    panda_api_snapshot_install (&api, &served);
+    served = panda_api_snapshot_take (&api);
+    assert_int_not_equal (panda_api_snapshot_reload (&api, &err), PANDA_OK);
+    panda_api_snapshot_t *after = panda_api_snapshot_take (&api);
+    assert_ptr_equal (after, served);
+    panda_api_snapshot_unref (&after);
+    panda_api_snapshot_unref (&served);
+    panda_api_release (&api);
+    panda_config_destroy (&config);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test (test_system_schemas),      cmocka_unit_test (test_application_schema),
-        cmocka_unit_test (test_type_names),          cmocka_unit_test (test_collection_argument_errors),
-        cmocka_unit_test (test_order_by_collisions), cmocka_unit_test (test_duplicates_and_empty),
-        cmocka_unit_test (test_snapshot_lifetime),   cmocka_unit_test (test_snapshot_load),
+        cmocka_unit_test (test_system_schemas),
+        cmocka_unit_test (test_application_schema),
+        cmocka_unit_test (test_type_names),
+        cmocka_unit_test (test_collection_argument_errors),
+        cmocka_unit_test (test_order_by_collisions),
+        cmocka_unit_test (test_duplicates_and_empty),
+        cmocka_unit_test (test_snapshot_lifetime),
+        cmocka_unit_test (test_snapshot_load),
+        cmocka_unit_test (test_snapshot_reload_failure),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -97,8 +97,8 @@ test_pandad_system_schemas (void **state)
     assert_non_null (http);
     panda_http_response_t resp = {0};
     const char body[] = "{ \"query\": \"{ __schema { __typename } }\" }";
-    assert_int_equal (panda_http_request (http, "POST", "/graphql", "Content-Type: application/json\r\n", body,
-                                          sizeof body - 1, &resp),
+    assert_int_equal (panda_http_request (http, "POST", "/graphql", "Content-Type: application/json\r\n",
+                                          body, sizeof body - 1, &resp),
                       0);
     assert_string_equal (resp.body, "{\"data\":{\"__schema\":{\"__typename\":\"__Schema\"}}}");
     panda_http_response_release (&resp);
@@ -109,8 +109,8 @@ test_pandad_system_schemas (void **state)
         assert_true (s_has_root_field (http, all));
     }
     char *answer = s_post (http, "{ t: __type(name: \"blob_v1\") { name description } }");
-    assert_string_equal (answer,
-                         "{\"data\":{\"t\":{\"name\":\"blob_v1\",\"description\":\"Definition of a blob file.\"}}}");
+    assert_string_equal (
+        answer, "{\"data\":{\"t\":{\"name\":\"blob_v1\",\"description\":\"Definition of a blob file.\"}}}");
     free (answer);
     //  The handbook's online check (§5.5) validates.
     answer = s_post (http, "query checkNode { all_schema_definition_v1 { totalCount } }");

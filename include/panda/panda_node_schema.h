@@ -17,7 +17,9 @@
         schema = panda_gql_builder_build (&b, &err);
 
     panda_node_schema_register does the three in one go and ends inside
-    Query, so builder_field calls right after it add more Query fields.    */
+    Query, so builder_field calls right after it add more Query fields.
+    panda_node_schema_build (lib/panda_node_schema_docs.c) does all of it
+    for a list of p2panda schemas: the node's complete schema.             */
 #ifndef PANDA_NODE_SCHEMA_H_INCLUDED
 #define PANDA_NODE_SCHEMA_H_INCLUDED
 
