@@ -50,8 +50,7 @@ s_end (gfx_t *fx)
 }
 
 //  Run query (printf format); the response, caller owns.
-static json_t *
-s_run (gfx_t *fx, const char *format, ...) PANDA_PRINTF (2, 3);
+static json_t *s_run (gfx_t *fx, const char *format, ...) PANDA_PRINTF (2, 3);
 
 static json_t *
 s_run (gfx_t *fx, const char *format, ...)
@@ -62,7 +61,8 @@ s_run (gfx_t *fx, const char *format, ...)
     vsnprintf (query, sizeof query, format, ap);
     va_end (ap);
     panda_gql_resolvers_t resolvers = {panda_api_resolvers, PANDA_NODE_RESOLVE_COUNT};
-    json_t *r = panda_gql_execute (fx->schema, NULL, query, strlen (query), NULL, NULL, &resolvers, &fx->worker, NULL);
+    json_t *r = panda_gql_execute (fx->schema, NULL, query, strlen (query), NULL, NULL, &resolvers,
+                                   &fx->worker, NULL);
     panda_api_query_end (&fx->worker);
     assert_non_null (r);
     return r;
@@ -118,15 +118,18 @@ test_gql_collection_query (void **state)
     gfx_t fx = {0};
     char sid[100];
     s_collection_fixture (&fx, sid, sizeof sid);
-    json_t *r = s_run (&fx, "{ collection: all_%s { hasNextPage totalCount endCursor " DOCS_SELECTION " } }", sid);
+    json_t *r =
+        s_run (&fx, "{ collection: all_%s { hasNextPage totalCount endCursor " DOCS_SELECTION " } }", sid);
     char expected[4096];
-    snprintf (expected, sizeof expected,
-              "{\"data\":{\"collection\":{\"hasNextPage\":false,\"totalCount\":2,\"endCursor\":\"%s\",\"documents\":["
-              "{\"cursor\":\"%s\",\"fields\":{\"bool\":false,\"data\":\"04050607\"},\"meta\":{\"owner\":\"%s\","
-              "\"documentId\":\"%s\",\"viewId\":\"%s\"}},"
-              "{\"cursor\":\"%s\",\"fields\":{\"bool\":true,\"data\":\"00010203\"},\"meta\":{\"owner\":\"%s\","
-              "\"documentId\":\"%s\",\"viewId\":\"%s\"}}]}}}",
-              CURSOR_B, CURSOR_A, tq_owner_hex, DOC_A, DOC_A, CURSOR_B, tq_owner_hex, DOC_B, DOC_B);
+    snprintf (
+        expected, sizeof expected,
+        "{\"data\":{\"collection\":{\"hasNextPage\":false,\"totalCount\":2,\"endCursor\":\"%s\","
+        "\"documents\":["
+        "{\"cursor\":\"%s\",\"fields\":{\"bool\":false,\"data\":\"04050607\"},\"meta\":{\"owner\":\"%s\","
+        "\"documentId\":\"%s\",\"viewId\":\"%s\"}},"
+        "{\"cursor\":\"%s\",\"fields\":{\"bool\":true,\"data\":\"00010203\"},\"meta\":{\"owner\":\"%s\","
+        "\"documentId\":\"%s\",\"viewId\":\"%s\"}}]}}}",
+        CURSOR_B, CURSOR_A, tq_owner_hex, DOC_A, DOC_A, CURSOR_B, tq_owner_hex, DOC_B, DOC_B);
     json_t *want = json_loads (expected, 0, NULL);
     assert_non_null (want);
     if (!json_equal (r, want))
@@ -134,16 +137,19 @@ test_gql_collection_query (void **state)
     json_decref (want), json_decref (r);
     //  2
     r = s_run (&fx,
-               "{ collection: all_%s (first: 1, after: \"" CURSOR_A "\", orderBy: DOCUMENT_ID, orderDirection: ASC,"
+               "{ collection: all_%s (first: 1, after: \"" CURSOR_A
+               "\", orderBy: DOCUMENT_ID, orderDirection: ASC,"
                " filter: { bool: { eq: false } }) { hasNextPage totalCount endCursor " DOCS_SELECTION " } }",
                sid);
     s_no_errors (r);
-    want = json_loads ("{\"hasNextPage\":false,\"totalCount\":1,\"endCursor\":null,\"documents\":[]}", 0, NULL);
+    want =
+        json_loads ("{\"hasNextPage\":false,\"totalCount\":1,\"endCursor\":null,\"documents\":[]}", 0, NULL);
     assert_true (json_equal (s_at (r, "data.collection"), want));
     json_decref (want), json_decref (r);
     //  3
-    r = s_run (&fx, "{ c: all_%s (first: 2, filter: { data: { eq: \"00010203\" } }) { totalCount endCursor " DOCS_SELECTION
-               " } }",
+    r = s_run (&fx,
+               "{ c: all_%s (first: 2, filter: { data: { eq: \"00010203\" } }) { totalCount "
+               "endCursor " DOCS_SELECTION " } }",
                sid);
     assert_int_equal (json_integer_value (s_at (r, "data.c.totalCount")), 1);
     assert_string_equal (json_string_value (s_at (r, "data.c.endCursor")), CURSOR_B);
@@ -162,7 +168,8 @@ test_gql_collection_query (void **state)
     assert_true (json_is_null (json_object_get (r, "data")));
     json_decref (r);
     //  null arguments are absent (node-api §14.18)
-    r = s_run (&fx, "{ c: all_%s (first: null, after: null, orderBy: null, filter: null) { totalCount } }", sid);
+    r = s_run (&fx, "{ c: all_%s (first: null, after: null, orderBy: null, filter: null) { totalCount } }",
+               sid);
     s_no_errors (r);
     assert_int_equal (json_integer_value (s_at (r, "data.c.totalCount")), 2);
     json_decref (r);
@@ -176,20 +183,24 @@ test_gql_collection_query (void **state)
     json_decref (r), json_decref (only_bool);
     //  fragments count as selected
     r = s_run (&fx,
-               "query { c: all_%s { endCursor documents { ...F } } } fragment F on %sItem { fields { ... on %sFields "
+               "query { c: all_%s { endCursor documents { ...F } } } fragment F on %sItem { fields { ... on "
+               "%sFields "
                "{ data } bool } }",
                sid, sid, sid);
     s_no_errors (r);
     assert_string_equal (json_string_value (s_at (r, "data.c.endCursor")), CURSOR_B);
     json_decref (r);
     //  backward paging and the extra page fields
-    r = s_run (&fx, "{ c: all_%s (last: 1) { startCursor hasPreviousPage hasNextPage " DOCS_SELECTION " } }", sid);
+    r = s_run (&fx, "{ c: all_%s (last: 1) { startCursor hasPreviousPage hasNextPage " DOCS_SELECTION " } }",
+               sid);
     s_no_errors (r);
     assert_string_equal (json_string_value (s_at (r, "data.c.startCursor")), CURSOR_B);
     assert_true (json_is_true (s_at (r, "data.c.hasPreviousPage")));
     assert_false (json_is_true (s_at (r, "data.c.hasNextPage")));
     json_decref (r);
-    r = s_run (&fx, "{ c: all_%s (last: 1, before: \"" CURSOR_B "\") { hasPreviousPage hasNextPage " DOCS_SELECTION " } }",
+    r = s_run (&fx,
+               "{ c: all_%s (last: 1, before: \"" CURSOR_B "\") { hasPreviousPage hasNextPage " DOCS_SELECTION
+               " } }",
                sid);
     assert_string_equal (json_string_value (s_at (r, "data.c.documents.0.cursor")), CURSOR_A);
     assert_false (json_is_true (s_at (r, "data.c.hasPreviousPage")));
@@ -205,10 +216,11 @@ test_gql_single (void **state)
     gfx_t fx = {0};
     char sid[100];
     s_collection_fixture (&fx, sid, sizeof sid);
-    json_t *r = s_run (&fx,
-                       "{ byViewId: %s (viewId: \"" DOC_B "\") { fields { bool } } byDocumentId: %s (id: \"" DOC_B
-                       "\") { fields { bool } meta { documentId } } }",
-                       sid, sid);
+    json_t *r =
+        s_run (&fx,
+               "{ byViewId: %s (viewId: \"" DOC_B "\") { fields { bool } } byDocumentId: %s (id: \"" DOC_B
+               "\") { fields { bool } meta { documentId } } }",
+               sid, sid);
     s_no_errors (r);
     assert_true (json_is_true (s_at (r, "data.byViewId.fields.bool")));
     assert_true (json_is_true (s_at (r, "data.byDocumentId.fields.bool")));
@@ -255,8 +267,8 @@ s_relation_fixture (gfx_t *fx, char *child, char *parent, size_t size)
     snprintf (p, sizeof p, "pinned_relation(%s)", child);
     snprintf (rl, sizeof rl, "relation_list(%s)", child);
     snprintf (prl, sizeof prl, "pinned_relation_list(%s)", child);
-    fx->apps[1] = tq_schema (&fx->db, parent, "parent", "by_pinned_relation", p, "by_pinned_relation_list", prl,
-                             "by_relation", r, "by_relation_list", rl, NULL);
+    fx->apps[1] = tq_schema (&fx->db, parent, "parent", "by_pinned_relation", p, "by_pinned_relation_list",
+                             prl, "by_relation", r, "by_relation_list", rl, NULL);
     fx->app_count = 2;
     char c[69], json[1024];
     tq_id ("c", c);
@@ -285,23 +297,29 @@ test_gql_relations (void **state)
     char child[100], parent[100], p[69], q[69];
     s_relation_fixture (&fx, child, parent, sizeof child);
     tq_id ("p", p), tq_id ("q", q);
-    const char *sel = "fields { by_relation { fields { it_works } } by_pinned_relation { fields { it_works } }"
-                      " by_relation_list { totalCount endCursor hasNextPage documents { fields { it_works } } }"
-                      " by_pinned_relation_list { totalCount documents { fields { it_works } } } }";
-    json_t *r = s_run (&fx, "{ p: %s (id: \"%s\") { %s } q: %s (id: \"%s\") { %s } }", parent, p, sel, parent, q, sel);
+    const char *sel =
+        "fields { by_relation { fields { it_works } } by_pinned_relation { fields { it_works } }"
+        " by_relation_list { totalCount endCursor hasNextPage documents { fields { it_works } } }"
+        " by_pinned_relation_list { totalCount documents { fields { it_works } } } }";
+    json_t *r = s_run (&fx, "{ p: %s (id: \"%s\") { %s } q: %s (id: \"%s\") { %s } }", parent, p, sel, parent,
+                       q, sel);
     s_no_errors (r);
     assert_true (json_is_true (s_at (r, "data.p.fields.by_relation.fields.it_works")));
     assert_true (json_is_true (s_at (r, "data.p.fields.by_pinned_relation.fields.it_works")));
     assert_true (json_is_true (s_at (r, "data.p.fields.by_relation_list.documents.0.fields.it_works")));
-    assert_true (json_is_true (s_at (r, "data.p.fields.by_pinned_relation_list.documents.0.fields.it_works")));
+    assert_true (
+        json_is_true (s_at (r, "data.p.fields.by_pinned_relation_list.documents.0.fields.it_works")));
     assert_int_equal (json_integer_value (s_at (r, "data.p.fields.by_relation_list.totalCount")), 1);
     //  dangling relations are null, empty lists are empty pages
     assert_true (json_is_null (s_at (r, "data.q.fields.by_relation")));
     assert_true (json_is_null (s_at (r, "data.q.fields.by_pinned_relation")));
-    json_t *empty = json_loads ("{\"totalCount\":0,\"endCursor\":null,\"hasNextPage\":false,\"documents\":[]}", 0, NULL);
+    json_t *empty =
+        json_loads ("{\"totalCount\":0,\"endCursor\":null,\"hasNextPage\":false,\"documents\":[]}", 0, NULL);
     assert_true (json_equal (s_at (r, "data.q.fields.by_relation_list"), empty));
     json_decref (empty), json_decref (r);
-    r = s_run (&fx, "{ all_%s { documents { fields { by_pinned_relation_list { documents { meta { documentId } } } } } } }",
+    r = s_run (&fx,
+               "{ all_%s { documents { fields { by_pinned_relation_list { documents { meta { documentId } } "
+               "} } } } }",
                parent);
     s_no_errors (r);
     json_decref (r);
