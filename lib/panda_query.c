@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define S_CACHE_KIB "32768" //  page cache per query connection
+#define S_MMAP_BYTES "1073741824" //  address space mapped for reads
+
 // ---------------------------------------------------------------------------
 //  SQL text with typed parameters
 
@@ -212,6 +215,10 @@ panda_query_new (const char *path, uint32_t max_page, uint32_t budget, panda_err
         return NULL;
     }
     self->db = panda_views_db (self->views);
+    //  Reads only: a bigger page cache and memory-mapped reads save the
+    //  read() system call per page of a big database.
+    sqlite3_exec (self->db, "PRAGMA cache_size = -" S_CACHE_KIB "; PRAGMA mmap_size = " S_MMAP_BYTES, NULL,
+                  NULL, NULL);
     self->schemas = calloc (PANDA_QUERY_SCHEMAS_MAX, sizeof (panda_query_schema_t *));
     if (!self->schemas) {
         panda_query_destroy (&self);
@@ -249,6 +256,12 @@ panda_query_destroy (panda_query_t **self_p)
     panda_views_destroy (&self->views);
     free (self);
     *self_p = NULL;
+}
+
+void
+panda_query_set_plan (panda_query_t *self, panda_query_plan_t plan)
+{
+    self->plan = plan;
 }
 
 panda_err_t

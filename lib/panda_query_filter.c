@@ -188,23 +188,48 @@ s_ops_new (s_ops_t *ops, json_t *filter, bool flag_kind, const char *name, panda
     return PANDA_OK;
 }
 
-//  One field: a set of views whose row(s) of the field match. For lists
+//  One field's condition on the item's view. IN: "view IN (the views
+//  whose rows match)", which SQLite can drive the query from (good for a
+//  selective filter); EXISTS: a point lookup per candidate item (good when
+//  the query is driven by its order and stops after one page). For lists
 //  `in` and `notIn` each need just one matching item (§6.3.2 quirk), so
-//  they are separate sets.
+//  they are separate conditions.
 static void
-s_field_set (panda_query_sql_t *sql, int64_t field_id, panda_field_kind_t kind, const s_ops_t *ops, bool list)
+s_field_cond (panda_query_sql_t *sql, const char *view, bool in, int64_t field_id, panda_field_kind_t kind,
+              const s_ops_t *ops, bool list)
 {
-    panda_query_sql_add (sql, " AND v.id IN (SELECT g.view FROM fields g WHERE g.field = ");
+    if (in)
+        panda_query_sql_add (sql, " AND %s IN (SELECT g.view FROM fields g WHERE g.field = ", view);
+    else
+        panda_query_sql_add (sql,
+                             " AND EXISTS (SELECT 1 FROM fields g WHERE g.view = %s AND g.field = ", view);
     panda_query_sql_int (sql, field_id);
-    if (list)
-        panda_query_sql_add (sql, " AND g.value IS NOT NULL");
+    panda_query_sql_add (sql, list ? " AND g.value IS NOT NULL" : in ? "" : " AND g.idx = 0");
     s_ops_emit (sql, "g.value", kind, ops);
     panda_query_sql_add (sql, ")");
 }
 
+static void
+s_field_filter (panda_query_sql_t *sql, const char *view, bool in, int64_t field_id, panda_field_kind_t kind,
+                const s_ops_t *ops)
+{
+    if (kind != PANDA_FIELD_RELATION_LIST && kind != PANDA_FIELD_PINNED_RELATION_LIST) {
+        s_field_cond (sql, view, in, field_id, kind, ops, false);
+        return;
+    }
+    s_ops_t only = *ops;
+    only.has_neg = false;
+    if (only.has_pos)
+        s_field_cond (sql, view, in, field_id, kind, &only, true);
+    only = *ops;
+    only.has_pos = false;
+    if (only.has_neg)
+        s_field_cond (sql, view, in, field_id, kind, &only, true);
+}
+
 panda_err_t
 panda_query_filter_fields (panda_query_sql_t *sql, const panda_query_schema_t *schema, json_t *filter,
-                           panda_error_t *err)
+                           const char *view, const char *in_field, panda_error_t *err)
 {
     const char *name;
     json_t *value;
@@ -221,20 +246,40 @@ panda_query_filter_fields (panda_query_sql_t *sql, const panda_query_schema_t *s
         panda_err_t rc = s_ops_new (&ops, value, kind == PANDA_FIELD_BOOL, name, err);
         if (rc != PANDA_OK)
             return rc;
-        bool list = kind == PANDA_FIELD_RELATION_LIST || kind == PANDA_FIELD_PINNED_RELATION_LIST;
-        if (list) {
-            s_ops_t only = ops;
-            only.has_neg = false;
-            if (only.has_pos)
-                s_field_set (sql, schema->field_ids[f], kind, &only, true);
-            only = ops;
-            only.has_pos = false;
-            if (only.has_neg)
-                s_field_set (sql, schema->field_ids[f], kind, &only, true);
-        } else
-            s_field_set (sql, schema->field_ids[f], kind, &ops, false);
+        bool in = in_field && (strcmp (in_field, "*") == 0 || strcmp (in_field, name) == 0);
+        s_field_filter (sql, view, in, schema->field_ids[f], kind, &ops);
         s_ops_release (&ops);
     }
+    return PANDA_OK;
+}
+
+panda_err_t
+panda_query_filter_probe (sqlite3 *db, const panda_query_schema_t *schema, const char *name, json_t *ops_json,
+                          int64_t cap, int64_t *count, panda_error_t *err)
+{
+    *count = cap;
+    long f = panda_schema_field_index (schema->schema, name);
+    if (f < 0 || json_is_null (ops_json))
+        return PANDA_OK;
+    panda_field_kind_t kind = panda_schema_field_kind (schema->schema, (size_t) f);
+    s_ops_t ops;
+    panda_err_t rc = s_ops_new (&ops, ops_json, kind == PANDA_FIELD_BOOL, name, err);
+    if (rc != PANDA_OK)
+        return rc;
+    panda_query_sql_t sql;
+    panda_query_sql_init (&sql);
+    panda_query_sql_add (&sql, "SELECT count(*) FROM (SELECT 1 FROM fields g WHERE g.field = ");
+    panda_query_sql_int (&sql, schema->field_ids[f]);
+    s_ops_emit (&sql, "g.value", kind, &ops);
+    panda_query_sql_add (&sql, " LIMIT %lld)", (long long) cap);
+    s_ops_release (&ops);
+    sqlite3_stmt *stmt = panda_query_sql_prepare (db, &sql, err);
+    panda_query_sql_release (&sql);
+    if (!stmt)
+        return err->code;
+    if (sqlite3_step (stmt) == SQLITE_ROW)
+        *count = sqlite3_column_int64 (stmt, 0);
+    sqlite3_finalize (stmt);
     return PANDA_OK;
 }
 

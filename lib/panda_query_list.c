@@ -14,6 +14,7 @@
 #include "panda/panda_hex.h"
 #include "panda/panda_scalar.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,7 +36,18 @@ typedef struct {
     long order_field; //  index in schema of the ordering field, or -1
     const char *key, *tie; //  SQL expressions
     bool nocase; //  key is a text field ordered case-insensitively
+    bool nullable; //  key can be NULL (ordering by a list field)
+    const char *view; //  SQL expression of the listed view's rowid
+    bool order_driven; //  walk the ordering field's index (fields o first)
+    const char *in_field; //  the filter field the query is driven from
 } s_source_t;
+
+//  Driving a page of n from a filter of m matches costs ~m (they are all
+//  read and sorted); walking the ordering index costs ~n * N / m lookups
+//  (N documents). The filter drives when m < sqrt (n * N), within these
+//  bounds; N is estimated by the largest documents rowid.
+#define S_DRIVE_MIN 64
+#define S_DRIVE_MAX 50000
 
 static panda_err_t
 s_limit (json_t *v, const char *name, uint32_t max, int64_t *limit, panda_error_t *err)
@@ -113,26 +125,72 @@ s_source_order (s_source_t *src, s_args_t *args, panda_error_t *err)
                 "not contain the value \"%s\"",
                 src->schema->id, args->order_by);
         src->key = "o.value";
-        src->nocase =
-            panda_schema_field_kind (src->schema->schema, (size_t) src->order_field) == PANDA_FIELD_STR;
+        panda_field_kind_t kind = panda_schema_field_kind (src->schema->schema, (size_t) src->order_field);
+        src->nocase = kind == PANDA_FIELD_STR;
+        src->nullable = kind == PANDA_FIELD_RELATION_LIST || kind == PANDA_FIELD_PINNED_RELATION_LIST;
     }
     return PANDA_OK;
 }
 
-//  FROM ... WHERE <what is listed>, without filters.
-static void
-s_from (panda_query_sql_t *sql, const s_source_t *src)
+//  Choose how a top-level query runs: from its most selective filter when
+//  one is selective enough, else along its ordering index.
+static panda_err_t
+s_source_plan (panda_query_t *self, s_source_t *src, const s_args_t *args, panda_error_t *err)
 {
+    src->view = src->parent && src->pinned ? "v.id" : "d.view";
+    if (src->parent)
+        return PANDA_OK;
+    sqlite3_stmt *stmt = NULL;
+    double documents = 0;
+    if (sqlite3_prepare_v2 (self->db, "SELECT max (id) FROM documents", -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step (stmt) == SQLITE_ROW)
+        documents = (double) sqlite3_column_int64 (stmt, 0);
+    sqlite3_finalize (stmt);
+    int64_t best = (int64_t) sqrt ((double) (args->limit + 1) * documents);
+    best = best < S_DRIVE_MIN ? S_DRIVE_MIN : best > S_DRIVE_MAX ? S_DRIVE_MAX : best;
+    if (self->plan != PANDA_QUERY_PLAN_AUTO)
+        best = self->plan == PANDA_QUERY_PLAN_FILTER ? INT64_MAX : 0;
+    const char *name;
+    json_t *ops;
+    json_t *filter = self->plan == PANDA_QUERY_PLAN_ORDER ? NULL : args->filter;
+    json_object_foreach (filter, name, ops)
+    {
+        int64_t count = 0;
+        panda_err_t rc = panda_query_filter_probe (self->db, src->schema, name, ops, best, &count, err);
+        if (rc != PANDA_OK)
+            return rc;
+        if (count < best || (self->plan == PANDA_QUERY_PLAN_FILTER && !src->in_field))
+            best = count, src->in_field = name;
+    }
+    src->order_driven = !src->in_field && src->order_field >= 0 && !src->nullable;
+    return PANDA_OK;
+}
+
+//  FROM ... WHERE <what is listed>, without filters. views: join the
+//  views table (its view_id is needed).
+static void
+s_from (panda_query_sql_t *sql, const s_source_t *src, bool views)
+{
+    if (src->order_driven) {
+        panda_query_sql_add (sql,
+                             " FROM fields o CROSS JOIN documents d ON d.view = o.view%s WHERE o.idx = 0"
+                             " AND o.field = ",
+                             views ? " CROSS JOIN views v ON v.id = d.view" : "");
+        panda_query_sql_int (sql, src->schema->field_ids[src->order_field]);
+        panda_query_sql_add (sql, " AND d.view IS NOT NULL AND d.schema = ");
+        panda_query_sql_text (sql, src->schema->id, strlen (src->schema->id));
+        return;
+    }
     if (!src->parent)
-        panda_query_sql_add (sql, " FROM documents d JOIN views v ON v.id = d.view");
+        panda_query_sql_add (sql, " FROM documents d%s", views ? " JOIN views v ON v.id = d.view" : "");
     else if (src->pinned)
         panda_query_sql_add (sql, " FROM fields p JOIN views v ON v.view_id = p.value"
                                   " JOIN documents d ON d.id = v.document");
     else
-        panda_query_sql_add (sql, " FROM fields p JOIN documents d ON d.document_id = p.value"
-                                  " JOIN views v ON v.id = d.view");
+        panda_query_sql_add (sql, " FROM fields p JOIN documents d ON d.document_id = p.value%s",
+                             views ? " JOIN views v ON v.id = d.view" : "");
     if (src->order_field >= 0) {
-        panda_query_sql_add (sql, " JOIN fields o ON o.view = v.id AND o.idx = 0 AND o.field = ");
+        panda_query_sql_add (sql, " JOIN fields o ON o.view = %s AND o.idx = 0 AND o.field = ", src->view);
         panda_query_sql_int (sql, src->schema->field_ids[src->order_field]);
     }
     panda_query_sql_add (sql, " WHERE d.view IS NOT NULL AND d.schema = ");
@@ -236,7 +294,9 @@ s_keyset (panda_query_t *self, const s_source_t *src, const s_args_t *args, pand
     panda_query_sql_t at;
     panda_query_sql_init (&at);
     panda_query_sql_add (&at, "SELECT %s, %s", src->key, src->tie);
-    s_from (&at, src);
+    s_source_t one = *src; //  one row by its id: no index walk
+    one.order_driven = false;
+    s_from (&at, &one, true);
     panda_err_t rc = s_cursor_locate (self, src, args->cursor, &at, applied, err);
     sqlite3_stmt *stmt = rc == PANDA_OK && *applied ? panda_query_sql_prepare (self->db, &at, err) : NULL;
     panda_query_sql_release (&at);
@@ -250,23 +310,29 @@ s_keyset (panda_query_t *self, const s_source_t *src, const s_args_t *args, pand
         const char *kop = up ? ">" : "<", *top = args->backward ? "<" : ">";
         const char *nc = src->nocase ? " COLLATE NOCASE" : "";
         bool key_null = sqlite3_column_type (stmt, 0) == SQLITE_NULL;
+        sqlite3_value *key = sqlite3_column_value (stmt, 0), *tie = sqlite3_column_value (stmt, 1);
         if (strcmp (src->key, src->tie) == 0) {
             panda_query_sql_add (sql, " AND %s %s ", src->key, kop);
-            panda_query_sql_value (sql, sqlite3_column_value (stmt, 1));
+            panda_query_sql_value (sql, tie);
+        } else if (!src->nullable) { //  a range on the key, so an index on it can seek
+            panda_query_sql_add (sql, " AND %s%s %s= ", src->key, nc, kop);
+            panda_query_sql_value (sql, key);
+            panda_query_sql_add (sql, " AND (%s%s %s ", src->key, nc, kop);
+            panda_query_sql_value (sql, key);
+            panda_query_sql_add (sql, " OR %s %s ", src->tie, top);
+            panda_query_sql_value (sql, tie);
+            panda_query_sql_add (sql, ")");
         } else if (key_null) { //  NULLs sort first ascending
             panda_query_sql_add (sql, " AND ((%s IS NULL AND %s %s ", src->key, src->tie, top);
-            panda_query_sql_value (sql, sqlite3_column_value (stmt, 1));
+            panda_query_sql_value (sql, tie);
             panda_query_sql_add (sql, ")%s)", up ? " OR o.value IS NOT NULL" : "");
-        } else {
+        } else { //  NULL keys (an empty list field) sort last descending
             panda_query_sql_add (sql, " AND (%s%s %s ", src->key, nc, kop);
-            panda_query_sql_value (sql, sqlite3_column_value (stmt, 0));
-            //  NULL keys (an empty list field) sort last descending
-            bool nulls_after = !up && src->order_field >= 0;
-            panda_query_sql_add (sql, "%s OR (%s%s = ", nulls_after ? " OR o.value IS NULL" : "", src->key,
-                                 nc);
-            panda_query_sql_value (sql, sqlite3_column_value (stmt, 0));
+            panda_query_sql_value (sql, key);
+            panda_query_sql_add (sql, "%s OR (%s%s = ", up ? "" : " OR o.value IS NULL", src->key, nc);
+            panda_query_sql_value (sql, key);
             panda_query_sql_add (sql, " AND %s %s ", src->tie, top);
-            panda_query_sql_value (sql, sqlite3_column_value (stmt, 1));
+            panda_query_sql_value (sql, tie);
             panda_query_sql_add (sql, "))");
         }
     }
@@ -292,16 +358,25 @@ static panda_err_t
 s_page (panda_query_t *self, const s_source_t *src, const s_args_t *args, panda_query_page_t *page,
         panda_error_t *err)
 {
+    //  totalCount: the same conditions, no cursor and no order; the filter
+    //  sets are left for SQLite to combine.
+    s_source_t plain = *src;
+    plain.order_driven = false;
+    plain.order_field = -1;
+    panda_query_sql_add (&page->count_sql, "SELECT count(*)");
+    s_from (&page->count_sql, &plain, json_object_get (args->meta, "viewId") != NULL);
+    panda_err_t rc = args->filter ? panda_query_filter_fields (&page->count_sql, src->schema, args->filter,
+                                                               src->view, "*", err)
+                                  : PANDA_OK;
+    if (rc == PANDA_OK && args->meta)
+        rc = panda_query_filter_meta (&page->count_sql, args->meta, err);
     panda_query_sql_t base;
     panda_query_sql_init (&base);
-    s_from (&base, src);
-    panda_err_t rc =
-        args->filter ? panda_query_filter_fields (&base, src->schema, args->filter, err) : PANDA_OK;
+    s_from (&base, src, true);
+    if (rc == PANDA_OK && args->filter)
+        rc = panda_query_filter_fields (&base, src->schema, args->filter, src->view, src->in_field, err);
     if (rc == PANDA_OK && args->meta)
         rc = panda_query_filter_meta (&base, args->meta, err);
-    //  totalCount: the same conditions, no cursor and no order.
-    panda_query_sql_add (&page->count_sql, "SELECT count(*)%s", base.text ? base.text : "");
-    panda_query_sql_binds_from (&page->count_sql, &base);
     bool applied = false;
     if (rc == PANDA_OK && args->cursor)
         rc = s_keyset (self, src, args, &base, &applied, err);
@@ -313,7 +388,7 @@ s_page (panda_query_t *self, const s_source_t *src, const s_args_t *args, panda_
     panda_query_sql_add (&base, " LIMIT %lld", (long long) args->limit + 1);
     panda_query_sql_t sql;
     panda_query_sql_init (&sql);
-    panda_query_sql_add (&sql, "SELECT " PANDA_QUERY_ITEM_COLUMNS "%s%s",
+    panda_query_sql_add (&sql, "SELECT d.id, d.document_id, d.owner, %s, v.view_id%s%s", src->view,
                          src->parent ? ", p.idx, p.cursor" : "", base.text ? base.text : "");
     panda_query_sql_binds_from (&sql, &base);
     panda_query_sql_release (&base);
@@ -348,6 +423,8 @@ panda_query_collection (panda_query_t *self, const char *schema_id, json_t *args
         rc = err->code;
     if (rc == PANDA_OK)
         rc = s_source_order (&src, &a, err);
+    if (rc == PANDA_OK)
+        rc = s_source_plan (self, &src, &a, err);
     panda_query_page_t *page = rc == PANDA_OK ? panda_query_page_new (src.schema) : NULL;
     if (rc == PANDA_OK && !page)
         rc = panda_error_set (err, PANDA_ERR_NOMEM, "query: out of memory");
@@ -385,6 +462,8 @@ panda_query_list (panda_query_t *self, panda_query_page_t *parent, size_t item, 
         rc = err->code;
     if (rc == PANDA_OK)
         rc = s_source_order (&src, &a, err);
+    if (rc == PANDA_OK)
+        rc = s_source_plan (self, &src, &a, err);
     panda_query_page_t *page = rc == PANDA_OK ? panda_query_page_new (src.schema) : NULL;
     if (rc == PANDA_OK && !page)
         rc = panda_error_set (err, PANDA_ERR_NOMEM, "query: out of memory");

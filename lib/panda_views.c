@@ -55,6 +55,7 @@ static const char *const s_migrations[S_VERSION] = {
     //  2: the query engine (panda_query): items ordered by a field walk
     //  fields_value / fields_nocase and join back to their documents.
     "CREATE INDEX documents_view ON documents (view);"
+    "CREATE INDEX documents_owner ON documents (schema, owner, document_id) WHERE view IS NOT NULL;"
     "CREATE INDEX fields_nocase ON fields (field, value COLLATE NOCASE);",
 };
 

@@ -52,8 +52,8 @@ static const char *const s_owners[] = {"2f8e50c2ede6d936ecc3144187ff1c273808185c
 static const char *const s_strs[] = {"a", "B", "ab", "Ab", "b", "", "ba", "A%"};
 static const char *const s_bytes[] = {"", "00", "0a", "ff", "0a00"};
 static const double s_floats[] = {-1.5, 0.0, 0.5, 2.0, 1e10};
-static const panda_field_kind_t s_kinds[] = {PANDA_FIELD_BOOL, PANDA_FIELD_INT, PANDA_FIELD_FLOAT, PANDA_FIELD_STR,
-                                             PANDA_FIELD_BYTES};
+static const panda_field_kind_t s_kinds[] = {PANDA_FIELD_BOOL, PANDA_FIELD_INT, PANDA_FIELD_FLOAT,
+                                             PANDA_FIELD_STR, PANDA_FIELD_BYTES};
 
 static json_t *
 s_random_value (pworld_t *w, panda_field_kind_t kind)
@@ -120,14 +120,18 @@ s_world (pworld_t *w, uint64_t seed)
     w->nfields = 1 + s_rand (w, P_FIELDS_MAX);
     for (size_t f = 0; f < w->nfields; f++) {
         w->fields[f].kind = s_kinds[s_rand (w, 5)];
-        snprintf (w->fields[f].name, sizeof w->fields[f].name, "f%u", (unsigned) (f % 10)); //  sorted, before "kids"
+        snprintf (w->fields[f].name, sizeof w->fields[f].name, "f%u",
+                  (unsigned) (f % 10)); //  sorted, before "kids"
     }
     panda_error_t err;
     panda_schema_t *kid = panda_schema_new (w->cid, "kid", "kid", &err);
     panda_schema_t *parent = panda_schema_new (w->sid, "parent", "parent", &err);
     for (size_t f = 0; f < w->nfields; f++) {
-        assert_int_equal (panda_schema_add_field (kid, w->fields[f].name, panda_field_kind_name (w->fields[f].kind), &err), PANDA_OK);
-        assert_int_equal (panda_schema_add_field (parent, w->fields[f].name, panda_field_kind_name (w->fields[f].kind), &err),
+        assert_int_equal (
+            panda_schema_add_field (kid, w->fields[f].name, panda_field_kind_name (w->fields[f].kind), &err),
+            PANDA_OK);
+        assert_int_equal (panda_schema_add_field (parent, w->fields[f].name,
+                                                  panda_field_kind_name (w->fields[f].kind), &err),
                           PANDA_OK);
     }
     char rl[160];
@@ -240,11 +244,14 @@ static bool
 s_match_ops (panda_field_kind_t kind, json_t *ops, json_t *v)
 {
     json_t *pos = json_array (), *neg = json_array (), *lower = NULL, *upper = NULL, *flag = NULL;
-    bool lower_strict = false, upper_strict = false, flag_neg = false, has_pos = false, has_neg = false, ok = true;
+    bool lower_strict = false, upper_strict = false, flag_neg = false, has_pos = false, has_neg = false,
+         ok = true;
     const char *key;
     json_t *x;
-    json_object_foreach (ops, key, x) {
-        bool eqish = !strcmp (key, "eq") || !strcmp (key, "in"), neqish = !strcmp (key, "notEq") || !strcmp (key, "notIn");
+    json_object_foreach (ops, key, x)
+    {
+        bool eqish = !strcmp (key, "eq") || !strcmp (key, "in"),
+             neqish = !strcmp (key, "notEq") || !strcmp (key, "notIn");
         if (kind == PANDA_FIELD_BOOL && (!strcmp (key, "eq") || !strcmp (key, "notEq")))
             flag = x, flag_neg = key[0] == 'n';
         else if (eqish)
@@ -293,7 +300,8 @@ s_match (const pworld_t *w, const pdoc_t *d, json_t *args)
     json_t *filter = json_object_get (args, "filter"), *meta = json_object_get (args, "meta");
     const char *name;
     json_t *ops;
-    json_object_foreach (filter, name, ops) {
+    json_object_foreach (filter, name, ops)
+    {
         json_t *v = json_object_get (d->values, name);
         panda_field_kind_t kind = s_kind (w, name);
         if (kind != PANDA_FIELD_RELATION_LIST) {
@@ -305,14 +313,16 @@ s_match (const pworld_t *w, const pdoc_t *d, json_t *args)
         bool any_in = false, any_out = false;
         size_t i;
         json_t *item;
-        json_array_foreach (v, i, item) {
+        json_array_foreach (v, i, item)
+        {
             any_in = any_in || (in && s_in (PANDA_FIELD_STR, in, item));
             any_out = any_out || (not_in && !s_in (PANDA_FIELD_STR, not_in, item));
         }
         if ((in && !any_in) || (not_in && !any_out))
             return false;
     }
-    json_object_foreach (meta, name, ops) {
+    json_object_foreach (meta, name, ops)
+    {
         json_t *v = NULL;
         if (!strcmp (name, "documentId"))
             v = json_string (d->id);
@@ -358,8 +368,8 @@ s_item_cmp (const void *a_, const void *b_)
         c = strcmp (a->doc->owner, b->doc->owner);
     else {
         panda_field_kind_t kind = s_kind (o->w, o->order);
-        c = s_cmp_value (kind, json_object_get (a->doc->values, o->order), json_object_get (b->doc->values, o->order),
-                         kind == PANDA_FIELD_STR);
+        c = s_cmp_value (kind, json_object_get (a->doc->values, o->order),
+                         json_object_get (b->doc->values, o->order), kind == PANDA_FIELD_STR);
     }
     c = (c > 0) - (c < 0);
     if (o->desc && !(o->list && !o->order))
@@ -386,19 +396,20 @@ s_expected (const pworld_t *w, const pdoc_t *parent, json_t *args, pitem_t *out)
     if (!parent) {
         for (size_t i = 0; i < w->nparents; i++)
             if (!w->parents[i].deleted && s_match (w, &w->parents[i], args))
-                out[n++] = (pitem_t) {&w->parents[i], 0};
+                out[n++] = (pitem_t){&w->parents[i], 0};
     } else {
         json_t *kids = json_object_get (parent->values, "kids");
         for (size_t i = 0; i < json_array_size (kids); i++) {
             const pdoc_t *c = s_child (w, json_string_value (json_array_get (kids, i)));
             if (c && !c->deleted && s_match (w, c, args))
-                out[n++] = (pitem_t) {c, i};
+                out[n++] = (pitem_t){c, i};
         }
     }
-    s_order_ctx = (porder_t) {w, json_string_value (json_object_get (args, "orderBy")),
-                              json_is_string (json_object_get (args, "orderDirection")) &&
-                                  !strcmp (json_string_value (json_object_get (args, "orderDirection")), "DESC"),
-                              parent != NULL};
+    s_order_ctx =
+        (porder_t){w, json_string_value (json_object_get (args, "orderBy")),
+                   json_is_string (json_object_get (args, "orderDirection")) &&
+                       !strcmp (json_string_value (json_object_get (args, "orderDirection")), "DESC"),
+                   parent != NULL};
     qsort (out, n, sizeof *out, s_item_cmp);
     return n;
 }
@@ -409,11 +420,14 @@ s_expected (const pworld_t *w, const pdoc_t *parent, json_t *args, pitem_t *out)
 static json_t *
 s_random_ops (pworld_t *w, panda_field_kind_t kind)
 {
-    static const char *const all[] = {"eq", "notEq", "in", "notIn", "gt", "gte", "lt", "lte", "contains", "notContains"};
+    static const char *const all[] = {"eq",  "notEq", "in",  "notIn",    "gt",
+                                      "gte", "lt",    "lte", "contains", "notContains"};
     json_t *ops = json_object ();
     size_t n = 1 + s_rand (w, 3);
     for (size_t i = 0; i < n; i++) {
-        size_t limit = kind == PANDA_FIELD_STR ? 10 : kind == PANDA_FIELD_BOOL || kind == PANDA_FIELD_BYTES ? 2 : 8;
+        size_t limit = kind == PANDA_FIELD_STR                                 ? 10
+                       : kind == PANDA_FIELD_BOOL || kind == PANDA_FIELD_BYTES ? 2
+                                                                               : 8;
         const char *op = all[s_rand (w, (uint32_t) limit)];
         if (kind == PANDA_FIELD_BYTES && s_rand (w, 2) == 0)
             op = "notEq";
@@ -424,9 +438,10 @@ s_random_ops (pworld_t *w, panda_field_kind_t kind)
             v = json_array ();
             size_t m = s_rand (w, 3);
             for (size_t k = 0; k < m; k++)
-                json_array_append_new (v, kind == PANDA_FIELD_RELATION_LIST
-                                              ? json_string (w->children[s_rand (w, (uint32_t) w->nchildren)].id)
-                                              : s_random_value (w, kind));
+                json_array_append_new (v,
+                                       kind == PANDA_FIELD_RELATION_LIST
+                                           ? json_string (w->children[s_rand (w, (uint32_t) w->nchildren)].id)
+                                           : s_random_value (w, kind));
         } else if (!strcmp (op, "contains") || !strcmp (op, "notContains"))
             v = json_string (s_strs[s_rand (w, 8)]);
         else
@@ -455,12 +470,16 @@ s_random_args (pworld_t *w, bool list)
         json_t *meta = json_object ();
         uint32_t which = s_rand (w, 3);
         if (which == 0)
-            json_object_set_new (meta, "owner", json_pack ("{s:s}", s_rand (w, 2) ? "eq" : "notEq", s_owners[s_rand (w, 3)]));
+            json_object_set_new (
+                meta, "owner", json_pack ("{s:s}", s_rand (w, 2) ? "eq" : "notEq", s_owners[s_rand (w, 3)]));
         else if (which == 1)
-            json_object_set_new (meta, "edited", json_pack ("{s:b}", s_rand (w, 2) ? "eq" : "notEq", s_rand (w, 2)));
+            json_object_set_new (meta, "edited",
+                                 json_pack ("{s:b}", s_rand (w, 2) ? "eq" : "notEq", s_rand (w, 2)));
         else {
-            const pdoc_t *d = list ? &w->children[s_rand (w, (uint32_t) w->nchildren)] : &w->parents[s_rand (w, (uint32_t) w->nparents)];
-            json_object_set_new (meta, "documentId", json_pack ("{s:[s]}", s_rand (w, 2) ? "in" : "notIn", d->id));
+            const pdoc_t *d = list ? &w->children[s_rand (w, (uint32_t) w->nchildren)]
+                                   : &w->parents[s_rand (w, (uint32_t) w->nparents)];
+            json_object_set_new (meta, "documentId",
+                                 json_pack ("{s:[s]}", s_rand (w, 2) ? "in" : "notIn", d->id));
         }
         json_object_set_new (args, "meta", meta);
     }
@@ -469,7 +488,8 @@ s_random_args (pworld_t *w, bool list)
     if (order < 3)
         json_object_set_new (args, "orderBy", json_string (meta_orders[order]));
     else if (order < 5)
-        json_object_set_new (args, "orderBy", json_string (w->fields[s_rand (w, (uint32_t) w->nfields)].name));
+        json_object_set_new (args, "orderBy",
+                             json_string (w->fields[s_rand (w, (uint32_t) w->nfields)].name));
     if (s_rand (w, 2))
         json_object_set_new (args, "orderDirection", json_string (s_rand (w, 2) ? "ASC" : "DESC"));
     return args;
@@ -493,6 +513,7 @@ s_check (pworld_t *w, size_t parent_index, json_t *args, size_t n, bool backward
         if (cursor)
             json_object_set_new (a, backward ? "before" : "after", json_string (cursor));
         assert_int_equal (panda_query_begin (w->q, &err), PANDA_OK);
+        panda_query_set_plan (w->q, (panda_query_plan_t) (seed + pages) % 3); //  all three plans agree
         panda_query_page_t *page = NULL, *pp = NULL;
         panda_err_t rc;
         if (parent) {

@@ -44,6 +44,13 @@ panda_query_t *panda_query_new (const char *path, uint32_t max_page, uint32_t bu
 //  not used for further queries.
 void panda_query_destroy (panda_query_t **self_p);
 
+//  How top-level collections with a filter run. AUTO (the default): from
+//  the most selective filter when it matches few rows, else along the
+//  ordering index with per-candidate filter lookups. The others force one
+//  way (tests and benchmarks compare them; results are the same).
+typedef enum { PANDA_QUERY_PLAN_AUTO, PANDA_QUERY_PLAN_FILTER, PANDA_QUERY_PLAN_ORDER } panda_query_plan_t;
+void panda_query_set_plan (panda_query_t *self, panda_query_plan_t plan);
+
 //  Start / end a request: one read transaction and a fresh item budget.
 PANDA_NODISCARD panda_err_t panda_query_begin (panda_query_t *self, panda_error_t *err);
 void panda_query_end (panda_query_t *self);
