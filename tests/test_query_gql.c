@@ -351,14 +351,223 @@ test_gql_identical_documents (void **state)
     s_end (&fx);
 }
 
+// ---------------------------------------------------------------------------
+//  take_me_to_the_karaoke, with our own 3 songs and 37 lines:
+//  A "Natural's Not In" (45 items: m-lines, the migraine line 3 times,
+//  m-lines again, bondage lines 0-13), B "Oh Bondage Up Yours!" (bondage
+//  lines 0-21, m-lines 22-31: 32 items), C "Speed Of Life" (empty).
+
+typedef struct {
+    gfx_t fx;
+    char songs[100], lyrics[100];
+    char lines[37][69], song_ids[3][69];
+} karaoke_t;
+
+static void
+s_karaoke (karaoke_t *k)
+{
+    memset (k, 0, sizeof *k);
+    tq_open (&k->fx.db);
+    char h[69], rl[160], seed[16], json[8192];
+    snprintf (k->lyrics, sizeof k->lyrics, "lyrics_%s", tq_id ("lyrics", h));
+    snprintf (k->songs, sizeof k->songs, "songs_%s", tq_id ("songs", h));
+    snprintf (rl, sizeof rl, "relation_list(%s)", k->lyrics);
+    k->fx.apps[0] = tq_schema (&k->fx.db, k->lyrics, "lyrics", "line", "str", NULL);
+    k->fx.apps[1] = tq_schema (&k->fx.db, k->songs, "songs", "artist", "str", "lyrics", rl, "release_year",
+                               "int", "title", "str", NULL);
+    k->fx.app_count = 2;
+    for (int l = 0; l < 37; l++) {
+        snprintf (seed, sizeof seed, "line %d", l);
+        tq_id (seed, k->lines[l]);
+        if (l < 22)
+            snprintf (json, sizeof json, "{\"line\":\"bondage line %d\"}", l);
+        else if (l < 36)
+            snprintf (json, sizeof json, "{\"line\":\"some more %d\"}", l);
+        else
+            snprintf (json, sizeof json, "{\"line\":\"This heaven gives me migraine\"}");
+        tq_doc (&k->fx.db, k->fx.apps[0], k->lines[l], NULL, json);
+    }
+    static const int a_items[][2] = {{22, 36}, {36, 37}, {36, 37}, {36, 37}, {22, 36}, {0, 14}};
+    static const int b_items[][2] = {{0, 22}, {22, 32}};
+    static const char *const meta[3][3] = {{"Natural's Not In", "Gang Of Four", "1979"},
+                                           {"Oh Bondage Up Yours!", "X-Ray Spex", "1977"},
+                                           {"Speed Of Life", "David Bowie", "1977"}};
+    for (int s = 0; s < 3; s++) {
+        size_t n = snprintf (json, sizeof json,
+                             "{\"title\":\"%s\",\"artist\":\"%s\",\"release_year\":%s,\"lyrics\":[",
+                             meta[s][0], meta[s][1], meta[s][2]);
+        const int (*ranges)[2] = s == 0 ? a_items : b_items;
+        size_t nranges = s == 0 ? 6 : s == 1 ? 2 : 0;
+        bool first = true;
+        for (size_t r = 0; r < nranges; r++)
+            for (int l = ranges[r][0]; l < ranges[r][1]; l++, first = false)
+                n += snprintf (json + n, sizeof json - n, "%s\"%s\"", first ? "" : ",", k->lines[l]);
+        snprintf (json + n, sizeof json - n, "]}");
+        snprintf (seed, sizeof seed, "song %d", s);
+        tq_doc (&k->fx.db, k->fx.apps[1], tq_id (seed, k->song_ids[s]), NULL, json);
+    }
+    s_build (&k->fx);
+}
+
+static int64_t
+s_count (json_t *r, const char *path)
+{
+    return (int64_t) json_array_size (s_at (r, path));
+}
+
+static void
+test_gql_karaoke (void **state)
+{
+    karaoke_t k;
+    s_karaoke (&k);
+    gfx_t *fx = &k.fx;
+    const char *S = k.songs;
+    json_t *r = s_run (fx, "{ s: all_%s { hasNextPage totalCount documents { fields { title } } } }", S);
+    s_no_errors (r);
+    assert_int_equal (s_count (r, "data.s.documents"), 3);
+    assert_int_equal (json_integer_value (s_at (r, "data.s.totalCount")), 3);
+    assert_false (json_is_true (s_at (r, "data.s.hasNextPage")));
+    json_decref (r);
+    r = s_run (
+        fx,
+        "{ s: all_%s (first: 2, orderBy: title, orderDirection: ASC) { hasNextPage totalCount documents { "
+        "fields { title lyrics { totalCount } } } } }",
+        S);
+    s_no_errors (r);
+    assert_string_equal (json_string_value (s_at (r, "data.s.documents.0.fields.title")), "Natural's Not In");
+    assert_int_equal (json_integer_value (s_at (r, "data.s.documents.0.fields.lyrics.totalCount")), 45);
+    assert_string_equal (json_string_value (s_at (r, "data.s.documents.1.fields.title")),
+                         "Oh Bondage Up Yours!");
+    assert_int_equal (json_integer_value (s_at (r, "data.s.documents.1.fields.lyrics.totalCount")), 32);
+    assert_true (json_is_true (s_at (r, "data.s.hasNextPage")));
+    json_decref (r);
+    //  one song's lyrics in list order, then the next page of them
+    r = s_run (
+        fx,
+        "{ s: all_%s (meta: { documentId: { eq: \"%s\" } }) { documents { fields { lyrics (first: 2) { "
+        "totalCount hasNextPage endCursor documents { fields { line } } } } } } }",
+        S, k.song_ids[1]);
+    s_no_errors (r);
+    json_t *lyrics = s_at (r, "data.s.documents.0.fields.lyrics");
+    assert_int_equal (json_integer_value (s_at (lyrics, "totalCount")), 32);
+    assert_true (json_is_true (s_at (lyrics, "hasNextPage")));
+    assert_string_equal (json_string_value (s_at (lyrics, "documents.0.fields.line")), "bondage line 0");
+    assert_string_equal (json_string_value (s_at (lyrics, "documents.1.fields.line")), "bondage line 1");
+    char cursor[512];
+    snprintf (cursor, sizeof cursor, "%s", json_string_value (s_at (lyrics, "endCursor")));
+    json_decref (r);
+    r = s_run (
+        fx,
+        "{ s: all_%s (meta: { documentId: { eq: \"%s\" } }) { documents { fields { lyrics (first: 2, after: "
+        "\"%s\") { documents { fields { line } } } } } } }",
+        S, k.song_ids[1], cursor);
+    s_no_errors (r);
+    assert_string_equal (
+        json_string_value (s_at (r, "data.s.documents.0.fields.lyrics.documents.0.fields.line")),
+        "bondage line 2");
+    assert_string_equal (
+        json_string_value (s_at (r, "data.s.documents.0.fields.lyrics.documents.1.fields.line")),
+        "bondage line 3");
+    json_decref (r);
+    r = s_run (
+        fx,
+        "{ s: %s (id: \"%s\") { fields { lyrics (first: 100, filter: { line: { contains: \"BONDAGE\" } }) { "
+        "totalCount documents { meta { documentId } } } } } }",
+        S, k.song_ids[1]);
+    assert_int_equal (json_integer_value (s_at (r, "data.s.fields.lyrics.totalCount")), 22);
+    assert_int_equal (s_count (r, "data.s.fields.lyrics.documents"), 22);
+    json_decref (r);
+    //  filters on the songs
+    static const struct {
+        const char *args;
+        int64_t total;
+    } cases[] = {
+        {"filter: { release_year: { eq: 1977 } }", 2},
+        {"filter: { release_year: { eq: 1977 }, artist: { notEq: \"David Bowie\" } }", 1},
+        {"filter: { release_year: { gte: 1977 }, title: { notContains: \"!\" } }", 2},
+        {"filter: { release_year: { in: [1977, 1979] }, artist: { notIn: [\"David Bowie\", \"Gang Of Four\"] "
+         "} }",
+         1},
+        {"filter: { release_year: { gte: 1976, lt: 1978 }, artist: { eq: \"David Bowie\" }, title: { "
+         "notContains: "
+         "\"Speed Of Life\" } }",
+         0},
+        {"meta: { owner: { eq: \"2f8e50c2ede6d936ecc3144187ff1c273808185cfbc5ff3d3748d1ff7353fc96\" } }", 3},
+        {"filter: { release_year: { gt: 1978, lte: 1978, lt: 1978, gte: 1971 } }", 2}, //  [1971, 1978)
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        r = s_run (fx, "{ s: all_%s (%s) { totalCount documents { fields { title } } } }", S, cases[i].args);
+        s_no_errors (r);
+        if (json_integer_value (s_at (r, "data.s.totalCount")) != cases[i].total)
+            fail_msg ("%s: totalCount %lld", cases[i].args,
+                      (long long) json_integer_value (s_at (r, "data.s.totalCount")));
+        assert_int_equal (s_count (r, "data.s.documents"), cases[i].total);
+        json_decref (r);
+    }
+    //  duplicates of one line, and songs by a list item
+    r = s_run (fx,
+               "{ s: %s (id: \"%s\") { fields { lyrics (filter: { line: { eq: \"This heaven gives me "
+               "migraine\" } }) "
+               "{ totalCount documents { cursor } } } } }",
+               S, k.song_ids[0]);
+    assert_int_equal (json_integer_value (s_at (r, "data.s.fields.lyrics.totalCount")), 3);
+    assert_string_not_equal (json_string_value (s_at (r, "data.s.fields.lyrics.documents.0.cursor")),
+                             json_string_value (s_at (r, "data.s.fields.lyrics.documents.1.cursor")));
+    json_decref (r);
+    r = s_run (fx, "{ s: all_%s (filter: { lyrics: { in: [\"%s\"] } }) { documents { fields { title } } } }",
+               S, k.lines[36]);
+    assert_int_equal (s_count (r, "data.s.documents"), 1);
+    assert_string_equal (json_string_value (s_at (r, "data.s.documents.0.fields.title")), "Natural's Not In");
+    json_decref (r);
+    s_end (fx);
+}
+
+//  paginated_query_with_ordering_and_filtering, over a relation list with
+//  duplicates, forward and backward: the pages add up to totalCount and
+//  list every item once.
+static void
+test_gql_list_pages (void **state)
+{
+    karaoke_t k;
+    s_karaoke (&k);
+    gfx_t *fx = &k.fx;
+    for (int backward = 0; backward < 2; backward++) {
+        char cursor[512] = "";
+        int64_t seen = 0, total = -1;
+        for (int pages = 0; pages < 40; pages++) {
+            char extra[600] = "";
+            if (*cursor)
+                snprintf (extra, sizeof extra, ", %s: \"%s\"", backward ? "before" : "after", cursor);
+            json_t *r =
+                s_run (fx,
+                       "{ s: %s (id: \"%s\") { fields { lyrics (%s: 3, orderBy: line, orderDirection: DESC, "
+                       "filter: { line: { contains: \"m\" } }%s) { totalCount hasNextPage hasPreviousPage "
+                       "startCursor endCursor documents { fields { line } } } } } }",
+                       k.songs, k.song_ids[0], backward ? "last" : "first", extra);
+            s_no_errors (r);
+            json_t *page = s_at (r, "data.s.fields.lyrics");
+            total = json_integer_value (s_at (page, "totalCount"));
+            seen += s_count (page, "documents");
+            bool more = json_is_true (s_at (page, backward ? "hasPreviousPage" : "hasNextPage"));
+            json_t *c = s_at (page, backward ? "startCursor" : "endCursor");
+            snprintf (cursor, sizeof cursor, "%s", json_is_string (c) ? json_string_value (c) : "");
+            json_decref (r);
+            if (!more)
+                break;
+        }
+        assert_int_equal (total, 14 + 3 + 14); //  m-lines twice, the migraine line 3 times
+        assert_int_equal (seen, total);
+    }
+    s_end (fx);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test (test_gql_collection_query),
-        cmocka_unit_test (test_gql_single),
-        cmocka_unit_test (test_gql_relations),
-        cmocka_unit_test (test_gql_identical_documents),
+        cmocka_unit_test (test_gql_collection_query), cmocka_unit_test (test_gql_single),
+        cmocka_unit_test (test_gql_relations),        cmocka_unit_test (test_gql_identical_documents),
+        cmocka_unit_test (test_gql_karaoke),          cmocka_unit_test (test_gql_list_pages),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
