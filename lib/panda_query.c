@@ -371,6 +371,14 @@ panda_query_page_unref (panda_query_page_t **self_p)
     if (--self->refs > 0)
         return;
     size_t n = panda_schema_field_count (self->schema->schema);
+    if (self->base) { //  a list page: everything is its base's
+        panda_query_page_unref (&self->base);
+        panda_query_page_unref (&self->owner);
+        free (self->rels);
+        free (self);
+        return;
+    }
+    panda_query_batches_destroy (&self->batches);
     for (size_t i = 0; i < self->count; i++) {
         panda_query_item_t *it = &self->items[i];
         for (size_t f = 0; it->values && f < n; f++)
@@ -378,6 +386,7 @@ panda_query_page_unref (panda_query_page_t **self_p)
         free (it->values);
         free (it->cursors);
         free (it->view_id);
+        free (it->parent_view);
         free (it->cursor);
     }
     for (size_t f = 0; f < n; f++) {
@@ -429,6 +438,7 @@ s_item_add (panda_query_page_t *page, sqlite3_stmt *stmt, bool with_list, panda_
         it->has_root = sqlite3_column_bytes (stmt, 6) == 32;
         if (it->has_root)
             memcpy (it->root, sqlite3_column_blob (stmt, 6), 32);
+        it->parent = sqlite3_column_int64 (stmt, 7);
     }
     page->count++;
     if (!it->view_id)
@@ -578,6 +588,8 @@ s_item_cursor (const panda_query_page_t *page, const panda_query_item_t *it, con
     }
     if (!any && panda_schema_field_count (schema) > 0)
         memcpy (best, it->cursors[0], 32);
+    if (it->parent_view) //  batched lists carry their parent per item
+        parent_view = it->parent_view;
     size_t vlen = parent_view ? strlen (parent_view) : 0;
     char *text = malloc (64 + 1 + 64 + 1 + vlen + 1);
     if (!text)
@@ -729,6 +741,8 @@ panda_query_relation (panda_query_t *self, panda_query_page_t *page, size_t item
 {
     *target_p = NULL;
     *index = 0;
+    for (; page->base; page = page->base) //  list pages share their base's cache
+        item += page->offset;
     long f = panda_schema_field_index (page->schema->schema, field);
     panda_field_kind_t kind =
         f >= 0 ? panda_schema_field_kind (page->schema->schema, (size_t) f) : PANDA_FIELD_BOOL;

@@ -59,6 +59,8 @@ typedef struct {
     char owner[2 * PANDA_PUBLIC_KEY_SIZE + 1];
     char *view_id;
     int64_t idx; //  list position (lists), 0 otherwise
+    int64_t parent; //  lists: the parent's view rowid
+    char *parent_view; //  lists: the parent's view id (for the cursor)
     bool has_root;
     uint8_t root[32]; //  row cursor of the parent's list item
     json_t **values; //  per field (NULL until loaded)
@@ -72,8 +74,31 @@ typedef struct {
     long *map; //  per item: index in page or -1
 } panda_query_rel_t;
 
+//  Relation lists of every item of a page, resolved by one query for one
+//  (field, arguments, selection): items of all lists in `all`, parent by
+//  parent; per distinct parent view its range and page flags.
+typedef struct panda_query_batch_s panda_query_batch_t;
+struct panda_query_batch_s {
+    char *key;
+    panda_query_page_t *all;
+    size_t nviews;
+    int64_t *views; //  distinct parent view rowids
+    size_t *start, *count;
+    bool *more, *applied, backward;
+    int64_t *totals;
+    bool totals_known;
+    panda_query_sql_t count_sql; //  grouped by parent view
+    panda_query_batch_t *next;
+};
+
 struct _panda_query_page_t {
     int refs;
+    panda_query_page_t *base; //  a list page: items borrowed from base
+    size_t offset; //  ... starting at this index of base
+    panda_query_page_t *owner; //  ... whose batch belongs to this page
+    panda_query_batch_t *batch; //  ... and this is its range batch_index
+    size_t batch_index;
+    panda_query_batch_t *batches; //  list batches resolved on this page
     const panda_query_schema_t *schema; //  borrowed from the query object
     panda_query_item_t *items;
     size_t count, cap;
@@ -106,8 +131,8 @@ const panda_query_schema_t *panda_query_schema (panda_query_t *self, const char 
 //  A new empty page (refs 1) of schema; NULL on OOM.
 panda_query_page_t *panda_query_page_new (const panda_query_schema_t *schema);
 
-//  Run stmt (columns PANDA_QUERY_ITEM_COLUMNS, then idx and root when
-//  with_list) and append every row as an item; limit < 0: no limit.
+//  Run stmt (columns PANDA_QUERY_ITEM_COLUMNS, then idx, root and parent
+//  view rowid when with_list) and append every row as an item.
 PANDA_NODISCARD panda_err_t panda_query_page_fill (panda_query_t *self, panda_query_page_t *page,
                                                    sqlite3_stmt *stmt, bool with_list, panda_error_t *err);
 
@@ -117,6 +142,9 @@ PANDA_NODISCARD panda_err_t panda_query_page_fill (panda_query_t *self, panda_qu
 PANDA_NODISCARD panda_err_t panda_query_page_finish (panda_query_t *self, panda_query_page_t *page,
                                                      const char *const *selected, size_t selected_count,
                                                      const char *parent_view, panda_error_t *err);
+
+//  Free a batch list (lib/panda_query_list.c).
+void panda_query_batches_destroy (panda_query_batch_t **self_p);
 
 panda_err_t panda_query_db_error (panda_query_t *self, const char *what, panda_error_t *err);
 
