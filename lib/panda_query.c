@@ -201,6 +201,22 @@ panda_query_db_error (panda_query_t *self, const char *what, panda_error_t *err)
 // ---------------------------------------------------------------------------
 //  Query object and schema cache
 
+static int
+s_trace (unsigned type, void *ctx, void *stmt, void *sql)
+{
+    (void) type, (void) stmt;
+    //  Count statements, not the triggers/subprograms they start.
+    if (((const char *) sql)[0] != '-')
+        ((panda_query_t *) ctx)->statements++;
+    return 0;
+}
+
+uint64_t
+panda_query_statements (const panda_query_t *self)
+{
+    return self->statements;
+}
+
 panda_query_t *
 panda_query_new (const char *path, uint32_t max_page, uint32_t budget, panda_error_t *err)
 {
@@ -219,6 +235,7 @@ panda_query_new (const char *path, uint32_t max_page, uint32_t budget, panda_err
     //  read() system call per page of a big database.
     sqlite3_exec (self->db, "PRAGMA cache_size = -" S_CACHE_KIB "; PRAGMA mmap_size = " S_MMAP_BYTES, NULL,
                   NULL, NULL);
+    sqlite3_trace_v2 (self->db, SQLITE_TRACE_STMT, s_trace, self);
     self->schemas = calloc (PANDA_QUERY_SCHEMAS_MAX, sizeof (panda_query_schema_t *));
     if (!self->schemas) {
         panda_query_destroy (&self);

@@ -115,6 +115,7 @@ struct _panda_query_t {
     uint32_t max_page, budget, used;
     bool in_request;
     panda_query_plan_t plan;
+    uint64_t statements;
     panda_query_schema_t **schemas; //  PANDA_QUERY_SCHEMAS_MAX slots
     size_t schema_count;
 };

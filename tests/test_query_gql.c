@@ -561,6 +561,35 @@ test_gql_list_pages (void **state)
     s_end (fx);
 }
 
+//  Nested relations and lists cost the same number of SQL statements for
+//  a page of one song as for a page of three (batched per level).
+static void
+test_gql_batched (void **state)
+{
+    karaoke_t k;
+    s_karaoke (&k);
+    gfx_t *fx = &k.fx;
+    uint64_t used[2];
+    for (int first = 1; first <= 3; first += 2) {
+        //  warm up: opens the connection, caches both schemas
+        json_t *r = s_run (fx, "{ s: all_%s { documents { fields { lyrics { totalCount } } } } }", k.songs);
+        json_decref (r);
+        uint64_t before = panda_query_statements (fx->worker.query);
+        r = s_run (
+            fx,
+            "{ s: all_%s (first: %d) { documents { fields { title lyrics (first: 3) { totalCount documents "
+            "{ fields { line } } } } } } }",
+            k.songs, first);
+        s_no_errors (r);
+        assert_int_equal (s_count (r, "data.s.documents"), first);
+        used[first / 2] = panda_query_statements (fx->worker.query) - before;
+        json_decref (r);
+    }
+    assert_int_equal (used[0], used[1]);
+    assert_true (used[0] <= 10);
+    s_end (fx);
+}
+
 int
 main (void)
 {
@@ -568,6 +597,7 @@ main (void)
         cmocka_unit_test (test_gql_collection_query), cmocka_unit_test (test_gql_single),
         cmocka_unit_test (test_gql_relations),        cmocka_unit_test (test_gql_identical_documents),
         cmocka_unit_test (test_gql_karaoke),          cmocka_unit_test (test_gql_list_pages),
+        cmocka_unit_test (test_gql_batched),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

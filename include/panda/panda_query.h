@@ -51,6 +51,10 @@ void panda_query_destroy (panda_query_t **self_p);
 typedef enum { PANDA_QUERY_PLAN_AUTO, PANDA_QUERY_PLAN_FILTER, PANDA_QUERY_PLAN_ORDER } panda_query_plan_t;
 void panda_query_set_plan (panda_query_t *self, panda_query_plan_t plan);
 
+//  SQL statements run on the connection so far (tests and benchmarks check
+//  that resolving a page costs a few statements, not one per item).
+uint64_t panda_query_statements (const panda_query_t *self);
+
 //  Start / end a request: one read transaction and a fresh item budget.
 PANDA_NODISCARD panda_err_t panda_query_begin (panda_query_t *self, panda_error_t *err);
 void panda_query_end (panda_query_t *self);
