@@ -104,29 +104,32 @@ s_field (s_fill_t *f, int64_t view, int which, const char *name, int idx, const 
     sqlite3_reset (f->field);
 }
 
-static const char *const s_words[] = {"love", "night", "Dance", "blue", "Heart", "fire", "rain", "gold",
-                                      "Road", "dream", "city", "sky", "Sun", "river", "home", "wild"};
+static const char *const s_words[] = {"love", "night", "Dance", "blue", "Heart", "fire",  "rain", "gold",
+                                      "Road", "dream", "city",  "sky",  "Sun",   "river", "home", "wild"};
 
 static void
 s_fill (panda_views_t *views, const char *sids[3], size_t docs)
 {
     s_fill_t f = {.db = panda_views_db (views), .rng = 88172645463325252ull};
     static const char *const names[][2] = {{"artists", "country"}, {"artists", "name"}, {"lines", "line"},
-                                           {"songs", "artist"},     {"songs", "lyrics"},  {"songs", "rating"},
-                                           {"songs", "title"},      {"songs", "year"}};
+                                           {"songs", "artist"},    {"songs", "lyrics"}, {"songs", "rating"},
+                                           {"songs", "title"},     {"songs", "year"}};
     panda_error_t err;
     for (int i = 0; i < 8; i++) {
         const char *sid = sids[names[i][0][0] == 'a' ? 0 : names[i][0][0] == 'l' ? 1 : 2];
         if (panda_views_field_id (views, sid, names[i][1], &f.ids[i], &err) != PANDA_OK)
             s_check (SQLITE_ERROR, f.db, err.message);
     }
-    s_check (sqlite3_prepare_v2 (f.db, "INSERT INTO documents (document_id, schema, owner, view) VALUES (?1, ?2, ?3, NULL)",
-                                 -1, &f.doc, NULL),
+    s_check (sqlite3_prepare_v2 (
+                 f.db, "INSERT INTO documents (document_id, schema, owner, view) VALUES (?1, ?2, ?3, NULL)",
+                 -1, &f.doc, NULL),
              f.db, "prepare");
-    s_check (sqlite3_prepare_v2 (f.db, "INSERT INTO views (id, document, view_id) VALUES (?3, ?1, ?2)", -1, &f.view, NULL),
+    s_check (sqlite3_prepare_v2 (f.db, "INSERT INTO views (id, document, view_id) VALUES (?3, ?1, ?2)", -1,
+                                 &f.view, NULL),
              f.db, "prepare");
-    s_check (sqlite3_prepare_v2 (f.db, "INSERT INTO fields VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &f.field, NULL), f.db,
-             "prepare");
+    s_check (
+        sqlite3_prepare_v2 (f.db, "INSERT INTO fields VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &f.field, NULL),
+        f.db, "prepare");
     sqlite3_exec (f.db, "PRAGMA synchronous = OFF; BEGIN", NULL, NULL, NULL);
     size_t artists = docs / 100 + 1;
     char text[128];
@@ -143,7 +146,8 @@ s_fill (panda_views_t *views, const char *sids[3], size_t docs)
     for (size_t l = 0; l < S_LINES; l++) {
         s_id ("line", l, &id);
         int64_t v = s_doc (&f, sids[1], &id);
-        snprintf (text, sizeof text, "the %s of %s, line %zu", s_words[s_rand (&f, 16)], s_words[s_rand (&f, 16)], l);
+        snprintf (text, sizeof text, "the %s of %s, line %zu", s_words[s_rand (&f, 16)],
+                  s_words[s_rand (&f, 16)], l);
         sqlite3_bind_text (f.field, 4, text, -1, SQLITE_TRANSIENT);
         s_field (&f, v, 2, "line", 0, &id);
     }
@@ -169,7 +173,7 @@ s_fill (panda_views_t *views, const char *sids[3], size_t docs)
         if (s % 100000 == 99999)
             sqlite3_exec (f.db, "COMMIT; BEGIN", NULL, NULL, NULL);
     }
-    s_check (sqlite3_exec (f.db, "UPDATE documents SET view = id; COMMIT; ANALYZE", NULL, NULL, NULL), f.db, "commit");
+    s_check (sqlite3_exec (f.db, "UPDATE documents SET view = id; COMMIT", NULL, NULL, NULL), f.db, "commit");
     sqlite3_finalize (f.doc);
     sqlite3_finalize (f.view);
     sqlite3_finalize (f.field);
@@ -222,7 +226,8 @@ s_cases (const char *path, const char *const sids[3], size_t docs)
             rng = rng * 6364136223846793005ull + 1442695040888963407ull;
             int year = 1950 + (int) ((rng >> 33) % (S_YEARS - 10));
             snprintf (args, sizeof args,
-                      "{\"filter\":{\"year\":{\"gte\":%d,\"lt\":%d}},\"orderBy\":\"rating\",\"orderDirection\":\"DESC\","
+                      "{\"filter\":{\"year\":{\"gte\":%d,\"lt\":%d}},\"orderBy\":\"rating\","
+                      "\"orderDirection\":\"DESC\","
                       "\"first\":25}",
                       year, year + 10);
             panda_query_page_t *first = NULL;
@@ -242,7 +247,8 @@ s_cases (const char *path, const char *const sids[3], size_t docs)
                 check += panda_query_page_count (page);
                 panda_query_page_unref (&page);
             } else if (which == 2) {
-                panda_query_page_t *page = s_page (q, sids[2], "{\"first\":25,\"orderBy\":\"title\"}", sel, 3);
+                panda_query_page_t *page =
+                    s_page (q, sids[2], "{\"first\":25,\"orderBy\":\"title\"}", sel, 3);
                 for (size_t k = 0; k < panda_query_page_count (page); k++) {
                     panda_query_page_t *artist = NULL, *lyrics = NULL;
                     size_t at;
@@ -284,7 +290,7 @@ s_run (size_t docs)
     char path[64];
     snprintf (path, sizeof path, keep ? "/tmp/bench_query_%zu" : "/tmp/bench_query_XXXXXX", docs);
     if (keep && access (path, F_OK) == 0) {
-        s_cases (path, (const char *[3]) {S_SID_ARTISTS, S_SID_LINES, S_SID_SONGS}, docs);
+        s_cases (path, (const char *[3]){S_SID_ARTISTS, S_SID_LINES, S_SID_SONGS}, docs);
         return;
     }
     int fd = keep ? open (path, O_CREAT | O_WRONLY, 0600) : mkstemp (path);
@@ -299,14 +305,20 @@ s_run (size_t docs)
     char types[3][200];
     snprintf (types[0], sizeof types[0], "relation(%s)", sids[0]);
     snprintf (types[1], sizeof types[1], "relation_list(%s)", sids[1]);
-    static const char *const fields[3][5][2] = {{{"country", "str"}, {"name", "str"}},
-                                                {{"line", "str"}},
-                                                {{"artist", NULL}, {"lyrics", NULL}, {"rating", "float"}, {"title", "str"}, {"year", "int"}}};
+    static const char *const fields[3][5][2] = {
+        {{"country", "str"}, {"name", "str"}},
+        {{"line", "str"}},
+        {{"artist", NULL}, {"lyrics", NULL}, {"rating", "float"}, {"title", "str"}, {"year", "int"}}};
     static const size_t counts[3] = {2, 1, 5};
     for (int s = 0; s < 3; s++) {
-        panda_schema_t *schema = panda_schema_new (sids[s], s == 0 ? "artists" : s == 1 ? "lines" : "songs", "bench", &err);
+        panda_schema_t *schema = panda_schema_new (sids[s],
+                                                   s == 0   ? "artists"
+                                                   : s == 1 ? "lines"
+                                                            : "songs",
+                                                   "bench", &err);
         for (size_t f = 0; schema && f < counts[s]; f++)
-            if (panda_schema_add_field (schema, fields[s][f][0], fields[s][f][1] ? fields[s][f][1] : types[f], &err) != PANDA_OK)
+            if (panda_schema_add_field (schema, fields[s][f][0], fields[s][f][1] ? fields[s][f][1] : types[f],
+                                        &err) != PANDA_OK)
                 s_check (SQLITE_ERROR, NULL, err.message);
         panda_hash_t def;
         panda_hash_compute (&def, sids[s], strlen (sids[s]));

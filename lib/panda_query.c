@@ -413,6 +413,7 @@ panda_query_page_unref (panda_query_page_t **self_p)
     free (self->rels);
     free (self->items);
     panda_query_sql_release (&self->count_sql);
+    json_decref (self->count_args);
     free (self);
 }
 

@@ -229,7 +229,7 @@ s_field_filter (panda_query_sql_t *sql, const char *view, bool in, int64_t field
 
 panda_err_t
 panda_query_filter_fields (panda_query_sql_t *sql, const panda_query_schema_t *schema, json_t *filter,
-                           const char *view, const char *in_field, panda_error_t *err)
+                           const char *view, const char *skip, panda_error_t *err)
 {
     const char *name;
     json_t *value;
@@ -246,8 +246,8 @@ panda_query_filter_fields (panda_query_sql_t *sql, const panda_query_schema_t *s
         panda_err_t rc = s_ops_new (&ops, value, kind == PANDA_FIELD_BOOL, name, err);
         if (rc != PANDA_OK)
             return rc;
-        bool in = in_field && (strcmp (in_field, "*") == 0 || strcmp (in_field, name) == 0);
-        s_field_filter (sql, view, in, schema->field_ids[f], kind, &ops);
+        if (!skip || strcmp (skip, name) != 0)
+            s_field_filter (sql, view, false, schema->field_ids[f], kind, &ops);
         s_ops_release (&ops);
     }
     return PANDA_OK;
@@ -259,9 +259,11 @@ panda_query_filter_probe (sqlite3 *db, const panda_query_schema_t *schema, const
 {
     *count = cap;
     long f = panda_schema_field_index (schema->schema, name);
-    if (f < 0 || json_is_null (ops_json))
-        return PANDA_OK;
-    panda_field_kind_t kind = panda_schema_field_kind (schema->schema, (size_t) f);
+    panda_field_kind_t kind =
+        f >= 0 ? panda_schema_field_kind (schema->schema, (size_t) f) : PANDA_FIELD_BOOL;
+    if (f < 0 || json_is_null (ops_json) || kind == PANDA_FIELD_RELATION_LIST ||
+        kind == PANDA_FIELD_PINNED_RELATION_LIST)
+        return PANDA_OK; //  lists never drive: a view may match several items
     s_ops_t ops;
     panda_err_t rc = s_ops_new (&ops, ops_json, kind == PANDA_FIELD_BOOL, name, err);
     if (rc != PANDA_OK)
@@ -317,4 +319,24 @@ panda_query_filter_meta (panda_query_sql_t *sql, json_t *meta, panda_error_t *er
         s_ops_release (&ops);
     }
     return PANDA_OK;
+}
+
+void
+panda_query_filter_drive (panda_query_sql_t *sql, const panda_query_schema_t *schema, const char *name,
+                          json_t *ops_json)
+{
+    long f = panda_schema_field_index (schema->schema, name);
+    s_ops_t ops;
+    panda_error_t ignored;
+    if (f < 0 ||
+        s_ops_new (&ops, ops_json, panda_schema_field_kind (schema->schema, (size_t) f) == PANDA_FIELD_BOOL,
+                   name, &ignored) != PANDA_OK) {
+        panda_query_sql_add (sql, "(SELECT NULL AS view)");
+        return;
+    }
+    panda_query_sql_add (sql, "(SELECT g.view AS view FROM fields g WHERE g.field = ");
+    panda_query_sql_int (sql, schema->field_ids[f]);
+    s_ops_emit (sql, "g.value", panda_schema_field_kind (schema->schema, (size_t) f), &ops);
+    panda_query_sql_add (sql, ")");
+    s_ops_release (&ops);
 }

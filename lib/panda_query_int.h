@@ -106,6 +106,7 @@ struct _panda_query_page_t {
     bool total_known;
     int64_t total;
     panda_query_sql_t count_sql; //  for totalCount
+    json_t *count_args; //  collections: their arguments, to build count_sql
     panda_query_rel_t *rels; //  per field
 };
 

@@ -39,7 +39,8 @@ typedef struct {
     bool nullable; //  key can be NULL (ordering by a list field)
     const char *view; //  SQL expression of the listed view's rowid
     bool order_driven; //  walk the ordering field's index (fields o first)
-    const char *in_field; //  the filter field the query is driven from
+    const char *drive; //  the filter field the page query is driven from
+    json_t *drive_ops;
     const int64_t *parents; //  lists of several parents: their view rowids
     size_t nparents;
 } s_source_t;
@@ -134,6 +135,19 @@ s_source_order (s_source_t *src, s_args_t *args, panda_error_t *err)
     return PANDA_OK;
 }
 
+//  The largest documents rowid: an upper bound of any schema's documents.
+static double
+s_documents (panda_query_t *self)
+{
+    sqlite3_stmt *stmt = NULL;
+    double documents = 0;
+    if (sqlite3_prepare_v2 (self->db, "SELECT max (id) FROM documents", -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step (stmt) == SQLITE_ROW)
+        documents = (double) sqlite3_column_int64 (stmt, 0);
+    sqlite3_finalize (stmt);
+    return documents;
+}
+
 //  Choose how a top-level query runs: from its most selective filter when
 //  one is selective enough, else along its ordering index.
 static panda_err_t
@@ -142,13 +156,7 @@ s_source_plan (panda_query_t *self, s_source_t *src, const s_args_t *args, panda
     src->view = src->parent && src->pinned ? "v.id" : "d.view";
     if (src->parent)
         return PANDA_OK;
-    sqlite3_stmt *stmt = NULL;
-    double documents = 0;
-    if (sqlite3_prepare_v2 (self->db, "SELECT max (id) FROM documents", -1, &stmt, NULL) == SQLITE_OK &&
-        sqlite3_step (stmt) == SQLITE_ROW)
-        documents = (double) sqlite3_column_int64 (stmt, 0);
-    sqlite3_finalize (stmt);
-    int64_t best = (int64_t) sqrt ((double) (args->limit + 1) * documents);
+    int64_t best = (int64_t) sqrt ((double) (args->limit + 1) * s_documents (self));
     best = best < S_DRIVE_MIN ? S_DRIVE_MIN : best > S_DRIVE_MAX ? S_DRIVE_MAX : best;
     if (self->plan != PANDA_QUERY_PLAN_AUTO)
         best = self->plan == PANDA_QUERY_PLAN_FILTER ? INT64_MAX : 0;
@@ -161,10 +169,10 @@ s_source_plan (panda_query_t *self, s_source_t *src, const s_args_t *args, panda
         panda_err_t rc = panda_query_filter_probe (self->db, src->schema, name, ops, best, &count, err);
         if (rc != PANDA_OK)
             return rc;
-        if (count < best || (self->plan == PANDA_QUERY_PLAN_FILTER && !src->in_field))
-            best = count, src->in_field = name;
+        if (count < best)
+            best = count, src->drive = name, src->drive_ops = ops;
     }
-    src->order_driven = !src->in_field && src->order_field >= 0 && !src->nullable;
+    src->order_driven = !src->drive && src->order_field >= 0 && !src->nullable;
     return PANDA_OK;
 }
 
@@ -183,7 +191,12 @@ s_from (panda_query_sql_t *sql, const s_source_t *src, bool views)
         panda_query_sql_text (sql, src->schema->id, strlen (src->schema->id));
         return;
     }
-    if (!src->parent)
+    if (!src->parent && src->drive) { //  from the views a selective filter matches
+        panda_query_sql_add (sql, " FROM ");
+        panda_query_filter_drive (sql, src->schema, src->drive, src->drive_ops);
+        panda_query_sql_add (sql, " f CROSS JOIN documents d ON d.view = f.view%s",
+                             views ? " JOIN views v ON v.id = d.view" : "");
+    } else if (!src->parent)
         panda_query_sql_add (sql, " FROM documents d%s", views ? " JOIN views v ON v.id = d.view" : "");
     else if (src->pinned)
         panda_query_sql_add (sql, " FROM fields p JOIN views v ON v.view_id = p.value"
@@ -307,6 +320,7 @@ s_keyset (panda_query_t *self, const s_source_t *src, const s_args_t *args, pand
     panda_query_sql_add (&at, "SELECT %s, %s", src->key, src->tie);
     s_source_t one = *src; //  one row by its id: no index walk
     one.order_driven = false;
+    one.drive = NULL;
     s_from (&at, &one, true);
     panda_err_t rc = s_cursor_locate (self, src, args->cursor, &at, applied, err);
     sqlite3_stmt *stmt = rc == PANDA_OK && *applied ? panda_query_sql_prepare (self->db, &at, err) : NULL;
@@ -369,23 +383,12 @@ static panda_err_t
 s_page (panda_query_t *self, const s_source_t *src, const s_args_t *args, panda_query_page_t *page,
         panda_error_t *err)
 {
-    //  totalCount: the same conditions, no cursor and no order; the filter
-    //  sets are left for SQLite to combine.
-    s_source_t plain = *src;
-    plain.order_driven = false;
-    plain.order_field = -1;
-    panda_query_sql_add (&page->count_sql, "SELECT count(*)");
-    s_from (&page->count_sql, &plain, json_object_get (args->meta, "viewId") != NULL);
-    panda_err_t rc = args->filter ? panda_query_filter_fields (&page->count_sql, src->schema, args->filter,
-                                                               src->view, "*", err)
-                                  : PANDA_OK;
-    if (rc == PANDA_OK && args->meta)
-        rc = panda_query_filter_meta (&page->count_sql, args->meta, err);
+    panda_err_t rc = PANDA_OK;
     panda_query_sql_t base;
     panda_query_sql_init (&base);
     s_from (&base, src, true);
     if (rc == PANDA_OK && args->filter)
-        rc = panda_query_filter_fields (&base, src->schema, args->filter, src->view, src->in_field, err);
+        rc = panda_query_filter_fields (&base, src->schema, args->filter, src->view, src->drive, err);
     if (rc == PANDA_OK && args->meta)
         rc = panda_query_filter_meta (&base, args->meta, err);
     bool applied = false;
@@ -422,6 +425,39 @@ s_page (panda_query_t *self, const s_source_t *src, const s_args_t *args, panda_
     return PANDA_OK;
 }
 
+//  totalCount of a collection (built at its first use): the page's
+//  conditions, no cursor, no order. A count reads every match anyway, so
+//  any filter matching less than a quarter of the documents drives it.
+static panda_err_t
+s_count_build (panda_query_t *self, panda_query_page_t *page, panda_error_t *err)
+{
+    s_args_t a;
+    s_source_t src = {0};
+    src.schema = page->schema;
+    src.view = "d.view";
+    src.order_field = -1;
+    panda_err_t rc = s_args_parse (page->count_args, self->max_page, &a, err);
+    int64_t cap = (int64_t) (s_documents (self) / 4);
+    const char *name;
+    json_t *ops;
+    json_object_foreach (rc == PANDA_OK ? a.filter : NULL, name, ops)
+    {
+        int64_t count = 0;
+        rc = panda_query_filter_probe (self->db, src.schema, name, ops, cap, &count, err);
+        if (rc != PANDA_OK)
+            return rc;
+        if (count < cap)
+            cap = count, src.drive = name, src.drive_ops = ops;
+    }
+    panda_query_sql_add (&page->count_sql, "SELECT count(*)");
+    s_from (&page->count_sql, &src, json_object_get (a.meta, "viewId") != NULL);
+    if (rc == PANDA_OK && a.filter)
+        rc = panda_query_filter_fields (&page->count_sql, src.schema, a.filter, src.view, src.drive, err);
+    if (rc == PANDA_OK && a.meta)
+        rc = panda_query_filter_meta (&page->count_sql, a.meta, err);
+    return rc;
+}
+
 panda_err_t
 panda_query_collection (panda_query_t *self, const char *schema_id, json_t *args, const char *const *selected,
                         size_t selected_count, panda_query_page_t **page_p, panda_error_t *err)
@@ -443,6 +479,8 @@ panda_query_collection (panda_query_t *self, const char *schema_id, json_t *args
         rc = s_page (self, &src, &a, page, err);
     if (rc == PANDA_OK)
         rc = panda_query_page_finish (self, page, selected, selected_count, NULL, err);
+    if (rc == PANDA_OK)
+        page->count_args = args ? json_deep_copy (args) : json_object ();
     if (rc != PANDA_OK)
         panda_query_page_unref (&page);
     *page_p = page;
@@ -759,6 +797,11 @@ panda_query_page_total (panda_query_t *self, panda_query_page_t *page, int64_t *
         page->total_known = true;
     }
     if (!page->total_known) {
+        if (page->count_args && !page->count_sql.text) {
+            panda_err_t rc = s_count_build (self, page, err);
+            if (rc != PANDA_OK)
+                return rc;
+        }
         if (!page->count_sql.text) { //  single documents and relation targets
             page->total = (int64_t) page->count;
         } else {
