@@ -53,8 +53,9 @@ static const char *const s_migrations[S_VERSION] = {
     "CREATE INDEX fields_value ON fields (field, value);"
     "CREATE INDEX fields_cursor ON fields (cursor);",
     //  2: the query engine (panda_query): items ordered by a field walk
-    //  fields_value / fields_nocase and join back to their documents.
-    "CREATE INDEX documents_view ON documents (view);"
+    //  fields_value / fields_nocase and join back to their documents
+    //  (documents_view covers what a candidate needs, no table lookup).
+    "CREATE INDEX documents_view ON documents (view, schema, document_id, owner);"
     "CREATE INDEX documents_owner ON documents (schema, owner, document_id) WHERE view IS NOT NULL;"
     "CREATE INDEX fields_nocase ON fields (field, value COLLATE NOCASE);",
 };
