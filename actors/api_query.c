@@ -165,8 +165,8 @@ panda_api_resolve_document (panda_gql_call_t *call, panda_gql_out_t *out)
         return -1;
     panda_query_page_t *page = NULL;
     panda_error_t err;
-    if (panda_query_document (q, call->field_name, json_string_value (id), json_string_value (view), &page, &err) !=
-        PANDA_OK)
+    if (panda_query_document (q, call->field_name, json_string_value (id), json_string_value (view), &page,
+                              &err) != PANDA_OK)
         return panda_gql_call_error (call, "%s", err.message);
     int rc = panda_query_page_count (page) ? s_item_out (call, out, page, 0) : 0;
     panda_query_page_unref (&page);
@@ -194,8 +194,8 @@ panda_api_resolve_collection (panda_gql_call_t *call, panda_gql_out_t *out)
         return q ? panda_gql_call_error (call, "out of memory") : -1;
     panda_query_page_t *page = NULL;
     panda_error_t err;
-    panda_err_t rc =
-        panda_query_collection (q, call->field_name + strlen ("all_"), call->args, sel->names, sel->count, &page, &err);
+    panda_err_t rc = panda_query_collection (q, call->field_name + strlen ("all_"), call->args, sel->names,
+                                             sel->count, &page, &err);
     free (sel);
     return s_page_out (call, out, rc, page, &err);
 }
@@ -211,8 +211,8 @@ panda_api_resolve_list_field (panda_gql_call_t *call, panda_gql_out_t *out)
         return q ? panda_gql_call_error (call, "out of memory") : -1;
     panda_query_page_t *page = NULL;
     panda_error_t err;
-    panda_err_t rc = panda_query_list (q, parent->page, parent->index, call->field_name, call->args, sel->names,
-                                       sel->count, &page, &err);
+    panda_err_t rc = panda_query_list (q, parent->page, parent->index, call->field_name, call->args,
+                                       sel->names, sel->count, &page, &err);
     free (sel);
     return s_page_out (call, out, rc, page, &err);
 }
@@ -235,7 +235,8 @@ panda_api_resolve_page (panda_gql_call_t *call, panda_gql_out_t *out)
         out->json = json_integer (total);
     } else if (strcmp (f, "endCursor") == 0 || strcmp (f, "startCursor") == 0) {
         //  null on an empty page, although endCursor is declared String!
-        const char *c = f[0] == 'e' ? panda_query_page_end_cursor (page) : panda_query_page_start_cursor (page);
+        const char *c =
+            f[0] == 'e' ? panda_query_page_end_cursor (page) : panda_query_page_start_cursor (page);
         out->json = c ? json_string (c) : NULL;
     } else if (strcmp (f, "hasNextPage") == 0)
         out->json = json_boolean (panda_query_page_has_next (page));
@@ -267,9 +268,10 @@ panda_api_resolve_view_meta (panda_gql_call_t *call, panda_gql_out_t *out)
     s_item_t *item = call->parent;
     if (!item)
         return 0;
-    out->json = json_pack ("{s:s,s:s,s:s}", "documentId", panda_query_item_document_id (item->page, item->index),
-                           "viewId", panda_query_item_view_id (item->page, item->index), "owner",
-                           panda_query_item_owner (item->page, item->index));
+    out->json =
+        json_pack ("{s:s,s:s,s:s}", "documentId", panda_query_item_document_id (item->page, item->index),
+                   "viewId", panda_query_item_view_id (item->page, item->index), "owner",
+                   panda_query_item_owner (item->page, item->index));
     return out->json ? 0 : panda_gql_call_error (call, "out of memory");
 }
 
@@ -291,7 +293,8 @@ panda_api_resolve_field (panda_gql_call_t *call, panda_gql_out_t *out)
         return 0;
     const panda_gql_typedef_t *parent = panda_gql_schema_type (call->schema, call->parent_type);
     const panda_gql_fielddef_t *def = parent ? panda_gql_type_field (parent, call->field_name) : NULL;
-    const panda_gql_typedef_t *type = def ? panda_gql_schema_type (call->schema, panda_gql_type_name (def->type)) : NULL;
+    const panda_gql_typedef_t *type =
+        def ? panda_gql_schema_type (call->schema, panda_gql_type_name (def->type)) : NULL;
     if (type && type->kind == PANDA_GQL_KIND_OBJECT) {
         panda_query_t *q = s_query (call);
         panda_query_page_t *target = NULL;
@@ -299,7 +302,8 @@ panda_api_resolve_field (panda_gql_call_t *call, panda_gql_out_t *out)
         panda_error_t err;
         if (!q)
             return -1;
-        if (panda_query_relation (q, item->page, item->index, call->field_name, &target, &at, &err) != PANDA_OK)
+        if (panda_query_relation (q, item->page, item->index, call->field_name, &target, &at, &err) !=
+            PANDA_OK)
             return panda_gql_call_error (call, "%s", err.message);
         return target ? s_item_out (call, out, target, at) : 0;
     }
