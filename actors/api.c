@@ -96,6 +96,7 @@ s_init_thread (const struct mg_context *ctx, int thread_type)
     panda_api_worker_t *worker = calloc (1, sizeof *worker);
     if (!worker)
         return NULL;
+    worker->config = self->api.config;
     worker->pipeline = zsock_new (ZMQ_DEALER);
     worker->cache = panda_gql_cache_new (64);
     if (worker->pipeline) {
@@ -112,6 +113,7 @@ s_exit_thread (const struct mg_context *ctx, int thread_type, void *thread_point
     (void) ctx, (void) thread_type;
     panda_api_worker_t *worker = thread_pointer;
     if (worker) {
+        panda_api_query_close (worker);
         zsock_destroy (&worker->pipeline);
         panda_gql_cache_destroy (&worker->cache);
         panda_views_destroy (&worker->blob_views);

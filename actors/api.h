@@ -49,6 +49,10 @@ typedef struct {
     uint64_t next_req;
     const panda_api_snapshot_t *snapshot; //  of the request in flight
     panda_views_t *blob_views; //  read-only, opened by the first blob request
+    const panda_config_t *config; //  the node's (views database path, page size)
+    char *views_path; //  NULL: derived from config at the first query
+    struct _panda_query_t *query; //  read-only views connection (api_query.c)
+    bool query_begun; //  the request's read transaction is open
 } panda_api_worker_t;
 
 //  Shared by all workers. Only `current` changes while the server runs:
@@ -78,6 +82,23 @@ PANDA_NODISCARD panda_err_t panda_api_snapshot_reload (panda_api_t *self, panda_
 
 //  POST /graphql (api_graphql.c).
 int panda_api_graphql (struct mg_connection *conn, panda_api_t *api, panda_api_worker_t *worker);
+
+//  Resolvers of the per-schema part (api_query.c), by panda_node_resolver_t:
+//  DOCUMENT, COLLECTION, LIST_FIELD, PAGE, VIEW_FIELDS, VIEW_META,
+//  ITEM_CURSOR, FIELD. call->user is the worker.
+int panda_api_resolve_document (panda_gql_call_t *call, panda_gql_out_t *out);
+int panda_api_resolve_collection (panda_gql_call_t *call, panda_gql_out_t *out);
+int panda_api_resolve_list_field (panda_gql_call_t *call, panda_gql_out_t *out);
+int panda_api_resolve_page (panda_gql_call_t *call, panda_gql_out_t *out);
+int panda_api_resolve_view_fields (panda_gql_call_t *call, panda_gql_out_t *out);
+int panda_api_resolve_view_meta (panda_gql_call_t *call, panda_gql_out_t *out);
+int panda_api_resolve_item_cursor (panda_gql_call_t *call, panda_gql_out_t *out);
+int panda_api_resolve_field (panda_gql_call_t *call, panda_gql_out_t *out);
+
+//  End the request's read transaction (after panda_gql_execute), and close
+//  the worker's views connection (thread exit).
+void panda_api_query_end (panda_api_worker_t *worker);
+void panda_api_query_close (panda_api_worker_t *worker);
 
 //  Resolvers of the node schema, indexed by panda_node_resolver_t.
 extern const panda_gql_resolve_fn panda_api_resolvers[];

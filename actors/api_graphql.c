@@ -110,6 +110,7 @@ panda_api_graphql (struct mg_connection *conn, panda_api_t *api, panda_api_worke
     panda_error_t err;
     json_t *response = panda_gql_execute_body (panda_api_snapshot_gql (snapshot), worker->cache, body, len,
                                                &resolvers, worker, NULL, &err);
+    panda_api_query_end (worker); //  the request's read transaction
     worker->snapshot = NULL;
     panda_api_snapshot_unref (&snapshot);
     free (body);
@@ -240,4 +241,12 @@ s_publish (panda_gql_call_t *call, panda_gql_out_t *out)
 const panda_gql_resolve_fn panda_api_resolvers[PANDA_NODE_RESOLVE_COUNT] = {
     [PANDA_NODE_RESOLVE_NEXT_ARGS] = s_next_args,
     [PANDA_NODE_RESOLVE_PUBLISH] = s_publish,
+    [PANDA_NODE_RESOLVE_DOCUMENT] = panda_api_resolve_document,
+    [PANDA_NODE_RESOLVE_COLLECTION] = panda_api_resolve_collection,
+    [PANDA_NODE_RESOLVE_VIEW_FIELDS] = panda_api_resolve_view_fields,
+    [PANDA_NODE_RESOLVE_VIEW_META] = panda_api_resolve_view_meta,
+    [PANDA_NODE_RESOLVE_ITEM_CURSOR] = panda_api_resolve_item_cursor,
+    [PANDA_NODE_RESOLVE_FIELD] = panda_api_resolve_field,
+    [PANDA_NODE_RESOLVE_LIST_FIELD] = panda_api_resolve_list_field,
+    [PANDA_NODE_RESOLVE_PAGE] = panda_api_resolve_page,
 };

@@ -148,6 +148,32 @@ s_collect (s_exec_t *self, const panda_gql_selection_t *sels, s_groups_t *groups
     return true;
 }
 
+static void
+s_fields_of (const panda_gql_document_t *doc, const panda_gql_selection_t *sels, panda_gql_selection_fn fn,
+             void *ctx, int depth)
+{
+    if (depth > PANDA_GQL_MAX_DEPTH) //  validation refuses fragment cycles; bound anyway
+        return;
+    for (const panda_gql_selection_t *s = sels; s; s = s->next) {
+        if (s->kind == PANDA_GQL_SEL_FIELD)
+            fn (ctx, s);
+        else if (s->kind == PANDA_GQL_SEL_INLINE)
+            s_fields_of (doc, s->selections, fn, ctx, depth + 1);
+        else
+            for (const panda_gql_definition_t *d = doc ? doc->definitions : NULL; d; d = d->next)
+                if (d->kind == PANDA_GQL_DEF_FRAGMENT && strcmp (d->name, s->name) == 0)
+                    s_fields_of (doc, d->selections, fn, ctx, depth + 1);
+    }
+}
+
+void
+panda_gql_selection_fields (const panda_gql_document_t *doc, const panda_gql_selection_t *const *nodes,
+                            size_t count, panda_gql_selection_fn fn, void *ctx)
+{
+    for (size_t i = 0; i < count; i++)
+        s_fields_of (doc, nodes[i]->selections, fn, ctx, 0);
+}
+
 // ---------------------------------------------------------------------------
 //  Execution
 
@@ -250,8 +276,8 @@ s_field (s_exec_t *self, const panda_gql_typedef_t *type, void *handle, json_t *
     json_t *args = s_arguments (self, def, node);
     if (!args)
         return json_null ();
-    panda_gql_call_t call = {self->schema, type->name,  def->name,  args,
-                             handle,       parent_json, self->user, NULL};
+    panda_gql_call_t call = {self->schema, type->name, def->name, args,     handle,   parent_json,
+                             self->user,   NULL,       g->nodes,  g->count, self->doc};
     panda_gql_out_t out;
     memset (&out, 0, sizeof (out));
     int rc = 0;

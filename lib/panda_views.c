@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_VERSION 2
+#define S_VERSION 3
 #define S_BUSY_TIMEOUT_MS 5000
 
 static const char *const s_migrations[S_VERSION] = {
@@ -65,6 +65,12 @@ static const char *const s_migrations[S_VERSION] = {
     "CREATE TABLE wanted (operation BLOB NOT NULL, target TEXT NOT NULL,"
     "  PRIMARY KEY (operation, target)) WITHOUT ROWID;"
     "CREATE INDEX wanted_target ON wanted (target);",
+    //  3: the query engine (panda_query): items ordered by a field walk
+    //  fields_value / fields_nocase and join back to their documents
+    //  (documents_view covers what a candidate needs, no table lookup).
+    "CREATE INDEX documents_view ON documents (view, schema, document_id, owner);"
+    "CREATE INDEX documents_owner ON documents (schema, owner, document_id) WHERE view IS NOT NULL;"
+    "CREATE INDEX fields_nocase ON fields (field, value COLLATE NOCASE);",
 };
 
 struct _panda_views_t {

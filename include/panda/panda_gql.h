@@ -383,7 +383,20 @@ typedef struct {
     json_t *parent_json; //  parent JSON object when the parent came as JSON
     void *user; //  user_ctx given to panda_gql_execute
     char *error; //  set via panda_gql_call_error
+    //  The field's selection nodes (several when merged under one response
+    //  key), and the document, whose fragments their spreads name: for
+    //  resolvers whose answer depends on what is selected below them.
+    const panda_gql_selection_t *const *nodes;
+    size_t node_count;
+    const panda_gql_document_t *document;
 } panda_gql_call_t;
+
+//  Call fn for every field selection directly in the selection sets of
+//  nodes, looking through inline fragments and fragment spreads of doc
+//  (directives are not evaluated: a conservative superset).
+typedef void (*panda_gql_selection_fn) (void *ctx, const panda_gql_selection_t *field);
+void panda_gql_selection_fields (const panda_gql_document_t *doc, const panda_gql_selection_t *const *nodes,
+                                 size_t count, panda_gql_selection_fn fn, void *ctx);
 
 //  Returns 0 on success; on failure calls panda_gql_call_error and returns -1.
 typedef int (*panda_gql_resolve_fn) (panda_gql_call_t *call, panda_gql_out_t *out);
