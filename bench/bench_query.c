@@ -24,6 +24,7 @@
 #include "panda/panda_query.h"
 #include "panda/panda_views.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,7 +337,7 @@ s_run (size_t docs)
     if (keep)
         return;
     unlink (path);
-    char side[64];
+    char side[PATH_MAX];
     snprintf (side, sizeof side, "%s-wal", path);
     unlink (side);
     snprintf (side, sizeof side, "%s-shm", path);
