@@ -25,6 +25,11 @@
 #include <string.h>
 
 #define S_CHUNK 1024
+//  Blob files are synced at once after a blob or piece was stored; for
+//  the rest (a relating document changed: an unused blob may be purged)
+//  at most this often, so a publish storm does not scan the blob views
+//  after every chunk.
+#define S_BLOB_SYNC_MS 1000
 
 typedef struct {
     const panda_actor_args_t *args;
@@ -34,6 +39,8 @@ typedef struct {
     zsock_t *events; //  SUB to storage's STORED
     zsock_t *schemas; //  PUB of SCHEMA
     zsock_t *kick_in, *kick_out; //  PAIR to itself: more work is waiting
+    bool blobs_due; //  a blob entry arrived or a sync stopped at its bound
+    int64_t blobs_synced; //  zclock_mono of the last blob sync
     char reason[PANDA_ERROR_MESSAGE_MAX + 256];
 } s_materialize_t;
 
@@ -100,8 +107,11 @@ s_run (s_materialize_t *self)
     }
     if (done)
         panda_log_debug ("materialize", "materialised %zu entries", done);
-    bool more_blobs = s_blobs (self);
-    if (done == S_CHUNK || more_blobs)
+    if (self->blobs_due || zclock_mono () - self->blobs_synced >= S_BLOB_SYNC_MS) {
+        self->blobs_due = s_blobs (self);
+        self->blobs_synced = zclock_mono ();
+    }
+    if (done == S_CHUNK || self->blobs_due)
         zstr_send (self->kick_out, "");
 }
 
@@ -146,6 +156,7 @@ s_start (void *self_, zpoller_t *poller)
     zpoller_add (poller, self->events);
     zpoller_add (poller, self->kick_in);
     //  Catch up with what was stored while the node was down.
+    self->blobs_due = true;
     zstr_send (self->kick_out, "");
     return NULL;
 }
@@ -157,8 +168,17 @@ s_handle (void *self_, zsock_t *which)
     //  Every waiting event or kick asks for the same thing: take them all,
     //  then run once.
     do {
-        zmsg_t *msg = zmsg_recv (which);
-        zmsg_destroy (&msg);
+        if (which == self->events) {
+            panda_msg_t *msg = panda_actor_recv (which, NULL);
+            const char *schema =
+                msg && panda_msg_id (msg) == PANDA_MSG_STORED ? panda_msg_str (msg, 2) : NULL;
+            if (schema && strncmp (schema, "blob_", 5) == 0)
+                self->blobs_due = true;
+            panda_msg_destroy (&msg);
+        } else {
+            zmsg_t *msg = zmsg_recv (which);
+            zmsg_destroy (&msg);
+        }
     } while (zsock_events (which) & ZMQ_POLLIN);
     s_run (self);
 }
