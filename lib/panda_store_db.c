@@ -10,6 +10,7 @@
     u64 log ids and seq nums are stored as their int64 bit pattern; nothing
     in SQL orders or compares them (maxima are computed in C).              */
 #include "panda_store_int.h"
+#include "panda_sqlite.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -83,67 +84,6 @@ panda_store_db_error (sqlite3 *db, const char *what, panda_error_t *err)
                             db ? sqlite3_errmsg (db) : "no database");
 }
 
-static panda_err_t
-s_exec (sqlite3 *db, const char *sql, panda_error_t *err)
-{
-    char *message = NULL;
-    if (sqlite3_exec (db, sql, NULL, NULL, &message) == SQLITE_OK)
-        return PANDA_OK;
-    panda_err_t rc = panda_error_set (err, PANDA_ERR_IO, "store: %s: %s", sql, message ? message : "failed");
-    sqlite3_free (message);
-    return rc;
-}
-
-//  Read the schema version (0 for a new database).
-static panda_err_t
-s_version (sqlite3 *db, int *version, panda_error_t *err)
-{
-    sqlite3_stmt *stmt = NULL;
-    *version = 0;
-    if (sqlite3_prepare_v2 (db, "SELECT version FROM store_version", -1, &stmt, NULL) != SQLITE_OK)
-        return panda_store_db_error (db, "read version", err);
-    int rc = sqlite3_step (stmt);
-    if (rc == SQLITE_ROW)
-        *version = sqlite3_column_int (stmt, 0);
-    sqlite3_finalize (stmt);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return panda_store_db_error (db, "read version", err);
-    return PANDA_OK;
-}
-
-//  Bring the tables to S_VERSION, one migration per transaction.
-static panda_err_t
-s_migrate (sqlite3 *db, panda_error_t *err)
-{
-    panda_err_t rc = s_exec (db, "CREATE TABLE IF NOT EXISTS store_version (version INTEGER NOT NULL)", err);
-    int version = 0;
-    if (rc == PANDA_OK)
-        rc = s_version (db, &version, err);
-    if (rc != PANDA_OK)
-        return rc;
-    if (version > S_VERSION)
-        return panda_error_set (err, PANDA_ERR_IO,
-                                "store: database schema version %d is newer than this program's (%d)",
-                                version, S_VERSION);
-    for (; version < S_VERSION; version++) {
-        char bump[128];
-        snprintf (bump, sizeof bump, "DELETE FROM store_version; INSERT INTO store_version VALUES (%d)",
-                  version + 1);
-        rc = s_exec (db, "BEGIN IMMEDIATE", err);
-        if (rc == PANDA_OK)
-            rc = s_exec (db, s_migrations[version], err);
-        if (rc == PANDA_OK)
-            rc = s_exec (db, bump, err);
-        if (rc == PANDA_OK)
-            rc = s_exec (db, "COMMIT", err);
-        if (rc != PANDA_OK) {
-            sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-            return rc;
-        }
-    }
-    return PANDA_OK;
-}
-
 panda_err_t
 panda_store_db_open (sqlite3 **db_p, sqlite3_stmt **stmts, const char *path, panda_error_t *err)
 {
@@ -160,12 +100,12 @@ panda_store_db_open (sqlite3 **db_p, sqlite3_stmt **stmts, const char *path, pan
     //  WAL lets readers run beside the writer; FULL syncs the WAL at every
     //  COMMIT, so an acknowledged publish survives power loss. A 64 MiB page
     //  cache (default 2 MiB) keeps more of the entries.hash index in memory.
-    panda_err_t rc = s_exec (db,
-                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                             " PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536",
-                             err);
+    panda_err_t rc = panda_sqlite_exec (db, "store",
+                                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                                        " PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536",
+                                        err);
     if (rc == PANDA_OK)
-        rc = s_migrate (db, err);
+        rc = panda_sqlite_migrate (db, "store", "store_version", s_migrations, S_VERSION, NULL, err);
     for (int i = 0; rc == PANDA_OK && i < PANDA_STORE_SQL_COUNT_; i++)
         if (sqlite3_prepare_v3 (db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &stmts[i], NULL) != SQLITE_OK)
             rc = panda_store_db_error (db, s_sql[i], err);

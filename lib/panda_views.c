@@ -2,6 +2,8 @@
     resume position and the schema tables. See panda_views.h for the layout. */
 #include "panda/panda_views.h"
 
+#include "panda_sqlite.h"
+
 #include "panda/panda_blake3.h"
 #include "panda/panda_hex.h"
 
@@ -87,19 +89,16 @@ s_db_error (sqlite3 *db, const char *what, panda_error_t *err)
 static panda_err_t
 s_exec (sqlite3 *db, const char *sql, panda_error_t *err)
 {
-    char *message = NULL;
-    if (sqlite3_exec (db, sql, NULL, NULL, &message) == SQLITE_OK)
-        return PANDA_OK;
-    panda_err_t rc =
-        panda_error_set (err, PANDA_ERR_IO, "views: %.200s: %s", sql, message ? message : "failed");
-    sqlite3_free (message);
-    return rc;
+    return panda_sqlite_exec (db, "views", sql, err);
 }
 
-//  Insert the system schemas' fields so every field has a schema_fields id.
+//  After migration 0: insert the system schemas' fields so every field has
+//  a schema_fields id.
 static panda_err_t
-s_system_fields (sqlite3 *db, panda_error_t *err)
+s_system_fields (sqlite3 *db, int version, panda_error_t *err)
 {
+    if (version != 0)
+        return PANDA_OK;
     static const char *const ids[] = {PANDA_SCHEMA_ID_SCHEMA_DEFINITION,
                                       PANDA_SCHEMA_ID_SCHEMA_FIELD_DEFINITION, PANDA_SCHEMA_ID_BLOB,
                                       PANDA_SCHEMA_ID_BLOB_PIECE};
@@ -122,44 +121,6 @@ s_system_fields (sqlite3 *db, panda_error_t *err)
     }
     sqlite3_finalize (stmt);
     return rc;
-}
-
-static panda_err_t
-s_migrate (sqlite3 *db, panda_error_t *err)
-{
-    panda_err_t rc = s_exec (db, "CREATE TABLE IF NOT EXISTS views_version (version INTEGER NOT NULL)", err);
-    if (rc != PANDA_OK)
-        return rc;
-    sqlite3_stmt *stmt = NULL;
-    int version = 0;
-    if (sqlite3_prepare_v2 (db, "SELECT version FROM views_version", -1, &stmt, NULL) != SQLITE_OK)
-        return s_db_error (db, "read version", err);
-    if (sqlite3_step (stmt) == SQLITE_ROW)
-        version = sqlite3_column_int (stmt, 0);
-    sqlite3_finalize (stmt);
-    if (version > S_VERSION)
-        return panda_error_set (err, PANDA_ERR_IO,
-                                "views: database version %d is newer than this program's (%d)", version,
-                                S_VERSION);
-    for (; version < S_VERSION; version++) {
-        char bump[128];
-        snprintf (bump, sizeof bump, "DELETE FROM views_version; INSERT INTO views_version VALUES (%d)",
-                  version + 1);
-        rc = s_exec (db, "BEGIN IMMEDIATE", err);
-        if (rc == PANDA_OK)
-            rc = s_exec (db, s_migrations[version], err);
-        if (rc == PANDA_OK && version == 0)
-            rc = s_system_fields (db, err);
-        if (rc == PANDA_OK)
-            rc = s_exec (db, bump, err);
-        if (rc == PANDA_OK)
-            rc = s_exec (db, "COMMIT", err);
-        if (rc != PANDA_OK) {
-            sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-            return rc;
-        }
-    }
-    return PANDA_OK;
 }
 
 char *
@@ -200,7 +161,8 @@ panda_views_open (const char *path, bool readonly, panda_error_t *err)
         if (!readonly)
             rc = s_exec (self->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", err);
         if (rc == PANDA_OK && !readonly)
-            rc = s_migrate (self->db, err);
+            rc = panda_sqlite_migrate (self->db, "views", "views_version", s_migrations, S_VERSION,
+                                       s_system_fields, err);
     }
     if (rc != PANDA_OK)
         panda_views_destroy (&self);
