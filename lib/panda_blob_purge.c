@@ -11,10 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_CURSOR_KEY "blob_purge_cursor"
-
-static const char s_setup[] = "CREATE TABLE IF NOT EXISTS blob_refs (document_id BLOB PRIMARY KEY);"
-                              "INSERT OR IGNORE INTO meta VALUES ('" S_CURSOR_KEY "', x'');";
+#define S_CURSOR_KEY "blob_purge_cursor" //  created with blob_refs by views migration 4
 
 static const char s_next[] =
     "SELECT id, document_id, edited, document_id IN (SELECT document_id FROM blob_refs) FROM documents"
@@ -196,14 +193,8 @@ panda_blobs_purge (panda_views_t *views, size_t max, panda_blobs_purged_fn *purg
     panda_err_t rc = panda_views_begin (views, err);
     if (rc != PANDA_OK)
         return rc;
-    char *message = NULL;
-    if (sqlite3_exec (db, s_setup, NULL, NULL, &message) != SQLITE_OK) {
-        rc = panda_error_set (err, PANDA_ERR_IO, "blobs: setup: %s", message ? message : "failed");
-        sqlite3_free (message);
-    }
     s_purged_t list = {0};
-    if (rc == PANDA_OK)
-        rc = s_visit (db, max, &list, err);
+    rc = s_visit (db, max, &list, err);
     if (rc == PANDA_OK)
         rc = panda_views_commit (views, err);
     if (rc != PANDA_OK)

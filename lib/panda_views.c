@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_VERSION 3
+#define S_VERSION 4
 #define S_BUSY_TIMEOUT_MS 5000
 
 static const char *const s_migrations[S_VERSION] = {
@@ -73,6 +73,10 @@ static const char *const s_migrations[S_VERSION] = {
     "CREATE INDEX documents_view ON documents (view, schema, document_id, owner);"
     "CREATE INDEX documents_owner ON documents (schema, owner, document_id) WHERE view IS NOT NULL;"
     "CREATE INDEX fields_nocase ON fields (field, value COLLATE NOCASE);",
+    //  4: unused-blob purge (panda_blob_purge.c): blobs seen related to by
+    //  some view, and where its bounded walk over the blobs continues.
+    "CREATE TABLE blob_refs (document_id BLOB PRIMARY KEY);"
+    "INSERT INTO meta VALUES ('blob_purge_cursor', x'');",
 };
 
 struct _panda_views_t {

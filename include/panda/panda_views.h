@@ -11,7 +11,9 @@
     them, and the query engine, which reads them):
 
       meta (key TEXT PRIMARY KEY, value INTEGER)
-          'position': the entries position materialised up to (resume point).
+          'position': the entries position materialised up to (resume point);
+          'blob_purge_cursor': where the unused-blob purge continues (a
+          document id BLOB, see blob_refs below).
 
       schemas (id TEXT PRIMARY KEY, name, description, document BLOB, ordinal INTEGER)
           Materialised application schemas. document: the 34-byte id of its
@@ -49,6 +51,10 @@
           this view. cursor: the 32-byte row cursor of node-api §6.3.6,
           BLAKE3 of the UTF-8 text "<idx><field name><writer hex>".
           Indexes fields_value (field, value), fields_cursor (cursor).
+
+      blob_refs (document_id BLOB PRIMARY KEY)
+          Blob documents some view was seen relating to (panda_blob_purge:
+          only those may later be purged as unused).
 
     A views object is one SQLite connection; use it from one thread. Open
     it read-only for queries (many readers run beside the writer: WAL).   */
