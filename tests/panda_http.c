@@ -512,22 +512,46 @@ panda_http_graphql (panda_http_t *self, const char *query, json_t *variables, co
     return answer;
 }
 
+//  Wait before the next try of a poll: 1 ms, doubling up to 50 ms. Returns
+//  false (without waiting) once deadline has passed.
+static bool
+s_poll_wait (int64_t deadline, int *pause_ms)
+{
+    if (zclock_mono () >= deadline)
+        return false;
+    zclock_sleep (*pause_ms);
+    *pause_ms = *pause_ms * 2 > 50 ? 50 : *pause_ms * 2;
+    return true;
+}
+
 json_t *
 panda_http_graphql_until (panda_http_t *self, const char *query, panda_http_pred_fn *pred, void *ctx,
                           int timeout_ms)
 {
     int64_t deadline = zclock_mono () + timeout_ms;
     int pause_ms = 1;
-    while (true) {
+    do {
         json_t *answer = panda_http_graphql (self, query, NULL, NULL, NULL);
         if (answer && pred (json_object_get (answer, "data"), ctx))
             return answer;
         json_decref (answer);
-        if (zclock_mono () >= deadline)
-            return NULL;
-        zclock_sleep (pause_ms);
-        pause_ms = pause_ms * 2 > 50 ? 50 : pause_ms * 2;
-    }
+    } while (s_poll_wait (deadline, &pause_ms));
+    return NULL;
+}
+
+int
+panda_http_get_until_found (panda_http_t *self, const char *path, int timeout_ms, panda_http_response_t *resp)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    int pause_ms = 1;
+    do {
+        if (panda_http_request (self, "GET", path, NULL, NULL, 0, resp) != 0)
+            return -1;
+        if (resp->status != 404)
+            return 0;
+        panda_http_response_release (resp);
+    } while (s_poll_wait (deadline, &pause_ms));
+    return -1;
 }
 
 static bool

@@ -75,6 +75,12 @@ typedef bool (panda_http_pred_fn) (json_t *data, void *ctx);
 json_t *panda_http_graphql_until (panda_http_t *self, const char *query, panda_http_pred_fn *pred, void *ctx,
                                   int timeout_ms);
 
+//  GET path until the answer is not 404 (a blob not materialised yet), with
+//  the same waits as panda_http_graphql_until. Returns 0 with *resp filled
+//  (release it), or -1 at timeout or when a request failed.
+int panda_http_get_until_found (panda_http_t *self, const char *path, int timeout_ms,
+                                panda_http_response_t *resp);
+
 //  Wait until the node's GraphQL schema has a type called name (a p2panda
 //  schema id once its schema is materialised). Returns 0, or -1 at timeout.
 int panda_http_wait_type (panda_http_t *self, const char *name, int timeout_ms);

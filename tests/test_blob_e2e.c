@@ -3,7 +3,6 @@
     views and writes the blob file, and GET /blobs/<doc> serves the
     vector's assembled bytes with its mime type.                          */
 #include <stdio.h>
-#include <czmq.h>
 
 #include "test_blob_fixture.h"
 #include "panda_http.h"
@@ -51,16 +50,8 @@ test_blob_e2e_vector (void **state)
     char path[128];
     snprintf (path, sizeof path, "/blobs/%s", doc);
     panda_http_response_t resp;
-    int64_t deadline = zclock_mono () + MATERIALISE_MS;
-    for (int pause_ms = 1;; pause_ms = pause_ms * 2 > 50 ? 50 : pause_ms * 2) {
-        assert_int_equal (panda_http_request (http, "GET", path, NULL, NULL, 0, &resp), 0);
-        if (resp.status != 404)
-            break;
-        panda_http_response_release (&resp);
-        if (zclock_mono () > deadline)
-            fail_msg ("the blob was not served within %d ms", MATERIALISE_MS);
-        zclock_sleep (pause_ms);
-    }
+    if (panda_http_get_until_found (http, path, MATERIALISE_MS, &resp) != 0)
+        fail_msg ("the blob was not served within %d ms", MATERIALISE_MS);
     size_t len;
     uint8_t *bytes = panda_test_unhex (json_string_value (json_object_get (expected, "assembled_hex")), &len);
     assert_int_equal (resp.status, 200);
