@@ -66,13 +66,11 @@ s_views (panda_actor_schemas_t *self)
 {
     if (self->views)
         return self->views;
-    char *store = panda_actor_store_path (self->config);
-    char *path = store ? panda_views_path (store) : NULL;
+    char *path = panda_actor_views_path (self->config);
     panda_error_t err;
     if (path)
         self->views = panda_views_open (path, true, &err);
     free (path);
-    free (store);
     return self->views;
 }
 

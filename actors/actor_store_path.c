@@ -1,6 +1,8 @@
 /*  actor_store_path.c - where a node's databases are.                     */
 #include "panda_actors.h"
 
+#include "panda/panda_views.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,4 +22,13 @@ panda_actor_store_path (const panda_config_t *config)
     if (uri)
         snprintf (uri, 96, "file:/pandad-%p?vfs=memdb", (const void *) config);
     return uri;
+}
+
+char *
+panda_actor_views_path (const panda_config_t *config)
+{
+    char *store = panda_actor_store_path (config);
+    char *views = store ? panda_views_path (store) : NULL;
+    free (store);
+    return views;
 }

@@ -66,13 +66,11 @@ s_views (panda_api_t *api, panda_api_worker_t *worker)
 {
     if (worker->blob_views)
         return worker->blob_views;
-    char *store = panda_actor_store_path (api->config);
-    char *path = store ? panda_views_path (store) : NULL;
+    char *path = panda_actor_views_path (api->config);
     panda_error_t err;
     if (path)
         worker->blob_views = panda_views_open (path, true, &err);
     free (path);
-    free (store);
     return worker->blob_views;
 }
 

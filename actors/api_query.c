@@ -53,11 +53,8 @@ s_query (panda_gql_call_t *call)
     panda_api_worker_t *worker = call->user;
     panda_error_t err;
     if (!worker->query) {
-        if (!worker->views_path) {
-            char *store = worker->config ? panda_actor_store_path (worker->config) : NULL;
-            worker->views_path = store ? panda_views_path (store) : NULL;
-            free (store);
-        }
+        if (!worker->views_path && worker->config)
+            worker->views_path = panda_actor_views_path (worker->config);
         uint32_t max_page = worker->config ? worker->config->graphql_max_page_size : 0;
         worker->query = worker->views_path ? panda_query_new (worker->views_path, max_page, 0, &err) : NULL;
         if (!worker->query) {

@@ -185,9 +185,7 @@ panda_api_snapshot_load (const panda_config_t *config, panda_error_t *err)
     }
     if (rc != PANDA_OK)
         panda_error_set (err, rc, "out of memory loading schemas");
-    char *store = rc == PANDA_OK ? panda_actor_store_path (config) : NULL;
-    char *path = store ? panda_views_path (store) : NULL;
-    free (store);
+    char *path = rc == PANDA_OK ? panda_actor_views_path (config) : NULL;
     if (rc == PANDA_OK && !path)
         rc = panda_error_set (err, PANDA_ERR_NOMEM, "out of memory loading schemas");
     if (rc == PANDA_OK)

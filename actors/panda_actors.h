@@ -82,6 +82,10 @@ unsigned panda_actor_shard (const uint8_t *entry, size_t len, unsigned workers);
 //  node share it and another node in the same process does not.
 char *panda_actor_store_path (const panda_config_t *config);
 
+//  The views database path of that entries database (panda_views_path);
+//  caller frees, NULL when out of memory.
+char *panda_actor_views_path (const panda_config_t *config);
+
 //  The schemas an actor may publish to (actor_schemas.c): the system
 //  schemas and the application schemas the materialiser recorded in the
 //  views database, both filtered by the allow list. An application schema
