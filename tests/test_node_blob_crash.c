@@ -255,13 +255,40 @@ s_print_log (panda_pandad_t *node)
     fprintf (stderr, "--- end of %s ---\n%s\n---\n", path, text);
 }
 
+//  After the kill: true if the blobs dir holds a written temp file of the
+//  blob and not its final file; false if the complete file is in place
+//  already (too late). Fails on any other state.
+static bool
+s_killed_mid_write (const blob_t *blob, const char *blobs_dir, size_t pieces, int64_t elapsed_ms)
+{
+    char listing[2048];
+    s_listing (blobs_dir, listing, sizeof listing);
+    int64_t temp = s_size (blobs_dir, PANDA_BLOBS_TEMP_PREFIX, blob->doc);
+    int64_t final_size = s_size (blobs_dir, "", blob->doc);
+    bool final = final_size >= 0;
+    fprintf (stderr,
+             "attempt with %zu pieces (%zu bytes): killed %lld ms after the publish, temp file at %lld bytes;"
+             " blobs dir: %s\n",
+             pieces, blob->len, (long long) elapsed_ms, (long long) temp, listing);
+    if (temp > 0 && !final)
+        return true;
+    if (final && final_size != (int64_t) blob->len)
+        fail_msg (
+            "after the kill %s/%s holds %lld of the blob's %zu bytes: a partial file under the served name",
+            blobs_dir, blob->doc, (long long) final_size, blob->len);
+    if (!final)
+        fail_msg ("after the kill %s holds neither a written temp file nor the blob %s: %s", blobs_dir,
+                  blob->doc, listing);
+    return false;
+}
+
 //  --- the test -----------------------------------------------------------
 
 //  One try on a fresh node: publish the pieces, then the blob_v1 while
-//  watching blobs_dir, SIGKILL the node when the temp file appears. Returns
-//  true with *node_p set (killed, data dir kept) when the kill came
-//  mid-write; false (node and data dir gone, blob released) when the file
-//  had already been renamed into place.
+//  watching blobs_dir, SIGKILL the node when its first write into the temp
+//  file lands. Returns true with *node_p set (killed, data dir kept) when
+//  the kill came mid-write; false (node and data dir gone, blob released)
+//  when the file had already been renamed into place.
 static bool
 s_attempt (size_t pieces, uint64_t seed, panda_pandad_t **node_p, blob_t *blob, char *blobs_dir, size_t size)
 {
@@ -293,21 +320,10 @@ s_attempt (size_t pieces, uint64_t seed, panda_pandad_t **node_p, blob_t *blob, 
     if (pub.answer) //  NULL: the kill cut the request short, which is fine
         s_assert_published (pub.answer, "blob_v1");
     json_decref (pub.answer);
-    char listing[2048];
-    s_listing (blobs_dir, listing, sizeof listing);
-    int64_t temp = s_size (blobs_dir, PANDA_BLOBS_TEMP_PREFIX, blob->doc);
-    bool final = s_size (blobs_dir, "", blob->doc) >= 0;
-    fprintf (stderr,
-             "attempt with %zu pieces (%zu bytes): killed %lld ms after the publish, temp file at %lld bytes;"
-             " blobs dir: %s\n",
-             pieces, blob->len, (long long) (s_now_ms () - started), (long long) temp, listing);
-    if (temp > 0 && !final) {
+    if (s_killed_mid_write (blob, blobs_dir, pieces, s_now_ms () - started)) {
         *node_p = node;
         return true;
     }
-    if (!final)
-        fail_msg ("after the kill %s holds neither a written temp file nor the blob %s: %s", blobs_dir,
-                  blob->doc, listing);
     fprintf (stderr, "the blob file was already in place when SIGKILL landed: retrying with a bigger blob\n");
     panda_pandad_stop (&node);
     s_blob_release (blob);
