@@ -74,11 +74,18 @@ panda_actor_recv (zsock_t *sock, zframe_t **identity)
 void
 panda_actor_loop (zsock_t *pipe, void *self, panda_actor_start_fn *start, panda_actor_handler_fn *handler)
 {
+    panda_actor_loop_timed (pipe, self, start, handler, NULL);
+}
+
+void
+panda_actor_loop_timed (zsock_t *pipe, void *self, panda_actor_start_fn *start,
+                        panda_actor_handler_fn *handler, panda_actor_wait_fn *wait)
+{
     zsock_signal (pipe, 0);
     zpoller_t *poller = zpoller_new (pipe, NULL);
     bool started = false;
     while (poller) {
-        zsock_t *which = zpoller_wait (poller, -1);
+        zsock_t *which = zpoller_wait (poller, started && wait ? wait (self) : -1);
         if (which == pipe) {
             panda_msg_t *cmd = panda_actor_recv (pipe, NULL);
             panda_msg_id_t id = cmd ? panda_msg_id (cmd) : PANDA_MSG_TERM;
@@ -100,6 +107,8 @@ panda_actor_loop (zsock_t *pipe, void *self, panda_actor_start_fn *start, panda_
             while (--budget && (zsock_events (which) & ZMQ_POLLIN));
         } else if (zpoller_terminated (poller))
             break;
+        else if (started && wait)
+            handler (self, NULL); //  the timer is due
     }
     zpoller_destroy (&poller);
 }

@@ -10,10 +10,13 @@
 
     After a chunk that recorded a new application schema has committed, it
     publishes SCHEMA [schema id] on schemas_endpoint (the api rebuilds its
-    GraphQL schema; ingest and storage read the schema on first use). After
-    each chunk it brings the blob files in line with the blob views
-    (lib/panda_blob: complete blobs written atomically, files of gone views
-    removed, unused blobs purged), a bounded amount at a time.             */
+    GraphQL schema; ingest and storage read the schema on first use). It
+    brings the blob files in line with the blob views (lib/panda_blob:
+    complete blobs written atomically, files of gone views removed, unused
+    blobs purged), a bounded amount at a time. The entries of purged
+    documents are storage's to delete: it sends PURGE with the ids the
+    views database queued, and forgets them when storage's PURGED event
+    comes back (a crash in between only repeats the idempotent purge).   */
 #include "panda_actors.h"
 
 #include "panda/panda_blob.h"
@@ -30,6 +33,10 @@
 //  at most this often, so a publish storm does not scan the blob views
 //  after every chunk.
 #define S_BLOB_SYNC_MS 1000
+#define S_PURGE_MAX 256 //  document ids per PURGE
+//  The entries are read once, in order: a small page cache is enough, and
+//  a large one would hold a copy of every big blob passing through.
+#define S_STORE_CACHE_KIB 2048
 
 typedef struct {
     const panda_actor_args_t *args;
@@ -39,7 +46,9 @@ typedef struct {
     zsock_t *events; //  SUB to storage's STORED
     zsock_t *schemas; //  PUB of SCHEMA
     zsock_t *kick_in, *kick_out; //  PAIR to itself: more work is waiting
+    zsock_t *storage; //  PUSH of PURGE
     bool blobs_due; //  a blob entry arrived or a sync stopped at its bound
+    bool blobs_stale; //  entries were materialised since the last blob sync
     int64_t blobs_synced; //  zclock_mono of the last blob sync
     char reason[PANDA_ERROR_MESSAGE_MAX + 256];
 } s_materialize_t;
@@ -64,8 +73,7 @@ s_on_failure (void *self_, const panda_hash_t *document_id, const char *message)
                     panda_hash_to_hex (document_id, hex), message);
 }
 
-//  The views part of a purge is done; the blob's entries stay in the
-//  entries database (their deletion belongs to storage, the only writer).
+//  The views part of a purge is done; storage deletes the entries.
 static void
 s_on_blob_purged (void *self_, const panda_hash_t *document_id, bool piece)
 {
@@ -73,6 +81,37 @@ s_on_blob_purged (void *self_, const panda_hash_t *document_id, bool piece)
     char hex[PANDA_HASH_HEX_SIZE + 1];
     panda_log_info ("materialize", "unused %s %s purged", piece ? "blob piece" : "blob",
                     panda_hash_to_hex (document_id, hex));
+}
+
+//  Ask storage to delete the entries of purged documents. Sending a batch
+//  twice is harmless: the purge is idempotent.
+static void
+s_send_purges (s_materialize_t *self)
+{
+    panda_hash_t ids[S_PURGE_MAX];
+    size_t count;
+    panda_error_t err;
+    if (panda_blobs_purged (self->views, ids, S_PURGE_MAX, &count, &err) != PANDA_OK)
+        panda_log_error ("materialize", "purged documents: %s", err.message);
+    else if (count) {
+        zframe_t *identity = zframe_new_empty ();
+        panda_msg_t *msg = panda_msg_new (PANDA_MSG_PURGE, ids[0].bytes, count * PANDA_HASH_SIZE);
+        panda_actor_send (self->storage, &identity, &msg);
+    }
+}
+
+//  Storage deleted the entries of these documents.
+static void
+s_on_purged (s_materialize_t *self, const panda_msg_t *msg)
+{
+    size_t len;
+    const uint8_t *ids = panda_msg_bin (msg, 0, &len);
+    panda_error_t err;
+    if (panda_blobs_purged_done (self->views, (const panda_hash_t *) ids, len / PANDA_HASH_SIZE, &err) !=
+        PANDA_OK)
+        panda_log_error ("materialize", "purged documents: %s", err.message);
+    else if (len / PANDA_HASH_SIZE == S_PURGE_MAX)
+        s_send_purges (self); //  a full batch: more may be queued
 }
 
 //  Write the files of blob views that became complete, remove those of
@@ -91,6 +130,8 @@ s_blobs (s_materialize_t *self)
         panda_log_debug ("materialize", "%zu blob files written", report.written);
     if (report.invalid)
         panda_log_debug ("materialize", "%zu blob views get no file: %s", report.invalid, report.reason);
+    if (report.purged)
+        s_send_purges (self);
     return report.more;
 }
 
@@ -105,9 +146,12 @@ s_run (s_materialize_t *self)
         panda_log_error ("materialize", "%s", err.message);
         return;
     }
-    if (done)
+    if (done) {
         panda_log_debug ("materialize", "materialised %zu entries", done);
-    if (self->blobs_due || zclock_mono () - self->blobs_synced >= S_BLOB_SYNC_MS) {
+        self->blobs_stale = true;
+    }
+    if (self->blobs_due || (self->blobs_stale && zclock_mono () - self->blobs_synced >= S_BLOB_SYNC_MS)) {
+        self->blobs_stale = false;
         self->blobs_due = s_blobs (self);
         self->blobs_synced = zclock_mono ();
     }
@@ -135,6 +179,8 @@ s_start (void *self_, zpoller_t *poller)
         return "out of memory";
     }
     self->store = panda_store_open (store, &err);
+    if (self->store && panda_store_set_cache_size (self->store, S_STORE_CACHE_KIB, &err) != PANDA_OK)
+        panda_store_destroy (&self->store);
     if (self->store)
         self->views = panda_views_open (views, false, &err);
     if (self->views)
@@ -148,6 +194,8 @@ s_start (void *self_, zpoller_t *poller)
         return "cannot connect to events_endpoint";
     if (!(self->schemas = zsock_new (ZMQ_PUB)) || zsock_bind (self->schemas, "%s", c->schemas_endpoint) < 0)
         return "cannot bind schemas_endpoint";
+    if (!(self->storage = panda_actor_socket (ZMQ_PUSH, false, c->storage_endpoint)))
+        return "cannot connect to storage_endpoint";
     char kick_in[80], kick_out[80];
     snprintf (kick_in, sizeof kick_in, "@inproc://pandad-materialize-%p", (void *) self);
     snprintf (kick_out, sizeof kick_out, ">%s", kick_in + 1);
@@ -155,10 +203,25 @@ s_start (void *self_, zpoller_t *poller)
         return "cannot create the kick socket";
     zpoller_add (poller, self->events);
     zpoller_add (poller, self->kick_in);
-    //  Catch up with what was stored while the node was down.
+    //  Catch up with what was stored while the node was down, and with
+    //  purges whose entries were not deleted yet.
     self->blobs_due = true;
     zstr_send (self->kick_out, "");
+    s_send_purges (self);
     return NULL;
+}
+
+//  A blob sync is owed to what was materialised since the last one (an
+//  unused blob may be purged): due S_BLOB_SYNC_MS after the last, even if
+//  nothing else wakes the actor.
+static int
+s_wait (void *self_)
+{
+    s_materialize_t *self = self_;
+    if (!self->blobs_stale)
+        return -1;
+    int64_t left = self->blobs_synced + S_BLOB_SYNC_MS - zclock_mono ();
+    return left > 0 ? (int) left : 0;
 }
 
 static void
@@ -166,20 +229,24 @@ s_handle (void *self_, zsock_t *which)
 {
     s_materialize_t *self = self_;
     //  Every waiting event or kick asks for the same thing: take them all,
-    //  then run once.
-    do {
+    //  then run once. No socket: the blob sync timer is due.
+    while (which) {
         if (which == self->events) {
             panda_msg_t *msg = panda_actor_recv (which, NULL);
-            const char *schema =
-                msg && panda_msg_id (msg) == PANDA_MSG_STORED ? panda_msg_str (msg, 2) : NULL;
+            panda_msg_id_t id = msg ? panda_msg_id (msg) : PANDA_MSG_COUNT;
+            const char *schema = id == PANDA_MSG_STORED ? panda_msg_str (msg, 2) : NULL;
             if (schema && strncmp (schema, "blob_", 5) == 0)
                 self->blobs_due = true;
+            if (id == PANDA_MSG_PURGED)
+                s_on_purged (self, msg);
             panda_msg_destroy (&msg);
         } else {
             zmsg_t *msg = zmsg_recv (which);
             zmsg_destroy (&msg);
         }
-    } while (zsock_events (which) & ZMQ_POLLIN);
+        if (!(zsock_events (which) & ZMQ_POLLIN))
+            break;
+    }
     s_run (self);
 }
 
@@ -187,7 +254,8 @@ void
 panda_materialize_actor (zsock_t *pipe, void *args)
 {
     s_materialize_t self = {.args = args};
-    panda_actor_loop (pipe, &self, s_start, s_handle);
+    panda_actor_loop_timed (pipe, &self, s_start, s_handle, s_wait);
+    zsock_destroy (&self.storage);
     zsock_destroy (&self.kick_out);
     zsock_destroy (&self.kick_in);
     zsock_destroy (&self.schemas);

@@ -58,6 +58,12 @@ typedef void (panda_actor_handler_fn) (void *self, zsock_t *which);
 void panda_actor_loop (zsock_t *pipe, void *self, panda_actor_start_fn *start,
                        panda_actor_handler_fn *handler);
 
+//  The same with a timer: before each wait, wait (once started) gives the
+//  milliseconds until handler(self, NULL) is due, -1 for none.
+typedef int (panda_actor_wait_fn) (void *self);
+void panda_actor_loop_timed (zsock_t *pipe, void *self, panda_actor_start_fn *start,
+                             panda_actor_handler_fn *handler, panda_actor_wait_fn *wait);
+
 //  Start an actor and wait for it to be ready. Returns it, or NULL with
 //  err filled with the reason (PANDA_ERR_IO).
 zactor_t *panda_actor_start (zactor_fn *fn, panda_actor_args_t *args, const char *name, panda_error_t *err);

@@ -8,7 +8,8 @@
 
     NEXT_ARGS is answered here too, from the store's cache of log heads,
     after the publishes received before it have committed, so a client
-    never sees arguments older than its own acknowledged publish.         */
+    never sees arguments older than its own acknowledged publish. So is
+    PURGE, from the materialiser: the entries of unused blobs go.         */
 #include "panda_actors.h"
 
 #include "panda/panda_operation.h"
@@ -176,6 +177,26 @@ s_next_args (s_storage_t *self, zmsg_t *request, panda_msg_t *msg)
     panda_actor_fail (self->replies, request, req, err.code, err.message);
 }
 
+//  PURGE from the materialiser: delete the entries of documents it purged
+//  from the views (unused blobs), then say so with a PURGED event.
+static void
+s_purge (s_storage_t *self, panda_msg_t *msg)
+{
+    size_t len, entries;
+    const uint8_t *ids = panda_msg_bin (msg, 0, &len);
+    panda_error_t err;
+    if (len % PANDA_HASH_SIZE)
+        panda_log_warn ("storage", "dropped a malformed PURGE");
+    else if (panda_store_purge (self->store, (const panda_hash_t *) ids, len / PANDA_HASH_SIZE, &entries,
+                                &err) != PANDA_OK)
+        panda_log_error ("storage", "purge not done: %s", err.message);
+    else {
+        panda_log_info ("storage", "purged %zu entries of %zu documents", entries, len / PANDA_HASH_SIZE);
+        panda_msg_t *event = panda_msg_new (PANDA_MSG_PURGED, ids, len);
+        panda_actor_send (self->events, NULL, &event);
+    }
+}
+
 static void
 s_handle (void *self_, zsock_t *which)
 {
@@ -195,6 +216,8 @@ s_handle (void *self_, zsock_t *which)
         s_flush (self);
         if (panda_msg_id (msg) == PANDA_MSG_NEXT_ARGS)
             s_next_args (self, request, msg);
+        else if (panda_msg_id (msg) == PANDA_MSG_PURGE)
+            s_purge (self, msg);
         else
             panda_log_warn ("storage", "dropped unexpected %s", panda_msg_name (panda_msg_id (msg)));
         zmsg_destroy (&request);

@@ -37,10 +37,12 @@ static const char s_piece_listed[] =
     "SELECT 1 FROM fields WHERE field = (SELECT id FROM schema_fields WHERE schema = 'blob_v1'"
     " AND name = 'pieces') AND value IN (SELECT view_id FROM views WHERE document = ?1) LIMIT 1";
 
+//  The last one queues the document for storage, which deletes its
+//  entries (panda_blobs_purged).
 static const char *const s_delete[] = {
     "DELETE FROM fields WHERE view IN (SELECT id FROM views WHERE document = ?1)",
     "DELETE FROM views WHERE document = ?1", "DELETE FROM documents WHERE id = ?1",
-    "DELETE FROM blob_refs WHERE document_id = ?2"};
+    "DELETE FROM blob_refs WHERE document_id = ?2", "INSERT OR IGNORE INTO blob_purged VALUES (?2)"};
 
 //  The ids purged in this call, told to the caller after the commit.
 typedef struct {
@@ -206,5 +208,39 @@ panda_blobs_purge (panda_views_t *views, size_t max, panda_blobs_purged_fn *purg
     }
     free (list.ids);
     free (list.pieces);
+    return rc;
+}
+
+panda_err_t
+panda_blobs_purged (panda_views_t *views, panda_hash_t *ids, size_t max, size_t *count, panda_error_t *err)
+{
+    sqlite3 *db = panda_views_db (views);
+    sqlite3_stmt *stmt = NULL;
+    *count = 0;
+    if (sqlite3_prepare_v2 (db, "SELECT document_id FROM blob_purged LIMIT ?1", -1, &stmt, NULL) != SQLITE_OK)
+        return panda_blobs_db_error (db, "prepare purged", err);
+    sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) max);
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW)
+        if (sqlite3_column_bytes (stmt, 0) == PANDA_HASH_SIZE)
+            memcpy (ids[(*count)++].bytes, sqlite3_column_blob (stmt, 0), PANDA_HASH_SIZE);
+    sqlite3_finalize (stmt);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? PANDA_OK
+                                                     : panda_blobs_db_error (db, "read purged", err);
+}
+
+panda_err_t
+panda_blobs_purged_done (panda_views_t *views, const panda_hash_t *ids, size_t n, panda_error_t *err)
+{
+    sqlite3 *db = panda_views_db (views);
+    panda_err_t rc = panda_views_begin (views, err);
+    if (rc != PANDA_OK)
+        return rc;
+    for (size_t i = 0; rc == PANDA_OK && i < n; i++)
+        rc = s_run (db, "DELETE FROM blob_purged WHERE document_id = ?2", 0, ids[i].bytes, NULL, err);
+    if (rc == PANDA_OK)
+        rc = panda_views_commit (views, err);
+    if (rc != PANDA_OK)
+        panda_views_rollback (views);
     return rc;
 }

@@ -26,7 +26,9 @@
     X ("ARGS", PANDA_MSG_ARGS, "uuubb") /*  [req, log_id, seq_num, backlink, skiplink] */                    \
     X ("FAILED", PANDA_MSG_FAILED, "uus") /*  [req, panda_err_t, message]                  */                \
     X ("STORED", PANDA_MSG_STORED, "bbsu") /*  [operation_id, document_id, schema_id, pos]  */               \
-    X ("SCHEMA", PANDA_MSG_SCHEMA, "s") /*  [schema id]: materialised and recorded       */
+    X ("SCHEMA", PANDA_MSG_SCHEMA, "s") /*  [schema id]: materialised and recorded       */                  \
+    X ("PURGE", PANDA_MSG_PURGE, "b") /*  [document ids (n x 34)]: delete their entries */                   \
+    X ("PURGED", PANDA_MSG_PURGED, "b") /*  [document ids (n x 34)]: their entries are gone */
 
 typedef enum {
 #define PANDA_MSG_ENUM(verb, id, layout) id,

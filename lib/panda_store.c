@@ -9,15 +9,9 @@
 
 #include "panda/panda_lipmaa.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct _panda_store_t {
-    sqlite3 *db;
-    sqlite3_stmt *stmt[PANDA_STORE_SQL_COUNT_];
-    panda_store_cache_t cache;
-    int64_t next_author, next_log, next_entry; //  rowids to assign next
-};
 
 //  What validation found out about one item, for s_apply.
 typedef struct {
@@ -34,9 +28,8 @@ s_nomem (panda_error_t *err)
     return panda_error_set (err, PANDA_ERR_NOMEM, "store: out of memory");
 }
 
-//  Step a write statement to completion and reset it.
-static panda_err_t
-s_write (panda_store_t *self, sqlite3_stmt *stmt, const char *what, panda_error_t *err)
+panda_err_t
+panda_store_write (panda_store_t *self, sqlite3_stmt *stmt, const char *what, panda_error_t *err)
 {
     int rc = sqlite3_step (stmt);
     sqlite3_reset (stmt);
@@ -101,6 +94,16 @@ panda_store_set_durable (panda_store_t *self, bool full, panda_error_t *err)
     return PANDA_OK;
 }
 
+panda_err_t
+panda_store_set_cache_size (panda_store_t *self, int kib, panda_error_t *err)
+{
+    char sql[64];
+    snprintf (sql, sizeof sql, "PRAGMA cache_size = -%d", kib);
+    if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return panda_store_db_error (self->db, sql, err);
+    return PANDA_OK;
+}
+
 //  --------------------------------------------------------------------------
 //  Cache fills from SQLite
 
@@ -118,11 +121,14 @@ s_load_logs (panda_store_t *self, uint32_t a, panda_error_t *err)
                                  .log_id = (uint64_t) sqlite3_column_int64 (stmt, 1),
                                  .document = sqlite3_column_int64 (stmt, 2),
                                  .seq_num = (uint64_t) sqlite3_column_int64 (stmt, 3)};
-        if (sqlite3_column_bytes (stmt, 4) != PANDA_HASH_SIZE)
+        //  A purged log (no entries) keeps its log id in use: seq num 0.
+        bool purged = sqlite3_column_type (stmt, 3) == SQLITE_NULL;
+        if (!purged && sqlite3_column_bytes (stmt, 4) != PANDA_HASH_SIZE)
             result = panda_error_set (err, PANDA_ERR_IO, "store: bad entry hash in log %lld",
                                       (long long) log.rowid);
         else {
-            memcpy (log.hash.bytes, sqlite3_column_blob (stmt, 4), PANDA_HASH_SIZE);
+            if (!purged)
+                memcpy (log.hash.bytes, sqlite3_column_blob (stmt, 4), PANDA_HASH_SIZE);
             uint32_t index;
             if (panda_store_cache_add_log (&self->cache, &log, &index) != PANDA_OK)
                 result = s_nomem (err);
@@ -362,7 +368,7 @@ s_validate (panda_store_t *self, const panda_store_item_t *item, panda_store_sch
         return s_nomem (err);
     if ((rc = panda_entry_check_payload (entry, bytes, len, err)) != PANDA_OK)
         return rc;
-    const panda_hash_t *backlink = plan->log == PANDA_STORE_NONE ? NULL : &self->cache.logs[plan->log].hash;
+    const panda_hash_t *backlink = latest == 0 ? NULL : &self->cache.logs[plan->log].hash;
     if ((rc = panda_entry_check_links (entry, backlink, skip_found ? &skip_hash : NULL, err)) != PANDA_OK)
         return rc;
     if ((rc = panda_schema_validate_operation (schema, operation, err)) != PANDA_OK)
@@ -397,7 +403,7 @@ s_insert_author (panda_store_t *self, uint32_t a, panda_error_t *err)
     sqlite3_stmt *stmt = self->stmt[PANDA_STORE_SQL_AUTHOR_INSERT];
     sqlite3_bind_int64 (stmt, 1, self->next_author);
     sqlite3_bind_blob (stmt, 2, self->cache.authors[a].key.bytes, PANDA_PUBLIC_KEY_SIZE, SQLITE_STATIC);
-    panda_err_t rc = s_write (self, stmt, "insert author", err);
+    panda_err_t rc = panda_store_write (self, stmt, "insert author", err);
     if (rc == PANDA_OK)
         self->cache.authors[a].rowid = self->next_author++;
     return rc;
@@ -415,7 +421,7 @@ s_insert_doc (panda_store_t *self, const panda_store_item_t *item, int64_t posit
     sqlite3_stmt *stmt = self->stmt[PANDA_STORE_SQL_DOC_INSERT];
     sqlite3_bind_int64 (stmt, 1, position);
     sqlite3_bind_text (stmt, 2, self->cache.schemas[row.schema], -1, SQLITE_STATIC);
-    panda_err_t rc = s_write (self, stmt, "insert document", err);
+    panda_err_t rc = panda_store_write (self, stmt, "insert document", err);
     if (rc == PANDA_OK && panda_store_cache_add_doc (&self->cache, &row, doc) != PANDA_OK)
         rc = s_nomem (err);
     return rc;
@@ -435,7 +441,7 @@ s_insert_log (panda_store_t *self, const panda_entry_t *entry, uint32_t a, uint3
     sqlite3_bind_int64 (stmt, 2, row.author);
     sqlite3_bind_int64 (stmt, 3, (int64_t) row.log_id);
     sqlite3_bind_int64 (stmt, 4, row.document);
-    panda_err_t rc = s_write (self, stmt, "insert log", err);
+    panda_err_t rc = panda_store_write (self, stmt, "insert log", err);
     if (rc != PANDA_OK)
         return rc;
     self->next_log++;
@@ -464,7 +470,7 @@ s_insert_entry (panda_store_t *self, const panda_store_item_t *item, uint32_t lo
     sqlite3_bind_blob (stmt, 4, panda_entry_hash (item->entry)->bytes, PANDA_HASH_SIZE, SQLITE_STATIC);
     sqlite3_bind_blob (stmt, 5, entry_bytes, (int) entry_len, SQLITE_STATIC);
     sqlite3_bind_blob (stmt, 6, op_bytes, (int) op_len, SQLITE_STATIC);
-    return s_write (self, stmt, "insert entry", err);
+    return panda_store_write (self, stmt, "insert entry", err);
 }
 
 //  Mark a document deleted.
@@ -475,7 +481,7 @@ s_delete_doc (panda_store_t *self, uint32_t doc, panda_error_t *err)
         return s_nomem (err);
     sqlite3_stmt *stmt = self->stmt[PANDA_STORE_SQL_DOC_DELETE];
     sqlite3_bind_int64 (stmt, 1, self->cache.docs[doc].rowid);
-    panda_err_t rc = s_write (self, stmt, "delete document", err);
+    panda_err_t rc = panda_store_write (self, stmt, "delete document", err);
     if (rc == PANDA_OK)
         self->cache.docs[doc].deleted = true;
     return rc;
@@ -576,13 +582,13 @@ panda_store_publish_batch (panda_store_t *self, const panda_store_item_t *items,
     panda_error_clear (&batch_err);
     panda_err_t rc = panda_store_cache_begin (&self->cache) == PANDA_OK ? PANDA_OK : s_nomem (&batch_err);
     if (rc == PANDA_OK)
-        rc = s_write (self, self->stmt[PANDA_STORE_SQL_BEGIN], "begin", &batch_err);
+        rc = panda_store_write (self, self->stmt[PANDA_STORE_SQL_BEGIN], "begin", &batch_err);
     if (rc == PANDA_OK) {
         rc = s_run_batch (self, items, n, schemas, ctx, results, &batch_err);
         if (rc == PANDA_OK)
-            rc = s_write (self, self->stmt[PANDA_STORE_SQL_COMMIT], "commit", &batch_err);
+            rc = panda_store_write (self, self->stmt[PANDA_STORE_SQL_COMMIT], "commit", &batch_err);
         if (rc != PANDA_OK && !sqlite3_get_autocommit (self->db))
-            (void) s_write (self, self->stmt[PANDA_STORE_SQL_ROLLBACK], "rollback", NULL);
+            (void) panda_store_write (self, self->stmt[PANDA_STORE_SQL_ROLLBACK], "rollback", NULL);
     }
     if (rc != PANDA_OK) {
         panda_store_cache_rollback (&self->cache);

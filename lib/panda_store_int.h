@@ -18,6 +18,11 @@
 //  --------------------------------------------------------------------------
 //  SQL layer (panda_store_db.c)
 
+//  Set in the store's meta table by a purge: the highest entries.id ever
+//  given out, so arrival numbers stay increasing when the newest entries
+//  were deleted.
+#define PANDA_STORE_META_LAST_ENTRY "last_entry"
+
 typedef enum {
     PANDA_STORE_SQL_BEGIN,
     PANDA_STORE_SQL_COMMIT,
@@ -36,6 +41,9 @@ typedef enum {
     PANDA_STORE_SQL_CHANGED,
     PANDA_STORE_SQL_MAX_IDS,
     PANDA_STORE_SQL_SINCE,
+    PANDA_STORE_SQL_DOC_LOGS,
+    PANDA_STORE_SQL_LOG_PURGE,
+    PANDA_STORE_SQL_LAST_ENTRY,
     PANDA_STORE_SQL_COUNT_
 } panda_store_sql_t;
 
@@ -165,5 +173,18 @@ panda_err_t panda_store_cache_schema (panda_store_cache_t *self, const char *sch
 
 //  Forget all cached operations (outside batches, to bound memory).
 void panda_store_cache_drop_ops (panda_store_cache_t *self);
+
+//  --------------------------------------------------------------------------
+//  The store object (panda_store.c; panda_store_purge.c works on it too)
+
+struct _panda_store_t {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[PANDA_STORE_SQL_COUNT_];
+    panda_store_cache_t cache;
+    int64_t next_author, next_log, next_entry; //  rowids to assign next
+};
+
+//  Step a write statement to completion and reset it.
+panda_err_t panda_store_write (panda_store_t *self, sqlite3_stmt *stmt, const char *what, panda_error_t *err);
 
 #endif

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_VERSION 4
+#define S_VERSION 5
 #define S_BUSY_TIMEOUT_MS 5000
 
 static const char *const s_migrations[S_VERSION] = {
@@ -77,6 +77,9 @@ static const char *const s_migrations[S_VERSION] = {
     //  some view, and where its bounded walk over the blobs continues.
     "CREATE TABLE blob_refs (document_id BLOB PRIMARY KEY);"
     "INSERT INTO meta VALUES ('blob_purge_cursor', x'');",
+    //  5: purged documents whose entries the entries database still holds
+    //  (written with the purge, forgotten when storage has deleted them).
+    "CREATE TABLE blob_purged (document_id BLOB PRIMARY KEY);",
 };
 
 struct _panda_views_t {

@@ -37,6 +37,8 @@ typedef enum {
     S_PINNED,
     S_CURRENT_OF,
     S_SCHEMA_FIELDS,
+    S_BLOB_RELATED,
+    S_BLOB_PINNED,
     S_SQL_COUNT
 } s_sql_t;
 
@@ -71,6 +73,9 @@ static const char *const s_sql[S_SQL_COUNT] = {
     [S_CURRENT_OF] =
         "SELECT v.id, d.view FROM views v JOIN documents d ON d.id = v.document WHERE v.view_id = ?1",
     [S_SCHEMA_FIELDS] = "SELECT id, name, type FROM schema_fields WHERE schema = ?1",
+    [S_BLOB_RELATED] = "INSERT OR IGNORE INTO blob_refs VALUES (?1)",
+    [S_BLOB_PINNED] = "INSERT OR IGNORE INTO blob_refs SELECT d.document_id FROM views v"
+                      " JOIN documents d ON d.id = v.document WHERE v.view_id = ?1",
 };
 
 #define S_SCHEMA_SLOTS_MIN 64
@@ -83,6 +88,7 @@ typedef struct {
         char *name;
         int64_t id;
         panda_field_kind_t kind;
+        bool blob; //  a relation kind to blob_v1
     } * fields;
 } s_schema_t;
 
@@ -95,6 +101,7 @@ typedef struct {
 typedef struct {
     int64_t id;
     panda_field_kind_t kind;
+    bool blob;
 } s_resolved_t;
 
 struct _panda_views_writer_t {
@@ -229,6 +236,7 @@ s_schema_load (panda_views_writer_t *self, const char *id, s_schema_t **schema_p
             break;
         schema->fields[schema->count].id = sqlite3_column_int64 (stmt, 0);
         schema->fields[schema->count].kind = kind;
+        schema->fields[schema->count].blob = len == 7 && memcmp (type + off, "blob_v1", 7) == 0;
         schema->fields[schema->count].name = strdup ((const char *) sqlite3_column_text (stmt, 1));
         if (!schema->fields[schema->count++].name)
             rc = s_nomem (err);
@@ -347,6 +355,7 @@ s_resolve (panda_views_writer_t *self, const char *schema_id, const panda_views_
         size_t at = (size_t) ((char *) found - (char *) schema->fields) / sizeof (*schema->fields);
         resolved[i].id = schema->fields[at].id;
         resolved[i].kind = schema->fields[at].kind;
+        resolved[i].blob = schema->fields[at].blob;
         if (!s_value_fits (resolved[i].kind, fields[i].value)) {
             const char *kind = panda_field_kind_name (resolved[i].kind);
             free (resolved);
@@ -408,6 +417,28 @@ s_bind_item (sqlite3_stmt *stmt, panda_field_kind_t kind, const panda_value_t *v
     return PANDA_OK;
 }
 
+//  Item idx of a relation to blob_v1 (pin: its view id string, if pinned):
+//  remember the blob as related once (blob_refs), so the unused-blob purge
+//  takes it however soon the relation goes again.
+static panda_err_t
+s_blob_related (panda_views_writer_t *self, panda_field_kind_t kind, const panda_value_t *value, size_t idx,
+                const char *pin, panda_error_t *err)
+{
+    const uint8_t *id = NULL;
+    if (kind == PANDA_FIELD_RELATION && value->as.bytes.len == PANDA_HASH_SIZE)
+        id = value->as.bytes.data;
+    else if (kind == PANDA_FIELD_RELATION_LIST && idx < value->as.list.count)
+        id = value->as.list.items[idx].bytes;
+    if (id) {
+        sqlite3_bind_blob (self->stmt[S_BLOB_RELATED], 1, id, PANDA_HASH_SIZE, SQLITE_STATIC);
+        return s_done (self, S_BLOB_RELATED, err);
+    }
+    if (!pin)
+        return PANDA_OK;
+    sqlite3_bind_text (self->stmt[S_BLOB_PINNED], 1, pin, -1, SQLITE_STATIC);
+    return s_done (self, S_BLOB_PINNED, err);
+}
+
 //  Write the rows of one field into view (and its pins; reported as new
 //  pins when report is set).
 static panda_err_t
@@ -429,6 +460,8 @@ s_write_field (panda_views_writer_t *self, int64_t view, const s_resolved_t *fie
         sqlite3_bind_blob (stmt, 6, cursor, sizeof cursor, SQLITE_STATIC);
         if (rc == PANDA_OK)
             rc = s_done (self, S_FIELD_INSERT, err);
+        if (rc == PANDA_OK && field->blob)
+            rc = s_blob_related (self, field->kind, in->value, idx, pin, err);
         if (rc == PANDA_OK && pin) {
             sqlite3_bind_int64 (self->stmt[S_PIN_INSERT], 1, view);
             sqlite3_bind_int64 (self->stmt[S_PIN_INSERT], 2, field->id);

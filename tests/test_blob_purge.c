@@ -154,6 +154,20 @@ test_blob_purge_unrelated (void **state)
     assert_int_equal (s_count (self, "SELECT count (*) FROM fields WHERE view NOT IN (SELECT id FROM views)"),
                       0);
     assert_int_equal (s_sync (self, 8).purged, 0);
+    //  Both are queued for storage to delete their entries, until done.
+    panda_hash_t queued[4];
+    size_t count;
+    panda_error_t err;
+    assert_int_equal (panda_blobs_purged (self->views, queued, 4, &count, &err), PANDA_OK);
+    assert_int_equal (count, 2);
+    assert_true (panda_hash_eq (&queued[0], &lone_doc) || panda_hash_eq (&queued[1], &lone_doc));
+    assert_true (panda_hash_eq (&queued[0], &own_doc) || panda_hash_eq (&queued[1], &own_doc));
+    assert_int_equal (panda_blobs_purged (self->views, queued, 1, &count, &err), PANDA_OK);
+    assert_int_equal (count, 1);
+    assert_int_equal (panda_blobs_purged_done (self->views, &lone_doc, 1, &err), PANDA_OK);
+    assert_int_equal (panda_blobs_purged (self->views, queued, 4, &count, &err), PANDA_OK);
+    assert_int_equal (count, 1);
+    assert_true (panda_hash_eq (&queued[0], &own_doc));
     free (own), free (shared), free (lone), free (kept);
 }
 
@@ -181,6 +195,45 @@ test_blob_purge_once_related (void **state)
     assert_false (s_document_exists (self, piece));
     assert_int_equal (s_count (self, "SELECT count (*) FROM blob_refs"), 0);
     free (piece), free (blob);
+}
+
+//  A relation that comes and goes between two syncs still makes the blob
+//  purgeable: the views writer remembers every blob a view relates to (by
+//  document id, and pinned by view id) as it writes the view.
+static void
+test_blob_purge_unrelated_before_sync (void **state)
+{
+    s_fix_t *self = *state;
+    char *piece = s_piece (self, "brief piece");
+    char *pieces[] = {piece};
+    char *by_id = s_blob (self, "briefly related", false, pieces, 1);
+    char *by_view = s_blob (self, "briefly pinned", false, pieces, 1);
+    panda_hash_t related = fix_hash ("briefly related"), pinned = fix_hash ("briefly pinned");
+    panda_hash_t doc = fix_hash ("short-lived picture"), writer = doc;
+    panda_value_t cover, pin;
+    assert_int_equal (panda_value_set_bytes (&cover, related.bytes, PANDA_HASH_SIZE), PANDA_OK);
+    assert_int_equal (panda_value_set_hash_list (&pin, &pinned, 1), PANDA_OK);
+    panda_views_field_t fields[] = {{"cover", &cover, &writer}, {"pinned", &pin, &writer}};
+    panda_public_key_t owner = {{1}};
+    panda_error_t err;
+    panda_views_writer_t *views_writer = panda_views_writer_new (self->views, &err);
+    assert_non_null (views_writer);
+    char *view_id = fix_hex (&doc);
+    int64_t row;
+    assert_int_equal (panda_views_begin (self->views, &err), PANDA_OK);
+    assert_int_equal (panda_views_put_current (views_writer, &doc, GALLERY, &owner, view_id, fields, 2, false,
+                                               true, &row, &err),
+                      PANDA_OK);
+    assert_int_equal (panda_views_delete_document (views_writer, row, &err), PANDA_OK);
+    assert_int_equal (panda_views_commit (self->views, &err), PANDA_OK);
+    assert_int_equal (s_count (self, "SELECT count (*) FROM blob_refs"), 2);
+    assert_int_equal (s_sync (self, 8).purged, 3);
+    assert_false (s_document_exists (self, by_id));
+    assert_false (s_document_exists (self, by_view));
+    assert_false (s_document_exists (self, piece));
+    panda_views_writer_destroy (&views_writer);
+    panda_value_clear (&cover), panda_value_clear (&pin);
+    free (piece), free (by_id), free (by_view), free (view_id);
 }
 
 //  The walk visits at most max blobs per call and wraps around.
@@ -219,6 +272,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_blob_purge_unrelated, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_blob_purge_once_related, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_blob_purge_unrelated_before_sync, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_blob_purge_bounded, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

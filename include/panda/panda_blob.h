@@ -12,7 +12,10 @@
 
       blob_refs (document_id BLOB PRIMARY KEY)
           blob documents seen related to at least once (for the purge);
-      meta 'blob_purge_cursor' (a BLOB): where the purge walk resumes.
+      meta 'blob_purge_cursor' (a BLOB): where the purge walk resumes;
+      blob_purged (document_id BLOB PRIMARY KEY)
+          purged documents whose entries are still to be deleted from the
+          entries database (panda_blobs_purged).
 
     Both are derived data like the rest of the views database.           */
 #ifndef PANDA_BLOB_H_INCLUDED
@@ -69,9 +72,10 @@ typedef void (panda_blobs_purged_fn) (void *ctx, const panda_hash_t *document_id
 //     before, so a freshly published blob waits for the document that will
 //     relate to it. Blobs are visited round-robin, max per call.
 //     aquadoggo also deletes the purged documents' entries and operations
-//     (keeping the logs rows so log ids are never reused): purged is
-//     called with each id after the commit so the caller can do that part
-//     in the entries database (may be NULL).
+//     (keeping the logs rows so log ids are never reused): that part
+//     belongs to the entries database's writer, so the purge's transaction
+//     queues each purged id in blob_purged (see panda_blobs_purged), and
+//     purged (may be NULL) is told each id after the commit.
 //  2. Delete the files of base_path whose name is a view id that is no
 //     longer a blob_v1 view in the views table, and every temp file.
 //  3. For each blob_v1 view without a file of its `length`: once all its
@@ -85,6 +89,16 @@ typedef void (panda_blobs_purged_fn) (void *ctx, const panda_hash_t *document_id
 PANDA_NODISCARD panda_err_t panda_blobs_sync (panda_views_t *views, const char *base_path, size_t max,
                                               panda_blobs_purged_fn *purged, void *ctx,
                                               panda_blobs_report_t *report, panda_error_t *err);
+
+//  Purged documents whose entries the entries database still holds: up to
+//  max ids into ids[], their number in *count. Queued by the purge in the
+//  same transaction as the views part, so a crash loses none.
+PANDA_NODISCARD panda_err_t panda_blobs_purged (panda_views_t *views, panda_hash_t *ids, size_t max,
+                                                size_t *count, panda_error_t *err);
+
+//  The entries of ids[0..n) are deleted (panda_store_purge): forget them.
+PANDA_NODISCARD panda_err_t panda_blobs_purged_done (panda_views_t *views, const panda_hash_t *ids, size_t n,
+                                                     panda_error_t *err);
 
 //  A blob view to serve.
 typedef struct {

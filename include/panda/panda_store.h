@@ -42,6 +42,12 @@ void panda_store_destroy (panda_store_t **self_p);
 //  the last commits; for benchmarks and tests only).
 PANDA_NODISCARD panda_err_t panda_store_set_durable (panda_store_t *self, bool full, panda_error_t *err);
 
+//  SQLite page cache of this connection, in KiB (the default, 64 MiB,
+//  suits the writer; a reader that streams through the entries once, as
+//  the materialiser does, needs little and should not hold a copy of every
+//  large blob it reads).
+PANDA_NODISCARD panda_err_t panda_store_set_cache_size (panda_store_t *self, int kib, panda_error_t *err);
+
 //  --------------------------------------------------------------------------
 //  Publishing
 
@@ -144,6 +150,21 @@ typedef panda_err_t (panda_store_entry_fn) (void *ctx, const panda_store_stored_
 PANDA_NODISCARD panda_err_t panda_store_entries_since (panda_store_t *self, int64_t since, size_t max,
                                                        panda_store_entry_fn *fn, void *ctx, size_t *count,
                                                        panda_error_t *err);
+
+//  --------------------------------------------------------------------------
+//  Purging
+
+//  Delete the entries of the documents document_ids[0..n) in one
+//  transaction (unused blobs and pieces, node-api §1.6; aquadoggo's
+//  purge): afterwards nothing names their operations ("Previous operation
+//  <id> not found in store"), their logs stay so those log ids are never
+//  given out again ("Entry's claimed log id of X is already in use"), and
+//  arrival positions of later entries stay above every purged one. Ids
+//  that are not stored documents (or already purged) are skipped.
+//  *entries (may be NULL) gets the number of entries deleted. On failure
+//  (PANDA_ERR_IO, NOMEM) nothing changed.
+PANDA_NODISCARD panda_err_t panda_store_purge (panda_store_t *self, const panda_hash_t *document_ids,
+                                               size_t n, size_t *entries, panda_error_t *err);
 
 //  Row counts, for tests and monitoring.
 typedef struct {

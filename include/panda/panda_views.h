@@ -53,8 +53,11 @@
           Indexes fields_value (field, value), fields_cursor (cursor).
 
       blob_refs (document_id BLOB PRIMARY KEY)
-          Blob documents some view was seen relating to (panda_blob_purge:
-          only those may later be purged as unused).
+          Blob documents some view related to at least once (written with
+          the view's fields of a relation type to blob_v1, and by the purge
+          walk); panda_blob_purge: only those may later be purged as unused.
+      blob_purged (document_id BLOB PRIMARY KEY)
+          Purged documents whose entries are still to be deleted.
 
     A views object is one SQLite connection; use it from one thread. Open
     it read-only for queries (many readers run beside the writer: WAL).   */

@@ -5,6 +5,7 @@
 // relation lists, a pinned relation to an older view). Every answer is
 // compared with a model of the documents kept here from what we published.
 import { Session, KeyPair, OperationFields } from 'shirokuma';
+import { gql as gqlAt, until as untilAt, deploy as deployAt } from './graphql.mjs';
 import { rng, toHex, checkAsync, done, assertEq, failedSoFar, seedFromEnv } from './lib.mjs';
 import { startNode, globalTimeout } from './node.mjs';
 
@@ -23,37 +24,9 @@ const key = new KeyPair(), key2 = new KeyPair();
 const owner = key.publicKey();
 const session = () => new Session(node.url).setKeyPair(key);
 
-async function gql(query) {
-  const res = await fetch(node.url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query }) });
-  return res.json();
-}
-// Ask `query` until `pred(data)` holds, as clients poll for materialisation.
-async function until(query, pred, what) {
-  const deadline = Date.now() + POLL_MS;
-  let last;
-  for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
-    last = await gql(query);
-    if (last.data && pred(last.data)) return last.data;
-    if (Date.now() > deadline) throw new Error(`${what}: gave up waiting, last answer ${JSON.stringify(last)}`);
-    await new Promise((ok) => setTimeout(ok, pause));
-  }
-}
-
-// --- deploy schemas ---------------------------------------------------------
-async function deploy(name, description, fields) {
-  const s = session();
-  const views = [];
-  for (const [fieldName, type] of fields)
-    views.push(await s.create({ name: fieldName, type }, { schemaId: 'schema_field_definition_v1' }));
-  const def = new OperationFields();
-  def.insert('name', 'str', name);
-  def.insert('description', 'str', description);
-  def.insert('fields', 'pinned_relation_list', views.map((v) => [v]));
-  const viewId = await s.create(def, { schemaId: 'schema_definition_v1' });
-  const schemaId = `${name}_${viewId}`;
-  await until(`{ __type(name: "${schemaId}") { name } }`, (d) => d.__type?.name === schemaId, `schema ${name}`);
-  return schemaId;
-}
+const gql = (query) => gqlAt(node.url, query);
+const until = (query, pred, what) => untilAt(node.url, query, pred, what, POLL_MS);
+const deploy = (name, description, fields) => deployAt(session(), node.url, name, description, fields, POLL_MS);
 
 let SONG, ALBUM;
 await checkAsync('schemas deployed with shirokuma become queryable', async () => {
