@@ -5,6 +5,7 @@
 #include "panda/panda_varu64.h"
 
 #include <string.h>
+#include <sys/prctl.h>
 
 #define S_DRAIN_MAX 256
 
@@ -111,6 +112,14 @@ panda_actor_loop_timed (zsock_t *pipe, void *self, panda_actor_start_fn *start,
             handler (self, NULL); //  the timer is due
     }
     zpoller_destroy (&poller);
+}
+
+void
+panda_actor_set_name (const char *name)
+{
+    char short_name[16];
+    snprintf (short_name, sizeof short_name, "%s", name);
+    prctl (PR_SET_NAME, short_name, 0, 0, 0);
 }
 
 zactor_t *

@@ -132,6 +132,7 @@ s_log_message (const struct mg_connection *conn, const char *message)
 static const char *
 s_start (void *self_, zpoller_t *poller)
 {
+    panda_actor_set_name ("api");
     s_api_actor_t *self = self_;
     const panda_config_t *c = self->args->config;
     //  Subscribe before the first load, so that a schema recorded in

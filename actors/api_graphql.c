@@ -135,19 +135,19 @@ panda_api_call (panda_api_worker_t *worker, panda_msg_t **request_p, panda_error
     uint64_t req = panda_msg_u64 (*request_p, 0);
     if (panda_actor_send (worker->pipeline, NULL, request_p))
         return panda_error_set (err, PANDA_ERR_IO, "cannot reach the node's pipeline"), NULL;
-    zpoller_t *poller = zpoller_new (worker->pipeline, NULL);
+    //  zmq_poll on the one socket: no poller to allocate per request.
+    zmq_pollitem_t item = {zsock_resolve (worker->pipeline), 0, ZMQ_POLLIN, 0};
     int64_t deadline = zclock_mono () + S_PIPELINE_TIMEOUT_MS;
     panda_msg_t *reply = NULL;
-    while (!reply && poller) {
+    while (!reply) {
         int64_t left = deadline - zclock_mono ();
-        if (left <= 0 || !zpoller_wait (poller, (int) left))
+        if (left <= 0 || zmq_poll (&item, 1, (long) left) <= 0)
             break;
         reply = panda_actor_recv (worker->pipeline, NULL);
         //  An answer to an earlier request that timed out: drop it.
         if (reply && panda_msg_u64 (reply, 0) != req)
             panda_msg_destroy (&reply);
     }
-    zpoller_destroy (&poller);
     if (!reply)
         return panda_error_set (err, PANDA_ERR_IO, "the node did not answer in time"), NULL;
     if (panda_msg_id (reply) == PANDA_MSG_FAILED) {

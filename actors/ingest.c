@@ -28,6 +28,7 @@ typedef struct {
 static const char *
 s_start (void *self_, zpoller_t *poller)
 {
+    panda_actor_set_name ("ingest");
     s_ingest_t *self = self_;
     const panda_config_t *c = self->args->config;
     self->workers = self->args->workers;

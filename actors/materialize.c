@@ -169,6 +169,7 @@ s_fail (s_materialize_t *self, const char *what, const char *detail)
 static const char *
 s_start (void *self_, zpoller_t *poller)
 {
+    panda_actor_set_name ("materialize");
     s_materialize_t *self = self_;
     const panda_config_t *c = self->args->config;
     char *store = panda_actor_store_path (c);

@@ -64,6 +64,10 @@ typedef int (panda_actor_wait_fn) (void *self);
 void panda_actor_loop_timed (zsock_t *pipe, void *self, panda_actor_start_fn *start,
                              panda_actor_handler_fn *handler, panda_actor_wait_fn *wait);
 
+//  Name the calling thread (at most 15 characters shown), so top -H, perf
+//  and gdb tell the actors apart. Called by each actor's start.
+void panda_actor_set_name (const char *name);
+
 //  Start an actor and wait for it to be ready. Returns it, or NULL with
 //  err filled with the reason (PANDA_ERR_IO).
 zactor_t *panda_actor_start (zactor_fn *fn, panda_actor_args_t *args, const char *name, panda_error_t *err);

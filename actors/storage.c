@@ -44,6 +44,7 @@ typedef struct {
 static const char *
 s_start (void *self_, zpoller_t *poller)
 {
+    panda_actor_set_name ("storage");
     s_storage_t *self = self_;
     const panda_config_t *c = self->args->config;
     char *path = panda_actor_store_path (c);

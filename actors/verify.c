@@ -7,6 +7,8 @@
     order, so a log's entries reach storage in the order they arrived.    */
 #include "panda_actors.h"
 
+#include <stdio.h>
+
 #include "panda/panda_entry.h"
 
 typedef struct {
@@ -23,6 +25,8 @@ s_start (void *self_, zpoller_t *poller)
     s_verify_t *self = self_;
     const panda_config_t *c = self->args->config;
     char endpoint[512];
+    snprintf (endpoint, sizeof endpoint, "verify-%u", self->args->index);
+    panda_actor_set_name (endpoint);
     if (panda_actor_verify_endpoint (c, self->args->index, endpoint, sizeof endpoint))
         return "verify_endpoint is too long";
     if (!(self->in = panda_actor_socket (ZMQ_PULL, true, endpoint)))

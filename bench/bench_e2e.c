@@ -82,6 +82,7 @@ typedef struct {
     size_t done;
     double seconds, p50_ms, p99_ms, max_ms;
     char error[640]; //  first failure, "" if none (a connection's error plus its number)
+    bench_roles_t cpu; //  E: pandad's CPU seconds per thread role while driven
 } s_result_t;
 
 static void
@@ -380,7 +381,11 @@ s_ceiling_http (const s_work_t *work, const char *threads, double seconds, s_res
     if (!ctx || mg_get_server_ports (ctx, 1, &port) != 1)
         s_die ("%s", "civetweb did not start");
     mg_set_request_handler (ctx, "/graphql", s_trivial_handler, NULL);
+    bench_roles_t before, after;
+    bench_roles_read (getpid (), &before);
     s_drive (work, port.port, true, seconds, result);
+    bench_roles_read (getpid (), &after);
+    bench_roles_diff (&before, &after, &result->cpu);
     mg_stop (ctx);
 }
 
@@ -396,10 +401,30 @@ s_pandad_run (const s_work_t *work, const char *threads, double seconds, s_resul
     panda_pandad_t *node = panda_pandad_start (args, S_STARTUP_TIMEOUT_MS);
     if (!node)
         s_die ("%s", "pandad did not start (its output is above)");
+    bench_roles_t before, after;
+    int pid = panda_pandad_pid (node);
+    bench_roles_read (pid, &before);
     s_drive (work, panda_pandad_port (node), false, seconds, result);
+    bench_roles_read (pid, &after);
+    bench_roles_diff (&before, &after, &result->cpu);
     int status = panda_pandad_stop (&node);
     if (status != 0 && !result->error[0])
         snprintf (result->error, sizeof result->error, "pandad exit status %d after SIGTERM", status);
+}
+
+//  Where the CPU went, in microseconds per request, by thread name (only
+//  the name `only` when given).
+static void
+s_print_cpu (int run, const char *what, const s_result_t *result, const char *only)
+{
+    double total = 0, per = 1e6 / (double) (result->done ? result->done : 1);
+    printf ("# run %d: %s CPU per request (us):", run + 1, what);
+    for (size_t i = 0; i < result->cpu.count; i++)
+        if ((!only || strcmp (result->cpu.names[i], only) == 0) && result->cpu.seconds[i] * per >= 0.5) {
+            printf (" %s %.0f", result->cpu.names[i], result->cpu.seconds[i] * per);
+            total += result->cpu.seconds[i];
+        }
+    printf ("; total %.0f\n", total * per);
 }
 
 //  ----------------------------------------------------------------------
@@ -501,9 +526,11 @@ main (int argc, char *argv[])
         s_record (&http, r, &result);
         printf ("# run %d: A %.0f verify/s, B %.0f req/s (p50 %.3f, p99 %.3f, max %.1f ms)\n", r + 1,
                 verify[r], http.rate[r], result.p50_ms, result.p99_ms, result.max_ms);
+        s_print_cpu (r, "B's civetweb workers", &result, "civetweb-worker");
         s_pandad_run (&work, threads, opts.seconds, &result);
         printf ("# run %d: E %zu/%zu publishes in %.2f s (p50 %.3f, p99 %.3f, max %.1f ms)\n", r + 1,
                 result.done, work.total, result.seconds, result.p50_ms, result.p99_ms, result.max_ms);
+        s_print_cpu (r, "pandad", &result, NULL);
         fflush (stdout);
         if (result.error[0])
             s_die ("pandad: %s", result.error);

@@ -1,6 +1,8 @@
 /*  bench_util.c - timing helpers shared by the benchmarks.                 */
 #include "bench_util.h"
 
+#include <dirent.h>
+
 #include <inttypes.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -139,4 +141,62 @@ bench_field_operation (size_t log, uint64_t seq, const panda_hash_t *previous, p
         panda_error_set (err, PANDA_ERR_NOMEM, "cannot build the field operation");
     }
     return op;
+}
+
+static size_t
+s_role (bench_roles_t *roles, const char *name)
+{
+    for (size_t i = 0; i < roles->count; i++)
+        if (strcmp (roles->names[i], name) == 0)
+            return i;
+    if (roles->count == BENCH_ROLES_MAX)
+        return BENCH_ROLES_MAX - 1; //  the last slot takes the rest
+    snprintf (roles->names[roles->count], sizeof roles->names[0], "%s", name);
+    roles->seconds[roles->count] = 0;
+    return roles->count++;
+}
+
+int
+bench_roles_read (int pid, bench_roles_t *roles)
+{
+    memset (roles, 0, sizeof *roles);
+    char path[64];
+    snprintf (path, sizeof path, "/proc/%d/task", pid);
+    DIR *dir = opendir (path);
+    if (!dir)
+        return -1;
+    struct dirent *entry;
+    while ((entry = readdir (dir))) {
+        if (entry->d_name[0] == '.')
+            continue;
+        char file[320], name[32] = "", line[128];
+        unsigned long long ns = 0;
+        snprintf (file, sizeof file, "%s/%s/comm", path, entry->d_name);
+        FILE *f = fopen (file, "r");
+        if (f && fgets (name, sizeof name, f))
+            name[strcspn (name, "\n")] = 0;
+        if (f)
+            fclose (f);
+        snprintf (file, sizeof file, "%s/%s/schedstat", path, entry->d_name);
+        f = fopen (file, "r");
+        if (f && fgets (line, sizeof line, f))
+            ns = strtoull (line, NULL, 10);
+        if (f)
+            fclose (f);
+        //  "verify-1" is a "verify".
+        char *dash = strrchr (name, '-');
+        if (dash && dash[1] >= '0' && dash[1] <= '9')
+            *dash = 0;
+        roles->seconds[s_role (roles, name)] += (double) ns / 1e9;
+    }
+    closedir (dir);
+    return 0;
+}
+
+void
+bench_roles_diff (const bench_roles_t *before, const bench_roles_t *after, bench_roles_t *diff)
+{
+    *diff = *after;
+    for (size_t i = 0; i < before->count; i++)
+        diff->seconds[s_role (diff, before->names[i])] -= before->seconds[i];
 }

@@ -38,4 +38,20 @@ void bench_report (const char *case_id, const char *name, double ops_per_sec, do
 panda_operation_t *bench_field_operation (size_t log, uint64_t seq, const panda_hash_t *previous,
                                           panda_error_t *err);
 
+//  CPU time of a process's threads, summed by thread name (the actor
+//  names pandad gives its threads; "verify-1" counts as "verify").
+#define BENCH_ROLES_MAX 16
+typedef struct {
+    size_t count;
+    char names[BENCH_ROLES_MAX][16];
+    double seconds[BENCH_ROLES_MAX];
+} bench_roles_t;
+
+//  Read /proc/<pid>/task/*: on-CPU seconds (schedstat) per name into
+//  *roles. Returns 0, or -1 if the process is gone.
+int bench_roles_read (int pid, bench_roles_t *roles);
+
+//  after - before, per name (names only in after count from 0).
+void bench_roles_diff (const bench_roles_t *before, const bench_roles_t *after, bench_roles_t *diff);
+
 #endif
