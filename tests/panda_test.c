@@ -133,3 +133,23 @@ panda_test_vector_schema (json_t *root, size_t which)
     free (field_ids);
     return schema;
 }
+
+panda_operation_t *
+panda_test_field_definition (const panda_hash_t *previous, const char *name)
+{
+    panda_error_t err;
+    panda_operation_t *op =
+        panda_operation_new (previous ? PANDA_ACTION_UPDATE : PANDA_ACTION_CREATE,
+                             "schema_field_definition_v1", previous, previous ? 1 : 0, &err);
+    assert_non_null (op);
+    panda_value_t value;
+    assert_int_equal (panda_value_set_str (&value, name, strlen (name)), PANDA_OK);
+    assert_int_equal (panda_operation_set_field (op, "name", &value, &err), PANDA_OK);
+    panda_value_clear (&value);
+    if (!previous) {
+        assert_int_equal (panda_value_set_str (&value, "str", 3), PANDA_OK);
+        assert_int_equal (panda_operation_set_field (op, "type", &value, &err), PANDA_OK);
+        panda_value_clear (&value);
+    }
+    return op;
+}

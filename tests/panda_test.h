@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "panda/panda_operation.h"
 #include "panda/panda_schema.h"
 
 //  Load tests/vectors/<name> (e.g. "entries.json"). Fails the test if the
@@ -48,5 +49,9 @@ panda_hash_t *panda_test_hashes (json_t *array, size_t *count);
 //  1: vector_item). Fails the test if it does not build. Caller owns the
 //  result (panda_schema_destroy).
 panda_schema_t *panda_test_vector_schema (json_t *root, size_t which);
+
+//  A schema_field_definition_v1 operation: CREATE {name, type "str"}, or
+//  with previous an UPDATE of name. Fails the test on error; caller owns.
+panda_operation_t *panda_test_field_definition (const panda_hash_t *previous, const char *name);
 
 #endif

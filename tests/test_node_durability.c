@@ -79,28 +79,6 @@ typedef struct {
 
 //  --- pre-signed logs -------------------------------------------------------
 
-//  CREATE {name, type: "str"} or UPDATE {name} of a
-//  schema_field_definition_v1 document. Caller owns the result.
-static panda_operation_t *
-s_field_def (const panda_hash_t *previous, const char *name)
-{
-    panda_error_t err;
-    panda_operation_t *op =
-        panda_operation_new (previous ? PANDA_ACTION_UPDATE : PANDA_ACTION_CREATE,
-                             "schema_field_definition_v1", previous, previous ? 1 : 0, &err);
-    assert_non_null (op);
-    panda_value_t value;
-    assert_int_equal (panda_value_set_str (&value, name, strlen (name)), PANDA_OK);
-    assert_int_equal (panda_operation_set_field (op, "name", &value, &err), PANDA_OK);
-    panda_value_clear (&value);
-    if (!previous) {
-        assert_int_equal (panda_value_set_str (&value, "str", 3), PANDA_OK);
-        assert_int_equal (panda_operation_set_field (op, "type", &value, &err), PANDA_OK);
-        panda_value_clear (&value);
-    }
-    return op;
-}
-
 //  A fresh author with ENTRIES signed entries of one document in log 0.
 static void
 s_author_init (s_author_t *a, size_t round, size_t k)
@@ -116,7 +94,7 @@ s_author_init (s_author_t *a, size_t round, size_t k)
         char name[64];
         snprintf (name, sizeof name, "round%zu_author%zu_v%llu", round, k, (unsigned long long) seq);
         panda_operation_t *op =
-            s_field_def (seq > 1 ? panda_log_writer_hash (a->writer, seq - 1) : NULL, name);
+            panda_test_field_definition (seq > 1 ? panda_log_writer_hash (a->writer, seq - 1) : NULL, name);
         size_t len;
         const uint8_t *bytes = panda_operation_bytes (op, &len);
         assert_non_null (bytes);

@@ -27,27 +27,6 @@ s_schemas (void *ctx, const char *schema_id)
     return panda_schema_system (schema_id);
 }
 
-//  A schema_field_definition_v1 operation: CREATE, or UPDATE of previous.
-static panda_operation_t *
-s_operation (const panda_hash_t *previous)
-{
-    panda_error_t err;
-    panda_operation_t *op =
-        panda_operation_new (previous ? PANDA_ACTION_UPDATE : PANDA_ACTION_CREATE,
-                             "schema_field_definition_v1", previous, previous ? 1 : 0, &err);
-    assert_non_null (op);
-    panda_value_t value;
-    assert_int_equal (panda_value_set_str (&value, "title", 5), PANDA_OK);
-    assert_int_equal (panda_operation_set_field (op, "name", &value, &err), PANDA_OK);
-    panda_value_clear (&value);
-    if (!previous) {
-        assert_int_equal (panda_value_set_str (&value, "str", 3), PANDA_OK);
-        assert_int_equal (panda_operation_set_field (op, "type", &value, &err), PANDA_OK);
-        panda_value_clear (&value);
-    }
-    return op;
-}
-
 //  Sign the next entry of log with op and publish it; the store's answer
 //  (code, message, position) in *result.
 static void
@@ -83,14 +62,14 @@ s_setup (void **state)
     }
     for (uint64_t log = 0; log < S_LOGS; log++) {
         panda_store_result_t result;
-        panda_operation_t *op = s_operation (NULL);
+        panda_operation_t *op = panda_test_field_definition (NULL, "title");
         s_publish (fx, log, op, &result);
         panda_operation_destroy (&op);
         assert_int_equal (result.code, PANDA_OK);
         fx->docs[log] = result.document_id;
         if (log == 0)
             continue;
-        op = s_operation (&fx->docs[log]);
+        op = panda_test_field_definition (&fx->docs[log], "title");
         s_publish (fx, log, op, &result);
         panda_operation_destroy (&op);
         assert_int_equal (result.code, PANDA_OK);
@@ -177,7 +156,7 @@ s_assert_rejected (s_fixture_t *fx)
 {
     panda_store_result_t result;
     //  A third entry in purged log 3, updating its document.
-    panda_operation_t *op = s_operation (panda_log_writer_hash (fx->writers[3], 2));
+    panda_operation_t *op = panda_test_field_definition (panda_log_writer_hash (fx->writers[3], 2), "title");
     s_publish (fx, 3, op, &result);
     panda_operation_destroy (&op);
     assert_int_equal (result.code, PANDA_ERR_INVALID);
@@ -188,7 +167,7 @@ s_assert_rejected (s_fixture_t *fx)
     panda_log_writer_t *again = panda_log_writer_new (fx->keypair, 3);
     panda_log_writer_t *kept = fx->writers[3];
     fx->writers[3] = again;
-    op = s_operation (NULL);
+    op = panda_test_field_definition (NULL, "title");
     s_publish (fx, 3, op, &result);
     panda_operation_destroy (&op);
     fx->writers[3] = kept;
@@ -234,7 +213,7 @@ test_store_purge_cold (void **state)
     //  The next entry arrives after every purged one, though the newest
     //  entries were deleted.
     panda_store_result_t result;
-    panda_operation_t *op = s_operation (NULL);
+    panda_operation_t *op = panda_test_field_definition (NULL, "title");
     s_publish (fx, S_LOGS, op, &result);
     panda_operation_destroy (&op);
     assert_int_equal (result.code, PANDA_OK);
