@@ -24,9 +24,9 @@ s_start (void *self_, zpoller_t *poller)
 {
     s_verify_t *self = self_;
     const panda_config_t *c = self->args->config;
-    char endpoint[512];
-    snprintf (endpoint, sizeof endpoint, "verify-%u", self->args->index);
-    panda_actor_set_name (endpoint);
+    char name[16], endpoint[512];
+    snprintf (name, sizeof name, "verify-%u", self->args->index);
+    panda_actor_set_name (name);
     if (panda_actor_verify_endpoint (c, self->args->index, endpoint, sizeof endpoint))
         return "verify_endpoint is too long";
     if (!(self->in = panda_actor_socket (ZMQ_PULL, true, endpoint)))

@@ -6,6 +6,7 @@
     cache (panda_store_cache.c), filled from SQLite on a miss; every write
     of a batch goes to both, and a failed COMMIT undoes the cache.          */
 #include "panda_store_int.h"
+#include "panda_sqlite.h"
 
 #include "panda/panda_lipmaa.h"
 
@@ -99,9 +100,7 @@ panda_store_set_cache_size (panda_store_t *self, int kib, panda_error_t *err)
 {
     char sql[64];
     snprintf (sql, sizeof sql, "PRAGMA cache_size = -%d", kib);
-    if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        return panda_store_db_error (self->db, sql, err);
-    return PANDA_OK;
+    return panda_sqlite_exec (self->db, "store", sql, err);
 }
 
 //  --------------------------------------------------------------------------

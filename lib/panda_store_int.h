@@ -142,6 +142,10 @@ typedef struct {
 
 void panda_store_cache_clear (panda_store_cache_t *self); //  free everything
 
+//  Grow *array (of size bytes per element, *cap of them) to hold at least
+//  need elements, doubling. False (nothing changed) on OOM.
+bool panda_store_reserve (void **array, size_t *cap, size_t need, size_t size);
+
 //  Start recording (remembers table sizes); commit forgets, rollback undoes.
 panda_err_t panda_store_cache_begin (panda_store_cache_t *self);
 void panda_store_cache_commit (panda_store_cache_t *self);

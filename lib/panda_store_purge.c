@@ -26,14 +26,8 @@ typedef struct {
 static panda_err_t
 s_remember (s_purge_t *self, int64_t log, int64_t author, int64_t document, panda_error_t *err)
 {
-    if (self->count == self->size) {
-        size_t size = self->size ? self->size * 2 : 16;
-        s_log_t *logs = realloc (self->logs, size * sizeof *logs);
-        if (!logs)
-            return panda_error_set (err, PANDA_ERR_NOMEM, "store: out of memory");
-        self->logs = logs;
-        self->size = size;
-    }
+    if (!panda_store_reserve ((void **) &self->logs, &self->size, self->count + 1, sizeof *self->logs))
+        return panda_error_set (err, PANDA_ERR_NOMEM, "store: out of memory");
     self->logs[self->count++] = (s_log_t){log, author, document};
     return PANDA_OK;
 }
@@ -135,10 +129,9 @@ panda_store_purge (panda_store_t *self, const panda_hash_t *document_ids, size_t
     rc = s_purge_all (self, document_ids, n, &purge, err);
     if (rc == PANDA_OK)
         rc = panda_store_write (self, self->stmt[PANDA_STORE_SQL_COMMIT], "commit", err);
-    if (rc != PANDA_OK) {
-        panda_error_t ignored;
-        (void) panda_store_write (self, self->stmt[PANDA_STORE_SQL_ROLLBACK], "rollback", &ignored);
-    } else {
+    if (rc != PANDA_OK && !sqlite3_get_autocommit (self->db))
+        (void) panda_store_write (self, self->stmt[PANDA_STORE_SQL_ROLLBACK], "rollback", NULL);
+    else if (rc == PANDA_OK) {
         s_update_cache (self, &purge);
         if (entries)
             *entries = purge.entries;

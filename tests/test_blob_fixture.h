@@ -201,6 +201,37 @@ fix_rmdir (const char *dir)
     rmdir (dir);
 }
 
+//  A views database in a fresh temp file (name into db) and an empty blobs
+//  directory (name into dir), as each blob test starts from.
+static inline panda_views_t *
+fix_views_new (char db[64], char dir[64])
+{
+    snprintf (db, 64, "/tmp/panda_blob_db_XXXXXX");
+    snprintf (dir, 64, "/tmp/panda_blob_dir_XXXXXX");
+    int fd = mkstemp (db);
+    assert_true (fd >= 0);
+    close (fd);
+    assert_non_null (mkdtemp (dir));
+    panda_error_t err;
+    panda_views_t *views = panda_views_open (db, false, &err);
+    assert_non_null (views);
+    return views;
+}
+
+//  Close *views and remove its files and the blobs directory.
+static inline void
+fix_views_destroy (panda_views_t **views, const char *db, const char *dir)
+{
+    panda_views_destroy (views);
+    char path[128];
+    const char *suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf (path, sizeof path, "%s%s", db, suffixes[i]);
+        unlink (path);
+    }
+    fix_rmdir (dir);
+}
+
 //  The blob.json vector into views (pieces and blob, blob current). Fills
 //  the expected assembled bytes (caller frees) and the ids (caller frees).
 static inline void

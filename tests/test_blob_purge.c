@@ -20,15 +20,8 @@ static int
 s_setup (void **state)
 {
     s_fix_t *self = calloc (1, sizeof *self);
-    strcpy (self->db, "/tmp/panda_blobp_db_XXXXXX");
-    strcpy (self->dir, "/tmp/panda_blobp_dir_XXXXXX");
-    int fd = mkstemp (self->db);
-    assert_true (fd >= 0);
-    close (fd);
-    assert_non_null (mkdtemp (self->dir));
+    self->views = fix_views_new (self->db, self->dir);
     panda_error_t err;
-    self->views = panda_views_open (self->db, false, &err);
-    assert_non_null (self->views);
     panda_schema_t *schema = panda_schema_new (GALLERY, "gallery", "Pictures", &err);
     assert_non_null (schema);
     assert_int_equal (panda_schema_add_field (schema, "cover", "relation(blob_v1)", &err), PANDA_OK);
@@ -48,14 +41,7 @@ static int
 s_teardown (void **state)
 {
     s_fix_t *self = *state;
-    panda_views_destroy (&self->views);
-    char path[128];
-    const char *suffixes[] = {"", "-wal", "-shm"};
-    for (size_t i = 0; i < 3; i++) {
-        snprintf (path, sizeof path, "%s%s", self->db, suffixes[i]);
-        unlink (path);
-    }
-    fix_rmdir (self->dir);
+    fix_views_destroy (&self->views, self->db, self->dir);
     free (self);
     return 0;
 }

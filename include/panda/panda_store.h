@@ -42,7 +42,7 @@ void panda_store_destroy (panda_store_t **self_p);
 //  the last commits; for benchmarks and tests only).
 PANDA_NODISCARD panda_err_t panda_store_set_durable (panda_store_t *self, bool full, panda_error_t *err);
 
-//  SQLite page cache of this connection, in KiB (the default, 64 MiB,
+//  SQLite page cache of this connection, in KiB (the default, 16 MiB,
 //  suits the writer; a reader that streams through the entries once, as
 //  the materialiser does, needs little and should not hold a copy of every
 //  large blob it reads).
