@@ -6,7 +6,9 @@
     transaction, so a lost event, a restart or a crash never loses work:
     the next wake-up (or the start) picks up from the recorded position.
     Between chunks it kicks itself through a socket, so $TERM is seen even
-    during a long catch-up.
+    during a long catch-up. While events keep coming, runs start at most
+    every S_RUN_GAP_MS (a timer runs the last one), so a publish storm is
+    materialised in few large transactions instead of one per commit.
 
     After a chunk that recorded a new application schema has committed, it
     publishes SCHEMA [schema id] on schemas_endpoint (the api rebuilds its
@@ -34,6 +36,10 @@
 //  after every chunk.
 #define S_BLOB_SYNC_MS 1000
 #define S_PURGE_MAX 256 //  document ids per PURGE
+//  Runs start at most this often while entries keep arriving: under a
+//  publish storm one views transaction then takes many entries, and
+//  several updates of a document share its lookups and pages.
+#define S_RUN_GAP_MS 20
 //  The entries are read once, in order: a small page cache is enough, and
 //  a large one would hold a copy of every big blob passing through.
 #define S_STORE_CACHE_KIB 2048
@@ -50,6 +56,8 @@ typedef struct {
     bool blobs_due; //  a blob entry arrived or a sync stopped at its bound
     bool blobs_stale; //  entries were materialised since the last blob sync
     int64_t blobs_synced; //  zclock_mono of the last blob sync
+    bool run_due; //  entries were stored since the last run
+    int64_t run_started; //  zclock_mono of the last run
     char reason[PANDA_ERROR_MESSAGE_MAX + 256];
 } s_materialize_t;
 
@@ -139,6 +147,8 @@ s_blobs (s_materialize_t *self)
 static void
 s_run (s_materialize_t *self)
 {
+    self->run_due = false;
+    self->run_started = zclock_mono ();
     size_t done = 0;
     panda_error_t err;
     if (panda_materializer_run (self->materializer, S_CHUNK, &done, s_on_schema, self, &err) != PANDA_OK) {
@@ -212,17 +222,29 @@ s_start (void *self_, zpoller_t *poller)
     return NULL;
 }
 
-//  A blob sync is owed to what was materialised since the last one (an
+//  Milliseconds from now until due, 0 when overdue.
+static int64_t
+s_left (int64_t due, int64_t now)
+{
+    return due > now ? due - now : 0;
+}
+
+//  A run is owed to entries stored since the last one, S_RUN_GAP_MS after
+//  it started. A blob sync is owed to what was materialised since the last one (an
 //  unused blob may be purged): due S_BLOB_SYNC_MS after the last, even if
 //  nothing else wakes the actor.
 static int
 s_wait (void *self_)
 {
     s_materialize_t *self = self_;
-    if (!self->blobs_stale)
-        return -1;
-    int64_t left = self->blobs_synced + S_BLOB_SYNC_MS - zclock_mono ();
-    return left > 0 ? (int) left : 0;
+    int64_t now = zclock_mono (), wait = -1; //  -1: nothing is due
+    if (self->run_due)
+        wait = s_left (self->run_started + S_RUN_GAP_MS, now);
+    if (self->blobs_stale) {
+        int64_t blobs = s_left (self->blobs_synced + S_BLOB_SYNC_MS, now);
+        wait = wait < 0 || blobs < wait ? blobs : wait;
+    }
+    return (int) wait;
 }
 
 static void
@@ -230,7 +252,9 @@ s_handle (void *self_, zsock_t *which)
 {
     s_materialize_t *self = self_;
     //  Every waiting event or kick asks for the same thing: take them all,
-    //  then run once. No socket: the blob sync timer is due.
+    //  then run once. No socket: a timer is due. A kick (a full chunk, or
+    //  blob work left) runs at once: a catch-up never waits.
+    bool kicked = which == self->kick_in;
     while (which) {
         if (which == self->events) {
             panda_msg_t *msg = panda_actor_recv (which, NULL);
@@ -248,7 +272,9 @@ s_handle (void *self_, zsock_t *which)
         if (!(zsock_events (which) & ZMQ_POLLIN))
             break;
     }
-    s_run (self);
+    self->run_due = true;
+    if (kicked || zclock_mono () - self->run_started >= S_RUN_GAP_MS)
+        s_run (self);
 }
 
 void

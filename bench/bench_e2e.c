@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <civetweb.h>
@@ -82,7 +83,9 @@ typedef struct {
     size_t done;
     double seconds, p50_ms, p99_ms, max_ms;
     char error[640]; //  first failure, "" if none (a connection's error plus its number)
-    bench_roles_t cpu; //  E: pandad's CPU seconds per thread role while driven
+    bench_roles_t cpu; //  the server's CPU seconds per thread role while driven
+    double client_seconds; //  the load generator's threads (e2e-client)
+    double busy; //  share of the machine's CPU time that was busy
 } s_result_t;
 
 static void
@@ -206,8 +209,17 @@ typedef struct {
     pthread_barrier_t *barrier;
     double *latency_ms; //  one per request done
     size_t capacity, done;
+    double cpu_seconds; //  this thread's CPU time while driving
     char error[512];
 } s_conn_t;
+
+static double
+s_thread_cpu (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
 
 //  Field of data.publish as text ("" for null), NULL when absent.
 static const char *
@@ -245,6 +257,7 @@ s_conn_run (void *arg)
     s_conn_t *self = arg;
     panda_http_t *http = panda_http_connect (self->host, self->port, S_REQUEST_TIMEOUT_MS);
     pthread_barrier_wait (self->barrier);
+    double cpu_start = s_thread_cpu ();
     if (!http) {
         snprintf (self->error, sizeof self->error, "cannot connect to %s:%d", self->host, self->port);
         return NULL;
@@ -272,6 +285,7 @@ s_conn_run (void *arg)
         if (!ok)
             break;
     }
+    self->cpu_seconds = s_thread_cpu () - cpu_start;
     panda_http_destroy (&http);
     return NULL;
 }
@@ -310,11 +324,17 @@ s_drive (const s_work_t *work, int port, bool repeat, double seconds, s_result_t
                               .capacity = capacity};
         pthread_create (&threads[c], NULL, s_conn_run, &conns[c]);
     }
+    double busy0 = 0, all0 = 0, busy1 = 0, all1 = 0;
     pthread_barrier_wait (&barrier);
     uint64_t start = bench_now_ns ();
+    bench_cpu_read (&busy0, &all0);
     for (size_t c = 0; c < work->conns; c++)
         pthread_join (threads[c], NULL);
     result->seconds = (double) (bench_now_ns () - start) / 1e9;
+    bench_cpu_read (&busy1, &all1);
+    for (size_t c = 0; c < work->conns; c++)
+        result->client_seconds += conns[c].cpu_seconds;
+    result->busy = all1 > all0 ? (busy1 - busy0) / (all1 - all0) : 0;
     pthread_barrier_destroy (&barrier);
     size_t total = 0;
     for (size_t c = 0; c < work->conns; c++)
@@ -417,14 +437,18 @@ s_pandad_run (const s_work_t *work, const char *threads, double seconds, s_resul
 static void
 s_print_cpu (int run, const char *what, const s_result_t *result, const char *only)
 {
-    double total = 0, per = 1e6 / (double) (result->done ? result->done : 1);
-    printf ("# run %d: %s CPU per request (us):", run + 1, what);
+    double total = 0, slices = 0, per = 1.0 / (double) (result->done ? result->done : 1);
+    printf ("# run %d: %s per request, CPU us (times scheduled):", run + 1, what);
     for (size_t i = 0; i < result->cpu.count; i++)
-        if ((!only || strcmp (result->cpu.names[i], only) == 0) && result->cpu.seconds[i] * per >= 0.5) {
-            printf (" %s %.0f", result->cpu.names[i], result->cpu.seconds[i] * per);
+        if ((!only || strcmp (result->cpu.names[i], only) == 0) &&
+            result->cpu.seconds[i] * per * 1e6 >= 0.5) {
+            printf (" %s %.0f (%.2f)", result->cpu.names[i], result->cpu.seconds[i] * per * 1e6,
+                    result->cpu.slices[i] * per);
             total += result->cpu.seconds[i];
+            slices += result->cpu.slices[i];
         }
-    printf ("; total %.0f\n", total * per);
+    printf ("; total %.0f (%.2f); load generator %.0f; machine %.0f%% busy\n", total * per * 1e6,
+            slices * per, result->client_seconds * per * 1e6, result->busy * 100);
 }
 
 //  ----------------------------------------------------------------------

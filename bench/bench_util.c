@@ -153,6 +153,7 @@ s_role (bench_roles_t *roles, const char *name)
         return BENCH_ROLES_MAX - 1; //  the last slot takes the rest
     snprintf (roles->names[roles->count], sizeof roles->names[0], "%s", name);
     roles->seconds[roles->count] = 0;
+    roles->slices[roles->count] = 0;
     return roles->count++;
 }
 
@@ -169,8 +170,8 @@ bench_roles_read (int pid, bench_roles_t *roles)
     while ((entry = readdir (dir))) {
         if (entry->d_name[0] == '.')
             continue;
-        char file[320], name[32] = "", line[128];
-        unsigned long long ns = 0;
+        char file[400], name[32] = "", line[128];
+        unsigned long long ns = 0, waited = 0, slices = 0;
         snprintf (file, sizeof file, "%s/%s/comm", path, entry->d_name);
         FILE *f = fopen (file, "r");
         if (f && fgets (name, sizeof name, f))
@@ -179,15 +180,17 @@ bench_roles_read (int pid, bench_roles_t *roles)
             fclose (f);
         snprintf (file, sizeof file, "%s/%s/schedstat", path, entry->d_name);
         f = fopen (file, "r");
-        if (f && fgets (line, sizeof line, f))
-            ns = strtoull (line, NULL, 10);
+        if (f && fgets (line, sizeof line, f) && sscanf (line, "%llu %llu %llu", &ns, &waited, &slices) < 1)
+            ns = 0;
         if (f)
             fclose (f);
         //  "verify-1" is a "verify".
         char *dash = strrchr (name, '-');
         if (dash && dash[1] >= '0' && dash[1] <= '9')
             *dash = 0;
-        roles->seconds[s_role (roles, name)] += (double) ns / 1e9;
+        size_t i = s_role (roles, name);
+        roles->seconds[i] += (double) ns / 1e9;
+        roles->slices[i] += (double) slices;
     }
     closedir (dir);
     return 0;
@@ -197,6 +200,27 @@ void
 bench_roles_diff (const bench_roles_t *before, const bench_roles_t *after, bench_roles_t *diff)
 {
     *diff = *after;
-    for (size_t i = 0; i < before->count; i++)
-        diff->seconds[s_role (diff, before->names[i])] -= before->seconds[i];
+    for (size_t i = 0; i < before->count; i++) {
+        size_t j = s_role (diff, before->names[i]);
+        diff->seconds[j] -= before->seconds[i];
+        diff->slices[j] -= before->slices[i];
+    }
+}
+
+int
+bench_cpu_read (double *busy, double *all)
+{
+    unsigned long long v[8] = {0};
+    FILE *f = fopen ("/proc/stat", "r");
+    int n = f ? fscanf (f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+                        &v[5], &v[6], &v[7])
+              : 0;
+    if (f)
+        fclose (f);
+    if (n != 8)
+        return -1;
+    //  user nice system idle iowait irq softirq steal
+    *busy = (double) (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]);
+    *all = *busy + (double) (v[3] + v[4]);
+    return 0;
 }

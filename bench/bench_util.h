@@ -45,13 +45,18 @@ typedef struct {
     size_t count;
     char names[BENCH_ROLES_MAX][16];
     double seconds[BENCH_ROLES_MAX];
+    double slices[BENCH_ROLES_MAX]; //  times put on a CPU (each one a wake-up or a preemption)
 } bench_roles_t;
 
 //  Read /proc/<pid>/task/*: on-CPU seconds (schedstat) per name into
-//  *roles. Returns 0, or -1 if the process is gone.
+//  and times scheduled (schedstat) per name into *roles. Returns 0, or -1 if the process is gone.
 int bench_roles_read (int pid, bench_roles_t *roles);
 
 //  after - before, per name (names only in after count from 0).
 void bench_roles_diff (const bench_roles_t *before, const bench_roles_t *after, bench_roles_t *diff);
+
+//  Machine-wide jiffies from /proc/stat: busy (user, nice, system, irq,
+//  softirq, steal) and all. Returns 0, or -1 when unreadable.
+int bench_cpu_read (double *busy, double *all);
 
 #endif
