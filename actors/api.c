@@ -10,8 +10,6 @@
     Anything else: 404, or 405 for a known path with another method.     */
 #include "api.h"
 
-#include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,24 +97,12 @@ s_init_thread (const struct mg_context *ctx, int thread_type)
     if (!worker)
         return NULL;
     worker->config = self->api.config;
-    worker->cache = panda_gql_cache_new (64);
-    //  Storage answers through its ROUTER: both DEALERs carry the same
-    //  routing id, so ingest's routing frame names the answers socket.
-    static atomic_uint next_id;
-    char id[32];
-    snprintf (id, sizeof id, "api-%u", atomic_fetch_add (&next_id, 1));
-    const panda_config_t *c = self->api.config;
     worker->pipeline = zsock_new (ZMQ_DEALER);
-    worker->answers = zsock_new (ZMQ_DEALER);
-    if (worker->pipeline && worker->answers) {
+    worker->cache = panda_gql_cache_new (64);
+    if (worker->pipeline) {
         zsock_set_linger (worker->pipeline, 0);
-        zsock_set_linger (worker->answers, 0);
-        zsock_set_identity (worker->pipeline, id);
-        zsock_set_identity (worker->answers, id);
-        if (zsock_connect (worker->pipeline, "%s", c->ingest_endpoint) < 0)
-            panda_log_error ("api", "cannot connect to %s", c->ingest_endpoint);
-        if (zsock_connect (worker->answers, "%s", c->replies_endpoint) < 0)
-            panda_log_error ("api", "cannot connect to %s", c->replies_endpoint);
+        if (zsock_connect (worker->pipeline, "%s", self->api.config->ingest_endpoint) < 0)
+            panda_log_error ("api", "cannot connect to %s", self->api.config->ingest_endpoint);
     }
     return worker;
 }
@@ -129,7 +115,6 @@ s_exit_thread (const struct mg_context *ctx, int thread_type, void *thread_point
     if (worker) {
         panda_api_query_close (worker);
         zsock_destroy (&worker->pipeline);
-        zsock_destroy (&worker->answers);
         panda_gql_cache_destroy (&worker->cache);
         panda_views_destroy (&worker->blob_views);
         free (worker);

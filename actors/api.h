@@ -44,8 +44,7 @@ panda_api_snapshot_t *panda_api_snapshot_load (const panda_config_t *config, pan
 //  Per civetweb worker thread: its own socket to the pipeline and its own
 //  GraphQL document cache, so workers share nothing but the schema.
 typedef struct {
-    zsock_t *pipeline; //  DEALER to ingest: PUBLISH
-    zsock_t *answers; //  DEALER to storage, same routing id: NEXT_ARGS, every answer
+    zsock_t *pipeline; //  DEALER to ingest
     panda_gql_cache_t *cache;
     uint64_t next_req;
     const panda_api_snapshot_t *snapshot; //  of the request in flight

@@ -133,29 +133,20 @@ panda_msg_t *
 panda_api_call (panda_api_worker_t *worker, panda_msg_t **request_p, panda_error_t *err)
 {
     uint64_t req = panda_msg_u64 (*request_p, 0);
-    //  A publish starts at ingest; storage, which answers every request,
-    //  takes NEXT_ARGS itself. Ingest's own rejections come back on its
-    //  socket, everything else on the answers socket.
-    bool publish = panda_msg_id (*request_p) == PANDA_MSG_PUBLISH;
-    if (panda_actor_send (publish ? worker->pipeline : worker->answers, NULL, request_p))
+    if (panda_actor_send (worker->pipeline, NULL, request_p))
         return panda_error_set (err, PANDA_ERR_IO, "cannot reach the node's pipeline"), NULL;
-    //  zmq_poll on the two sockets: no poller to allocate per request.
-    zmq_pollitem_t items[2] = {{zsock_resolve (worker->answers), 0, ZMQ_POLLIN, 0},
-                               {zsock_resolve (worker->pipeline), 0, ZMQ_POLLIN, 0}};
+    //  zmq_poll on the one socket: no poller to allocate per request.
+    zmq_pollitem_t item = {zsock_resolve (worker->pipeline), 0, ZMQ_POLLIN, 0};
     int64_t deadline = zclock_mono () + S_PIPELINE_TIMEOUT_MS;
     panda_msg_t *reply = NULL;
     while (!reply) {
         int64_t left = deadline - zclock_mono ();
-        if (left <= 0 || zmq_poll (items, 2, (long) left) <= 0)
+        if (left <= 0 || zmq_poll (&item, 1, (long) left) <= 0)
             break;
-        for (int i = 0; i < 2 && !reply; i++) {
-            if (!(items[i].revents & ZMQ_POLLIN))
-                continue;
-            reply = panda_actor_recv (i == 0 ? worker->answers : worker->pipeline, NULL);
-            //  An answer to an earlier request that timed out: drop it.
-            if (reply && panda_msg_u64 (reply, 0) != req)
-                panda_msg_destroy (&reply);
-        }
+        reply = panda_actor_recv (worker->pipeline, NULL);
+        //  An answer to an earlier request that timed out: drop it.
+        if (reply && panda_msg_u64 (reply, 0) != req)
+            panda_msg_destroy (&reply);
     }
     if (!reply)
         return panda_error_set (err, PANDA_ERR_IO, "the node did not answer in time"), NULL;

@@ -1,8 +1,8 @@
 /*  ingest.c - the ingest actor: front door of the publish pipeline.
 
-    Receives requests from the api workers on a ROUTER socket; only its
-    own rejections go back through it. Storage answers everything else
-    straight to the worker (see panda_actors.h).
+    Receives requests from the api workers on a ROUTER socket and answers
+    them through the same socket, so every reply from verify or storage
+    comes back here (replies PULL) to be routed to its worker.
 
     For PUBLISH it runs the first two steps of node-api §7.2 itself, in the
     reference order: decode the operation, then look up its schema. Only
@@ -18,6 +18,7 @@
 typedef struct {
     const panda_actor_args_t *args;
     zsock_t *requests; //  ROUTER, api DEALERs connect
+    zsock_t *replies; //  PULL, verify and storage push answers
     zsock_t *storage; //  PUSH
     zsock_t *verify[S_MAX_WORKERS]; //  PUSH, one per verify worker
     unsigned workers;
@@ -37,6 +38,8 @@ s_start (void *self_, zpoller_t *poller)
         return "out of memory";
     if (!(self->requests = panda_actor_socket (ZMQ_ROUTER, true, c->ingest_endpoint)))
         return "cannot bind ingest_endpoint";
+    if (!(self->replies = panda_actor_socket (ZMQ_PULL, true, c->replies_endpoint)))
+        return "cannot bind replies_endpoint";
     if (!(self->storage = panda_actor_socket (ZMQ_PUSH, false, c->storage_endpoint)))
         return "cannot connect to storage_endpoint";
     for (unsigned i = 0; i < self->workers; i++) {
@@ -47,6 +50,7 @@ s_start (void *self_, zpoller_t *poller)
             return "cannot connect to verify_endpoint";
     }
     zpoller_add (poller, self->requests);
+    zpoller_add (poller, self->replies);
     return NULL;
 }
 
@@ -78,6 +82,13 @@ static void
 s_handle (void *self_, zsock_t *which)
 {
     s_ingest_t *self = self_;
+    if (which == self->replies) {
+        //  [identity][verb][body] from verify or storage: route it back.
+        zmsg_t *reply = zmsg_recv (which);
+        if (reply && zmsg_send (&reply, self->requests))
+            zmsg_destroy (&reply);
+        return;
+    }
     panda_msg_t *msg;
     zmsg_t *request = panda_actor_recv_raw (which, &msg);
     if (!request)
@@ -100,6 +111,7 @@ panda_ingest_actor (zsock_t *pipe, void *args)
     s_ingest_t self = {.args = args};
     panda_actor_loop (pipe, &self, s_start, s_handle);
     zsock_destroy (&self.requests);
+    zsock_destroy (&self.replies);
     zsock_destroy (&self.storage);
     for (unsigned i = 0; i < S_MAX_WORKERS; i++)
         zsock_destroy (&self.verify[i]);

@@ -6,12 +6,9 @@
     an answer carry the api worker's routing identity as their first frame
     through the whole pipeline:
 
-      api DEALER ---> ingest ROUTER -> verify[k] PULL -> storage PULL
-      api DEALER <-------- answers, NEXT_ARGS -------> storage ROUTER
-                                                        storage PUB STORED
-    Both DEALERs of an api worker carry one routing id, so storage's
-    ROUTER answers on the second one whatever ingest's ROUTER prepended.
-    Verify sends its rejections to storage, which passes them on.
+      api DEALER -> ingest ROUTER -> verify[k] PULL -> storage PULL
+                        ^                 |               |  PUB STORED
+                        +--- replies PULL <---------------+
 
     Start-up: zactor_new starts the thread (which signals at once); the node
     then sends START and reads one text frame: "" when the actor is ready,

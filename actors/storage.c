@@ -6,12 +6,10 @@
     publishes a STORED event per stored entry. An answer is sent only after
     its COMMIT returned: an acknowledged entry is never lost.
 
-    Answers leave through a ROUTER (replies_endpoint) that the api
-    workers' answers sockets connect to. NEXT_ARGS arrives there and is
-    answered from the store's cache of log heads once the publishes
-    received before it have committed, so a client never sees arguments
-    older than its own acknowledged publish. PURGE, from the materialiser,
-    deletes the entries of unused blobs.                                  */
+    NEXT_ARGS is answered here too, from the store's cache of log heads,
+    after the publishes received before it have committed, so a client
+    never sees arguments older than its own acknowledged publish. So is
+    PURGE, from the materialiser: the entries of unused blobs go.         */
 #include "panda_actors.h"
 
 #include "panda/panda_operation.h"
@@ -33,8 +31,8 @@ typedef struct {
     const panda_actor_args_t *args;
     panda_store_t *store;
     panda_actor_schemas_t *schemas;
-    zsock_t *in; //  PULL from verify workers, ingest and the materialiser
-    zsock_t *replies; //  ROUTER: the api workers' answers sockets
+    zsock_t *in; //  PULL from verify workers and ingest
+    zsock_t *replies; //  PUSH to ingest
     zsock_t *events; //  PUB
     s_pending_t pending[S_BATCH_MAX];
     panda_store_item_t items[S_BATCH_MAX];
@@ -70,10 +68,9 @@ s_start (void *self_, zpoller_t *poller)
     self->events = zsock_new (ZMQ_PUB);
     if (!self->events || zsock_bind (self->events, "%s", c->events_endpoint) < 0)
         return "cannot bind events_endpoint";
-    if (!(self->replies = panda_actor_socket (ZMQ_ROUTER, true, c->replies_endpoint)))
-        return "cannot bind replies_endpoint";
+    if (!(self->replies = panda_actor_socket (ZMQ_PUSH, false, c->replies_endpoint)))
+        return "cannot connect to replies_endpoint";
     zpoller_add (poller, self->in);
-    zpoller_add (poller, self->replies);
     return NULL;
 }
 
@@ -215,13 +212,6 @@ s_handle (void *self_, zsock_t *which)
             s_queue (self, request, msg);
             if (self->count == S_BATCH_MAX)
                 s_flush (self);
-            continue;
-        }
-        if (panda_msg_id (msg) == PANDA_MSG_FAILED) {
-            //  A verify worker's rejection: pass it on to its requester.
-            if (zmsg_send (&request, self->replies))
-                zmsg_destroy (&request);
-            panda_msg_destroy (&msg);
             continue;
         }
         s_flush (self);

@@ -2,8 +2,7 @@
 
     Pure CPU and no state: decodes the entry of each PUBLISH (stateless
     format and link-layout checks) and verifies its Ed25519 signature, then
-    forwards the untouched request frames to storage, or sends storage a
-    FAILED to pass on to the requester (one answer path: storage's ROUTER).
+    forwards the untouched request frames to storage, or answers FAILED.
     Ingest sends all entries of one log to the same worker and sockets keep
     order, so a log's entries reach storage in the order they arrived.    */
 #include "panda_actors.h"
@@ -15,7 +14,8 @@
 typedef struct {
     const panda_actor_args_t *args;
     zsock_t *in; //  PULL from ingest
-    zsock_t *storage; //  PUSH: verified requests and rejections
+    zsock_t *storage; //  PUSH
+    zsock_t *replies; //  PUSH to ingest
     char name[32];
 } s_verify_t;
 
@@ -33,6 +33,8 @@ s_start (void *self_, zpoller_t *poller)
         return "cannot bind verify_endpoint";
     if (!(self->storage = panda_actor_socket (ZMQ_PUSH, false, c->storage_endpoint)))
         return "cannot connect to storage_endpoint";
+    if (!(self->replies = panda_actor_socket (ZMQ_PUSH, false, c->replies_endpoint)))
+        return "cannot connect to replies_endpoint";
     zpoller_add (poller, self->in);
     return NULL;
 }
@@ -60,7 +62,7 @@ s_handle (void *self_, zsock_t *which)
             panda_log_error (self->name, "cannot forward to storage: %s", zmq_strerror (zmq_errno ()));
     } else {
         panda_log_debug (self->name, "rejected entry: %s", err.message);
-        panda_actor_fail (self->storage, request, panda_msg_u64 (msg, 0), err.code, err.message);
+        panda_actor_fail (self->replies, request, panda_msg_u64 (msg, 0), err.code, err.message);
     }
     panda_entry_destroy (&entry);
     zmsg_destroy (&request);
@@ -75,4 +77,5 @@ panda_verify_actor (zsock_t *pipe, void *args)
     panda_actor_loop (pipe, &self, s_start, s_handle);
     zsock_destroy (&self.in);
     zsock_destroy (&self.storage);
+    zsock_destroy (&self.replies);
 }

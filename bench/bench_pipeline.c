@@ -5,13 +5,16 @@
     1  ingest alone: the bench is the api (DEALER) and the verify workers
        (PULL on the verify endpoints); vs bare panda_operation_decode.
     2  verify pool, 1 and 2 workers: the bench PUSHes to the workers
-       (sharded with panda_actor_shard) and is storage (PULL); vs bare crypto_sign_verify_detached on 1 / 2
-   threads. 3  storage alone, file database (synchronous=FULL) in a temp dir: the bench PUSHes verified
-   PUBLISHes with 1..512 in flight and counts the ARGS answers (on a DEALER to storage's ROUTER, as an api
-   worker); batch sizes are counted from storage's debug log line per commit. 4  the whole pipeline without
-   HTTP (DEALER -> ingest -> verify x2 -> storage -> DEALER) with 1, 8, 64 requests in flight: publishes/s,
-       latency, and as its floor a ring of 3 forwarding threads (the same
-       4 message hops a publish makes, no work) and the same pipeline on
+       (sharded with panda_actor_shard) and is storage (PULL) and the
+       replies sink; vs bare crypto_sign_verify_detached on 1 / 2 threads.
+    3  storage alone, file database (synchronous=FULL) in a temp dir: the
+       bench PUSHes verified PUBLISHes with 1..512 in flight and counts the
+       ARGS answers; batch sizes are counted from storage's debug log line
+       per commit.
+    4  the whole pipeline without HTTP (DEALERs -> ingest -> verify x2 ->
+       storage) with 1, 8, 64 requests in flight: publishes/s, latency,
+       and as its floor a ring of 4 forwarding threads (the same 5 message
+       hops a publish makes, no work) and the same pipeline on
        sqlite::memory: (no fsync).
     Every case prints process CPU (user+sys) and context switches per item.
 
@@ -44,7 +47,7 @@
 #define S_RUNS_MAX 15
 #define S_LOGS 256 //  keys (one log each); a multiple of every in-flight count
 #define S_WINDOW_MAX 512
-#define S_HOPS 3 //  forwarders in the ring: ingest, verify, storage
+#define S_HOPS 4 //  forwarders in the ring: ingest, verify, storage, ingest
 #define S_TIMEOUT_MS 10000
 #define S_STREAM_WINDOW 256 //  in flight when only throughput matters
 #define S_IDENTITY "bench"
@@ -301,23 +304,6 @@ s_socket (int type, bool bind, const char *endpoint)
     return sock;
 }
 
-//  A DEALER to storage's ROUTER under routing id S_IDENTITY: where the
-//  answers to requests sent with that identity arrive (an api worker's
-//  answers socket).
-static zsock_t *
-s_answers_socket (const panda_config_t *config)
-{
-    zsock_t *sock = zsock_new (ZMQ_DEALER);
-    if (!sock)
-        s_die ("socket", "DEALER");
-    zsock_set_rcvhwm (sock, 0);
-    zsock_set_sndhwm (sock, 0);
-    zsock_set_identity (sock, S_IDENTITY);
-    if (zsock_connect (sock, "%s", config->replies_endpoint) < 0)
-        s_die ("connect", config->replies_endpoint);
-    return sock;
-}
-
 static zsock_t *
 s_verify_socket (const panda_config_t *config, unsigned index, int type, bool bind)
 {
@@ -439,6 +425,7 @@ s_verify_run (const s_bench_t *self, unsigned workers, size_t total, s_run_t *ru
     s_clock_t clock;
     s_roles_begin (&clock.roles);
     zsock_t *storage = s_socket (ZMQ_PULL, true, config->storage_endpoint);
+    zsock_t *replies = s_socket (ZMQ_PULL, true, config->replies_endpoint);
     zactor_t *actors[WORKERS_MAX];
     panda_actor_args_t args[WORKERS_MAX];
     zsock_t *feed[WORKERS_MAX];
@@ -448,7 +435,7 @@ s_verify_run (const s_bench_t *self, unsigned workers, size_t total, s_run_t *ru
         s_roles_add (&clock.roles, S_VERIFY);
         feed[k] = s_verify_socket (config, k, ZMQ_PUSH, false);
     }
-    zpoller_t *poller = zpoller_new (storage, NULL);
+    zpoller_t *poller = zpoller_new (storage, replies, NULL);
     s_clock_start (&clock);
     size_t sent = 0, received = 0;
     while (received < total) {
@@ -457,12 +444,10 @@ s_verify_run (const s_bench_t *self, unsigned workers, size_t total, s_run_t *ru
             s_send (feed[panda_actor_shard (item->entry, item->entry_len, workers)], item, true);
         }
         zsock_t *which = s_wait (poller);
+        if (which == replies)
+            s_die ("verify", "an entry was rejected");
         do {
-            //  [identity][verb][body]: a rejection is a FAILED for storage to pass on.
             zmsg_t *msg = zmsg_recv (which);
-            zframe_t *verb = msg && zmsg_first (msg) ? zmsg_next (msg) : NULL;
-            if (!verb || zframe_streq (verb, "FAILED"))
-                s_die ("verify", "an entry was rejected");
             zmsg_destroy (&msg);
             received++;
         } while (zsock_events (which) & ZMQ_POLLIN);
@@ -474,6 +459,7 @@ s_verify_run (const s_bench_t *self, unsigned workers, size_t total, s_run_t *ru
         zactor_destroy (&actors[k]);
     }
     zsock_destroy (&storage);
+    zsock_destroy (&replies);
     panda_config_destroy (&config);
 }
 
@@ -564,7 +550,7 @@ s_storage_run (const s_bench_t *self, size_t window, size_t total, bool file, s_
     panda_config_t *config = s_config (url);
     s_clock_t clock;
     s_roles_begin (&clock.roles);
-    zsock_t *replies = s_answers_socket (config);
+    zsock_t *replies = s_socket (ZMQ_PULL, true, config->replies_endpoint);
     panda_actor_args_t args = {.config = config};
     s_capture_begin (self);
     zactor_t *storage = s_start (panda_storage_actor, &args, "storage");
@@ -578,8 +564,10 @@ s_storage_run (const s_bench_t *self, size_t window, size_t total, bool file, s_
             s_send (feed, &self->items[sent++], true);
         s_wait (poller);
         do {
-            panda_msg_t *reply = panda_actor_recv (replies, NULL);
+            zframe_t *identity = NULL;
+            panda_msg_t *reply = panda_actor_recv (replies, &identity);
             s_check_args (reply, self, &index);
+            zframe_destroy (&identity);
             panda_msg_destroy (&reply);
             received++;
         } while (zsock_events (replies) & ZMQ_POLLIN);
@@ -614,15 +602,8 @@ static void
 s_drive (const s_bench_t *self, const panda_config_t *config, const s_roles_t *roles, size_t window,
          size_t total, s_run_t *run)
 {
-    zsock_t *api = zsock_new (ZMQ_DEALER);
-    if (!api)
-        s_die ("socket", "DEALER");
-    zsock_set_sndhwm (api, 0);
-    zsock_set_identity (api, S_IDENTITY);
-    if (zsock_connect (api, "%s", config->ingest_endpoint) < 0)
-        s_die ("connect", config->ingest_endpoint);
-    zsock_t *answers = s_answers_socket (config);
-    zpoller_t *poller = zpoller_new (answers, api, NULL);
+    zsock_t *api = s_socket (ZMQ_DEALER, false, config->ingest_endpoint);
+    zpoller_t *poller = zpoller_new (api, NULL);
     uint64_t *sent_at = calloc (total, sizeof *sent_at);
     double *ms = calloc (total, sizeof *ms);
     size_t next[S_WINDOW_MAX];
@@ -633,10 +614,10 @@ s_drive (const s_bench_t *self, const panda_config_t *config, const s_roles_t *r
         s_send (api, &self->items[next[d] = d], false);
     }
     for (size_t received = 0; received < total; received++) {
-        //  Ingest answers only its own rejections (on api): s_check_args dies.
-        zsock_t *which = zsock_events (answers) & ZMQ_POLLIN ? answers : s_wait (poller);
+        if (!(zsock_events (api) & ZMQ_POLLIN))
+            s_wait (poller);
         size_t index;
-        panda_msg_t *reply = panda_actor_recv (which, NULL);
+        panda_msg_t *reply = panda_actor_recv (api, NULL);
         s_check_args (reply, self, &index);
         panda_msg_destroy (&reply);
         size_t d = index % window;
@@ -652,7 +633,6 @@ s_drive (const s_bench_t *self, const panda_config_t *config, const s_roles_t *r
     s_latencies (ms, total, run);
     zpoller_destroy (&poller);
     zsock_destroy (&api);
-    zsock_destroy (&answers);
     free (sent_at);
     free (ms);
 }
@@ -872,9 +852,9 @@ s_stage_storage (const s_bench_t *self)
 static void
 s_stage_pipeline (const s_bench_t *self)
 {
-    s_case (self, "4.1", "ring of 3 forwarders", s_ring_run, 1, 4096, false);
-    s_case (self, "4.2", "ring of 3 forwarders", s_ring_run, 8, 8192, false);
-    s_case (self, "4.3", "ring of 3 forwarders", s_ring_run, 64, 8192, false);
+    s_case (self, "4.1", "ring of 4 forwarders", s_ring_run, 1, 4096, false);
+    s_case (self, "4.2", "ring of 4 forwarders", s_ring_run, 8, 8192, false);
+    s_case (self, "4.3", "ring of 4 forwarders", s_ring_run, 64, 8192, false);
     s_case (self, "4.4", "pipeline, file", s_pipeline_run, 1, 600, true);
     s_case (self, "4.5", "pipeline, file", s_pipeline_run, 8, 2400, true);
     s_case (self, "4.6", "pipeline, file", s_pipeline_run, 64, 8192, true);

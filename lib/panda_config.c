@@ -73,7 +73,7 @@ static const setting_t s_settings[] = {
     {"storage_endpoint", 0, T_STRING, AT (storage_endpoint), 0, "inproc://pandad-storage", "URL",
      "ZeroMQ endpoint of the storage actor"},
     {"replies_endpoint", 0, T_STRING, AT (replies_endpoint), 0, "inproc://pandad-replies", "URL",
-     "ZeroMQ ROUTER endpoint of storage that answers the api workers (and takes NEXT_ARGS)"},
+     "ZeroMQ endpoint where ingest collects answers for the api"},
     {"events_endpoint", 0, T_STRING, AT (events_endpoint), 0, "inproc://pandad-events", "URL",
      "ZeroMQ PUB endpoint of storage events (STORED)"},
     {"schemas_endpoint", 0, T_STRING, AT (schemas_endpoint), 0, "inproc://pandad-schemas", "URL",

@@ -1,7 +1,6 @@
 /*  test_actors.c - the publish pipeline (ingest, verify pool, storage) as
-    actors on inproc sockets, driven like an api worker: a DEALER to ingest
-    and an answers DEALER to storage with the same routing id. Every wait
-    has a deadline; nothing sleeps.                                        */
+    actors on inproc sockets, driven by a DEALER like an api worker. Every
+    wait has a deadline; nothing sleeps.                                   */
 #include "panda_test.h"
 #include "panda_actors.h"
 #include "panda_pandad.h"
@@ -15,8 +14,7 @@ typedef struct {
     panda_config_t *config;
     panda_actor_args_t storage_args, ingest_args, verify_args[S_WORKERS];
     zactor_t *storage, *ingest, *verify[S_WORKERS];
-    zsock_t *client; //  DEALER to ingest, as an api worker
-    zsock_t *answers; //  DEALER to storage's ROUTER, same routing id
+    zsock_t *client; //  DEALER, as an api worker
     zsock_t *events; //  SUB to STORED
     zpoller_t *poller;
     uint64_t req;
@@ -50,14 +48,9 @@ s_setup (void **state)
     p->ingest_args = (panda_actor_args_t){.config = p->config, .workers = S_WORKERS};
     p->ingest = panda_actor_start (panda_ingest_actor, &p->ingest_args, "ingest", &err);
     assert_non_null (p->ingest);
-    p->client = zsock_new (ZMQ_DEALER);
-    p->answers = zsock_new (ZMQ_DEALER);
-    zsock_set_identity (p->client, "test-api");
-    zsock_set_identity (p->answers, "test-api");
-    assert_int_equal (zsock_connect (p->client, "%s", p->config->ingest_endpoint), 0);
-    assert_int_equal (zsock_connect (p->answers, "%s", p->config->replies_endpoint), 0);
+    p->client = zsock_new_dealer (p->config->ingest_endpoint);
     p->events = zsock_new_sub (p->config->events_endpoint, "");
-    p->poller = zpoller_new (p->answers, p->client, NULL);
+    p->poller = zpoller_new (p->client, NULL);
     *state = p;
     return 0;
 }
@@ -68,7 +61,6 @@ s_teardown (void **state)
     s_pipe_t *p = *state;
     zpoller_destroy (&p->poller);
     zsock_destroy (&p->client);
-    zsock_destroy (&p->answers);
     zsock_destroy (&p->events);
     zactor_destroy (&p->ingest);
     for (unsigned i = 0; i < S_WORKERS; i++)
@@ -87,18 +79,6 @@ s_recv (zsock_t *sock)
     assert_ptr_equal (zpoller_wait (poller, S_DEADLINE_MS), sock);
     zpoller_destroy (&poller);
     panda_msg_t *msg = panda_actor_recv (sock, NULL);
-    assert_non_null (msg);
-    return msg;
-}
-
-//  The next answer to the api worker: from storage, or a rejection by
-//  ingest (within the deadline, else the test fails).
-static panda_msg_t *
-s_answer (s_pipe_t *p)
-{
-    zsock_t *which = zpoller_wait (p->poller, S_DEADLINE_MS);
-    assert_non_null (which);
-    panda_msg_t *msg = panda_actor_recv (which, NULL);
     assert_non_null (msg);
     return msg;
 }
@@ -157,7 +137,7 @@ s_expect_args (panda_msg_t *reply, uint64_t req, const panda_entry_args_t *want)
 static void
 s_expect_failed (s_pipe_t *p, uint64_t req, const char *message)
 {
-    panda_msg_t *reply = s_answer (p);
+    panda_msg_t *reply = s_recv (p->client);
     assert_int_equal (panda_msg_id (reply), PANDA_MSG_FAILED);
     assert_int_equal (panda_msg_u64 (reply, 0), req);
     assert_string_equal (panda_msg_str (reply, 2), message);
@@ -250,7 +230,7 @@ test_pipeline_keeps_log_order (void **state)
         panda_operation_destroy (&op);
     }
     for (int i = 0; i < N; i++) {
-        panda_msg_t *reply = s_answer (p);
+        panda_msg_t *reply = s_recv (p->client);
         s_expect_args (reply, reqs[i], &want[i]);
         panda_msg_destroy (&reply);
     }
@@ -268,7 +248,7 @@ test_pipeline_keeps_log_order (void **state)
     }
     //  nextArgs from the committed state agrees with the client's own view.
     s_ask_next_args (p, a.keypair, &a.document_id, 1);
-    panda_msg_t *reply = s_answer (p);
+    panda_msg_t *reply = s_recv (p->client);
     s_expect_args (reply, p->req, &want[N - 1]);
     panda_msg_destroy (&reply);
     s_author_fini (&a);
@@ -293,7 +273,7 @@ test_pipeline_many_logs (void **state)
             panda_operation_destroy (&op);
         }
     for (int i = 0; i < AUTHORS * EACH; i++) {
-        panda_msg_t *reply = s_answer (p);
+        panda_msg_t *reply = s_recv (p->client);
         if (panda_msg_id (reply) != PANDA_MSG_ARGS)
             fail_msg ("publish failed: %s", panda_msg_str (reply, 2));
         panda_msg_destroy (&reply);
@@ -302,12 +282,12 @@ test_pipeline_many_logs (void **state)
         panda_entry_args_t want;
         panda_log_writer_next_args (authors[k].writer, &want);
         s_ask_next_args (p, authors[k].keypair, &authors[k].latest, 1);
-        panda_msg_t *reply = s_answer (p);
+        panda_msg_t *reply = s_recv (p->client);
         s_expect_args (reply, p->req, &want);
         panda_msg_destroy (&reply);
         panda_entry_args_t fresh = {.log_id = 1, .seq_num = 1};
         s_ask_next_args (p, authors[k].keypair, NULL, 0);
-        reply = s_answer (p);
+        reply = s_recv (p->client);
         s_expect_args (reply, p->req, &fresh);
         panda_msg_destroy (&reply);
         s_author_fini (&authors[k]);
@@ -360,7 +340,7 @@ test_pipeline_rejects_in_reference_order (void **state)
     //  Nothing was stored: the author's first log is still free.
     panda_entry_args_t fresh = {.log_id = 0, .seq_num = 1};
     s_ask_next_args (p, a.keypair, NULL, 0);
-    panda_msg_t *reply = s_answer (p);
+    panda_msg_t *reply = s_recv (p->client);
     s_expect_args (reply, p->req, &fresh);
     panda_msg_destroy (&reply);
     free (forged);
@@ -369,40 +349,6 @@ test_pipeline_rejects_in_reference_order (void **state)
     panda_entry_destroy (&second);
     panda_operation_destroy (&op);
     panda_entry_destroy (&entry);
-    s_author_fini (&a);
-}
-
-//  An api worker asks storage for next arguments on its answers socket,
-//  not through ingest: the answer reflects every acknowledged publish.
-static void
-test_next_args_asked_of_storage_directly (void **state)
-{
-    s_pipe_t *p = *state;
-    s_author_t a;
-    s_author_init (&a, 0);
-    for (int i = 0; i < 3; i++) {
-        panda_operation_t *op;
-        panda_entry_t *entry = s_author_next (&a, &op);
-        uint64_t req = s_publish (p, entry, op);
-        panda_entry_args_t want;
-        panda_log_writer_next_args (a.writer, &want);
-        panda_msg_t *reply = s_answer (p);
-        s_expect_args (reply, req, &want);
-        panda_msg_destroy (&reply);
-        panda_entry_destroy (&entry);
-        panda_operation_destroy (&op);
-    }
-    panda_public_key_t key = panda_keypair_public_key (a.keypair);
-    panda_msg_t *msg =
-        panda_msg_new (PANDA_MSG_NEXT_ARGS, ++p->req, key.bytes, (size_t) PANDA_PUBLIC_KEY_SIZE,
-                       a.document_id.bytes, (size_t) PANDA_HASH_SIZE);
-    assert_int_equal (panda_actor_send (p->answers, NULL, &msg), 0);
-    panda_entry_args_t want;
-    panda_log_writer_next_args (a.writer, &want);
-    assert_int_equal (want.seq_num, 4);
-    panda_msg_t *reply = s_answer (p);
-    s_expect_args (reply, p->req, &want);
-    panda_msg_destroy (&reply);
     s_author_fini (&a);
 }
 
@@ -424,7 +370,7 @@ test_pipeline_survives_malformed_messages (void **state)
     s_expect_failed (p, 1, "malformed NEXT_ARGS request");
     panda_keypair_t *keypair = panda_keypair_new ();
     s_ask_next_args (p, keypair, NULL, 0);
-    panda_msg_t *reply = s_answer (p);
+    panda_msg_t *reply = s_recv (p->client);
     panda_entry_args_t fresh = {.log_id = 0, .seq_num = 1};
     s_expect_args (reply, p->req, &fresh);
     panda_msg_destroy (&reply);
@@ -452,7 +398,6 @@ main (void)
     panda_log_set_level (PANDA_LOG_OFF);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_pipeline_keeps_log_order, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_next_args_asked_of_storage_directly, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_pipeline_many_logs, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_pipeline_rejects_in_reference_order, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_pipeline_survives_malformed_messages, s_setup, s_teardown),
