@@ -16,7 +16,9 @@
        answer must be the NextArguments that follow the entry just sent
        (logId, seqNum, backlink, skiplink), else the bench fails loudly.
     Each E run spawns a fresh pandad on a fresh data dir; the medians of
-    RUNS runs are printed.
+    RUNS runs are printed. Per run it also prints, per request, the CPU
+    time and times scheduled of each server thread by name (schedstat),
+    the load generator's CPU and how busy the machine was (/proc/stat).
 
     usage: bench_e2e [--runs N] [--entries N] [--logs N] [--conns N]
                      [--http-threads N] [--seconds S] [--ceiling-seconds S]
