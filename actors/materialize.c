@@ -230,9 +230,9 @@ s_left (int64_t due, int64_t now)
 }
 
 //  A run is owed to entries stored since the last one, S_RUN_GAP_MS after
-//  it started. A blob sync is owed to what was materialised since the last one (an
-//  unused blob may be purged): due S_BLOB_SYNC_MS after the last, even if
-//  nothing else wakes the actor.
+//  it started. A blob sync is owed to what was materialised since the
+//  last one (an unused blob may be purged), S_BLOB_SYNC_MS after the last.
+//  Both are due even if nothing else wakes the actor.
 static int
 s_wait (void *self_)
 {

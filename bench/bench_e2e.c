@@ -37,7 +37,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <civetweb.h>
@@ -215,14 +214,6 @@ typedef struct {
     char error[512];
 } s_conn_t;
 
-static double
-s_thread_cpu (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
 //  Field of data.publish as text ("" for null), NULL when absent.
 static const char *
 s_field (json_t *publish, const char *name)
@@ -259,7 +250,7 @@ s_conn_run (void *arg)
     s_conn_t *self = arg;
     panda_http_t *http = panda_http_connect (self->host, self->port, S_REQUEST_TIMEOUT_MS);
     pthread_barrier_wait (self->barrier);
-    double cpu_start = s_thread_cpu ();
+    uint64_t cpu_start = bench_thread_cpu_ns ();
     if (!http) {
         snprintf (self->error, sizeof self->error, "cannot connect to %s:%d", self->host, self->port);
         return NULL;
@@ -287,7 +278,7 @@ s_conn_run (void *arg)
         if (!ok)
             break;
     }
-    self->cpu_seconds = s_thread_cpu () - cpu_start;
+    self->cpu_seconds = (double) (bench_thread_cpu_ns () - cpu_start) / 1e9;
     panda_http_destroy (&http);
     return NULL;
 }

@@ -23,16 +23,6 @@
 #define S_ENTRIES_MAX 64
 #define S_RUNS_MAX 64
 
-//  CPU time of this thread: on a shared machine, time spent descheduled
-//  would otherwise land on whichever case happened to be running.
-static uint64_t
-s_cpu_ns (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
-}
-
 typedef struct {
     uint8_t entry[PANDA_ENTRY_MAX_SIZE];
     size_t entry_len;
@@ -76,7 +66,7 @@ s_load (const char *path, s_vector_t *vectors)
 static double
 s_run_baseline (const s_vector_t *vectors, size_t count, int passes, uint64_t *checksum)
 {
-    uint64_t start = s_cpu_ns ();
+    uint64_t start = bench_thread_cpu_ns ();
     for (int p = 0; p < passes; p++)
         for (size_t i = 0; i < count; i++) {
             const s_vector_t *v = &vectors[i];
@@ -84,14 +74,14 @@ s_run_baseline (const s_vector_t *vectors, size_t count, int passes, uint64_t *c
             *checksum +=
                 crypto_sign_verify_detached (v->entry + signed_len, v->entry, signed_len, v->entry + 1) == 0;
         }
-    return (double) passes * (double) count * 1e9 / (double) (s_cpu_ns () - start);
+    return (double) passes * (double) count * 1e9 / (double) (bench_thread_cpu_ns () - start);
 }
 
 //  Case 2: decode + entry hash + payload hash + verify.
 static double
 s_run_ingest (const s_vector_t *vectors, size_t count, int passes, uint64_t *checksum)
 {
-    uint64_t start = s_cpu_ns ();
+    uint64_t start = bench_thread_cpu_ns ();
     for (int p = 0; p < passes; p++)
         for (size_t i = 0; i < count; i++) {
             const s_vector_t *v = &vectors[i];
@@ -102,7 +92,7 @@ s_run_ingest (const s_vector_t *vectors, size_t count, int passes, uint64_t *che
                 *checksum += 1 + panda_entry_hash (entry)->bytes[2];
             panda_entry_destroy (&entry);
         }
-    return (double) passes * (double) count * 1e9 / (double) (s_cpu_ns () - start);
+    return (double) passes * (double) count * 1e9 / (double) (bench_thread_cpu_ns () - start);
 }
 
 int

@@ -19,6 +19,14 @@ bench_now_ns (void)
     return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
 }
 
+uint64_t
+bench_thread_cpu_ns (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
 static int
 s_cmp_double (const void *a, const void *b)
 {
@@ -180,8 +188,9 @@ bench_roles_read (int pid, bench_roles_t *roles)
             fclose (f);
         snprintf (file, sizeof file, "%s/%s/schedstat", path, entry->d_name);
         f = fopen (file, "r");
-        if (f && fgets (line, sizeof line, f) && sscanf (line, "%llu %llu %llu", &ns, &waited, &slices) < 1)
-            ns = 0;
+        //  on-CPU ns, waiting ns, times scheduled
+        if (f && fgets (line, sizeof line, f) && sscanf (line, "%llu %llu %llu", &ns, &waited, &slices) != 3)
+            ns = slices = 0;
         if (f)
             fclose (f);
         //  "verify-1" is a "verify".

@@ -15,6 +15,10 @@
 //  Monotonic time in nanoseconds.
 uint64_t bench_now_ns (void);
 
+//  CPU time of the calling thread in nanoseconds: on a shared machine,
+//  time spent descheduled is not charged to what the thread measures.
+uint64_t bench_thread_cpu_ns (void);
+
 //  Median of n doubles (sorts the array in place).
 double bench_median (double *values, size_t n);
 
@@ -48,8 +52,9 @@ typedef struct {
     double slices[BENCH_ROLES_MAX]; //  times put on a CPU (each one a wake-up or a preemption)
 } bench_roles_t;
 
-//  Read /proc/<pid>/task/*: on-CPU seconds (schedstat) per name into
-//  and times scheduled (schedstat) per name into *roles. Returns 0, or -1 if the process is gone.
+//  Read /proc/<pid>/task/*: on-CPU seconds and times scheduled
+//  (schedstat) per name into *roles. Returns 0, or -1 if the process is
+//  gone.
 int bench_roles_read (int pid, bench_roles_t *roles);
 
 //  after - before, per name (names only in after count from 0).
