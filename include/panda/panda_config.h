@@ -55,6 +55,18 @@ typedef struct {
     uint32_t verify_threads; //  0: one per core
     uint32_t http_threads;
     uint32_t graphql_max_page_size;
+    //  what one client can cost (docs/operating.md)
+    uint32_t http_max_connections_per_address; //  0: no limit
+    uint32_t http_header_timeout_ms; //  whole request head
+    uint32_t http_body_timeout_ms; //  whole request body
+    uint32_t http_keep_alive_timeout_ms; //  idle between requests
+    uint32_t http_max_body_bytes; //  one POST /graphql body
+    uint32_t http_max_body_memory_bytes; //  all bodies being read at once
+    uint32_t graphql_max_json_depth;
+    uint32_t graphql_max_json_nodes;
+    uint32_t graphql_max_cost; //  fields resolved x page sizes
+    uint32_t graphql_timeout_ms; //  one request's execution
+    uint32_t shutdown_timeout_ms; //  SIGTERM to exit
     //  ZeroMQ endpoints between actors: inproc by default, any ZeroMQ URL
     //  to put a stage into another process (docs/design.md)
     char *ingest_endpoint;
