@@ -450,7 +450,23 @@ typedef struct {
     //  behaviour, errors carry a path and nulls propagate to the nearest
     //  nullable parent.
     bool spec_errors;
+    //  Bounds on what one request may cost; 0 means the built-in default
+    //  (PANDA_GQL_DEFAULT_*). Exceeding one is a request error with a
+    //  message naming the limit, and stops the work at once.
+    uint32_t max_json_depth; //  nesting of the body's JSON, checked before parsing
+    uint32_t max_json_nodes; //  values in the body's JSON, checked before parsing
+    uint32_t max_cost; //  estimated before execution and counted during it
+    //  Called often during validation and execution (and may be called from
+    //  resolvers through panda_gql_call_stopped): a non-NULL answer stops
+    //  the request with that message ("Request timed out", "Client
+    //  disconnected", "Node is shutting down"). NULL: never stops.
+    const char *(*stop_fn) (void *stop_ctx);
+    void *stop_ctx;
 } panda_gql_options_t;
+
+#define PANDA_GQL_DEFAULT_JSON_DEPTH 32
+#define PANDA_GQL_DEFAULT_JSON_NODES 10000
+#define PANDA_GQL_DEFAULT_MAX_COST 50000
 
 //  Execute query_text. cache may be NULL (parse and validate every time).
 //  operation_name may be NULL; variables (borrowed) may be NULL or a JSON
