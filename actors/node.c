@@ -14,6 +14,7 @@ struct _panda_node_t {
     zactor_t *storage, *materialize, *ingest, *api;
     zactor_t *verify[S_MAX_VERIFY];
     unsigned workers;
+    int lock; //  of the database (-1 or -2: none held)
 };
 
 static unsigned
@@ -33,6 +34,8 @@ panda_node_new (const panda_config_t *config, panda_error_t *err)
         return NULL;
     }
     self->workers = s_workers (config);
+    if ((self->lock = panda_actor_lock_database (config, err)) == -1)
+        goto fail;
     self->storage_args = (panda_actor_args_t){.config = config};
     if (!(self->storage = panda_actor_start (panda_storage_actor, &self->storage_args, "storage", err)))
         goto fail;
@@ -71,6 +74,8 @@ panda_node_destroy (panda_node_t **self_p)
         zactor_destroy (&self->verify[i]);
     zactor_destroy (&self->materialize);
     zactor_destroy (&self->storage);
+    if (self->lock >= 0)
+        close (self->lock);
     free (self);
     *self_p = NULL;
 }

@@ -96,6 +96,13 @@ char *panda_actor_store_path (const panda_config_t *config);
 //  caller frees, NULL when out of memory.
 char *panda_actor_views_path (const panda_config_t *config);
 
+//  Take the node's exclusive lock on its database (actor_lock.c): flock on
+//  "<database>-lock", which holds the owner's pid. Returns the lock's file
+//  descriptor (closing it releases the lock; the kernel releases it when
+//  the process dies, also on SIGKILL), -2 for an in-memory database (no
+//  lock needed), or -1 with err naming the process that holds it.
+int panda_actor_lock_database (const panda_config_t *config, panda_error_t *err);
+
 //  The schemas an actor may publish to (actor_schemas.c): the system
 //  schemas and the application schemas the materialiser recorded in the
 //  views database, both filtered by the allow list. An application schema

@@ -11,10 +11,14 @@
 #include "panda_node.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 //  mkdir -p. Returns 0 or -1 with errno set.
 static int
@@ -45,6 +49,38 @@ s_prepare_dirs (const panda_config_t *config)
     return 0;
 }
 
+typedef struct {
+    const sigset_t *signals;
+    uint32_t timeout_ms;
+    atomic_bool done; //  the node stopped in time
+} s_watchdog_t;
+
+//  Bounds the shutdown: after shutdown_timeout_ms, or at a second SIGINT or
+//  SIGTERM, the process exits without waiting for the rest. Nothing
+//  acknowledged is lost by that: a publish is answered after its commit,
+//  SQLite rolls back a transaction cut short, and blob files are written
+//  under a temporary name and renamed when complete.
+static void *
+s_watchdog (void *args_)
+{
+    s_watchdog_t *args = args_;
+    int64_t deadline = zclock_mono () + args->timeout_ms;
+    int sig = -1;
+    while (sig < 0 && !atomic_load (&args->done)) {
+        int64_t left = deadline - zclock_mono ();
+        if (left <= 0)
+            break;
+        struct timespec wait = {left / 1000, (long) (left % 1000) * 1000000L};
+        sig = sigtimedwait (args->signals, NULL, &wait); //  EINTR: a sanitizer's signals
+    }
+    if (atomic_load (&args->done))
+        return NULL;
+    panda_log_error ("pandad", "%s: exiting with requests still running",
+                     sig > 0 ? "second signal" : "shutdown_timeout_ms passed");
+    _exit (1);
+    return NULL;
+}
+
 static int
 s_serve (const panda_config_t *config, const sigset_t *signals)
 {
@@ -65,7 +101,13 @@ s_serve (const panda_config_t *config, const sigset_t *signals)
     int sig = 0;
     sigwait (signals, &sig);
     panda_log_info ("pandad", "%s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    static s_watchdog_t watchdog; //  outlives s_serve: the thread may still run
+    watchdog.signals = signals, watchdog.timeout_ms = config->shutdown_timeout_ms;
+    pthread_t thread;
+    if (pthread_create (&thread, NULL, s_watchdog, &watchdog) == 0)
+        pthread_detach (thread);
     panda_node_destroy (&node);
+    atomic_store (&watchdog.done, true);
     panda_log_info ("pandad", "stopped");
     return 0;
 }
@@ -79,6 +121,7 @@ main (int argc, char *argv[], char *envp[])
     sigaddset (&signals, SIGTERM);
     pthread_sigmask (SIG_BLOCK, &signals, NULL);
     signal (SIGPIPE, SIG_IGN);
+    umask (077); //  the node's files hold its data and keys: the user's alone
     zsys_handler_set (NULL); //  CZMQ must not install its own handlers
 
     panda_config_t *config = panda_config_new ();

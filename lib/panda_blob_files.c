@@ -150,7 +150,7 @@ s_write_file (sqlite3 *db, const char *base_path, sqlite3_int64 view, const char
     char temp[S_PATH_MAX], final[S_PATH_MAX];
     snprintf (temp, sizeof temp, "%s/" PANDA_BLOBS_TEMP_PREFIX "%s", base_path, view_id);
     snprintf (final, sizeof final, "%s/%s", base_path, view_id);
-    int fd = open (temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open (temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return s_io_error ("cannot create", temp, err);
     int64_t count = 0, written = 0;

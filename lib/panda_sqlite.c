@@ -2,7 +2,35 @@
     See panda_sqlite.h.                                                    */
 #include "panda_sqlite.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+panda_err_t
+panda_sqlite_private (const char *path, panda_error_t *err)
+{
+    if (strncmp (path, "file:", 5) == 0 || strcmp (path, ":memory:") == 0 || !*path)
+        return PANDA_OK;
+    int fd = open (path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return panda_error_set (err, PANDA_ERR_IO, "cannot create %s: %s", path, strerror (errno));
+    //  An older pandad made them 0644: tighten what is there.
+    int rc = fchmod (fd, 0600);
+    close (fd);
+    if (rc != 0)
+        return panda_error_set (err, PANDA_ERR_IO, "cannot chmod %s: %s", path, strerror (errno));
+    static const char *const suffixes[] = {"-wal", "-shm"};
+    for (size_t i = 0; i < 2; i++) {
+        char side[4096];
+        if (snprintf (side, sizeof side, "%s%s", path, suffixes[i]) < (int) sizeof side &&
+            chmod (side, 0600) && errno != ENOENT)
+            return panda_error_set (err, PANDA_ERR_IO, "cannot chmod %s: %s", side, strerror (errno));
+    }
+    return PANDA_OK;
+}
 
 panda_err_t
 panda_sqlite_exec (sqlite3 *db, const char *what, const char *sql, panda_error_t *err)

@@ -13,6 +13,12 @@
 PANDA_NODISCARD panda_err_t panda_sqlite_exec (sqlite3 *db, const char *what, const char *sql,
                                                panda_error_t *err);
 
+//  Make the database file at path (and its -wal and -shm files, when they
+//  exist) private to this user, creating it empty with mode 0600 if it is
+//  missing: SQLite creates 0644 files and gives -wal/-shm the database's
+//  mode. URIs and ":memory:" are left alone (SQLite opens them).
+PANDA_NODISCARD panda_err_t panda_sqlite_private (const char *path, panda_error_t *err);
+
 //  Called inside the transaction of migration `version` (0-based), after
 //  its SQL ran, for steps SQL text cannot do; NULL when none.
 typedef panda_err_t (panda_sqlite_migrate_fn) (sqlite3 *db, int version, panda_error_t *err);

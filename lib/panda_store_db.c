@@ -99,6 +99,8 @@ panda_store_db_open (sqlite3 **db_p, sqlite3_stmt **stmts, const char *path, pan
 {
     sqlite3 *db = NULL;
     memset (stmts, 0, sizeof (sqlite3_stmt *) * PANDA_STORE_SQL_COUNT_);
+    if (panda_sqlite_private (path, err) != PANDA_OK)
+        return PANDA_ERR_IO;
     if (sqlite3_open_v2 (path, &db,
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
                          NULL) != SQLITE_OK) {

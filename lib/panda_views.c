@@ -158,8 +158,8 @@ panda_views_open (const char *path, bool readonly, panda_error_t *err)
     }
     int flags = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX |
                 (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    panda_err_t rc = PANDA_OK;
-    if (sqlite3_open_v2 (path, &self->db, flags, NULL) != SQLITE_OK)
+    panda_err_t rc = readonly ? PANDA_OK : panda_sqlite_private (path, err);
+    if (rc == PANDA_OK && sqlite3_open_v2 (path, &self->db, flags, NULL) != SQLITE_OK)
         rc = s_db_error (self->db, path, err);
     if (rc == PANDA_OK) {
         sqlite3_busy_timeout (self->db, S_BUSY_TIMEOUT_MS);

@@ -8,6 +8,7 @@
 #ifndef PANDA_HTTP_H_INCLUDED
 #define PANDA_HTTP_H_INCLUDED
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>

@@ -402,6 +402,21 @@ panda_pandad_stop (panda_pandad_t **self_p)
     return status;
 }
 
+int
+panda_pandad_signal (panda_pandad_t *self, int sig, int timeout_ms)
+{
+    if (!self || !self->pid)
+        return -1;
+    kill (self->pid, sig);
+    int status = s_reap (self->pid, self->pidfd, zclock_mono () + timeout_ms);
+    if (status == -1) {
+        kill (self->pid, SIGKILL);
+        s_reap (self->pid, -1, -1);
+    }
+    s_release_child (self);
+    return status;
+}
+
 void
 panda_pandad_kill (panda_pandad_t *self)
 {

@@ -39,6 +39,12 @@ int panda_pandad_pid (const panda_pandad_t *self);
 //  was no child.
 int panda_pandad_stop (panda_pandad_t **self_p);
 
+//  Send sig to the child and wait up to timeout_ms for it to exit; the data
+//  dir stays for a restart. Returns the exit status (128 + signal if a
+//  signal ended it), or -1 if it was still running at the deadline (then it
+//  is SIGKILLed and reaped).
+int panda_pandad_signal (panda_pandad_t *self, int sig, int timeout_ms);
+
 //  SIGKILL the child and reap it; the data dir stays for a restart.
 void panda_pandad_kill (panda_pandad_t *self);
 

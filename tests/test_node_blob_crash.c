@@ -364,6 +364,8 @@ s_assert_served (panda_pandad_t *node, const blob_t *blob, const char *blobs_dir
     struct stat st;
     assert_int_equal (stat (file, &st), 0);
     assert_int_equal ((size_t) st.st_size, blob->len);
+    if (st.st_mode & 077) //  the blob is data: the user's alone
+        fail_msg ("%s has mode %03o, want 0600", file, st.st_mode & 0777);
 }
 
 static void

@@ -1,0 +1,270 @@
+/*  test_node_files.c - what pandad does with its data directory.
+
+    One node per database: a second pandad on the same data exits at start
+    and names the process that holds it, while the first keeps serving; a
+    SIGKILLed node leaves no stale lock behind. Every file holding data is
+    private to the user (0600). SIGTERM ends the node within
+    shutdown_timeout_ms even while a request keeps a worker busy, and what
+    was acknowledged before is there after a restart.                      */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "panda_http.h"
+#include "panda_pandad.h"
+#include "panda_test.h"
+
+#define START_MS 30000
+#define REQUEST_MS 20000
+#define SHUTDOWN_MS 1000 //  --shutdown-timeout-ms of the stop test
+
+//  Publish publish_sequence.json entry i (a system-schema CREATE for
+//  i < 16) and check it was acknowledged.
+static void
+s_publish (panda_http_t *http, size_t i)
+{
+    json_t *sequence = panda_test_vectors ("publish_sequence.json");
+    json_t *v = json_array_get (json_object_get (sequence, "entries"), i);
+    json_t *vars = json_pack ("{s:O, s:O}", "entry", json_object_get (v, "entry_hex"), "operation",
+                              json_object_get (v, "operation_hex"));
+    int status;
+    json_t *answer = panda_http_graphql (http, panda_http_shirokuma_publish, vars, "Publish", &status);
+    assert_int_equal (status, 200);
+    assert_non_null (answer);
+    if (!json_is_object (json_object_get (json_object_get (answer, "data"), "publish")))
+        fail_msg ("publish not acknowledged: %s", json_dumps (answer, 0));
+    json_decref (answer);
+    json_decref (vars);
+    json_decref (sequence);
+}
+
+//  nextArgs of publish_sequence's first author: log 1 once entry 0 is in.
+static json_t *
+s_log_id_after_first (panda_http_t *http)
+{
+    json_t *sequence = panda_test_vectors ("publish_sequence.json");
+    json_t *v = json_array_get (json_object_get (sequence, "entries"), 0);
+    json_t *vars = json_pack ("{s:O}", "publicKey", json_object_get (v, "public_key"));
+    json_t *answer = panda_http_graphql (http, panda_http_shirokuma_next_args, vars, "NextArgs", NULL);
+    json_decref (vars);
+    json_decref (sequence);
+    json_t *log_id =
+        answer ? json_object_get (json_object_get (json_object_get (answer, "data"), "nextArgs"), "logId")
+               : NULL;
+    json_incref (log_id);
+    json_decref (answer);
+    return log_id;
+}
+
+static void
+s_assert_first_is_stored (int port)
+{
+    panda_http_t *http = panda_http_connect ("127.0.0.1", port, REQUEST_MS);
+    assert_non_null (http);
+    json_t *log_id = s_log_id_after_first (http);
+    assert_non_null (log_id);
+    assert_string_equal (json_string_value (log_id), "1");
+    json_decref (log_id);
+    panda_http_destroy (&http);
+}
+
+static void
+test_second_node_is_refused (void **state)
+{
+    (void) state;
+    if (!panda_pandad_available ())
+        skip ();
+    panda_pandad_t *first = panda_pandad_start (NULL, START_MS);
+    assert_non_null (first);
+    panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (first), REQUEST_MS);
+    s_publish (http, 0);
+
+    const char *args[] = {"--data-dir", panda_pandad_dir (first), "--http-address", "127.0.0.1", "-p", "0",
+                          NULL};
+    char *output = NULL;
+    int status = panda_pandad_run (args, START_MS, &output);
+    char expected[64];
+    snprintf (expected, sizeof expected, "in use by another pandad (pid %d)", panda_pandad_pid (first));
+    if (status == 0 || !output || !strstr (output, expected))
+        fail_msg ("second pandad: status %d, output: %s", status, output ? output : "(none)");
+    free (output);
+
+    //  The first node was not disturbed.
+    json_t *log_id = s_log_id_after_first (http);
+    assert_string_equal (json_string_value (log_id), "1");
+    json_decref (log_id);
+    panda_http_destroy (&http);
+
+    //  A SIGKILLed node leaves no lock behind.
+    panda_pandad_kill (first);
+    assert_non_null (panda_pandad_restart (first, NULL, START_MS));
+    s_assert_first_is_stored (panda_pandad_port (first));
+    assert_int_equal (panda_pandad_stop (&first), 0);
+}
+
+static void
+s_assert_private (const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    struct stat st;
+    if (stat (path, &st) != 0)
+        fail_msg ("%s does not exist", path);
+    if (st.st_mode & 077)
+        fail_msg ("%s has mode %03o, want 0600", path, st.st_mode & 0777);
+}
+
+static void
+test_files_are_private (void **state)
+{
+    (void) state;
+    if (!panda_pandad_available ())
+        skip ();
+    //  Under a permissive umask too: the node does not rely on the caller's.
+    mode_t old = umask (0);
+    panda_pandad_t *node = panda_pandad_start (NULL, START_MS);
+    umask (old);
+    assert_non_null (node);
+    panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (node), REQUEST_MS);
+    s_publish (http, 0);
+    panda_http_destroy (&http);
+    const char *dir = panda_pandad_dir (node);
+    //  While running: WAL and shared-memory files exist beside each database.
+    const char *files[] = {"pandad.sqlite3",          "pandad.sqlite3-wal",   "pandad.sqlite3-shm",
+                           "pandad.sqlite3-lock",     "pandad.sqlite3-views", "pandad.sqlite3-views-wal",
+                           "pandad.sqlite3-views-shm"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        s_assert_private (dir, files[i]);
+    struct stat st;
+    char blobs[4096];
+    snprintf (blobs, sizeof blobs, "%s/blobs", dir);
+    assert_int_equal (stat (blobs, &st), 0);
+    assert_int_equal (st.st_mode & 077, 0);
+    assert_int_equal (panda_pandad_stop (&node), 0);
+}
+
+//  A request that keeps a civetweb worker busy: a GraphQL body whose client
+//  never sends the rest, and an expensive query. Runs until the node
+//  closes the connection or REQUEST_MS passes.
+typedef struct {
+    int port;
+    const char *body;
+} s_busy_t;
+
+static void *
+s_busy_client (void *args_)
+{
+    s_busy_t *args = args_;
+    panda_http_t *http = panda_http_connect ("127.0.0.1", args->port, REQUEST_MS);
+    if (http) {
+        panda_http_response_t resp;
+        if (panda_http_request (http, "POST", "/graphql", "Content-Type: application/json\r\n", args->body,
+                                strlen (args->body), &resp) == 0)
+            panda_http_response_release (&resp);
+        panda_http_destroy (&http);
+    }
+    return NULL;
+}
+
+//  Doubling fragments: F0 spreads F1 twice, F1 spreads F2 twice, ...
+static char *
+s_fragment_bomb (int levels)
+{
+    size_t cap = 200 + (size_t) levels * 80;
+    char *query = malloc (cap), *body = malloc (cap + 64);
+    size_t used = (size_t) snprintf (query, cap, "query Q { ...F0 } ");
+    for (int i = 0; i < levels; i++)
+        used += (size_t) snprintf (query + used, cap - used, "fragment F%d on Query { ...F%d ...F%d } ", i,
+                                   i + 1, i + 1);
+    snprintf (query + used, cap - used, "fragment F%d on Query { __typename }", levels);
+    snprintf (body, cap + 64, "{\"query\":\"%s\"}", query);
+    free (query);
+    return body;
+}
+
+static int64_t
+s_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+//  CPU time (user + system) of process pid in clock ticks, or -1.
+static long
+s_cpu_ticks (int pid)
+{
+    char path[64], buf[1024];
+    snprintf (path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen (path, "r");
+    size_t n = f ? fread (buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose (f);
+    buf[n] = '\0';
+    const char *rest = strrchr (buf, ')'); //  the command may hold spaces
+    long utime, stime;
+    if (!rest ||
+        sscanf (rest + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &utime, &stime) != 2)
+        return -1;
+    return utime + stime;
+}
+
+static void
+test_sigterm_is_bounded (void **state)
+{
+    (void) state;
+    if (!panda_pandad_available ())
+        skip ();
+    const char *args[] = {"--shutdown-timeout-ms", "1000", NULL};
+    panda_pandad_t *node = panda_pandad_start (args, START_MS);
+    assert_non_null (node);
+    int port = panda_pandad_port (node);
+    panda_http_t *http = panda_http_connect ("127.0.0.1", port, REQUEST_MS);
+    s_publish (http, 0);
+    panda_http_destroy (&http);
+
+    char *bomb = s_fragment_bomb (40);
+    s_busy_t busy = {port, bomb};
+    long before = s_cpu_ticks (panda_pandad_pid (node));
+    pthread_t thread;
+    assert_int_equal (pthread_create (&thread, NULL, s_busy_client, &busy), 0);
+    //  Wait until the node is busy with it (a tenth of a second of CPU),
+    //  or for a node that refuses it at once, until the client is answered.
+    int64_t until = s_now_ms () + REQUEST_MS;
+    bool joined = false;
+    while (s_cpu_ticks (panda_pandad_pid (node)) < before + sysconf (_SC_CLK_TCK) / 10 &&
+           !(joined = pthread_tryjoin_np (thread, NULL) == 0) && s_now_ms () < until) {
+        struct timespec tick = {0, 2000000};
+        nanosleep (&tick, NULL); //  polling the node's CPU clock
+    }
+    //  Whatever the node made of the request by now, SIGTERM must end it.
+    int64_t start = s_now_ms ();
+    int status = panda_pandad_signal (node, SIGTERM, SHUTDOWN_MS + 4000);
+    int64_t took = s_now_ms () - start;
+    if (status == -1)
+        fail_msg ("pandad still running %lld ms after SIGTERM", (long long) took);
+    print_message ("pandad exited with status %d %lld ms after SIGTERM\n", status, (long long) took);
+    if (!joined)
+        pthread_join (thread, NULL);
+    free (bomb);
+    //  What was acknowledged is there.
+    const char *defaults[] = {"--shutdown-timeout-ms", "5000", NULL};
+    assert_non_null (panda_pandad_restart (node, defaults, START_MS));
+    s_assert_first_is_stored (panda_pandad_port (node));
+    assert_int_equal (panda_pandad_stop (&node), 0);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_second_node_is_refused),
+        cmocka_unit_test (test_files_are_private),
+        cmocka_unit_test (test_sigterm_is_bounded),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
