@@ -519,7 +519,7 @@ s_link (s_parser_t *self, panda_gql_document_t *doc)
             d->index = n;
             doc->fragments[n++] = d;
         }
-    if (!panda_gql_index_build (doc->fragment_index, n, s_fragment_name_at, doc->fragments))
+    if (n && !panda_gql_index_build (doc->fragment_index, n, s_fragment_name_at, doc->fragments))
         return s_nomem (self);
     for (size_t i = 0; i < self->spread_count; i++)
         self->spreads[i]->fragment = panda_gql_document_fragment (doc, self->spreads[i]->name);

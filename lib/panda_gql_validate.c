@@ -256,6 +256,7 @@ panda_gql_coerce (const panda_gql_schema_t *schema, const panda_gql_type_t *type
 //  fragment at most once per walk and never recursing through spreads.
 
 #define S_STOP_EVERY 64 //  validation steps between calls of stop_fn
+#define S_FEW 8 //  names searched in a row rather than indexed
 
 //  What one definition's selection set holds itself (spreads not followed).
 typedef struct {
@@ -655,12 +656,24 @@ s_vardef_name_at (const void *items, size_t i)
     return ((const panda_gql_vardef_t *const *) items)[i]->name;
 }
 
+//  Position of the first variable called name, or -1.
+static long
+s_var_find (const s_ctx_t *self, const char *name)
+{
+    if (self->var_index.slots)
+        return panda_gql_index_find (&self->var_index, name, s_vardef_name_at, self->vars);
+    for (size_t i = 0; i < self->var_count; i++)
+        if (strcmp (self->vars[i]->name, name) == 0)
+            return (long) i;
+    return -1;
+}
+
 static void
 s_use (s_ctx_t *self, const s_summary_t *summary)
 {
     for (size_t i = 0; i < summary->use_count && !s_tick (self); i++) {
         const panda_gql_value_t *v = summary->uses[i];
-        long k = panda_gql_index_find (&self->var_index, v->str, s_vardef_name_at, self->vars);
+        long k = s_var_find (self, v->str);
         if (k >= 0)
             self->var_used[k] = true;
         else
@@ -694,22 +707,23 @@ s_check_variables (s_ctx_t *self, const panda_gql_definition_t *op, const s_summ
     size_t count = 0;
     for (const panda_gql_vardef_t *d = op->variables; d; d = d->next)
         count++;
-    self->vars = calloc (count + 1, sizeof (*self->vars));
-    self->var_used = calloc (count + 1, sizeof (bool));
-    if (!self->vars || !self->var_used) {
+    //  The definitions, then their used flags, in one block.
+    self->vars = calloc (count + 1, sizeof (*self->vars) + sizeof (bool));
+    if (!self->vars) {
         self->nomem = true;
-        goto done;
+        return;
     }
+    self->var_used = (bool *) (self->vars + count + 1);
     self->var_count = 0;
     for (const panda_gql_vardef_t *d = op->variables; d; d = d->next)
         self->vars[self->var_count++] = d;
-    if (!panda_gql_index_build (&self->var_index, count, s_vardef_name_at, self->vars)) {
+    if (count > S_FEW && !panda_gql_index_build (&self->var_index, count, s_vardef_name_at, self->vars)) {
         self->nomem = true;
         goto done;
     }
     for (size_t i = 0; i < count; i++) {
         const panda_gql_vardef_t *d = self->vars[i];
-        if (panda_gql_index_find (&self->var_index, d->name, s_vardef_name_at, self->vars) != (long) i)
+        if (s_var_find (self, d->name) != (long) i)
             s_error (self, d->line, d->column, "There can be only one variable named \"$%s\".", d->name);
         const panda_gql_typedef_t *t = panda_gql_schema_type (self->schema, panda_gql_type_name (d->type));
         if (!t)
@@ -727,9 +741,9 @@ s_check_variables (s_ctx_t *self, const panda_gql_definition_t *op, const s_summ
 done:
     panda_gql_index_release (&self->var_index);
     free (self->vars);
-    free (self->var_used);
     self->vars = NULL;
     self->var_used = NULL;
+    self->var_count = 0;
 }
 
 // ---------------------------------------------------------------------------
@@ -747,7 +761,8 @@ s_check_operation (s_ctx_t *self, const panda_gql_definition_t *op, size_t op_co
 {
     if (!op->name && op_count > 1)
         s_error (self, op->line, op->column, "This anonymous operation must be the only defined operation.");
-    long first = op->name ? panda_gql_index_find (names, op->name, s_definition_name_at, named) : -1;
+    long first =
+        op->name && names->slots ? panda_gql_index_find (names, op->name, s_definition_name_at, named) : -1;
     if (first >= 0 && named[first] != op)
         s_error (self, op->line, op->column, "There can be only one operation named \"%s\".", op->name);
     const panda_gql_typedef_t *root = panda_gql_schema_root (self->schema, op->operation);
@@ -810,8 +825,10 @@ s_prepare (s_ctx_t *self, const panda_gql_definition_t **named, size_t *named_co
     for (const panda_gql_definition_t *d = doc->definitions; d && !self->stopped; d = d->next) {
         if (d->kind != PANDA_GQL_DEF_OPERATION)
             continue;
-        if (d->name)
+        if (d->name && named)
             named[(*named_count)++] = d;
+        if (!doc->fragment_count)
+            continue;
         s_summary_t summary;
         s_summary_init (self, d, &summary);
         for (size_t k = 0; k < summary.spread_count; k++)
@@ -829,18 +846,20 @@ s_validate (s_ctx_t *self)
     size_t op_count = 0, named_count = 0;
     for (const panda_gql_definition_t *d = doc->definitions; d; d = d->next)
         op_count += d->kind == PANDA_GQL_DEF_OPERATION;
+    //  Per fragment: summary, mark and queue place, in one block.
     size_t n = doc->fragment_count;
-    self->frags = calloc (n + 1, sizeof (s_summary_t));
-    self->marks = calloc (n + 1, sizeof (uint32_t));
-    self->queue = calloc (n + 1, sizeof (uint32_t));
-    const panda_gql_definition_t **named = calloc (op_count + 1, sizeof (*named));
+    self->frags = calloc (n + 1, sizeof (s_summary_t) + 2 * sizeof (uint32_t));
+    self->marks = self->frags ? (uint32_t *) (self->frags + n + 1) : NULL;
+    self->queue = self->marks ? self->marks + n + 1 : NULL;
+    //  Operation names can repeat only with several operations.
+    const panda_gql_definition_t **named = op_count > 1 ? calloc (op_count, sizeof (*named)) : NULL;
     panda_gql_index_t names = {NULL, 0};
-    if (!self->frags || !self->marks || !self->queue || !named) {
+    if (!self->frags || (op_count > 1 && !named)) {
         self->nomem = true;
         goto done;
     }
     s_prepare (self, named, &named_count);
-    if (!panda_gql_index_build (&names, named_count, s_definition_name_at, named))
+    if (named && !panda_gql_index_build (&names, named_count, s_definition_name_at, named))
         self->nomem = true;
     for (const panda_gql_definition_t *d = doc->definitions; d && !self->stopped && !self->nomem;
          d = d->next) {
@@ -853,8 +872,6 @@ done:
     for (size_t i = 0; self->frags && i < n; i++)
         s_summary_release (&self->frags[i]);
     free (self->frags);
-    free (self->marks);
-    free (self->queue);
     free (named);
     panda_gql_index_release (&names);
 }

@@ -224,6 +224,13 @@ test_validate_fragment_graphs (void **state)
         "\"A\".");
     assert_string_equal (s_check ("query ($a: Int, $a: Int) { need(x: $a) }"),
                          "There can be only one variable named \"$a\". | Variable \"$a\" is not used");
+    //  Many variables are looked up through an index: the same answers.
+    assert_string_equal (
+        s_check ("query ($a: Int, $b: Int, $c: Int, $d: Int, $e: Int, $f: Int, $g: Int, $h: Int, "
+                 "$i: Int, $a: Int) { a: need(x: $a) b: need(x: $b) c: need(x: $c) d: need(x: $d) "
+                 "e: need(x: $e) f: need(x: $f) g: need(x: $g) h: need(x: $h) i: need(x: $z) }"),
+        "There can be only one variable named \"$a\". | Variable \"$z\" is not defined | "
+        "Variable \"$i\" is not used | Variable \"$a\" is not used");
     assert_string_equal (s_check ("{ all_S(first: 1, first: 2, after: \"c_1\", first: 3) { totalCount } }"),
                          "There can be only one argument named \"first\" | There can be only one argument "
                          "named \"first\"");
