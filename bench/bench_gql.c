@@ -69,14 +69,14 @@ s_measure (const panda_gql_schema_t *schema, const char *query, int mode, size_t
         for (int i = 0; i < ITERS; i++) {
             if (mode == 2) {
                 json_t *errors;
-                *checksum += panda_gql_cache_lookup (cache, schema, query, len, &errors) != NULL;
+                *checksum += panda_gql_cache_lookup (cache, schema, query, len, NULL, &errors) != NULL;
                 json_decref (errors);
                 continue;
             }
             panda_gql_document_t *doc = panda_gql_parse (query, len, NULL, NULL, NULL);
             *checksum += doc->tokens;
             if (mode == 1) {
-                json_t *errors = panda_gql_validate (schema, doc);
+                json_t *errors = panda_gql_validate (schema, doc, NULL, NULL);
                 *checksum += errors == NULL;
                 json_decref (errors);
             }

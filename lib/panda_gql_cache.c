@@ -75,9 +75,10 @@ panda_gql_cache_hits (const panda_gql_cache_t *self)
     return self->hits;
 }
 
-//  Parse (if needed) and validate into e.
-static void
-s_entry_fill (s_entry_t *e, const panda_gql_schema_t *schema)
+//  Parse (if needed) and validate into e. Returns the stop message of a
+//  stopped validation, which leaves e parsed but not validated.
+static json_t *
+s_entry_fill (s_entry_t *e, const panda_gql_schema_t *schema, const panda_gql_options_t *options)
 {
     json_decref (e->errors);
     e->errors = NULL;
@@ -88,11 +89,18 @@ s_entry_fill (s_entry_t *e, const panda_gql_schema_t *schema)
         if (!e->doc) {
             e->errors = json_pack ("[o]", panda_gql_error_new (err.message, line, column));
             e->generation = panda_gql_schema_generation (schema);
-            return;
+            return NULL;
         }
     }
-    e->errors = panda_gql_validate (schema, e->doc);
+    bool stopped;
+    json_t *errors = panda_gql_validate (schema, e->doc, options, &stopped);
+    if (stopped) {
+        e->generation = 0; //  no schema has it: the next lookup validates again
+        return errors;
+    }
+    e->errors = errors;
     e->generation = panda_gql_schema_generation (schema);
+    return NULL;
 }
 
 static s_entry_t *
@@ -110,10 +118,11 @@ s_slot (panda_gql_cache_t *self)
 
 const panda_gql_document_t *
 panda_gql_cache_lookup (panda_gql_cache_t *self, const panda_gql_schema_t *schema, const char *text,
-                        size_t len, json_t **errors)
+                        size_t len, const panda_gql_options_t *options, json_t **errors)
 {
     uint64_t h = s_hash (text, len);
     s_entry_t *e = NULL;
+    json_t *stopped = NULL;
     for (size_t i = 0; i < self->count && !e; i++)
         if (self->entries[i].hash == h && self->entries[i].len == len &&
             memcmp (self->entries[i].text, text, len) == 0)
@@ -121,7 +130,7 @@ panda_gql_cache_lookup (panda_gql_cache_t *self, const panda_gql_schema_t *schem
     if (e) {
         self->hits++;
         if (e->generation != panda_gql_schema_generation (schema) && e->doc)
-            s_entry_fill (e, schema);
+            stopped = s_entry_fill (e, schema, options);
     } else {
         e = s_slot (self);
         e->text = malloc (len + 1);
@@ -133,9 +142,13 @@ panda_gql_cache_lookup (panda_gql_cache_t *self, const panda_gql_schema_t *schem
         e->text[len] = 0;
         e->len = len;
         e->hash = h;
-        s_entry_fill (e, schema);
+        stopped = s_entry_fill (e, schema, options);
     }
     e->used = ++self->clock;
+    if (stopped) {
+        *errors = stopped;
+        return NULL;
+    }
     if (e->errors) {
         *errors = json_deep_copy (e->errors);
         return NULL;

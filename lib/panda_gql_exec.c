@@ -2,22 +2,27 @@
     through the caller's resolver table and builds the response JSON
     (node-api §2.1-2.5: operation selection, lenient variables, one error
     nulls `data` unless spec_errors is set).                                */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "panda/panda_gql.h"
+#include "panda_json_limits.h"
 
 typedef struct {
     const panda_gql_schema_t *schema;
     const panda_gql_document_t *doc;
     const panda_gql_resolvers_t *resolvers;
+    const panda_gql_options_t *options;
     void *user;
     bool spec; //  GraphQL spec errors (path, null propagation)
     bool aborted; //  parity mode: first error stops everything
     json_t *vars; //  coerced variables
     json_t *errors;
     json_t *path;
+    json_t *fatal; //  the one error that ends the request (stopped, too expensive)
+    uint64_t cost, max_cost; //  counted while running
 } s_exec_t;
 
 //  One response key and the field nodes that share it.
@@ -27,10 +32,31 @@ typedef struct {
     size_t count;
 } s_group_t;
 
+//  The fields of a selection set, grouped by response key (hashed: a set
+//  may have thousands of aliases). Collected once for all items of a list.
 typedef struct {
     s_group_t *items;
     size_t count, cap;
+    uint32_t *slots; //  open addressing: item index + 1, 0 = empty
+    size_t mask;
+    bool collected;
 } s_groups_t;
+
+//  Fragments already expanded in one collection walk (GraphQL spec
+//  CollectFields, visitedFragments): each is expanded at most once.
+typedef struct {
+    uint64_t bits[(PANDA_GQL_MAX_FRAGMENTS + 63) / 64];
+} s_visited_t;
+
+static bool
+s_visit (s_visited_t *self, const panda_gql_definition_t *fragment)
+{
+    size_t i = fragment->index;
+    if (i >= PANDA_GQL_MAX_FRAGMENTS || (self->bits[i / 64] >> (i % 64) & 1))
+        return false;
+    self->bits[i / 64] |= (uint64_t) 1 << (i % 64);
+    return true;
+}
 
 json_t *
 panda_gql_error_new (const char *message, int line, int column)
@@ -51,6 +77,56 @@ s_error (s_exec_t *self, const char *message, int line, int column, bool with_pa
     json_array_append_new (self->errors, e);
     if (!self->spec)
         self->aborted = true;
+}
+
+//  End the request: data null and this one error, whatever happened before.
+static void
+s_fatal (s_exec_t *self, const char *message)
+{
+    if (!self->fatal)
+        self->fatal = panda_gql_error_new (message, 0, 0);
+    self->aborted = true;
+}
+
+static PANDA_NOINLINE void
+s_too_expensive (s_exec_t *self, uint64_t cost)
+{
+    char msg[128];
+    snprintf (msg, sizeof (msg),
+              "Query is too expensive: cost %" PRIu64 " exceeds the limit %" PRIu64 " (graphql_max_cost)",
+              cost, self->max_cost);
+    s_fatal (self, msg);
+}
+
+//  True when the request must stop; asks stop_fn unless already stopped.
+static bool
+s_stopped (s_exec_t *self)
+{
+    if (self->fatal)
+        return true;
+    const char *why =
+        self->options && self->options->stop_fn ? self->options->stop_fn (self->options->stop_ctx) : NULL;
+    if (why)
+        s_fatal (self, why);
+    return why != NULL;
+}
+
+bool
+panda_gql_call_stopped (panda_gql_call_t *call)
+{
+    return call->engine && s_stopped (call->engine);
+}
+
+//  Count one field resolved (a paged one runs a query: it costs more).
+static bool
+s_charge (s_exec_t *self, const panda_gql_fielddef_t *def)
+{
+    self->cost += 1 + (def && def->paged ? PANDA_GQL_PAGED_FIELD_COST : 0);
+    if (self->cost > self->max_cost) {
+        s_too_expensive (self, self->cost);
+        return true;
+    }
+    return s_stopped (self);
 }
 
 int
@@ -105,43 +181,94 @@ s_included (s_exec_t *self, const panda_gql_directive_t *dirs)
     return true;
 }
 
-static bool
-s_collect (s_exec_t *self, const panda_gql_selection_t *sels, s_groups_t *groups, int depth)
+static uint32_t
+s_hash (const char *s)
 {
-    if (depth > PANDA_GQL_MAX_DEPTH)
+    uint32_t h = 2166136261u;
+    while (*s)
+        h = (h ^ (uint8_t) *s++) * 16777619u;
+    return h;
+}
+
+static bool
+s_groups_rehash (s_groups_t *self, size_t slots)
+{
+    uint32_t *grown = calloc (slots, sizeof (uint32_t));
+    if (!grown)
+        return false;
+    free (self->slots);
+    self->slots = grown;
+    self->mask = slots - 1;
+    for (size_t i = 0; i < self->count; i++) {
+        size_t at = s_hash (self->items[i].key) & self->mask;
+        while (self->slots[at])
+            at = (at + 1) & self->mask;
+        self->slots[at] = (uint32_t) i + 1;
+    }
+    return true;
+}
+
+//  The group of key, added when new; NULL when out of memory.
+static s_group_t *
+s_group (s_groups_t *self, const char *key)
+{
+    if (self->count * 2 >= (self->slots ? self->mask + 1 : 0) &&
+        !s_groups_rehash (self, self->slots ? (self->mask + 1) * 2 : 16))
+        return NULL;
+    size_t at = s_hash (key) & self->mask;
+    while (self->slots[at]) {
+        s_group_t *g = &self->items[self->slots[at] - 1];
+        if (strcmp (g->key, key) == 0)
+            return g;
+        at = (at + 1) & self->mask;
+    }
+    if (self->count == self->cap) {
+        size_t cap = self->cap ? self->cap * 2 : 8;
+        s_group_t *grown = realloc (self->items, cap * sizeof (s_group_t));
+        if (!grown)
+            return NULL;
+        self->items = grown;
+        self->cap = cap;
+    }
+    self->slots[at] = (uint32_t) self->count + 1;
+    s_group_t *g = &self->items[self->count++];
+    g->key = key;
+    g->count = 0;
+    return g;
+}
+
+static void
+s_groups_release (s_groups_t *self)
+{
+    free (self->items);
+    free (self->slots);
+    memset (self, 0, sizeof (*self));
+}
+
+static bool
+s_collect (s_exec_t *self, const panda_gql_selection_t *sels, s_groups_t *groups, s_visited_t *visited,
+           int depth)
+{
+    if (depth > PANDA_GQL_MAX_DEPTH) //  validation bounds it; bound anyway
         return true;
     for (const panda_gql_selection_t *s = sels; s; s = s->next) {
         if (!s_included (self, s->directives))
             continue;
         if (s->kind == PANDA_GQL_SEL_INLINE) {
-            if (!s_collect (self, s->selections, groups, depth + 1))
+            if (!s_collect (self, s->selections, groups, visited, depth + 1))
                 return false;
             continue;
         }
         if (s->kind == PANDA_GQL_SEL_SPREAD) {
-            for (const panda_gql_definition_t *d = self->doc->definitions; d; d = d->next)
-                if (d->kind == PANDA_GQL_DEF_FRAGMENT && strcmp (d->name, s->name) == 0 &&
-                    s_included (self, d->directives) && !s_collect (self, d->selections, groups, depth + 1))
-                    return false;
+            const panda_gql_definition_t *f = s->fragment;
+            if (f && s_visit (visited, f) && s_included (self, f->directives) &&
+                !s_collect (self, f->selections, groups, visited, depth + 1))
+                return false;
             continue;
         }
-        const char *key = s->alias ? s->alias : s->name;
-        size_t i = 0;
-        while (i < groups->count && strcmp (groups->items[i].key, key) != 0)
-            i++;
-        if (i == groups->count) {
-            if (groups->count == groups->cap) {
-                size_t cap = groups->cap ? groups->cap * 2 : 8;
-                s_group_t *grown = realloc (groups->items, cap * sizeof (s_group_t));
-                if (!grown)
-                    return false;
-                groups->items = grown;
-                groups->cap = cap;
-            }
-            groups->items[groups->count].key = key;
-            groups->items[groups->count++].count = 0;
-        }
-        s_group_t *g = &groups->items[i];
+        s_group_t *g = s_group (groups, s->alias ? s->alias : s->name);
+        if (!g)
+            return false;
         if (g->count < sizeof (g->nodes) / sizeof (g->nodes[0]))
             g->nodes[g->count++] = s;
     }
@@ -150,19 +277,17 @@ s_collect (s_exec_t *self, const panda_gql_selection_t *sels, s_groups_t *groups
 
 static void
 s_fields_of (const panda_gql_document_t *doc, const panda_gql_selection_t *sels, panda_gql_selection_fn fn,
-             void *ctx, int depth)
+             void *ctx, s_visited_t *visited, int depth)
 {
-    if (depth > PANDA_GQL_MAX_DEPTH) //  validation refuses fragment cycles; bound anyway
+    if (depth > PANDA_GQL_MAX_DEPTH) //  validation bounds it; bound anyway
         return;
     for (const panda_gql_selection_t *s = sels; s; s = s->next) {
         if (s->kind == PANDA_GQL_SEL_FIELD)
             fn (ctx, s);
         else if (s->kind == PANDA_GQL_SEL_INLINE)
-            s_fields_of (doc, s->selections, fn, ctx, depth + 1);
-        else
-            for (const panda_gql_definition_t *d = doc ? doc->definitions : NULL; d; d = d->next)
-                if (d->kind == PANDA_GQL_DEF_FRAGMENT && strcmp (d->name, s->name) == 0)
-                    s_fields_of (doc, d->selections, fn, ctx, depth + 1);
+            s_fields_of (doc, s->selections, fn, ctx, visited, depth + 1);
+        else if (s->fragment && s_visit (visited, s->fragment))
+            s_fields_of (doc, s->fragment->selections, fn, ctx, visited, depth + 1);
     }
 }
 
@@ -170,83 +295,227 @@ void
 panda_gql_selection_fields (const panda_gql_document_t *doc, const panda_gql_selection_t *const *nodes,
                             size_t count, panda_gql_selection_fn fn, void *ctx)
 {
+    s_visited_t visited;
+    memset (&visited, 0, sizeof (visited));
     for (size_t i = 0; i < count; i++)
-        s_fields_of (doc, nodes[i]->selections, fn, ctx, 0);
+        s_fields_of (doc, nodes[i]->selections, fn, ctx, &visited, 0);
+}
+
+// ---------------------------------------------------------------------------
+//  Cost estimate (see PANDA_GQL_PAGED_FIELD_COST). A selection set costs
+//  fixed + page * per_item, where page is the page size of the paged field
+//  whose object holds the set (1 when none): per_item is what its list
+//  fields cost, as their items are that page. Fragments are costed once.
+
+typedef struct {
+    uint64_t fixed, per_item;
+} s_cost_t;
+
+typedef struct {
+    s_exec_t *exec;
+    s_cost_t *fragments; //  memo, per fragment
+    bool *costed;
+} s_estimate_t;
+
+static uint64_t
+s_add (uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static uint64_t
+s_mul (uint64_t a, uint64_t b)
+{
+    return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+//  The page size a paged field asks for: `first` or `last`, else its default.
+static uint64_t
+s_page_size (s_exec_t *self, const panda_gql_fielddef_t *def, const panda_gql_selection_t *node)
+{
+    for (const panda_gql_argument_t *a = node->args; a; a = a->next) {
+        if (strcmp (a->name, "first") != 0 && strcmp (a->name, "last") != 0)
+            continue;
+        json_t *v = panda_gql_literal_json (a->value, self->vars);
+        json_int_t n = json_integer_value (v);
+        bool given = json_is_integer (v);
+        json_decref (v);
+        if (given)
+            return n > 0 ? (uint64_t) n : 0;
+    }
+    return def->default_page;
+}
+
+static void s_cost_set (s_estimate_t *self, const panda_gql_typedef_t *type,
+                        const panda_gql_selection_t *sels, s_cost_t *out, s_visited_t *visited, int depth);
+
+static void
+s_cost_field (s_estimate_t *self, const panda_gql_typedef_t *type, const panda_gql_selection_t *s,
+              s_cost_t *out, int depth)
+{
+    const panda_gql_fielddef_t *def = panda_gql_schema_field (self->exec->schema, type, s->name);
+    if (!def) { //  __typename
+        out->fixed = s_add (out->fixed, 1);
+        return;
+    }
+    uint64_t own = def->paged ? 1 + PANDA_GQL_PAGED_FIELD_COST : 1;
+    s_cost_t below = {0, 0};
+    const panda_gql_typedef_t *t =
+        panda_gql_schema_type (self->exec->schema, panda_gql_type_name (def->type));
+    if (t && t->kind == PANDA_GQL_KIND_OBJECT && s->selections) {
+        s_visited_t visited;
+        memset (&visited, 0, sizeof (visited));
+        s_cost_set (self, t, s->selections, &below, &visited, depth + 1);
+    }
+    const panda_gql_type_t *unwrapped =
+        def->type->kind == PANDA_GQL_TYPE_NON_NULL ? def->type->of : def->type;
+    bool list = unwrapped->kind == PANDA_GQL_TYPE_LIST;
+    uint64_t page = def->paged ? s_page_size (self->exec, def, s) : 1;
+    uint64_t one = s_add (below.fixed, below.per_item); //  the set below, no page above it
+    if (def->paged && list) //  each item of the page gets the set below
+        out->fixed = s_add (out->fixed, s_add (own, s_mul (page, one)));
+    else if (def->paged) //  a connection: its list fields get the page
+        out->fixed = s_add (out->fixed, s_add (own, s_add (below.fixed, s_mul (page, below.per_item))));
+    else if (list) { //  its items are the page of the object above, if any
+        out->fixed = s_add (out->fixed, own);
+        out->per_item = s_add (out->per_item, one);
+    } else
+        out->fixed = s_add (out->fixed, s_add (own, one));
+}
+
+static void
+s_cost_fragment (s_estimate_t *self, const panda_gql_typedef_t *type, const panda_gql_definition_t *f,
+                 s_cost_t *out, int depth)
+{
+    if (!self->costed[f->index]) {
+        s_visited_t visited;
+        memset (&visited, 0, sizeof (visited));
+        s_cost_set (self, type, f->selections, &self->fragments[f->index], &visited, depth + 1);
+        self->costed[f->index] = true;
+    }
+    out->fixed = s_add (out->fixed, self->fragments[f->index].fixed);
+    out->per_item = s_add (out->per_item, self->fragments[f->index].per_item);
+}
+
+static void
+s_cost_set (s_estimate_t *self, const panda_gql_typedef_t *type, const panda_gql_selection_t *sels,
+            s_cost_t *out, s_visited_t *visited, int depth)
+{
+    if (depth > PANDA_GQL_MAX_DEPTH) //  validation bounds it; bound anyway
+        return;
+    for (const panda_gql_selection_t *s = sels; s; s = s->next) {
+        if (!s_included (self->exec, s->directives))
+            continue;
+        if (s->kind == PANDA_GQL_SEL_FIELD)
+            s_cost_field (self, type, s, out, depth);
+        else if (s->kind == PANDA_GQL_SEL_INLINE)
+            s_cost_set (self, type, s->selections, out, visited, depth + 1);
+        else if (s->fragment && s_visit (visited, s->fragment) &&
+                 s_included (self->exec, s->fragment->directives))
+            s_cost_fragment (self, type, s->fragment, out, depth);
+    }
+}
+
+//  What op would cost at most (lists without a page size count one item).
+//  False when out of memory.
+static bool
+s_estimate (s_exec_t *self, const panda_gql_definition_t *op, const panda_gql_typedef_t *root, uint64_t *cost)
+{
+    size_t n = self->doc->fragment_count;
+    s_estimate_t e = {self, calloc (n + 1, sizeof (s_cost_t)), calloc (n + 1, sizeof (bool))};
+    s_cost_t parts = {0, 0};
+    if (e.fragments && e.costed) {
+        s_visited_t visited;
+        memset (&visited, 0, sizeof (visited));
+        s_cost_set (&e, root, op->selections, &parts, &visited, 1);
+    }
+    bool ok = e.fragments && e.costed;
+    free (e.fragments);
+    free (e.costed);
+    *cost = s_add (parts.fixed, parts.per_item);
+    return ok;
 }
 
 // ---------------------------------------------------------------------------
 //  Execution
 
 static json_t *s_selection_set (s_exec_t *self, const panda_gql_typedef_t *type, void *handle, json_t *json,
-                                const s_group_t *group);
+                                const s_group_t *group, s_groups_t *fields);
 
-//  Complete a resolved value. Returns NULL when a null reached a non-null
-//  position (spec mode): the caller's nearest nullable level becomes null,
-//  and *bubbled tells it that the error was already reported.
+static PANDA_NOINLINE void
+s_null_error (s_exec_t *self, const char *parent_type, const panda_gql_fielddef_t *def,
+              const panda_gql_selection_t *node)
+{
+    char msg[512];
+    snprintf (msg, sizeof (msg), "Cannot return null for non-nullable field %s.%s.", parent_type, def->name);
+    s_error (self, msg, node->line, node->column, true);
+}
+
+//  Complete a resolved value (out, or given: a JSON value) of type.
+//  Returns NULL when a null reached a non-null position (spec mode): the
+//  caller's nearest nullable level becomes null. fields holds the fields
+//  selected below, collected at the first object. A non-null wrapper is
+//  completed in the frame of its value, so the stack grows by one frame
+//  of this function per list level and per object level.
 static json_t *
 s_complete (s_exec_t *self, const panda_gql_fielddef_t *def, const panda_gql_type_t *type,
             panda_gql_out_t *out, json_t *given, const s_group_t *group, const char *parent_type,
-            bool *bubbled)
+            s_groups_t *fields)
 {
-    const panda_gql_selection_t *node = group->nodes[0];
-    if (type->kind == PANDA_GQL_TYPE_NON_NULL) {
-        bool inner = false;
-        json_t *r = s_complete (self, def, type->of, out, given, group, parent_type, &inner);
-        if (r && json_is_null (r) && self->spec) {
-            if (!inner) {
-                char msg[512];
-                snprintf (msg, sizeof (msg), "Cannot return null for non-nullable field %s.%s.", parent_type,
-                          def->name);
-                s_error (self, msg, node->line, node->column, true);
-            }
-            json_decref (r);
-            return NULL;
-        }
-        return r;
-    }
-    json_t *json = out ? out->json : given;
+    //  inner: the null comes from a non-null below, whose error is reported.
+    bool non_null = type->kind == PANDA_GQL_TYPE_NON_NULL, inner = false;
+    if (non_null)
+        type = type->of;
+    json_t *json = out ? out->json : given, *r;
     if (self->aborted || (out && !out->json && !out->handle && !out->items) || (!out && !given) ||
         json_is_null (json))
-        return json_null ();
-    if (type->kind == PANDA_GQL_TYPE_LIST) {
-        json_t *list = json_array ();
-        size_t n = out && out->items ? out->count : json_array_size (json);
-        for (size_t i = 0; i < n && list; i++) {
+        r = json_null ();
+    else if (type->kind == PANDA_GQL_TYPE_LIST) {
+        r = json_array ();
+        bool items = out && out->items;
+        size_t n = items ? out->count : json_array_size (json);
+        for (size_t i = 0; i < n && r && !self->aborted; i++) {
+            if (i % 256 == 255 && s_stopped (self))
+                break;
             json_array_append_new (self->path, json_integer ((json_int_t) i));
-            json_t *item =
-                out && out->items
-                    ? s_complete (self, def, type->of, &out->items[i], NULL, group, parent_type, bubbled)
-                    : s_complete (self, def, type->of, NULL, json_array_get (json, i), group, parent_type,
-                                  bubbled);
+            json_t *item = s_complete (self, def, type->of, items ? &out->items[i] : NULL,
+                                       items ? NULL : json_array_get (json, i), group, parent_type, fields);
             json_array_remove (self->path, json_array_size (self->path) - 1);
-            if (!item) {
-                json_decref (list);
-                *bubbled = true;
-                return json_null ();
+            if (!item) { //  a non-null item was null: so is the list
+                json_decref (r);
+                r = json_null ();
+                inner = true;
+                break;
             }
-            json_array_append_new (list, item);
+            json_array_append_new (r, item);
         }
-        return list;
+    } else {
+        const panda_gql_typedef_t *t = panda_gql_schema_type (self->schema, type->name);
+        if (out && out->type_name && t->kind == PANDA_GQL_KIND_OBJECT) {
+            const panda_gql_typedef_t *concrete = panda_gql_schema_type (self->schema, out->type_name);
+            if (concrete && concrete->kind == PANDA_GQL_KIND_OBJECT)
+                t = concrete;
+        }
+        if (t->kind != PANDA_GQL_KIND_OBJECT)
+            r = json ? json_incref (json) : json_null ();
+        else if (!(r = s_selection_set (self, t, out ? out->handle : NULL,
+                                        json_is_object (json) ? json : NULL, group, fields))) {
+            inner = true;
+            r = json_null ();
+        }
     }
-    const panda_gql_typedef_t *t = panda_gql_schema_type (self->schema, type->name);
-    if (t->kind != PANDA_GQL_KIND_OBJECT)
-        return json ? json_incref (json) : json_null ();
-    if (out && out->type_name) {
-        const panda_gql_typedef_t *concrete = panda_gql_schema_type (self->schema, out->type_name);
-        if (concrete && concrete->kind == PANDA_GQL_KIND_OBJECT)
-            t = concrete;
+    if (non_null && r && json_is_null (r) && self->spec) {
+        if (!inner && !self->aborted)
+            s_null_error (self, parent_type, def, group->nodes[0]);
+        json_decref (r);
+        return NULL;
     }
-    json_t *obj =
-        s_selection_set (self, t, out ? out->handle : NULL, json_is_object (json) ? json : NULL, group);
-    if (!obj) {
-        *bubbled = true;
-        return json_null ();
-    }
-    return obj;
+    return r;
 }
 
-//  Coerce a field's arguments with the variables substituted.
-static json_t *
+//  Coerce a field's arguments with the variables substituted. Out of line:
+//  the error buffer stays out of the recursion.
+static PANDA_NOINLINE json_t *
 s_arguments (s_exec_t *self, const panda_gql_fielddef_t *def, const panda_gql_selection_t *node)
 {
     json_t *args = json_object ();
@@ -265,68 +534,99 @@ s_arguments (s_exec_t *self, const panda_gql_fielddef_t *def, const panda_gql_se
     return args;
 }
 
+//  Call the field's resolver into out; a failure leaves out null. Out of
+//  line: the call stays out of the recursion.
+static PANDA_NOINLINE void
+s_resolve (s_exec_t *self, const panda_gql_typedef_t *type, const panda_gql_fielddef_t *def, void *handle,
+           json_t *parent_json, const s_group_t *g, json_t *args, panda_gql_out_t *out)
+{
+    panda_gql_call_t call = {self->schema, type->name, def->name, args,     handle,    parent_json,
+                             self->user,   NULL,       g->nodes,  g->count, self->doc, self};
+    int rc = 0;
+    if (def->resolver_id == PANDA_GQL_RESOLVE_DEFAULT) {
+        json_t *v = parent_json ? json_object_get (parent_json, def->name) : NULL;
+        out->json = v ? json_incref (v) : NULL;
+    } else if (def->resolver_id < 0)
+        rc = panda_gql_introspect_resolve (def->resolver_id, &call, out);
+    else if (self->resolvers && (size_t) def->resolver_id < self->resolvers->count &&
+             self->resolvers->fns[def->resolver_id])
+        rc = self->resolvers->fns[def->resolver_id](&call, out);
+    else
+        rc = panda_gql_call_error (&call, "No resolver for field %s.%s", type->name, def->name);
+    if (rc != 0 && !self->fatal) {
+        const panda_gql_selection_t *node = g->nodes[0];
+        s_error (self, call.error ? call.error : "Resolver failed", node->line, node->column, true);
+        s_out_release (out);
+        out->json = json_null ();
+    }
+    free (call.error);
+}
+
 static json_t *
 s_field (s_exec_t *self, const panda_gql_typedef_t *type, void *handle, json_t *parent_json,
          const s_group_t *g)
 {
     const panda_gql_selection_t *node = g->nodes[0];
-    if (strcmp (node->name, "__typename") == 0)
+    const panda_gql_fielddef_t *def = strcmp (node->name, "__typename") == 0
+                                          ? NULL
+                                          : panda_gql_schema_field (self->schema, type, node->name);
+    if (s_charge (self, def))
+        return json_null ();
+    if (!def)
         return json_string (type->name);
-    const panda_gql_fielddef_t *def = panda_gql_schema_field (self->schema, type, node->name);
     json_t *args = s_arguments (self, def, node);
     if (!args)
         return json_null ();
-    panda_gql_call_t call = {self->schema, type->name, def->name, args,     handle,   parent_json,
-                             self->user,   NULL,       g->nodes,  g->count, self->doc};
-    panda_gql_out_t out;
-    memset (&out, 0, sizeof (out));
-    int rc = 0;
-    if (def->resolver_id == PANDA_GQL_RESOLVE_DEFAULT) {
-        json_t *v = parent_json ? json_object_get (parent_json, def->name) : NULL;
-        out.json = v ? json_incref (v) : NULL;
-    } else if (def->resolver_id < 0)
-        rc = panda_gql_introspect_resolve (def->resolver_id, &call, &out);
-    else if (self->resolvers && (size_t) def->resolver_id < self->resolvers->count &&
-             self->resolvers->fns[def->resolver_id])
-        rc = self->resolvers->fns[def->resolver_id](&call, &out);
-    else
-        rc = panda_gql_call_error (&call, "No resolver for field %s.%s", type->name, def->name);
-    json_t *result;
-    if (rc != 0) {
-        s_error (self, call.error ? call.error : "Resolver failed", node->line, node->column, true);
-        s_out_release (&out);
-        out.json = json_null ();
-    }
-    bool bubbled = false;
-    result = s_complete (self, def, def->type, &out, NULL, g, type->name, &bubbled);
-    s_out_release (&out);
-    free (call.error);
+    //  What the resolver gave, and the fields selected below it: one
+    //  variable, so that sanitizers pad one object per frame, not two.
+    struct {
+        panda_gql_out_t out;
+        s_groups_t fields;
+    } value;
+    memset (&value, 0, sizeof (value));
+    s_resolve (self, type, def, handle, parent_json, g, args, &value.out);
+    json_t *result = s_complete (self, def, def->type, &value.out, NULL, g, type->name, &value.fields);
+    s_groups_release (&value.fields);
+    s_out_release (&value.out);
     json_decref (args);
     return result;
 }
 
-//  Execute the merged selections of group (or the operation's, when the
-//  group is a root pseudo-group) on one object.
+//  Group the fields selected by group's nodes. Out of line: the visited
+//  set stays out of the recursion.
+static PANDA_NOINLINE bool
+s_collect_fields (s_exec_t *self, const s_group_t *group, s_groups_t *fields)
+{
+    s_visited_t visited;
+    memset (&visited, 0, sizeof (visited));
+    for (size_t i = 0; i < group->count; i++)
+        if (!s_collect (self, group->nodes[i]->selections, fields, &visited, 0))
+            return false;
+    fields->collected = true;
+    return true;
+}
+
+//  Execute the fields selected by group's nodes (or the operation's, when
+//  the group is a root pseudo-group) on one object.
 static json_t *
 s_selection_set (s_exec_t *self, const panda_gql_typedef_t *type, void *handle, json_t *json,
-                 const s_group_t *group)
+                 const s_group_t *group, s_groups_t *fields)
 {
-    s_groups_t groups = {NULL, 0, 0};
+    if (!fields->collected && !s_collect_fields (self, group, fields)) {
+        s_fatal (self, "out of memory");
+        return NULL;
+    }
     json_t *obj = json_object ();
-    for (size_t i = 0; i < group->count && obj; i++)
-        if (!s_collect (self, group->nodes[i]->selections, &groups, 0))
-            json_decref (obj), obj = NULL;
-    for (size_t i = 0; i < groups.count && obj && !self->aborted; i++) {
-        json_array_append_new (self->path, json_string (groups.items[i].key));
-        json_t *v = s_field (self, type, handle, json, &groups.items[i]);
+    for (size_t i = 0; i < fields->count && obj && !self->aborted; i++) {
+        json_array_append_new (self->path, json_string (fields->items[i].key));
+        json_t *v = s_field (self, type, handle, json, &fields->items[i]);
         json_array_remove (self->path, json_array_size (self->path) - 1);
         if (!v) { //  a non-null child was null: this object becomes null
             json_decref (obj);
             obj = NULL;
         } else
-            json_object_set_new (obj, groups.items[i].key, v);
+            json_object_set_new (obj, fields->items[i].key, v);
     }
-    free (groups.items);
     return obj;
 }
 
@@ -404,13 +704,23 @@ s_run (s_exec_t *self, const char *operation_name, json_t *variables)
     }
     if (!s_coerce_variables (self, op, variables))
         return NULL;
+    const panda_gql_typedef_t *type = panda_gql_schema_root (self->schema, op->operation);
+    uint64_t estimate;
+    if (!s_estimate (self, op, type, &estimate))
+        s_fatal (self, "out of memory");
+    else if (estimate > self->max_cost)
+        s_too_expensive (self, estimate);
+    if (self->fatal)
+        return NULL;
     //  The operation's selection set, as a one-node pseudo group.
     panda_gql_selection_t root;
     memset (&root, 0, sizeof (root));
     root.selections = op->selections;
     s_group_t group = {"", {&root}, 1};
-    const panda_gql_typedef_t *type = panda_gql_schema_root (self->schema, op->operation);
-    json_t *data = s_selection_set (self, type, NULL, NULL, &group);
+    s_groups_t fields;
+    memset (&fields, 0, sizeof (fields));
+    json_t *data = s_selection_set (self, type, NULL, NULL, &group, &fields);
+    s_groups_release (&fields);
     if (self->aborted) {
         json_decref (data);
         //  Parity: exactly one error, data null (node-api §2.4).
@@ -430,19 +740,21 @@ panda_gql_execute (const panda_gql_schema_t *schema, panda_gql_cache_t *cache, c
     memset (&self, 0, sizeof (self));
     self.schema = schema;
     self.resolvers = resolvers;
+    self.options = options;
     self.user = user_ctx;
     self.spec = options && options->spec_errors;
+    self.max_cost = options && options->max_cost ? options->max_cost : PANDA_GQL_DEFAULT_MAX_COST;
     json_t *errors = NULL;
     panda_gql_document_t *owned = NULL;
     if (cache)
-        self.doc = panda_gql_cache_lookup (cache, schema, query_text, query_len, &errors);
+        self.doc = panda_gql_cache_lookup (cache, schema, query_text, query_len, options, &errors);
     else {
         panda_error_t err;
         int line = 0, column = 0;
         owned = panda_gql_parse (query_text, query_len, &err, &line, &column);
         if (!owned)
             errors = json_pack ("[o]", panda_gql_error_new (err.message, line, column));
-        else if ((errors = panda_gql_validate (schema, owned)) != NULL)
+        else if ((errors = panda_gql_validate (schema, owned, options, NULL)) != NULL)
             panda_gql_document_destroy (&owned);
         self.doc = owned;
     }
@@ -451,6 +763,12 @@ panda_gql_execute (const panda_gql_schema_t *schema, panda_gql_cache_t *cache, c
     self.errors = json_array ();
     self.path = json_array ();
     json_t *data = s_run (&self, operation_name, variables);
+    if (self.fatal) { //  stopped or too expensive: only that error
+        json_decref (data);
+        data = NULL;
+        json_array_clear (self.errors);
+        json_array_append_new (self.errors, self.fatal);
+    }
     json_decref (self.vars);
     json_decref (self.path);
     panda_gql_document_destroy (&owned);
@@ -462,6 +780,17 @@ panda_gql_execute_body (const panda_gql_schema_t *schema, panda_gql_cache_t *cac
                         size_t len, const panda_gql_resolvers_t *resolvers, void *user_ctx,
                         const panda_gql_options_t *options, panda_error_t *err)
 {
+    uint32_t depth =
+        options && options->max_json_depth ? options->max_json_depth : PANDA_GQL_DEFAULT_JSON_DEPTH;
+    uint32_t nodes =
+        options && options->max_json_nodes ? options->max_json_nodes : PANDA_GQL_DEFAULT_JSON_NODES;
+    panda_error_t limit;
+    if (panda_json_limits_check (body, len,
+                                 depth < PANDA_GQL_MAX_JSON_DEPTH ? depth : PANDA_GQL_MAX_JSON_DEPTH, nodes,
+                                 &limit) != PANDA_OK) {
+        panda_error_set (err, PANDA_ERR_LIMIT, "InvalidRequest(%s)", limit.message);
+        return NULL;
+    }
     json_error_t jerr;
     json_t *req = json_loadb (body, len, JSON_DECODE_ANY, &jerr);
     if (!req) {

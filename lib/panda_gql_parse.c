@@ -1,6 +1,7 @@
 /*  panda_gql_parse.c - recursive-descent parser for executable GraphQL
     documents (spec October 2021, §2). The AST lives in one arena owned by
-    the document; depth and token counts are bounded by PANDA_GQL_MAX_*.   */
+    the document; depth, token and fragment counts are bounded by
+    PANDA_GQL_MAX_*. At the end every spread is linked to its fragment.   */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,9 @@ typedef struct {
     size_t tokens;
     bool failed;
     int err_line, err_column;
+    size_t fragments; //  fragment definitions so far
+    panda_gql_selection_t **spreads; //  every spread, linked to its fragment at the end
+    size_t spread_count, spread_cap;
 } s_parser_t;
 
 static bool
@@ -169,7 +173,7 @@ s_enter (s_parser_t *self)
 {
     if (++self->depth > PANDA_GQL_MAX_DEPTH)
         return s_fail_at (self, self->tok.line, self->tok.column, PANDA_ERR_LIMIT,
-                          "Document exceeds the maximum nesting depth of %s", S_STR (PANDA_GQL_MAX_DEPTH));
+                          "Document exceeds the limit of %s nesting levels", S_STR (PANDA_GQL_MAX_DEPTH));
     return true;
 }
 
@@ -339,6 +343,17 @@ s_fragment_part (s_parser_t *self, panda_gql_selection_t *s)
         s->kind = PANDA_GQL_SEL_SPREAD;
         if (!(s->name = s_name (self)) || !s_directives (self, &s->directives, false))
             return NULL;
+        if (self->spread_count == self->spread_cap) {
+            size_t cap = self->spread_cap ? self->spread_cap * 2 : 16;
+            panda_gql_selection_t **grown = realloc (self->spreads, cap * sizeof (*grown));
+            if (!grown) {
+                s_nomem (self);
+                return NULL;
+            }
+            self->spreads = grown;
+            self->spread_cap = cap;
+        }
+        self->spreads[self->spread_count++] = s;
         return s;
     }
     s->kind = PANDA_GQL_SEL_INLINE;
@@ -439,6 +454,11 @@ s_definition (s_parser_t *self)
     }
     if (s_is_name (self, "fragment")) {
         d->kind = PANDA_GQL_DEF_FRAGMENT;
+        if (++self->fragments > PANDA_GQL_MAX_FRAGMENTS) {
+            s_fail_at (self, d->line, d->column, PANDA_ERR_LIMIT,
+                       "Document exceeds the limit of %s fragments", S_STR (PANDA_GQL_MAX_FRAGMENTS));
+            return NULL;
+        }
         if (!s_advance (self))
             return NULL;
         if (s_is_name (self, "on")) {
@@ -477,6 +497,44 @@ s_definition (s_parser_t *self)
     return d;
 }
 
+static const char *
+s_fragment_name_at (const void *items, size_t i)
+{
+    return ((panda_gql_definition_t *const *) items)[i]->name;
+}
+
+//  Number the fragments, index them by name and point every spread at its
+//  fragment: walkers then never search, and can keep state per fragment.
+static bool
+s_link (s_parser_t *self, panda_gql_document_t *doc)
+{
+    doc->fragment_count = self->fragments;
+    doc->fragments = s_alloc (self->arena, (self->fragments + 1) * sizeof (panda_gql_definition_t *));
+    doc->fragment_index = s_alloc (self->arena, sizeof (panda_gql_index_t));
+    if (!doc->fragments || !doc->fragment_index)
+        return s_nomem (self);
+    size_t n = 0;
+    for (panda_gql_definition_t *d = doc->definitions; d; d = d->next)
+        if (d->kind == PANDA_GQL_DEF_FRAGMENT) {
+            d->index = n;
+            doc->fragments[n++] = d;
+        }
+    if (n && !panda_gql_index_build (doc->fragment_index, n, s_fragment_name_at, doc->fragments))
+        return s_nomem (self);
+    for (size_t i = 0; i < self->spread_count; i++)
+        self->spreads[i]->fragment = panda_gql_document_fragment (doc, self->spreads[i]->name);
+    return true;
+}
+
+const panda_gql_definition_t *
+panda_gql_document_fragment (const panda_gql_document_t *self, const char *name)
+{
+    long i = self->fragment_index
+                 ? panda_gql_index_find (self->fragment_index, name, s_fragment_name_at, self->fragments)
+                 : -1;
+    return i < 0 ? NULL : self->fragments[i];
+}
+
 panda_gql_document_t *
 panda_gql_parse (const char *text, size_t len, panda_error_t *err, int *line, int *column)
 {
@@ -512,8 +570,11 @@ panda_gql_parse (const char *text, size_t len, panda_error_t *err, int *line, in
         *tail = d;
         tail = &d->next;
     }
+    if (!s_link (&p, doc))
+        goto fail;
     doc->tokens = p.tokens;
     panda_gql_lexer_release (&p.lex);
+    free (p.spreads);
     return doc;
 fail:
     if (line)
@@ -521,6 +582,7 @@ fail:
     if (column)
         *column = p.err_column;
     panda_gql_lexer_release (&p.lex);
+    free (p.spreads);
     panda_gql_document_destroy (&doc);
     return NULL;
 }
@@ -531,6 +593,8 @@ panda_gql_document_destroy (panda_gql_document_t **self_p)
     if (!self_p || !*self_p)
         return;
     panda_gql_document_t *self = *self_p;
+    if (self->fragment_index)
+        panda_gql_index_release (self->fragment_index);
     if (self->arena) {
         s_block_t *b = self->arena->head;
         while (b) {

@@ -44,10 +44,8 @@ s_hash (const char *s)
     return h;
 }
 
-//  Build an index over count names reachable through name_at(i).
-static bool
-s_index_build (panda_gql_index_t *index, size_t count, const char *(*name_at) (const void *, size_t),
-               const void *items)
+bool
+panda_gql_index_build (panda_gql_index_t *index, size_t count, panda_gql_name_fn name_at, const void *items)
 {
     size_t cap = 8;
     while (cap < count * 2)
@@ -65,9 +63,9 @@ s_index_build (panda_gql_index_t *index, size_t count, const char *(*name_at) (c
     return true;
 }
 
-static long
-s_index_find (const panda_gql_index_t *index, const char *name, const char *(*name_at) (const void *, size_t),
-              const void *items)
+long
+panda_gql_index_find (const panda_gql_index_t *index, const char *name, panda_gql_name_fn name_at,
+                      const void *items)
 {
     if (!index->slots)
         return -1;
@@ -81,6 +79,13 @@ s_index_find (const panda_gql_index_t *index, const char *name, const char *(*na
     return -1;
 }
 
+void
+panda_gql_index_release (panda_gql_index_t *index)
+{
+    free (index->slots);
+    index->slots = NULL;
+}
+
 static const char *
 s_type_name_at (const void *items, size_t i)
 {
@@ -91,6 +96,18 @@ static const char *
 s_field_name_at (const void *items, size_t i)
 {
     return ((const panda_gql_fielddef_t *) items)[i].name;
+}
+
+static const char *
+s_input_name_at (const void *items, size_t i)
+{
+    return ((const panda_gql_argdef_t *) items)[i].name;
+}
+
+static const char *
+s_value_name_at (const void *items, size_t i)
+{
+    return ((const panda_gql_enumval_t *) items)[i].name;
 }
 
 // ---------------------------------------------------------------------------
@@ -189,7 +206,9 @@ s_typedef_free (panda_gql_typedef_t *t)
         s_args_free (t->fields[i].args, t->fields[i].arg_count);
     }
     free (t->fields);
-    free (t->field_index.slots);
+    panda_gql_index_release (&t->field_index);
+    panda_gql_index_release (&t->input_index);
+    panda_gql_index_release (&t->value_index);
     s_args_free (t->inputs, t->input_count);
     for (size_t i = 0; i < t->value_count; i++) {
         free (t->values[i].name);
@@ -207,7 +226,7 @@ s_schema_free (panda_gql_schema_t *self)
     for (size_t i = 0; i < self->type_count; i++)
         s_typedef_free (self->types[i]);
     free (self->types);
-    free (self->type_index.slots);
+    panda_gql_index_release (&self->type_index);
     free (self->query_name);
     free (self->mutation_name);
     for (int i = 0; i < 2; i++) {
@@ -504,6 +523,20 @@ s_check_ref (panda_gql_builder_t *self, const panda_gql_type_t *type, bool input
     return true;
 }
 
+//  A field with an Int argument `first` is paged (see panda_gql_fielddef_t).
+static void
+s_mark_paged (panda_gql_fielddef_t *f)
+{
+    const panda_gql_argdef_t *first = panda_gql_field_arg (f, "first");
+    if (!first || strcmp (panda_gql_type_name (first->type), "Int") != 0)
+        return;
+    f->paged = true;
+    f->default_page = PANDA_GQL_DEFAULT_PAGE_SIZE;
+    const char *d = first->default_literal;
+    if (d && *d >= '0' && *d <= '9' && strlen (d) < 10 && strspn (d, "0123456789") == strlen (d))
+        f->default_page = (uint32_t) strtoul (d, NULL, 10);
+}
+
 static bool
 s_check_types (panda_gql_builder_t *self)
 {
@@ -515,6 +548,7 @@ s_check_types (panda_gql_builder_t *self)
         for (size_t f = 0; f < t->field_count; f++) {
             if (!s_check_ref (self, t->fields[f].type, false))
                 return false;
+            s_mark_paged (&t->fields[f]);
             for (size_t a = 0; a < t->fields[f].arg_count; a++)
                 if (!s_check_ref (self, t->fields[f].args[a].type, true))
                     return false;
@@ -522,7 +556,10 @@ s_check_types (panda_gql_builder_t *self)
         for (size_t f = 0; f < t->input_count; f++)
             if (!s_check_ref (self, t->inputs[f].type, true))
                 return false;
-        if (!s_index_build (&t->field_index, t->field_count, s_field_name_at, t->fields))
+        //  Inputs and enum values are looked up once per value of a request.
+        if (!panda_gql_index_build (&t->field_index, t->field_count, s_field_name_at, t->fields) ||
+            !panda_gql_index_build (&t->input_index, t->input_count, s_input_name_at, t->inputs) ||
+            !panda_gql_index_build (&t->value_index, t->value_count, s_value_name_at, t->values))
             return s_fail (self, "out of memory indexing", t->name);
     }
     return true;
@@ -535,7 +572,7 @@ panda_gql_builder_build (panda_gql_builder_t **self_p, panda_error_t *err)
     panda_gql_schema_t *s = self->schema;
     *self_p = NULL;
     if (self->err.code == PANDA_OK &&
-        !s_index_build (&s->type_index, s->type_count, s_type_name_at, s->types))
+        !panda_gql_index_build (&s->type_index, s->type_count, s_type_name_at, s->types))
         s_fail (self, "out of memory indexing", "types");
     if (self->err.code == PANDA_OK && s_check_types (self)) {
         s->query = (panda_gql_typedef_t *) panda_gql_schema_type (s, s->query_name ? s->query_name : "");
@@ -591,7 +628,7 @@ panda_gql_schema_has_type (const panda_gql_schema_t *self, const char *name)
 const panda_gql_typedef_t *
 panda_gql_schema_type (const panda_gql_schema_t *self, const char *name)
 {
-    long i = s_index_find (&self->type_index, name, s_type_name_at, self->types);
+    long i = panda_gql_index_find (&self->type_index, name, s_type_name_at, self->types);
     return i < 0 ? NULL : self->types[i];
 }
 
@@ -618,7 +655,7 @@ panda_gql_schema_directives (const panda_gql_schema_t *self, size_t *count)
 const panda_gql_fielddef_t *
 panda_gql_type_field (const panda_gql_typedef_t *type, const char *name)
 {
-    long i = s_index_find (&type->field_index, name, s_field_name_at, type->fields);
+    long i = panda_gql_index_find (&type->field_index, name, s_field_name_at, type->fields);
     return i < 0 ? NULL : &type->fields[i];
 }
 
@@ -634,19 +671,14 @@ panda_gql_field_arg (const panda_gql_fielddef_t *field, const char *name)
 const panda_gql_argdef_t *
 panda_gql_type_input (const panda_gql_typedef_t *type, const char *name)
 {
-    for (size_t i = 0; i < type->input_count; i++)
-        if (strcmp (type->inputs[i].name, name) == 0)
-            return &type->inputs[i];
-    return NULL;
+    long i = panda_gql_index_find (&type->input_index, name, s_input_name_at, type->inputs);
+    return i < 0 ? NULL : &type->inputs[i];
 }
 
 bool
 panda_gql_type_has_value (const panda_gql_typedef_t *type, const char *name)
 {
-    for (size_t i = 0; i < type->value_count; i++)
-        if (strcmp (type->values[i].name, name) == 0)
-            return true;
-    return false;
+    return panda_gql_index_find (&type->value_index, name, s_value_name_at, type->values) >= 0;
 }
 
 const panda_gql_fielddef_t *

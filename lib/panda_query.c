@@ -629,9 +629,9 @@ panda_query_page_finish (panda_query_t *self, panda_query_page_t *page, const ch
                          size_t selected_count, const char *parent_view, panda_error_t *err)
 {
     if (self->used + page->count > self->budget)
-        return panda_error_set (err, PANDA_ERR_LIMIT,
-                                "Query returns more than %u documents in one request; use smaller pages",
-                                self->budget);
+        return panda_error_set (
+            err, PANDA_ERR_LIMIT,
+            "Query is too expensive: more than %u documents in one request; use smaller pages", self->budget);
     self->used += (uint32_t) page->count;
     if (page->count == 0)
         return PANDA_OK;

@@ -194,13 +194,13 @@ test_parse_limits (void **state)
     for (int i = 0; i < PANDA_GQL_MAX_DEPTH + 2; i++)
         n += (size_t) sprintf (deep + n, "{a ");
     deep[n] = 0;
-    assert_string_equal (s_fail (deep, &line, &col), "Document exceeds the maximum nesting depth of 48");
+    assert_string_equal (s_fail (deep, &line, &col), "Document exceeds the limit of 48 nesting levels");
     char list[2 * (PANDA_GQL_MAX_DEPTH + 2) + 16] = "{ a(x: ";
     n = strlen (list);
     for (int i = 0; i < PANDA_GQL_MAX_DEPTH + 2; i++)
         list[n++] = '[';
     list[n] = 0;
-    assert_string_equal (s_fail (list, &line, &col), "Document exceeds the maximum nesting depth of 48");
+    assert_string_equal (s_fail (list, &line, &col), "Document exceeds the limit of 48 nesting levels");
     //  Too many tokens.
     size_t big = PANDA_GQL_MAX_TOKENS * 2 + 8;
     char *many = malloc (big);
@@ -228,6 +228,46 @@ test_parse_limits (void **state)
     deep[n] = 0;
     panda_gql_document_t *doc = s_parse (deep);
     panda_gql_document_destroy (&doc);
+    //  Fragment definitions: at most PANDA_GQL_MAX_FRAGMENTS.
+    char *frags = malloc ((PANDA_GQL_MAX_FRAGMENTS + 1) * 40 + 16);
+    n = (size_t) sprintf (frags, "{ ...F0 }");
+    for (int i = 0; i < PANDA_GQL_MAX_FRAGMENTS; i++)
+        n += (size_t) sprintf (frags + n, "\nfragment F%d on Q { a }", i);
+    doc = s_parse (frags);
+    assert_int_equal (doc->fragment_count, PANDA_GQL_MAX_FRAGMENTS);
+    panda_gql_document_destroy (&doc);
+    sprintf (frags + n, "\nfragment X on Q { a }");
+    assert_string_equal (s_fail (frags, &line, &col), "Document exceeds the limit of 256 fragments");
+    assert_int_equal (line, PANDA_GQL_MAX_FRAGMENTS + 2);
+    assert_int_equal (col, 1);
+    free (frags);
+}
+
+//  Spreads point at their fragment (the first of its name), fragments are
+//  numbered in document order.
+static void
+test_parse_fragment_links (void **state)
+{
+    panda_gql_document_t *doc =
+        s_parse ("{ ...B ... on Q { ...A } ...C } fragment A on Q { ...B } fragment B on Q { a } "
+                 "query X { ...A } fragment A on Q { b }");
+    assert_int_equal (doc->fragment_count, 3);
+    const panda_gql_definition_t *a = doc->fragments[0], *b = doc->fragments[1], *a2 = doc->fragments[2];
+    assert_string_equal (a->name, "A");
+    assert_int_equal (a->index, 0);
+    assert_string_equal (b->name, "B");
+    assert_int_equal (b->index, 1);
+    assert_int_equal (a2->index, 2);
+    assert_ptr_equal (panda_gql_document_fragment (doc, "A"), a);
+    assert_ptr_equal (panda_gql_document_fragment (doc, "B"), b);
+    assert_null (panda_gql_document_fragment (doc, "C"));
+    const panda_gql_selection_t *s = doc->definitions->selections;
+    assert_ptr_equal (s->fragment, b);
+    assert_ptr_equal (s->next->selections->fragment, a);
+    assert_null (s->next->next->fragment); //  no fragment C
+    assert_ptr_equal (a->selections->fragment, b);
+    assert_null (b->selections->fragment); //  a field
+    panda_gql_document_destroy (&doc);
 }
 
 int
@@ -238,6 +278,7 @@ main (void)
         cmocka_unit_test (test_parse_every_literal),
         cmocka_unit_test (test_parse_fragments_directives_aliases),
         cmocka_unit_test (test_parse_list_types),
+        cmocka_unit_test (test_parse_fragment_links),
         cmocka_unit_test (test_parse_errors),
         cmocka_unit_test (test_parse_limits),
     };

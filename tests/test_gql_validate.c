@@ -48,7 +48,7 @@ s_check (const char *text)
     panda_gql_schema_t *schema = s_schema ();
     panda_gql_document_t *doc = panda_gql_parse (text, strlen (text), NULL, NULL, NULL);
     assert_non_null (doc);
-    json_t *errors = panda_gql_validate (schema, doc);
+    json_t *errors = panda_gql_validate (schema, doc, NULL, NULL);
     out[0] = 0;
     size_t i;
     json_t *e;
@@ -167,6 +167,82 @@ test_validate_operations_and_fragments (void **state)
                          "Invalid value for argument \"if\", expected type \"Boolean\"");
 }
 
+//  fragment F<from> on type { <body with %d = next> } ... up to F<to>,
+//  whose body is last. Static buffer.
+static const char *
+s_chain (const char *head, const char *type, const char *body, int count, const char *last)
+{
+    static char text[16384];
+    int n = snprintf (text, sizeof text, "%s", head);
+    for (int i = 0; i < count; i++) {
+        n += snprintf (text + n, sizeof text - (size_t) n, " fragment F%d on %s { ", i, type);
+        if (i + 1 < count)
+            n += snprintf (text + n, sizeof text - (size_t) n, body, i + 1);
+        else
+            n += snprintf (text + n, sizeof text - (size_t) n, "%s", last);
+        n += snprintf (text + n, sizeof text - (size_t) n, " }");
+    }
+    return text;
+}
+
+static void
+test_validate_fragment_graphs (void **state)
+{
+    //  Only fragments on a cycle are reported, not those leading into it.
+    assert_string_equal (
+        s_check ("{ ...A } fragment A on Query { ...B } fragment B on Query { ...C } "
+                 "fragment C on Query { ...D __typename } fragment D on Query { ...B ...C }"),
+        "Cannot spread fragment \"B\" within itself. | Cannot spread fragment \"C\" within "
+        "itself. | Cannot spread fragment \"D\" within itself.");
+    //  A fragment spread many times is walked once; its variables count.
+    assert_string_equal (
+        s_check ("query ($n: Int) { ...F ...F a: all_S { totalCount } ...F } "
+                 "fragment F on Query { need(x: $n) ...G ...G } fragment G on Query { need(x: $m) }"),
+        "Variable \"$m\" is not defined");
+    //  Variables used in the 70th fragment visited (once a walk kept 64).
+    char *many = malloc (8192);
+    int n = snprintf (many, 8192, "query ($n: Int!) {");
+    for (int i = 0; i < 70; i++)
+        n += snprintf (many + n, 8192 - (size_t) n, " ...F%d", i);
+    n += snprintf (many + n, 8192 - (size_t) n, " }");
+    for (int i = 0; i < 70; i++)
+        n += snprintf (many + n, 8192 - (size_t) n, " fragment F%d on Query { %s }", i,
+                       i == 69 ? "need(x: $n)" : "__typename");
+    assert_string_equal (s_check (many), "");
+    free (many);
+    //  ... and a chain of 70 fragments nests 70 levels: too deep.
+    assert_string_equal (
+        s_check (s_chain ("query ($n: Int!) { ...F0 }", "Query", "...F%d", 70, "need(x: $n)")),
+        "Document exceeds the limit of 48 nesting levels");
+    //  Duplicate names: each repeat once.
+    assert_string_equal (
+        s_check ("{ ...F } fragment F on Query { __typename } fragment F on Query { __typename }"),
+        "There can be only one fragment named \"F\".");
+    assert_string_equal (
+        s_check ("query A { __typename } query A { __typename } query A { __typename }"),
+        "There can be only one operation named \"A\". | There can be only one operation named "
+        "\"A\".");
+    assert_string_equal (s_check ("query ($a: Int, $a: Int) { need(x: $a) }"),
+                         "There can be only one variable named \"$a\". | Variable \"$a\" is not used");
+    //  Many variables are looked up through an index: the same answers.
+    assert_string_equal (
+        s_check ("query ($a: Int, $b: Int, $c: Int, $d: Int, $e: Int, $f: Int, $g: Int, $h: Int, "
+                 "$i: Int, $a: Int) { a: need(x: $a) b: need(x: $b) c: need(x: $c) d: need(x: $d) "
+                 "e: need(x: $e) f: need(x: $f) g: need(x: $g) h: need(x: $h) i: need(x: $z) }"),
+        "There can be only one variable named \"$a\". | Variable \"$z\" is not defined | "
+        "Variable \"$i\" is not used | Variable \"$a\" is not used");
+    assert_string_equal (s_check ("{ all_S(first: 1, first: 2, after: \"c_1\", first: 3) { totalCount } }"),
+                         "There can be only one argument named \"first\" | There can be only one argument "
+                         "named \"first\"");
+    //  Nesting counts through fragments: each adds its selection set.
+    const char *ok =
+        s_chain ("{ __type(name: \"Query\") { ...F0 } }", "__Type", "ofType { ...F%d }", 23, "name");
+    assert_string_equal (s_check (ok), "");
+    const char *deep =
+        s_chain ("{ __type(name: \"Query\") { ...F0 } }", "__Type", "ofType { ...F%d }", 24, "name");
+    assert_string_equal (s_check (deep), "Document exceeds the limit of 48 nesting levels");
+}
+
 int
 main (void)
 {
@@ -175,6 +251,7 @@ main (void)
         cmocka_unit_test (test_validate_literal_values),
         cmocka_unit_test (test_validate_variables),
         cmocka_unit_test (test_validate_operations_and_fragments),
+        cmocka_unit_test (test_validate_fragment_graphs),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -561,7 +561,7 @@ test_query_budget (void **state)
     page = s_coll (&fx, fx.sid, "{\"first\":2}", PANDA_OK, NULL);
     panda_query_page_unref (&page);
     s_coll (&fx, fx.sid, "{\"first\":2}", PANDA_ERR_LIMIT,
-            "Query returns more than 5 documents in one request; use smaller pages");
+            "Query is too expensive: more than 5 documents in one request; use smaller pages");
     //  a new request has a new budget
     assert_int_equal (panda_query_begin (fx.q, &err), PANDA_OK);
     page = s_coll (&fx, fx.sid, "{\"first\":2}", PANDA_OK, NULL);

@@ -16,12 +16,16 @@
 extern "C" {
 #endif
 
+//  PANDA_NOINLINE keeps a helper's large locals (message buffers) out of
+//  the frames of the recursive functions that call it.
 #if defined(__GNUC__)
 #define PANDA_NODISCARD __attribute__ ((warn_unused_result))
 #define PANDA_PRINTF(f, a) __attribute__ ((format (printf, f, a)))
+#define PANDA_NOINLINE __attribute__ ((noinline))
 #else
 #define PANDA_NODISCARD
 #define PANDA_PRINTF(f, a)
+#define PANDA_NOINLINE
 #endif
 
 typedef enum {

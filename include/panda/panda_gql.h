@@ -18,12 +18,22 @@
 extern "C" {
 #endif
 
-//  Limits. Exceeding one is a syntax-level error naming the limit.
+//  Limits. Exceeding one fails the document with "Document exceeds the
+//  limit of N ..." (the parser finds all but the depth reached through
+//  fragments, which validation finds).
 #define PANDA_GQL_MAX_QUERY_BYTES 262144 //  query text length
 #define PANDA_GQL_MAX_TOKENS 20000 //  lexical tokens in one document
-#define PANDA_GQL_MAX_DEPTH 48 //  nesting of selections and values
+#define PANDA_GQL_MAX_DEPTH 48 //  nesting of selections and values, fragments expanded
+#define PANDA_GQL_MAX_FRAGMENTS 256 //  fragment definitions in one document
 #define PANDA_GQL_MAX_ERRORS 32 //  validation errors reported per request
 #define PANDA_GQL_CACHE_SIZE 64 //  default cached documents
+
+//  The stack the engine must fit: the api actor runs requests on civetweb
+//  worker threads, and Debian's civetweb is built with USE_STACK_SIZE=102400.
+//  Every recursion (parser, validation, coercion, execution, the JSON of
+//  the request and of the response) is bounded by the limits here so that
+//  the worst accepted request fits with room left for civetweb's frames.
+#define PANDA_GQL_WORKER_STACK 102400
 
 // ---------------------------------------------------------------------------
 //  Lexer (GraphQL spec October 2021, §2.1)
@@ -135,6 +145,9 @@ struct panda_gql_selection_s {
     panda_gql_selection_t *selections; //  child selection set (NULL when none)
     panda_gql_selection_t *next;
     int line, column;
+    //  SPREAD: the first fragment of that name, NULL when there is none
+    //  (linked by the parser, so no walker searches by name).
+    const struct panda_gql_definition_s *fragment;
 };
 
 typedef struct panda_gql_vardef_s panda_gql_vardef_t;
@@ -162,12 +175,21 @@ struct panda_gql_definition_s {
     panda_gql_selection_t *selections;
     panda_gql_definition_t *next;
     int line, column;
+    size_t index; //  FRAGMENT: its position in the document's fragments
 };
+
+typedef struct _panda_gql_index_t panda_gql_index_t;
 
 typedef struct {
     panda_gql_definition_t *definitions;
     panda_gql_arena_t *arena;
     size_t tokens; //  number of tokens read
+    //  The fragment definitions in document order (at most
+    //  PANDA_GQL_MAX_FRAGMENTS), so walkers can keep per-fragment state in
+    //  arrays indexed by definition->index.
+    panda_gql_definition_t **fragments;
+    size_t fragment_count;
+    panda_gql_index_t *fragment_index; //  by name
 } panda_gql_document_t;
 
 //  Parse an executable document. Caller owns the result (destroy with
@@ -178,6 +200,10 @@ panda_gql_document_t *panda_gql_parse (const char *text, size_t len, panda_error
                                        int *column);
 
 void panda_gql_document_destroy (panda_gql_document_t **self_p);
+
+//  The first fragment definition called name, or NULL.
+const panda_gql_definition_t *panda_gql_document_fragment (const panda_gql_document_t *self,
+                                                           const char *name);
 
 // ---------------------------------------------------------------------------
 //  Schema model, built at run time through a builder. A built schema is
@@ -287,6 +313,13 @@ typedef struct {
     char *description;
     panda_gql_argdef_t *args;
     size_t arg_count;
+    //  Set when the schema is built: a field with an Int argument `first`
+    //  returns one page of a longer list (it runs a query). The cost
+    //  estimate charges it PANDA_GQL_PAGED_FIELD_COST and multiplies what
+    //  is selected below it by the page size: `first` (or `last`) as given,
+    //  else default_page (`first`'s default, else PANDA_GQL_DEFAULT_PAGE_SIZE).
+    bool paged;
+    uint32_t default_page;
 } panda_gql_fielddef_t;
 
 typedef struct {
@@ -294,10 +327,20 @@ typedef struct {
     char *description;
 } panda_gql_enumval_t;
 
-typedef struct {
+struct _panda_gql_index_t {
     uint32_t *slots; //  open addressing: item index + 1, 0 = empty
     size_t mask;
-} panda_gql_index_t;
+};
+
+//  Engine-internal: a name index over count items whose names name_at
+//  returns. Equal names are all indexed; find returns the lowest index.
+//  build returns false when out of memory; release frees the slots.
+typedef const char *(*panda_gql_name_fn) (const void *items, size_t i);
+bool panda_gql_index_build (panda_gql_index_t *index, size_t count, panda_gql_name_fn name_at,
+                            const void *items);
+long panda_gql_index_find (const panda_gql_index_t *index, const char *name, panda_gql_name_fn name_at,
+                           const void *items);
+void panda_gql_index_release (panda_gql_index_t *index);
 
 typedef struct {
     panda_gql_kind_t kind;
@@ -308,8 +351,10 @@ typedef struct {
     panda_gql_index_t field_index;
     panda_gql_argdef_t *inputs; //  INPUT
     size_t input_count;
+    panda_gql_index_t input_index;
     panda_gql_enumval_t *values; //  ENUM
     size_t value_count;
+    panda_gql_index_t value_index;
     panda_gql_scalar_check_fn check; //  SCALAR
     void *hint;
     panda_gql_type_t ref; //  NAMED reference to this type (introspection)
@@ -389,11 +434,13 @@ typedef struct {
     const panda_gql_selection_t *const *nodes;
     size_t node_count;
     const panda_gql_document_t *document;
+    void *engine; //  engine-internal: the running request (panda_gql_call_stopped)
 } panda_gql_call_t;
 
 //  Call fn for every field selection directly in the selection sets of
-//  nodes, looking through inline fragments and fragment spreads of doc
-//  (directives are not evaluated: a conservative superset).
+//  nodes, looking through inline fragments and fragment spreads of doc,
+//  each fragment once (directives are not evaluated: a conservative
+//  superset).
 typedef void (*panda_gql_selection_fn) (void *ctx, const panda_gql_selection_t *field);
 void panda_gql_selection_fields (const panda_gql_document_t *doc, const panda_gql_selection_t *const *nodes,
                                  size_t count, panda_gql_selection_fn fn, void *ctx);
@@ -409,6 +456,14 @@ typedef struct {
 //  Set the resolver's error message (printf format). Returns -1.
 int panda_gql_call_error (panda_gql_call_t *call, const char *format, ...) PANDA_PRINTF (2, 3);
 
+//  True when the request must stop: the options' stop_fn gave a message
+//  now or earlier (deadline passed, client gone, node shutting down).
+//  Resolvers call it inside their own long loops (every few hundred rows,
+//  or from sqlite3_progress_handler) and then return at once; whatever
+//  they return, the request ends with data null and that one message.
+//  Costs one call of stop_fn (none once stopped); safe to call often.
+bool panda_gql_call_stopped (panda_gql_call_t *call);
+
 //  Make out a list of count null items (fill out->items[i]). Returns 0, or
 //  -1 when out of memory. The executor frees the items array.
 int panda_gql_out_list (panda_gql_out_t *out, size_t count);
@@ -422,9 +477,16 @@ int panda_gql_introspect_resolve (int resolver_id, panda_gql_call_t *call, panda
 // ---------------------------------------------------------------------------
 //  Validation, cache, execution
 
+typedef struct panda_gql_options_s panda_gql_options_t;
+
 //  Validate doc against schema. Returns NULL when valid, else a JSON array
 //  of error objects ({"message","locations"}). Caller owns the result.
-json_t *panda_gql_validate (const panda_gql_schema_t *schema, const panda_gql_document_t *doc);
+//  Runs in time linear in the document (each fragment is walked once).
+//  options may be NULL; when its stop_fn answers during validation, the
+//  result is that one message (no locations) and *stopped is set (stopped
+//  may be NULL): such a result says nothing about the document.
+json_t *panda_gql_validate (const panda_gql_schema_t *schema, const panda_gql_document_t *doc,
+                            const panda_gql_options_t *options, bool *stopped);
 
 typedef struct _panda_gql_cache_t panda_gql_cache_t;
 
@@ -436,14 +498,16 @@ void panda_gql_cache_destroy (panda_gql_cache_t **self_p);
 
 //  Find or parse+validate text. Returns a borrowed document valid until the
 //  next cache call, or NULL with *errors set (caller owns *errors, an array
-//  of error objects) when it fails to parse or validate.
+//  of error objects) when it fails to parse or validate. options (may be
+//  NULL) give the stop_fn for validation; a stopped validation is not cached.
 const panda_gql_document_t *panda_gql_cache_lookup (panda_gql_cache_t *self, const panda_gql_schema_t *schema,
-                                                    const char *text, size_t len, json_t **errors);
+                                                    const char *text, size_t len,
+                                                    const panda_gql_options_t *options, json_t **errors);
 
 //  Counters for tests and the bench.
 size_t panda_gql_cache_hits (const panda_gql_cache_t *self);
 
-typedef struct {
+struct panda_gql_options_s {
     //  false (aquadoggo parity, node-api §2.4): the first resolver error
     //  aborts the operation with data null and one error without a path, and
     //  a null in a non-null position is passed through. true: GraphQL spec
@@ -459,14 +523,31 @@ typedef struct {
     //  Called often during validation and execution (and may be called from
     //  resolvers through panda_gql_call_stopped): a non-NULL answer stops
     //  the request with that message ("Request timed out", "Client
-    //  disconnected", "Node is shutting down"). NULL: never stops.
+    //  disconnected", "Node is shutting down"). NULL: never stops. Called
+    //  once per field resolved, every 256 list items and every 64
+    //  validation steps; the engine reads no clock itself.
     const char *(*stop_fn) (void *stop_ctx);
     void *stop_ctx;
-} panda_gql_options_t;
+};
 
 #define PANDA_GQL_DEFAULT_JSON_DEPTH 32
 #define PANDA_GQL_DEFAULT_JSON_NODES 10000
 #define PANDA_GQL_DEFAULT_MAX_COST 50000
+//  A larger max_json_depth is lowered to this: jansson parses (and frees
+//  and prints) nested JSON recursively, and variables are coerced
+//  recursively, all on the worker stack (PANDA_GQL_WORKER_STACK).
+#define PANDA_GQL_MAX_JSON_DEPTH 64
+
+//  The cost of a request, estimated before it runs and counted while it
+//  runs: every field resolved costs 1, a paged field (see
+//  panda_gql_fielddef_t.paged) costs PANDA_GQL_PAGED_FIELD_COST more, and
+//  everything selected below a paged field counts once per item of its
+//  page. Lists that take no page size count one item in the estimate; the
+//  count during execution sees their real length. Over max_cost the
+//  request fails with "Query is too expensive: cost N exceeds the limit M
+//  (graphql_max_cost)" and data null.
+#define PANDA_GQL_DEFAULT_PAGE_SIZE 25
+#define PANDA_GQL_PAGED_FIELD_COST 100
 
 //  Execute query_text. cache may be NULL (parse and validate every time).
 //  operation_name may be NULL; variables (borrowed) may be NULL or a JSON
@@ -480,7 +561,10 @@ json_t *panda_gql_execute (const panda_gql_schema_t *schema, panda_gql_cache_t *
 
 //  Parse a POST body {"query","variables","operationName"} and execute it.
 //  Returns NULL with err set when the body is not such a JSON object (the
-//  caller answers HTTP 400; err says "UnsupportedBatch" for an array).
+//  caller answers HTTP 400; err says "UnsupportedBatch" for an array), or
+//  when it is nested deeper or holds more values than the options allow,
+//  which is checked before the body is parsed: "InvalidRequest(JSON nested
+//  deeper than 32)", "InvalidRequest(JSON has more than 10000 values)".
 json_t *panda_gql_execute_body (const panda_gql_schema_t *schema, panda_gql_cache_t *cache, const char *body,
                                 size_t len, const panda_gql_resolvers_t *resolvers, void *user_ctx,
                                 const panda_gql_options_t *options, panda_error_t *err);

@@ -20,7 +20,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         panda_gql_builder_field (b, "logId", "String", 0);
         panda_gql_builder_roots (b, "Query", "Query");
         panda_gql_schema_t *schema = panda_gql_builder_build (&b, NULL);
-        json_t *errors = panda_gql_validate (schema, doc);
+        json_t *errors = panda_gql_validate (schema, doc, NULL, NULL);
         json_decref (errors);
         panda_gql_schema_unref (&schema);
         panda_gql_document_destroy (&doc);
