@@ -82,7 +82,7 @@ static const setting_t s_settings[] = {
      "deepest nesting of a request's JSON"},
     {"graphql_max_json_nodes", 0, T_UINT, AT (graphql_max_json_nodes), 0, "10000", "N",
      "most values (strings, numbers, arrays, objects, ...) in a request's JSON"},
-    {"graphql_max_cost", 0, T_UINT, AT (graphql_max_cost), 0, "50000", "N",
+    {"graphql_max_cost", 0, T_UINT, AT (graphql_max_cost), 0, "100000", "N",
      "most a request may cost: fields resolved, each times the page sizes above it"},
     {"graphql_timeout_ms", 0, T_UINT, AT (graphql_timeout_ms), 0, "10000", "MS",
      "time one GraphQL request may run; also stopped when its client disconnects"},
