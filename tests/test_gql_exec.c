@@ -186,7 +186,7 @@ s_run_opts (const char *query, const char *op, const char *vars, bool spec)
     static char text[8192];
     panda_gql_schema_t *schema = s_schema ();
     json_t *v = vars ? json_loads (vars, 0, NULL) : NULL;
-    panda_gql_options_t opts = {spec};
+    panda_gql_options_t opts = {.spec_errors = spec};
     json_t *r = panda_gql_execute (schema, NULL, query, strlen (query), op, v, &s_resolvers, NULL, &opts);
     char *dump = json_dumps (r, JSON_COMPACT);
     snprintf (text, sizeof (text), "%s", dump);

@@ -75,7 +75,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     panda_gql_schema_t *schema = s_schema ();
     panda_gql_cache_t *cache = panda_gql_cache_new (2);
     for (int round = 0; round < 3; round++) {
-        panda_gql_options_t opts = {round == 2};
+        panda_gql_options_t opts = {.spec_errors = round == 2};
         panda_error_t err;
         json_t *r = panda_gql_execute_body (schema, round ? cache : NULL, (const char *) data, size,
                                             &resolvers, NULL, &opts, &err);
