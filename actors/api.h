@@ -41,10 +41,12 @@ void panda_api_snapshot_unref (panda_api_snapshot_t **self_p);
 //  Caller owns one reference; NULL with err set on failure.
 panda_api_snapshot_t *panda_api_snapshot_load (const panda_config_t *config, panda_error_t *err);
 
+typedef struct _panda_api_guard_t panda_api_guard_t;
+
 //  Per civetweb worker thread: its own socket to the pipeline and its own
 //  GraphQL document cache, so workers share nothing but the schema.
 typedef struct {
-    zsock_t *pipeline; //  DEALER to ingest
+    zsock_t *pipeline; //  DEALER to ingest, connected at the first call
     panda_gql_cache_t *cache;
     uint64_t next_req;
     const panda_api_snapshot_t *snapshot; //  of the request in flight
@@ -53,7 +55,73 @@ typedef struct {
     char *views_path; //  NULL: derived from config at the first query
     struct _panda_query_t *query; //  read-only views connection (api_query.c)
     bool query_begun; //  the request's read transaction is open
+    panda_api_guard_t *guard;
+    //  The connection it serves, under the guard's lock (api_guard.c)
+    char peer[64]; //  remote address, as civetweb prints it
+    int peer_port;
+    char peer_key[64]; //  what is counted per address ("" when not counted)
+    int64_t watch_deadline; //  0: no deadline on the socket
+    int watch_how; //  SHUT_RD or SHUT_RDWR once it is due
+    bool watch_fired;
+    int shut_how; //  during one pass over the sockets: shut down so, -1 not
+    //  The GraphQL request in flight (api_graphql.c), worker-only
+    bool in_request;
+    int64_t started, deadline, next_poll; //  zclock_mono ms
+    int fd; //  its socket, -1 not looked up yet, -2 not found
+    const char *stopped; //  why it stops, once it does
+    bool acknowledged; //  a publish of it was answered
 } panda_api_worker_t;
+
+//  What one client can cost (api_guard.c): open connections per address,
+//  deadlines on reading a body and on sending an answer, memory of bodies
+//  being read at once, and a bounded stop. One per api actor, shared by
+//  all workers (thread-safe).
+panda_api_guard_t *panda_api_guard_new (const panda_config_t *config);
+
+//  Stops the watchdog thread; the server must be stopped. NULLs *self_p.
+void panda_api_guard_destroy (panda_api_guard_t **self_p);
+
+//  The port connections come in on (known once civetweb listens).
+void panda_api_guard_set_port (panda_api_guard_t *self, int port);
+
+//  Worker threads come and go with civetweb (init_thread, exit_thread).
+void panda_api_guard_add_worker (panda_api_guard_t *self, panda_api_worker_t *worker);
+void panda_api_guard_remove_worker (panda_api_guard_t *self, panda_api_worker_t *worker);
+
+//  A connection from addr:port reached worker (civetweb's
+//  init_connection). Returns true when it is counted (call
+//  panda_api_guard_close at its end), false when it is refused: over the
+//  per-address limit or while stopping, it got a short answer and its
+//  socket was shut down, so civetweb closes it at once.
+bool panda_api_guard_open (panda_api_guard_t *self, panda_api_worker_t *worker, const char *addr, int port);
+void panda_api_guard_close (panda_api_guard_t *self, panda_api_worker_t *worker);
+
+//  From now on, the worker's socket is shut down (how: SHUT_RD, SHUT_RDWR)
+//  at deadline (zclock_mono ms) or when the node stops, which ends any
+//  civetweb read or write stuck on it. deadline 0: no more.
+void panda_api_guard_watch (panda_api_guard_t *self, panda_api_worker_t *worker, int64_t deadline, int how);
+
+//  Take bytes of the body memory budget (http_max_body_memory_bytes).
+//  Returns false, taking nothing, when they do not fit.
+bool panda_api_guard_reserve (panda_api_guard_t *self, size_t bytes);
+void panda_api_guard_release (panda_api_guard_t *self, size_t bytes);
+
+//  Count requests in handlers, so that a stop can wait for them.
+void panda_api_guard_enter (panda_api_guard_t *self);
+void panda_api_guard_leave (panda_api_guard_t *self);
+
+//  True once the node is stopping.
+bool panda_api_guard_stopping (const panda_api_guard_t *self);
+
+//  Stop accepting work: new connections are refused, body reads are cut,
+//  requests see panda_api_guard_stopping; wait up to drain_ms for requests
+//  in handlers to end, then shut down every connection's socket and the
+//  listener, so that mg_stop finds no worker waiting on a client. Call
+//  mg_stop right after (civetweb's accept loop spins until then).
+void panda_api_guard_stop (panda_api_guard_t *self, int drain_ms);
+
+//  The socket of the connection from addr:port to our port, or -1.
+int panda_api_guard_find_fd (const panda_api_guard_t *self, const char *addr, int port);
 
 //  Shared by all workers. Only `current` changes while the server runs:
 //  under `lock`, so that taking a reference never races with replacing it.
@@ -61,6 +129,7 @@ typedef struct {
     const panda_config_t *config;
     pthread_mutex_t lock;
     panda_api_snapshot_t *current; //  newest snapshot, one reference held
+    panda_api_guard_t *guard;
 } panda_api_t;
 
 //  Set up / tear down the snapshot holder (api_schema.c). init: lock only;
@@ -103,8 +172,13 @@ void panda_api_query_close (panda_api_worker_t *worker);
 //  Resolvers of the node schema, indexed by panda_node_resolver_t.
 extern const panda_gql_resolve_fn panda_api_resolvers[];
 
+//  Why the worker's GraphQL request must stop (timeout, client gone,
+//  node stopping), or NULL. Once stopped, it stays stopped.
+const char *panda_api_stopped (panda_api_worker_t *worker);
+
 //  Send a request to the pipeline and wait for its answer (ARGS or FAILED).
-//  Caller owns the result; NULL with err set on a FAILED answer or timeout.
+//  Caller owns the result; NULL with err set on a FAILED answer or timeout,
+//  or when the request stops (see panda_api_stopped) before the answer.
 panda_msg_t *panda_api_call (panda_api_worker_t *worker, panda_msg_t **request_p, panda_error_t *err);
 
 //  The GraphQL IDE page for GET /graphql (api_playground.c).

@@ -4,7 +4,11 @@
     request is one read transaction (panda_api_query_end closes it).
 
     Handles: Query.all_S, list fields -> a page (SCollection); S, SItem,
-    SFields, relation targets -> an item (page + index).                  */
+    SFields, relation targets -> an item (page + index).
+
+    A request that must stop (panda_api_stopped: timeout, client gone, node
+    stopping) fails at its next resolver, and SQLite interrupts a statement
+    that is running then (a progress handler on the worker's connection).  */
 #include "api.h"
 
 #include "panda/panda_query.h"
@@ -46,12 +50,36 @@ s_item_out (panda_gql_call_t *call, panda_gql_out_t *out, panda_query_page_t *pa
     return 0;
 }
 
+//  SQLite runs this every S_PROGRESS_STEPS virtual machine steps (a few
+//  microseconds): non-zero interrupts the statement.
+#define S_PROGRESS_STEPS 1000
+
+static int
+s_progress (void *worker)
+{
+    return panda_api_stopped (worker) != NULL;
+}
+
+//  The resolver's error: why the request stopped if it did (an interrupted
+//  statement says only "interrupted"), else err's message.
+static int
+s_fail (panda_gql_call_t *call, const panda_error_t *err)
+{
+    const char *stopped = panda_api_stopped (call->user);
+    return panda_gql_call_error (call, "%s", stopped ? stopped : err->message);
+}
+
 //  The worker's query object inside a request (opened and begun lazily).
 static panda_query_t *
 s_query (panda_gql_call_t *call)
 {
     panda_api_worker_t *worker = call->user;
     panda_error_t err;
+    const char *stopped = panda_api_stopped (worker);
+    if (stopped) {
+        panda_gql_call_error (call, "%s", stopped);
+        return NULL;
+    }
     if (!worker->query) {
         if (!worker->views_path && worker->config)
             worker->views_path = panda_actor_views_path (worker->config);
@@ -62,10 +90,11 @@ s_query (panda_gql_call_t *call)
                                   worker->views_path ? err.message : "no path");
             return NULL;
         }
+        panda_query_set_progress (worker->query, S_PROGRESS_STEPS, s_progress, worker);
     }
     if (!worker->query_begun) {
         if (panda_query_begin (worker->query, &err) != PANDA_OK) {
-            panda_gql_call_error (call, "%s", err.message);
+            s_fail (call, &err);
             return NULL;
         }
         worker->query_begun = true;
@@ -164,7 +193,7 @@ panda_api_resolve_document (panda_gql_call_t *call, panda_gql_out_t *out)
     panda_error_t err;
     if (panda_query_document (q, call->field_name, json_string_value (id), json_string_value (view), &page,
                               &err) != PANDA_OK)
-        return panda_gql_call_error (call, "%s", err.message);
+        return s_fail (call, &err);
     int rc = panda_query_page_count (page) ? s_item_out (call, out, page, 0) : 0;
     panda_query_page_unref (&page);
     return rc;
@@ -175,7 +204,7 @@ s_page_out (panda_gql_call_t *call, panda_gql_out_t *out, panda_err_t rc, panda_
             const panda_error_t *err)
 {
     if (rc != PANDA_OK)
-        return panda_gql_call_error (call, "%s", err->message);
+        return s_fail (call, err);
     out->handle = page;
     out->free_fn = s_page_free;
     return 0;
@@ -228,7 +257,7 @@ panda_api_resolve_page (panda_gql_call_t *call, panda_gql_out_t *out)
         int64_t total = 0;
         panda_error_t err;
         if (!q || panda_query_page_total (q, page, &total, &err) != PANDA_OK)
-            return q ? panda_gql_call_error (call, "%s", err.message) : -1;
+            return q ? s_fail (call, &err) : -1;
         out->json = json_integer (total);
     } else if (strcmp (f, "endCursor") == 0 || strcmp (f, "startCursor") == 0) {
         //  null on an empty page, although endCursor is declared String!
@@ -301,7 +330,7 @@ panda_api_resolve_field (panda_gql_call_t *call, panda_gql_out_t *out)
             return -1;
         if (panda_query_relation (q, item->page, item->index, call->field_name, &target, &at, &err) !=
             PANDA_OK)
-            return panda_gql_call_error (call, "%s", err.message);
+            return s_fail (call, &err);
         return target ? s_item_out (call, out, target, at) : 0;
     }
     json_t *v = panda_query_item_value (item->page, item->index, call->field_name);

@@ -4,9 +4,20 @@
 #include "panda_actors.h"
 
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define S_MAX_VERIFY 256
+//  ZeroMQ's default socket limit (ZMQ_MAX_SOCKETS_DFLT); past it,
+//  creating a socket fails, and CZMQ aborts.
+#define S_ZMQ_DEFAULT_SOCKETS 1023
+//  Sockets and descriptors of everything but the HTTP workers, with room.
+#define S_OTHER_SOCKETS 128
+#define S_OTHER_FILES 256
+//  Descriptors one HTTP worker may hold: its connection, one accepted and
+//  waiting, its pipeline socket, two read-only SQLite connections (views
+//  for queries and blobs: database, WAL, shared memory) and a blob file.
+#define S_FILES_PER_WORKER 10
 
 struct _panda_node_t {
     panda_actor_args_t storage_args, materialize_args, ingest_args, api_args;
@@ -25,6 +36,28 @@ s_workers (const panda_config_t *config)
     return n > S_MAX_VERIFY ? S_MAX_VERIFY : n;
 }
 
+//  Every HTTP worker may open a pipeline socket, and the ZeroMQ context
+//  fixes its socket limit when the first socket is made: so before any
+//  actor starts, and only beyond the default (a process that already made
+//  sockets and runs a default node is left alone).
+static void
+s_raise_limits (const panda_config_t *config, unsigned workers)
+{
+    size_t sockets = (size_t) config->http_threads + 4 * workers + S_OTHER_SOCKETS;
+    if (sockets > S_ZMQ_DEFAULT_SOCKETS)
+        zsys_set_max_sockets (sockets);
+    //  Linux starts processes at 1024 descriptors (soft) while allowing
+    //  many more (hard): take what the threads may need.
+    struct rlimit files;
+    rlim_t need = (rlim_t) config->http_threads * S_FILES_PER_WORKER + S_OTHER_FILES;
+    if (getrlimit (RLIMIT_NOFILE, &files) != 0 || files.rlim_cur >= need)
+        return;
+    files.rlim_cur = files.rlim_max == RLIM_INFINITY || files.rlim_max >= need ? need : files.rlim_max;
+    if (setrlimit (RLIMIT_NOFILE, &files) != 0 || files.rlim_cur < need)
+        panda_log_warn ("node", "%u HTTP threads may need %lu file descriptors, the limit is %lu (ulimit -n)",
+                        config->http_threads, (unsigned long) need, (unsigned long) files.rlim_cur);
+}
+
 panda_node_t *
 panda_node_new (const panda_config_t *config, panda_error_t *err)
 {
@@ -36,6 +69,7 @@ panda_node_new (const panda_config_t *config, panda_error_t *err)
     self->workers = s_workers (config);
     if ((self->lock = panda_actor_lock_database (config, err)) == -1)
         goto fail;
+    s_raise_limits (config, self->workers);
     self->storage_args = (panda_actor_args_t){.config = config};
     if (!(self->storage = panda_actor_start (panda_storage_actor, &self->storage_args, "storage", err)))
         goto fail;

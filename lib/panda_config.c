@@ -69,7 +69,7 @@ static const setting_t s_settings[] = {
     {"http_header_timeout_ms", 0, T_UINT, AT (http_header_timeout_ms), 0, "10000", "MS",
      "time a client has to send a whole request head"},
     {"http_body_timeout_ms", 0, T_UINT, AT (http_body_timeout_ms), 0, "30000", "MS",
-     "time a client has to send a whole request body"},
+     "time a client has to send a whole request body (and to take a GraphQL answer)"},
     {"http_keep_alive_timeout_ms", 0, T_UINT, AT (http_keep_alive_timeout_ms), 0, "5000", "MS",
      "idle time after which a keep-alive connection is closed"},
     {"http_max_body_bytes", 0, T_UINT, AT (http_max_body_bytes), 0, "2097152", "BYTES",
@@ -594,6 +594,26 @@ s_derive_defaults (panda_config_t *self, char **envp, panda_error_t *err)
     return PANDA_OK;
 }
 
+//  Bounds that 0 would turn into "nothing is ever allowed" (or civetweb's
+//  own default), and a body memory that holds at least one largest body.
+static panda_err_t
+s_check_bounds (const panda_config_t *self, panda_error_t *err)
+{
+    static const char *positive[] = {
+        "http_threads",        "http_header_timeout_ms", "http_body_timeout_ms", "http_keep_alive_timeout_ms",
+        "http_max_body_bytes", "graphql_timeout_ms",     "shutdown_timeout_ms"};
+    for (size_t i = 0; i < sizeof positive / sizeof positive[0]; i++) {
+        const setting_t *s = s_find_key (positive[i], strlen (positive[i]));
+        if (s && *(const uint32_t *) ((const char *) self + s->offset) == 0)
+            return panda_error_set (err, PANDA_ERR_INVALID, "%s: must be greater than 0", s->key);
+    }
+    if (self->http_max_body_memory_bytes <= self->http_max_body_bytes)
+        return panda_error_set (err, PANDA_ERR_INVALID,
+                                "http_max_body_memory_bytes: must be greater than http_max_body_bytes (%u)",
+                                self->http_max_body_bytes);
+    return PANDA_OK;
+}
+
 panda_err_t
 panda_config_load (panda_config_t *self, int argc, char **argv, char **envp, panda_error_t *err)
 {
@@ -613,6 +633,8 @@ panda_config_load (panda_config_t *self, int argc, char **argv, char **envp, pan
         rc = s_load_flag (self, argc, argv, &i, err);
     if (rc == PANDA_OK)
         rc = s_derive_defaults (self, envp, err);
+    if (rc == PANDA_OK)
+        rc = s_check_bounds (self, err);
     return rc;
 }
 

@@ -276,6 +276,12 @@ panda_query_destroy (panda_query_t **self_p)
 }
 
 void
+panda_query_set_progress (panda_query_t *self, int steps, int (*fn) (void *ctx), void *ctx)
+{
+    sqlite3_progress_handler (self->db, fn ? steps : 0, fn, ctx);
+}
+
+void
 panda_query_set_plan (panda_query_t *self, panda_query_plan_t plan)
 {
     self->plan = plan;

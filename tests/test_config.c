@@ -174,6 +174,11 @@ test_config_errors (void **state)
          {NULL},
          "allow_schema_ids: invalid schema id 'chess': malformed schema id"},
         {{"-s", "blob_v2"}, {NULL}, "allow_schema_ids: invalid schema id 'blob_v2'"},
+        {{"--http-body-timeout-ms", "0"}, {NULL}, "http_body_timeout_ms: must be greater than 0"},
+        {{NULL}, {"HTTP_THREADS=0"}, "http_threads: must be greater than 0"},
+        {{"--http-max-body-bytes", "1000", "--http-max-body-memory-bytes", "1000"},
+         {NULL},
+         "http_max_body_memory_bytes: must be greater than http_max_body_bytes (1000)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         panda_config_t *c;

@@ -569,6 +569,35 @@ test_query_budget (void **state)
     s_fixture_end (&fx);
 }
 
+//  SQLite calls a progress handler while a statement runs: one that says
+//  stop interrupts the query, and without it the same query runs.
+static int
+s_stop_after (void *ctx)
+{
+    int *calls = ctx;
+    return ++*calls > 1;
+}
+
+static void
+test_query_progress_stops (void **state)
+{
+    fixture_t fx;
+    s_fixture (&fx);
+    int calls = 0;
+    panda_query_set_progress (fx.q, 1, s_stop_after, &calls);
+    panda_error_t err;
+    panda_query_page_t *page = NULL;
+    assert_int_not_equal (panda_query_collection (fx.q, fx.sid, NULL, NULL, 0, &page, &err), PANDA_OK);
+    assert_non_null (strstr (err.message, "interrupted"));
+    assert_true (calls > 1);
+    panda_query_set_progress (fx.q, 1, NULL, NULL);
+    assert_int_equal (panda_query_begin (fx.q, &err), PANDA_OK);
+    page = s_coll (&fx, fx.sid, NULL, PANDA_OK, NULL);
+    assert_true (panda_query_page_count (page) > 0);
+    panda_query_page_unref (&page);
+    s_fixture_end (&fx);
+}
+
 int
 main (void)
 {
@@ -580,6 +609,7 @@ main (void)
         cmocka_unit_test (test_query_lists),
         cmocka_unit_test (test_query_documents_and_relations),
         cmocka_unit_test (test_query_budget),
+        cmocka_unit_test (test_query_progress_stops),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

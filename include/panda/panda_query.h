@@ -51,6 +51,12 @@ void panda_query_destroy (panda_query_t **self_p);
 typedef enum { PANDA_QUERY_PLAN_AUTO, PANDA_QUERY_PLAN_FILTER, PANDA_QUERY_PLAN_ORDER } panda_query_plan_t;
 void panda_query_set_plan (panda_query_t *self, panda_query_plan_t plan);
 
+//  Call fn(ctx) every `steps` SQLite virtual machine steps of a statement;
+//  when it returns non-zero the statement stops and the query fails
+//  ("interrupted"). For a request that must stop (deadline, client gone)
+//  while one slow statement runs. fn NULL removes it.
+void panda_query_set_progress (panda_query_t *self, int steps, int (*fn) (void *ctx), void *ctx);
+
 //  SQL statements run on the connection so far (tests and benchmarks check
 //  that resolving a page costs a few statements, not one per item).
 uint64_t panda_query_statements (const panda_query_t *self);
