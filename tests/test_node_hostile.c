@@ -483,6 +483,10 @@ test_body_memory_budget (void **state)
 // ---------------------------------------------------------------------------
 //  Requests that run long
 
+//  A graphql_max_cost under which the heavy query runs (its estimate is
+//  far above the default: it is the kind of request the budget refuses).
+#define S_NO_COST_LIMIT "1000000000"
+
 //  A query of HEAVY_ALIASES collections (one SQL query each).
 static char *
 s_heavy_query (void)
@@ -515,7 +519,8 @@ static void
 test_graphql_timeout (void **state)
 {
     fixture_t *f = s_fixture ();
-    const char *args[] = {"--graphql-timeout-ms", "100", NULL};
+    //  The cost budget would refuse the heavy query before it runs.
+    const char *args[] = {"--graphql-timeout-ms", "100", "--graphql-max-cost", S_NO_COST_LIMIT, NULL};
     s_other_start (f, args);
     panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (f->other), REQUEST_MS);
     char *query = s_heavy_query ();
@@ -566,7 +571,7 @@ test_client_disconnect (void **state)
     fixture_t *f = s_fixture ();
     enum { CLIENTS = 4 };
     //  graphql_timeout_ms stays at its default: nothing else ends them.
-    const char *args[] = {"--http-threads", "16", NULL};
+    const char *args[] = {"--http-threads", "16", "--graphql-max-cost", S_NO_COST_LIMIT, NULL};
     s_other_start (f, args);
     int port = panda_pandad_port (f->other), fds[CLIENTS], pid = panda_pandad_pid (f->other);
     char *query = s_heavy_query ();
@@ -605,7 +610,8 @@ static void
 test_sigterm_with_requests_in_flight (void **state)
 {
     fixture_t *f = s_fixture ();
-    const char *args[] = {"--http-threads", "16", "--shutdown-timeout-ms", "5000", NULL};
+    const char *args[] = {"--http-threads", "16", "--shutdown-timeout-ms", "5000", "--graphql-max-cost",
+                          S_NO_COST_LIMIT,  NULL};
     s_other_start (f, args);
     int port = panda_pandad_port (f->other), heavy[4], slow, idle[4];
     char *query = s_heavy_query ();
