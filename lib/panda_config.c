@@ -62,7 +62,7 @@ static const setting_t s_settings[] = {
      "address the HTTP server binds"},
     {"verify_threads", 0, T_UINT, AT (verify_threads), 0, "0", "N",
      "signature verification threads (0: one per core)"},
-    {"http_threads", 0, T_UINT, AT (http_threads), 0, "256", "N",
+    {"http_threads", 0, T_UINT, AT (http_threads), 0, "1024", "N",
      "HTTP worker threads (civetweb keeps one busy per open connection)"},
     {"http_max_connections_per_address", 0, T_UINT, AT (http_max_connections_per_address), 0, "32", "N",
      "open HTTP connections one client address may hold (0: no limit)"},
