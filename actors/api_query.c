@@ -84,7 +84,9 @@ s_query (panda_gql_call_t *call)
         if (!worker->views_path && worker->config)
             worker->views_path = panda_actor_views_path (worker->config);
         uint32_t max_page = worker->config ? worker->config->graphql_max_page_size : 0;
-        worker->query = worker->views_path ? panda_query_new (worker->views_path, max_page, 0, &err) : NULL;
+        uint32_t budget = worker->config ? worker->config->graphql_max_documents : 0;
+        worker->query =
+            worker->views_path ? panda_query_new (worker->views_path, max_page, budget, &err) : NULL;
         if (!worker->query) {
             panda_gql_call_error (call, "cannot open the views database: %s",
                                   worker->views_path ? err.message : "no path");

@@ -84,6 +84,8 @@ static const setting_t s_settings[] = {
      "most values (strings, numbers, arrays, objects, ...) in a request's JSON"},
     {"graphql_max_cost", 0, T_UINT, AT (graphql_max_cost), 0, "100000", "N",
      "most a request may cost: fields resolved, each times the page sizes above it"},
+    {"graphql_max_documents", 0, T_UINT, AT (graphql_max_documents), 0, "10000", "N",
+     "most documents one request may return, over all its collections and lists"},
     {"graphql_timeout_ms", 0, T_UINT, AT (graphql_timeout_ms), 0, "10000", "MS",
      "time one GraphQL request may run; also stopped when its client disconnects"},
     {"shutdown_timeout_ms", 0, T_UINT, AT (shutdown_timeout_ms), 0, "5000", "MS",
@@ -599,9 +601,12 @@ s_derive_defaults (panda_config_t *self, char **envp, panda_error_t *err)
 static panda_err_t
 s_check_bounds (const panda_config_t *self, panda_error_t *err)
 {
-    static const char *positive[] = {
-        "http_threads",        "http_header_timeout_ms", "http_body_timeout_ms", "http_keep_alive_timeout_ms",
-        "http_max_body_bytes", "graphql_timeout_ms",     "shutdown_timeout_ms"};
+    static const char *positive[] = {"http_threads",          "http_header_timeout_ms",
+                                     "http_body_timeout_ms",  "http_keep_alive_timeout_ms",
+                                     "http_max_body_bytes",   "graphql_timeout_ms",
+                                     "shutdown_timeout_ms",   "graphql_max_cost",
+                                     "graphql_max_documents", "graphql_max_json_depth",
+                                     "graphql_max_json_nodes"};
     for (size_t i = 0; i < sizeof positive / sizeof positive[0]; i++) {
         const setting_t *s = s_find_key (positive[i], strlen (positive[i]));
         if (s && *(const uint32_t *) ((const char *) self + s->offset) == 0)

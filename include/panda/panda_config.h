@@ -65,6 +65,7 @@ typedef struct {
     uint32_t graphql_max_json_depth;
     uint32_t graphql_max_json_nodes;
     uint32_t graphql_max_cost; //  fields resolved x page sizes
+    uint32_t graphql_max_documents; //  documents one request may return
     uint32_t graphql_timeout_ms; //  one request's execution
     uint32_t shutdown_timeout_ms; //  SIGTERM to exit
     //  ZeroMQ endpoints between actors: inproc by default, any ZeroMQ URL
