@@ -1,4 +1,4 @@
-/*  actor_msg.c - moving lib/panda_msg.h messages over ZeroMQ sockets.      */
+/*  actor_msg.c - moving actors/panda_msg.h messages over ZeroMQ sockets.      */
 #include "panda_actors.h"
 
 #include "panda/panda_keypair.h"

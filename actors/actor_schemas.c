@@ -3,7 +3,7 @@
     database on first use and then kept.                                  */
 #include "panda_actors.h"
 
-#include "panda/panda_views.h"
+#include "panda_views.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /*  actor_store_path.c - where a node's databases are.                     */
 #include "panda_actors.h"
 
-#include "panda/panda_views.h"
+#include "panda_views.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
 #ifndef PANDA_API_H_INCLUDED
 #define PANDA_API_H_INCLUDED
 
-#include "panda/panda_gql.h"
-#include "panda/panda_views.h"
+#include "panda_gql.h"
+#include "panda_views.h"
 #include "panda_actors.h"
 
 #include <civetweb.h>

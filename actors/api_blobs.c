@@ -7,7 +7,7 @@
     (206 / 416) for media players; several ranges get the whole file.   */
 #include "api.h"
 
-#include "panda/panda_blob.h"
+#include "panda_blob.h"
 #include "panda/panda_hash.h"
 #include "panda/panda_view_id.h"
 

@@ -5,7 +5,7 @@
 
 #include "panda/panda_hex.h"
 #include "panda/panda_keypair.h"
-#include "panda/panda_node_schema.h"
+#include "panda_node_schema.h"
 #include "panda/panda_view_id.h"
 
 #include <poll.h>

@@ -11,8 +11,8 @@
     that is running then (a progress handler on the worker's connection).  */
 #include "api.h"
 
-#include "panda/panda_query.h"
-#include "panda/panda_views.h"
+#include "panda_query.h"
+#include "panda_views.h"
 
 #include <stdlib.h>
 #include <string.h>

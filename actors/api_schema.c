@@ -9,8 +9,8 @@
     request ends last.                                                      */
 #include "api.h"
 
-#include "panda/panda_node_schema.h"
-#include "panda/panda_views.h"
+#include "panda_node_schema.h"
+#include "panda_views.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>

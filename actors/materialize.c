@@ -21,10 +21,10 @@
     comes back (a crash in between only repeats the idempotent purge).   */
 #include "panda_actors.h"
 
-#include "panda/panda_blob.h"
-#include "panda/panda_materialize.h"
-#include "panda/panda_store.h"
-#include "panda/panda_views.h"
+#include "panda_blob.h"
+#include "panda_materialize.h"
+#include "panda_store.h"
+#include "panda_views.h"
 
 #include <stdlib.h>
 #include <string.h>

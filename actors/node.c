@@ -1,5 +1,5 @@
 /*  node.c - starts and stops the actors of one node. See panda_node.h.   */
-#include "panda_node.h"
+#include "panda/panda_node.h"
 
 #include "panda_actors.h"
 

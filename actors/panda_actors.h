@@ -2,7 +2,7 @@
 
     Every actor is a CZMQ zactor: a thread with its own sockets that talks
     to the others only through ZeroMQ (inproc by default, any endpoint from
-    the config). Messages are frames of lib/panda_msg.h; requests that need
+    the config). Messages are frames of actors/panda_msg.h; requests that need
     an answer carry the api worker's routing identity as their first frame
     through the whole pipeline:
 

@@ -13,7 +13,7 @@
 #include "panda_actors.h"
 
 #include "panda/panda_operation.h"
-#include "panda/panda_store.h"
+#include "panda_store.h"
 
 #include <stdlib.h>
 #include <string.h>

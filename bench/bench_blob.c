@@ -15,9 +15,9 @@
       cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DPANDA_INTEROP=OFF
       cmake --build build-rel -j2 --target bench && build-rel/bench/bench_blob  */
 #include "bench_util.h"
-#include "panda/panda_blob.h"
+#include "panda_blob.h"
 #include "panda/panda_hash.h"
-#include "panda/panda_views.h"
+#include "panda_views.h"
 #include "panda_http.h"
 #include "panda_pandad.h"
 

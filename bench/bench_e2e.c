@@ -50,7 +50,7 @@
 #define S_CONNS_MAX 256
 #define S_LOGS_MAX 4096
 #define S_VERIFY_THREADS 2
-#define S_HTTP_THREADS 64 //  pandad's default http_threads (lib/panda_config.c)
+#define S_HTTP_THREADS 64 //  pandad's default http_threads (lib/config/panda_config.c)
 #define S_STARTUP_TIMEOUT_MS 10000
 #define S_REQUEST_TIMEOUT_MS 10000
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "bench_util.h"
-#include "panda/panda_gql.h"
+#include "panda_gql.h"
 
 #define RUNS 7
 #define ITERS 20000

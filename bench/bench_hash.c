@@ -1,4 +1,4 @@
-/*  bench_hash.c - BLAKE3 (lib/panda_blake3.c, portable C) throughput.
+/*  bench_hash.c - BLAKE3 (lib/core/panda_blake3.c, portable C) throughput.
 
     Hashes inputs of 64 B, 1 KiB, 64 KiB and 1 MiB (fixed pseudo-random
     bytes) on one core, about --size MiB per run, and reports the median

@@ -12,7 +12,7 @@
 #include "bench_util.h"
 #include "panda/panda_keypair.h"
 #include "panda/panda_log_writer.h"
-#include "panda/panda_materialize.h"
+#include "panda_materialize.h"
 
 #include <stdio.h>
 #include <stdlib.h>

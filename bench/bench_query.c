@@ -21,8 +21,8 @@
     usage: bench_query [--docs N]... (default: 100000 and 1000000)        */
 #include "bench_util.h"
 #include "panda/panda_hash.h"
-#include "panda/panda_query.h"
-#include "panda/panda_views.h"
+#include "panda_query.h"
+#include "panda_views.h"
 
 #include <limits.h>
 #include <stdio.h>

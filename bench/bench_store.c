@@ -13,7 +13,7 @@
 #include "bench_util.h"
 #include "panda/panda_keypair.h"
 #include "panda/panda_lipmaa.h"
-#include "panda/panda_store.h"
+#include "panda_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>

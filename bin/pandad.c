@@ -8,7 +8,7 @@
     Signals are blocked before any thread starts, so every thread inherits
     the mask and only sigwait() here ever sees them.                      */
 #include "panda_actors.h"
-#include "panda_node.h"
+#include "panda/panda_node.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -13,7 +13,7 @@ endfunction ()
 function (panda_test name)
     add_executable (${name} ${ARGN})
     target_compile_options (${name} PRIVATE ${PANDA_WARNINGS})
-    target_include_directories (${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests ${PROJECT_SOURCE_DIR}/lib)
+    target_include_directories (${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
     target_compile_definitions (${name} PRIVATE
         PANDA_TEST_VECTORS="${PROJECT_SOURCE_DIR}/tests/vectors"
         PANDA_TEST_BIN="${PROJECT_BINARY_DIR}/bin")

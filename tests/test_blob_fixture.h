@@ -6,9 +6,9 @@
 #define TEST_BLOB_FIXTURE_H_INCLUDED
 
 #include "panda_test.h"
-#include "panda/panda_blob.h"
+#include "panda_blob.h"
 #include "panda/panda_hash.h"
-#include "panda/panda_views.h"
+#include "panda_views.h"
 
 #include <dirent.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/*  test_cbor.c - the strict canonical CBOR reader/writer (lib/panda_cbor.h). */
+/*  test_cbor.c - the strict canonical CBOR reader/writer (lib/core/panda_cbor.h). */
 #include "panda_test.h"
 #include "panda_cbor.h"
 

@@ -2,7 +2,7 @@
     queries, every literal form, variables leniency, fragments, directives,
     aliases, lists, errors (node-api §2).                                   */
 #include "panda_test.h"
-#include "panda/panda_gql.h"
+#include "panda_gql.h"
 
 enum { R_NEXT_ARGS = 1, R_PUBLISH, R_BOOK, R_BOOKS, R_AUTHOR, R_ECHO, R_FAIL, R_NULL, R_COUNT };
 

@@ -1,7 +1,7 @@
 /*  test_gql_introspect.c - GraphiQL's standard introspection query and the
     two forms aquadoggo's tests use (node-api §2.6).                        */
 #include "panda_test.h"
-#include "panda/panda_gql.h"
+#include "panda_gql.h"
 
 //  GraphiQL's getIntrospectionQuery() (graphql-js 16, default options).
 static const char *s_introspection =

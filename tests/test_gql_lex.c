@@ -1,6 +1,6 @@
 /*  test_gql_lex.c - the GraphQL lexer against the spec's token rules.     */
 #include "panda_test.h"
-#include "panda/panda_gql.h"
+#include "panda_gql.h"
 
 //  Lex src completely; returns the kinds joined as letters and the last
 //  string value in *value (static buffer). Fails the test on a lex error.

@@ -9,8 +9,8 @@
 #include <time.h>
 
 #include "panda_test.h"
-#include "panda/panda_gql.h"
-#include "panda/panda_node_schema.h"
+#include "panda_gql.h"
+#include "panda_node_schema.h"
 
 enum { R_NODE = 1, R_CHILD, R_NODES, R_ALL, R_ECHO, R_DEPTH, R_SUM, R_SPIN, R_NUMBERS, R_COUNT };
 

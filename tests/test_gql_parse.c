@@ -1,7 +1,7 @@
 /*  test_gql_parse.c - the GraphQL parser: every executable construct, the
     queries real clients send (node-api §8), errors and limits.            */
 #include "panda_test.h"
-#include "panda/panda_gql.h"
+#include "panda_gql.h"
 
 static const char *s_next_args =
     "\n  query NextArgs($publicKey: String!, $viewId: String) {\n    nextArgs(publicKey: $publicKey, "

@@ -1,6 +1,6 @@
 /*  test_gql_validate.c - validation messages clients see (node-api §2.3).  */
 #include "panda_test.h"
-#include "panda/panda_gql.h"
+#include "panda_gql.h"
 
 static bool
 s_cursor (const json_t *v, void *hint)

@@ -1,5 +1,5 @@
 /*  test_json_limits.c - depth and value count of JSON text before parsing
-    (lib/panda_json_limits.c): what counts, strings and escapes, limits met
+    (lib/graphql/panda_json_limits.c): what counts, strings and escapes, limits met
     exactly and crossed, and odd bytes read without going out of bounds.  */
 #include "panda_test.h"
 #include "panda_json_limits.h"

@@ -8,8 +8,8 @@
 #include "panda_test.h"
 #include "panda/panda_document.h"
 #include "panda/panda_log_writer.h"
-#include "panda/panda_materialize.h"
-#include "panda/panda_scalar.h"
+#include "panda_materialize.h"
+#include "panda_scalar.h"
 #include "panda/panda_view_id.h"
 
 #include <stdio.h>

@@ -30,7 +30,7 @@
 #include "panda_test.h"
 #include "panda_http.h"
 #include "panda_pandad.h"
-#include "panda/panda_blob.h"
+#include "panda_blob.h"
 #include "panda/panda_entry.h"
 #include "panda/panda_keypair.h"
 #include "panda/panda_operation.h"

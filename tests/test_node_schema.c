@@ -3,7 +3,7 @@
     response shapes of §6.1 and §7, validation messages of §2.3 and §13,
     and introspection of every static type.                                 */
 #include "panda_test.h"
-#include "panda/panda_node_schema.h"
+#include "panda_node_schema.h"
 
 #define PK "8b52ae153142288402382fd6d9619e018978e015e6bc372b1b0c7bd40c6a240a"
 #define DOC "002015f3c7541991918e612be61ab58adf2316c9499a91dbfa012077de77c1620220"

@@ -7,8 +7,8 @@
     schema snapshots (lifetime, loading from the views database).          */
 #include "panda_test.h"
 #include "panda_pandad.h"
-#include "panda/panda_node_schema.h"
-#include "panda/panda_views.h"
+#include "panda_node_schema.h"
+#include "panda_views.h"
 #include "api.h"
 
 //  §13 collection_query / schema_updates schema id and a document id.

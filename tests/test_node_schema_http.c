@@ -7,7 +7,7 @@
 #include "panda_test.h"
 #include "panda_http.h"
 #include "panda_pandad.h"
-#include "panda/panda_views.h"
+#include "panda_views.h"
 #include "panda_actors.h"
 
 #define START_MS 30000

@@ -6,10 +6,10 @@
 
 #include "panda/panda_hash.h"
 #include "panda/panda_hex.h"
-#include "panda/panda_query.h"
-#include "panda/panda_scalar.h"
+#include "panda_query.h"
+#include "panda_scalar.h"
 #include "panda/panda_schema.h"
-#include "panda/panda_views.h"
+#include "panda_views.h"
 
 #include <assert.h>
 #include <stdarg.h>

@@ -4,7 +4,7 @@
     empty_pinned_relation_list, a_funny_bug..., take_me_to_the_karaoke).   */
 #include "panda_test.h"
 #include "test_query.h"
-#include "panda/panda_node_schema.h"
+#include "panda_node_schema.h"
 #include "api.h"
 
 #define DOC_A "002015d927155173a6cc09531864d4f95c88a5ac910c5a17bf223f075b1cc438a511"

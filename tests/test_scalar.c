@@ -3,8 +3,8 @@
     cursors of aquadoggo's tests (node-api §6.3.6, §6.8).                  */
 #include "panda_test.h"
 #include "panda/panda_blake3.h"
-#include "panda/panda_gql.h"
-#include "panda/panda_scalar.h"
+#include "panda_gql.h"
+#include "panda_scalar.h"
 
 #define PK "8b52ae153142288402382fd6d9619e018978e015e6bc372b1b0c7bd40c6a240a"
 #define ID_A "002015f3c7541991918e612be61ab58adf2316c9499a91dbfa012077de77c1620220"

@@ -1,7 +1,7 @@
 /*  test_store.c - the publish store against publish_sequence.json and the
     `publish` cases of invalid.json.                                        */
 #include "panda_test.h"
-#include "panda/panda_store.h"
+#include "panda_store.h"
 
 #include <stdio.h>
 #include <unistd.h>

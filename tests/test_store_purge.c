@@ -4,7 +4,7 @@
     documents are untouched; the same after a reopen (cold cache).        */
 #include "panda_test.h"
 #include "panda/panda_log_writer.h"
-#include "panda/panda_store.h"
+#include "panda_store.h"
 
 #include <stdio.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
 /*  test_toml.c - the config-file TOML reader.                              */
 #include "panda_test.h"
-#include "panda/panda_toml.h"
+#include "panda_toml.h"
 
 static json_t *
 s_parse (const char *text, panda_error_t *err)

@@ -2,8 +2,8 @@
     the row cursor of node-api §6.3.6.                                      */
 #include "panda_test.h"
 #include "panda/panda_hash.h"
-#include "panda/panda_scalar.h"
-#include "panda/panda_views.h"
+#include "panda_scalar.h"
+#include "panda_views.h"
 
 #include <unistd.h>
 

@@ -1,6 +1,6 @@
 /*  panda_config.h - the node's configuration, with aquadoggo's names.
 
-    One table (lib/panda_config.c) declares every key: its type, default,
+    One table (lib/config/panda_config.c) declares every key: its type, default,
     flags and help. Sources are applied in aquadoggo's order: defaults,
     then config.toml (-c/--config or $CONFIG, else ./config.toml if it
     exists), then environment variables named like the keys (HTTP_PORT,

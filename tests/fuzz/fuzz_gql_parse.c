@@ -2,7 +2,7 @@
     is also validated against a tiny schema so the walkers see odd ASTs.   */
 #include <stdint.h>
 #include <stdlib.h>
-#include "panda/panda_gql.h"
+#include "panda_gql.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 

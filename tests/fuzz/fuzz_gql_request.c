@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "panda/panda_gql.h"
+#include "panda_gql.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include "panda/panda_hash.h"
 #include "panda/panda_hex.h"
-#include "panda/panda_scalar.h"
+#include "panda_scalar.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 

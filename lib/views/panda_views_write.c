@@ -5,7 +5,7 @@
     Every write first resolves all fields (schema field id and kind, value
     kind) and only then touches the tables, so a bad view writes nothing
     and the caller's transaction stays usable.                              */
-#include "panda/panda_views.h"
+#include "panda_views.h"
 
 #include "panda/panda_view_id.h"
 

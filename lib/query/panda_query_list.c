@@ -12,7 +12,7 @@
 #include "panda_query_filter.h"
 
 #include "panda/panda_hex.h"
-#include "panda/panda_scalar.h"
+#include "panda_scalar.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*  panda_views.c - the views database: open, migrate, transactions, the
     resume position and the schema tables. See panda_views.h for the layout. */
-#include "panda/panda_views.h"
+#include "panda_views.h"
 
 #include "panda_sqlite.h"
 

@@ -1,8 +1,8 @@
-/*  panda_blob_int.h - private to lib/panda_blob*.c.                       */
+/*  panda_blob_int.h - private to lib/views/panda_blob*.c.                       */
 #ifndef PANDA_BLOB_INT_H_INCLUDED
 #define PANDA_BLOB_INT_H_INCLUDED
 
-#include "panda/panda_blob.h"
+#include "panda_blob.h"
 
 //  Shared by the two halves of a sync.
 panda_err_t panda_blobs_db_error (sqlite3 *db, const char *what, panda_error_t *err);

@@ -6,7 +6,7 @@
     members that lead to other objects. Handles are borrowed: the schema
     outlives the request.                                                   */
 #include <string.h>
-#include "panda/panda_gql.h"
+#include "panda_gql.h"
 
 enum {
     S_SCHEMA_TYPES = -3,

@@ -1,4 +1,4 @@
-/*  panda_query_filter.h - private to lib/panda_query*.c: WHERE conditions
+/*  panda_query_filter.h - private to lib/query/panda_query*.c: WHERE conditions
     of field and meta filters. The item query names the document `d` and
     the listed view `v`.                                                    */
 #ifndef PANDA_QUERY_FILTER_H_INCLUDED

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "panda/panda_gql.h"
+#include "panda_gql.h"
 
 // ---------------------------------------------------------------------------
 //  Input coercion

@@ -22,7 +22,7 @@
 #define PANDA_BLOB_H_INCLUDED
 
 #include "panda/panda_hash.h"
-#include "panda/panda_views.h"
+#include "panda_views.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include "panda/panda_hash.h"
 #include "panda/panda_hex.h"
-#include "panda/panda_scalar.h"
+#include "panda_scalar.h"
 #include "panda/panda_view_id.h"
 
 #define S_BASE58_ALPHABET "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"

@@ -8,7 +8,7 @@
 #ifndef PANDA_STORE_INT_H_INCLUDED
 #define PANDA_STORE_INT_H_INCLUDED
 
-#include "panda/panda_store.h"
+#include "panda_store.h"
 
 #include <sqlite3.h>
 

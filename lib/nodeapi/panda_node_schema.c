@@ -6,8 +6,8 @@
     members in registration order.                                          */
 #include <inttypes.h>
 #include <stdio.h>
-#include "panda/panda_node_schema.h"
-#include "panda/panda_scalar.h"
+#include "panda_node_schema.h"
+#include "panda_scalar.h"
 
 #define S_FILTER_MEMBERS_MAX 10
 

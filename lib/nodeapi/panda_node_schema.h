@@ -18,14 +18,14 @@
 
     panda_node_schema_register does the three in one go and ends inside
     Query, so builder_field calls right after it add more Query fields.
-    panda_node_schema_build (lib/panda_node_schema_docs.c) does all of it
+    panda_node_schema_build (lib/nodeapi/panda_node_schema_docs.c) does all of it
     for a list of p2panda schemas: the node's complete schema.             */
 #ifndef PANDA_NODE_SCHEMA_H_INCLUDED
 #define PANDA_NODE_SCHEMA_H_INCLUDED
 
 #include <jansson.h>
 #include "panda/panda_entry.h"
-#include "panda/panda_gql.h"
+#include "panda_gql.h"
 #include "panda/panda_schema.h"
 
 #ifdef __cplusplus

@@ -1,11 +1,11 @@
-/*  panda_query_int.h - private to lib/panda_query*.c: the query object,
+/*  panda_query_int.h - private to lib/query/panda_query*.c: the query object,
     pages and the SQL text builder with typed bindings.                    */
 #ifndef PANDA_QUERY_INT_H_INCLUDED
 #define PANDA_QUERY_INT_H_INCLUDED
 
-#include "panda/panda_query.h"
+#include "panda_query.h"
 #include "panda/panda_schema.h"
-#include "panda/panda_views.h"
+#include "panda_views.h"
 
 #include <sqlite3.h>
 
@@ -145,7 +145,7 @@ PANDA_NODISCARD panda_err_t panda_query_page_finish (panda_query_t *self, panda_
                                                      const char *const *selected, size_t selected_count,
                                                      const char *parent_view, panda_error_t *err);
 
-//  Free a batch list (lib/panda_query_list.c).
+//  Free a batch list (lib/query/panda_query_list.c).
 void panda_query_batches_destroy (panda_query_batch_t **self_p);
 
 panda_err_t panda_query_db_error (panda_query_t *self, const char *what, panda_error_t *err);

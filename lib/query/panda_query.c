@@ -4,7 +4,7 @@
 #include "panda_query_int.h"
 
 #include "panda/panda_hex.h"
-#include "panda/panda_scalar.h"
+#include "panda_scalar.h"
 
 #include <stdarg.h>
 #include <stdio.h>

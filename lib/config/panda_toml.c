@@ -1,7 +1,7 @@
 /*  panda_toml.c - the flat subset of TOML used by config files.
     See panda_toml.h. A cursor walks the text; every read checks the end.  */
 #include "panda/panda_hex.h"
-#include "panda/panda_toml.h"
+#include "panda_toml.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
     defaults at the end of panda_config_load.                                */
 #include "panda/panda_config.h"
 #include "panda/panda_schema_id.h"
-#include "panda/panda_toml.h"
+#include "panda_toml.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -4,7 +4,7 @@
     cached as its errors, so repeated bad queries are cheap too).           */
 #include <stdlib.h>
 #include <string.h>
-#include "panda/panda_gql.h"
+#include "panda_gql.h"
 
 typedef struct {
     uint64_t hash;

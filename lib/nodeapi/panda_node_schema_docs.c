@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "panda/panda_node_schema.h"
+#include "panda_node_schema.h"
 
 //  Growable scratch buffers for generated names ("<sid>Collection"). The
 //  builder copies every string; two slots alternate, so one builder call

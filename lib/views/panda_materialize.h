@@ -24,8 +24,8 @@
 #ifndef PANDA_MATERIALIZE_H_INCLUDED
 #define PANDA_MATERIALIZE_H_INCLUDED
 
-#include "panda/panda_store.h"
-#include "panda/panda_views.h"
+#include "panda_store.h"
+#include "panda_views.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -5,7 +5,7 @@
 #define PANDA_MATERIALIZE_INT_H_INCLUDED
 
 #include "panda/panda_document.h"
-#include "panda/panda_materialize.h"
+#include "panda_materialize.h"
 
 typedef enum {
     PANDA_MAT_SQL_WANTED_ANY,

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "panda/panda_gql.h"
+#include "panda_gql.h"
 
 // ---------------------------------------------------------------------------
 //  Arena: a chain of blocks, freed together.

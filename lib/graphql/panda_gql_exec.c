@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "panda/panda_gql.h"
+#include "panda_gql.h"
 #include "panda_json_limits.h"
 
 typedef struct {
