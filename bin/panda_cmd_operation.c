@@ -75,9 +75,7 @@ s_decode (const char *hex, size_t len)
     free (bytes);
     if (!op)
         return panda_cmd_fail ("%s", err.message);
-    json_t *json = panda_operation_to_json (op);
-    char *text = json ? json_dumps (json, JSON_COMPACT | JSON_REAL_PRECISION (17)) : NULL;
-    json_decref (json);
+    char *text = panda_operation_to_json_text (op);
     panda_operation_destroy (&op);
     if (!text)
         return panda_cmd_fail ("out of memory");

@@ -87,6 +87,12 @@ s_serve (const panda_config_t *config, const sigset_t *signals)
     panda_log_info ("pandad", "pandad %s, data directory %s", PANDA_VERSION, config->data_dir);
     if (config->config_path)
         panda_log_info ("pandad", "configuration from %s", config->config_path);
+    const char *unused[16];
+    size_t count = panda_config_not_used_yet (config, unused, 16);
+    for (size_t i = 0; i < count; i++)
+        panda_log_warn ("pandad",
+                        "%s is set but not used yet: pandad does not replicate or discover peers yet",
+                        unused[i]);
     panda_error_t err;
     panda_node_t *node = panda_node_new (config, &err);
     if (!node) {

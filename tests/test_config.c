@@ -234,6 +234,55 @@ s_teardown (void **state)
     return system (command);
 }
 
+//  aquadoggo's networking keys are accepted, and the node can say which of
+//  them were set although nothing uses them yet.
+static void
+test_config_not_used_yet (void **state)
+{
+    (void) state;
+    panda_config_t *c;
+    panda_error_t err;
+    const char *env[] = {"HOME=/home/panda", NULL};
+    const char *keys[16];
+    assert_int_equal (s_load (&c, NULL, env, &err), PANDA_OK);
+    assert_int_equal (panda_config_not_used_yet (c, keys, 16), 0);
+    panda_config_destroy (&c);
+    //  Set to its default: nothing to warn about.
+    const char *same[] = {"--node-port", "2022", "--mdns", "true", NULL};
+    assert_int_equal (s_load (&c, same, env, &err), PANDA_OK);
+    assert_int_equal (panda_config_not_used_yet (c, keys, 16), 0);
+    panda_config_destroy (&c);
+    const char *set[] = {"--node-port",
+                         "2023",
+                         "--direct-node-addresses",
+                         "192.0.2.1:2022",
+                         "--allow-peer-ids",
+                         "12D3KooWabc",
+                         "--http-port",
+                         "3000",
+                         NULL};
+    assert_int_equal (s_load (&c, set, env, &err), PANDA_OK);
+    assert_int_equal (panda_config_not_used_yet (c, keys, 16), 3);
+    assert_string_equal (keys[0], "node_port");
+    assert_string_equal (keys[1], "direct_node_addresses");
+    assert_string_equal (keys[2], "allow_peer_ids");
+    panda_config_destroy (&c);
+    //  --help says so on those lines only.
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream (&text, &len);
+    panda_config_print_help (out);
+    fclose (out);
+    const char *psk = strstr (text, "--psk");
+    const char *port = strstr (text, "--http-port");
+    assert_non_null (psk);
+    assert_non_null (port);
+    assert_true (strstr (psk, "not used yet") < strchr (psk, '\n'));
+    const char *mark = strstr (port, "not used yet");
+    assert_true (!mark || mark > strchr (port, '\n'));
+    free (text);
+}
+
 int
 main (void)
 {
@@ -241,6 +290,7 @@ main (void)
         cmocka_unit_test (test_config_defaults),       cmocka_unit_test (test_config_precedence),
         cmocka_unit_test (test_config_aquadoggo_file), cmocka_unit_test (test_config_list_flags),
         cmocka_unit_test (test_config_errors),         cmocka_unit_test (test_config_print_round_trip),
+        cmocka_unit_test (test_config_not_used_yet),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

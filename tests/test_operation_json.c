@@ -1,7 +1,7 @@
 /*  test_operation_json.c - typed JSON -> operation -> exact p2panda-js
     bytes, and decoded operation -> schema-less JSON (operations.json).      */
 #include "panda_test.h"
-#include "panda/panda_operation_json.h"
+#include "panda_operation_json_int.h"
 
 #include <stdio.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-/*  panda_operation_json.h - operations to and from JSON (jansson).
+/*  panda_operation_json.h - operations to and from JSON text.
 
     Input is the typed form the test vectors and p2panda-js use (the schema
     says what each field is):
@@ -23,29 +23,19 @@
 
 #include "panda/panda_operation.h"
 
-#include <jansson.h>
-
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-//  Build an operation from the typed JSON form. Caller owns the result; NULL
-//  with err set (PANDA_ERR_INVALID naming the bad member, or NOMEM).
-PANDA_NODISCARD panda_operation_t *panda_operation_from_json (const json_t *json, panda_error_t *err);
-
-//  Same from len bytes of JSON text.
+//  Build an operation from len bytes of the typed JSON form. Caller owns
+//  the result; NULL with err set (PANDA_ERR_INVALID naming the bad member,
+//  or NOMEM).
 PANDA_NODISCARD panda_operation_t *panda_operation_from_json_text (const char *text, size_t len,
                                                                    panda_error_t *err);
 
-//  Fill *value from one typed field {"type": ..., "value": ...}. On success
-//  the caller owns the value (panda_value_clear).
-PANDA_NODISCARD panda_err_t panda_value_from_typed_json (panda_value_t *value, const json_t *typed,
-                                                         panda_error_t *err);
-
-//  The schema-less JSON form of an operation / of one value. Caller owns the
-//  result (json_decref); NULL on OOM.
-json_t *panda_operation_to_json (const panda_operation_t *self);
-json_t *panda_value_to_plain_json (const panda_value_t *value);
+//  The schema-less JSON form of an operation, compact, floats with 17
+//  significant digits. Caller owns the result (free); NULL on OOM.
+char *panda_operation_to_json_text (const panda_operation_t *self);
 
 #ifdef __cplusplus
 }

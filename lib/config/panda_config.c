@@ -106,6 +106,32 @@ static const setting_t s_settings[] = {
 
 #define SETTINGS_COUNT (sizeof s_settings / sizeof s_settings[0])
 
+//  aquadoggo's networking keys: accepted so its config files work, marked in
+//  --help and warned about when set, until replication and discovery use
+//  them. worker_pool_size and database_max_connections size tokio tasks and
+//  an sqlx pool that pandad's actors have no counterpart of.
+static const char *const s_not_used_yet[] = {"transport",
+                                             "node_port",
+                                             "psk",
+                                             "private_key",
+                                             "mdns",
+                                             "direct_node_addresses",
+                                             "allow_peer_ids",
+                                             "block_peer_ids",
+                                             "relay_addresses",
+                                             "relay_mode",
+                                             "worker_pool_size",
+                                             "database_max_connections"};
+
+static bool
+s_is_not_used_yet (const char *key)
+{
+    for (size_t i = 0; i < sizeof s_not_used_yet / sizeof s_not_used_yet[0]; i++)
+        if (strcmp (s_not_used_yet[i], key) == 0)
+            return true;
+    return false;
+}
+
 static const char *s_level_names[] = {"off", "error", "warn", "info", "debug", "trace"};
 
 const char *
@@ -643,6 +669,52 @@ panda_config_load (panda_config_t *self, int argc, char **argv, char **envp, pan
     return rc;
 }
 
+//  True when setting s has the same value in a and b.
+static bool
+s_same (const panda_config_t *a, const panda_config_t *b, const setting_t *s)
+{
+    const void *x = (const char *) a + s->offset, *y = (const char *) b + s->offset;
+    switch (s->type) {
+        case T_PORT: return *(const uint16_t *) x == *(const uint16_t *) y;
+        case T_UINT: return *(const uint32_t *) x == *(const uint32_t *) y;
+        case T_BOOL: return *(const bool *) x == *(const bool *) y;
+        case T_LEVEL: return *(const panda_log_level_t *) x == *(const panda_log_level_t *) y;
+        case T_STRING:
+        case T_TRANSPORT:
+        case T_PSK: {
+            const char *p = *(char *const *) x, *q = *(char *const *) y;
+            return p == q || (p && q && strcmp (p, q) == 0);
+        }
+        case T_STAR_LIST:
+            if (*(const bool *) ((const char *) a + s->star_offset) !=
+                *(const bool *) ((const char *) b + s->star_offset))
+                return false;
+            //  fall through
+        case T_LIST: {
+            const panda_strlist_t *p = x, *q = y;
+            if (p->count != q->count)
+                return false;
+            for (size_t i = 0; i < p->count; i++)
+                if (strcmp (p->items[i], q->items[i]) != 0)
+                    return false;
+            return true;
+        }
+    }
+    return true;
+}
+
+size_t
+panda_config_not_used_yet (const panda_config_t *self, const char **keys, size_t max)
+{
+    panda_config_t *defaults = panda_config_new ();
+    size_t count = 0;
+    for (size_t i = 0; defaults && i < SETTINGS_COUNT; i++)
+        if (s_is_not_used_yet (s_settings[i].key) && !s_same (self, defaults, &s_settings[i]) && count < max)
+            keys[count++] = s_settings[i].key;
+    panda_config_destroy (&defaults);
+    return count;
+}
+
 void
 panda_config_print_help (FILE *out)
 {
@@ -659,8 +731,10 @@ panda_config_print_help (FILE *out)
             snprintf (flags, sizeof flags, "-%c, --%s <%s>", s->flag, name, s->value_name);
         else
             snprintf (flags, sizeof flags, "    --%s <%s>", name, s->value_name);
-        fprintf (out, "  %-46s %s%s%s%s\n", flags, s->help, s->fallback ? " [default: " : "",
-                 s->fallback ? (*s->fallback ? s->fallback : "none") : "", s->fallback ? "]" : "");
+        fprintf (out, "  %-46s %s%s%s%s%s\n", flags, s->help,
+                 s_is_not_used_yet (s->key) ? " (aquadoggo's; accepted, not used yet)" : "",
+                 s->fallback ? " [default: " : "", s->fallback ? (*s->fallback ? s->fallback : "none") : "",
+                 s->fallback ? "]" : "");
     }
     fprintf (out, "  %-46s %s\n", "-c, --config <PATH>", "config file (default: ./config.toml if present)");
     fprintf (out, "  %-46s %s\n", "    --print-config", "print the effective configuration and exit");

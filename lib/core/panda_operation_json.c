@@ -1,7 +1,7 @@
 /*  panda_operation_json.c - operations to and from JSON. See
     panda_operation_json.h. Input is untrusted (CLI, tests): every member is
     type-checked and every failure names the member at fault.               */
-#include "panda/panda_operation_json.h"
+#include "panda_operation_json_int.h"
 #include "panda/panda_hex.h"
 
 #include <errno.h>
@@ -418,4 +418,13 @@ panda_operation_to_json (const panda_operation_t *self)
 fail:
     json_decref (json);
     return NULL;
+}
+
+char *
+panda_operation_to_json_text (const panda_operation_t *self)
+{
+    json_t *json = panda_operation_to_json (self);
+    char *text = json ? json_dumps (json, JSON_COMPACT | JSON_REAL_PRECISION (17)) : NULL;
+    json_decref (json);
+    return text;
 }

@@ -3,7 +3,7 @@
     Anything may be rejected; nothing may crash or leak. Whatever is accepted
     must be canonical: rebuilding it field by field re-encodes to exactly the
     input bytes, and it renders as JSON.                                     */
-#include "panda/panda_operation_json.h"
+#include "panda_operation_json_int.h"
 
 #include <stdlib.h>
 #include <string.h>
