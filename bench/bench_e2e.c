@@ -410,7 +410,8 @@ s_ceiling_http (const s_work_t *work, const char *threads, double seconds, s_res
 static void
 s_pandad_run (const s_work_t *work, const char *threads, double seconds, s_result_t *result)
 {
-    const char *args[] = {"--http-threads", threads, NULL};
+    //  All the load comes from one address: lift the per-address limit.
+    const char *args[] = {"--http-threads", threads, "--http-max-connections-per-address", "0", NULL};
     panda_pandad_t *node = panda_pandad_start (args, S_STARTUP_TIMEOUT_MS);
     if (!node)
         s_die ("%s", "pandad did not start (its output is above)");
