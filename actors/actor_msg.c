@@ -208,6 +208,6 @@ void
 panda_actor_fail (zsock_t *sock, zmsg_t *request, uint64_t req, panda_err_t code, const char *message)
 {
     zframe_t *identity = zframe_dup (zmsg_first (request));
-    panda_msg_t *reply = panda_msg_new (PANDA_MSG_FAILED, req, (uint64_t) code, message);
+    panda_msg_t *reply = panda_msg_failed_new (req, code, message);
     panda_actor_send (sock, &identity, &reply);
 }

@@ -356,7 +356,8 @@ s_handle (void *self_, zsock_t *which)
         panda_msg_destroy (&msg);
         return;
     }
-    panda_log_debug ("api", "schema %s added, rebuilding the GraphQL schema", panda_msg_str (msg, 0));
+    panda_log_debug ("api", "schema %s added, rebuilding the GraphQL schema",
+                     panda_msg_schema_schema_id (msg));
     panda_msg_destroy (&msg);
     while (zsock_events (which) & ZMQ_POLLIN) {
         msg = panda_actor_recv (which, NULL);

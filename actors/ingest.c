@@ -59,8 +59,8 @@ static void
 s_publish (s_ingest_t *self, zmsg_t **request, panda_msg_t *msg)
 {
     size_t entry_len, op_len;
-    const uint8_t *entry = panda_msg_bin (msg, 1, &entry_len);
-    const uint8_t *op = panda_msg_bin (msg, 2, &op_len);
+    const uint8_t *entry = panda_msg_publish_entry (msg, &entry_len);
+    const uint8_t *op = panda_msg_publish_op (msg, &op_len);
     panda_error_t err;
     panda_error_clear (&err);
     panda_operation_t *operation = panda_operation_decode (op, op_len, &err);
@@ -69,12 +69,12 @@ s_publish (s_ingest_t *self, zmsg_t **request, panda_msg_t *msg)
     panda_operation_destroy (&operation);
     if (err.code != PANDA_OK) {
         panda_log_debug ("ingest", "rejected publish: %s", err.message);
-        panda_actor_fail (self->requests, *request, panda_msg_u64 (msg, 0), err.code, err.message);
+        panda_actor_fail (self->requests, *request, panda_msg_publish_req (msg), err.code, err.message);
         return;
     }
     unsigned k = panda_actor_shard (entry, entry_len, self->workers);
     if (zmsg_send (request, self->verify[k]))
-        panda_actor_fail (self->requests, *request, panda_msg_u64 (msg, 0), PANDA_ERR_IO,
+        panda_actor_fail (self->requests, *request, panda_msg_publish_req (msg), PANDA_ERR_IO,
                           "verify worker unavailable");
 }
 
@@ -97,7 +97,7 @@ s_handle (void *self_, zsock_t *which)
         s_publish (self, &request, msg);
     else if (panda_msg_id (msg) == PANDA_MSG_NEXT_ARGS) {
         if (zmsg_send (&request, self->storage))
-            panda_actor_fail (self->requests, request, panda_msg_u64 (msg, 0), PANDA_ERR_IO,
+            panda_actor_fail (self->requests, request, panda_msg_next_args_req (msg), PANDA_ERR_IO,
                               "storage unavailable");
     } else
         panda_log_warn ("ingest", "dropped unexpected %s", panda_msg_name (panda_msg_id (msg)));

@@ -66,7 +66,7 @@ s_on_schema (void *self_, const char *schema_id)
 {
     s_materialize_t *self = self_;
     panda_log_info ("materialize", "schema %s is ready", schema_id);
-    panda_msg_t *msg = panda_msg_new (PANDA_MSG_SCHEMA, schema_id);
+    panda_msg_t *msg = panda_msg_schema_new (schema_id);
     panda_actor_send (self->schemas, NULL, &msg);
 }
 
@@ -103,7 +103,7 @@ s_send_purges (s_materialize_t *self)
         panda_log_error ("materialize", "purged documents: %s", err.message);
     else if (count) {
         zframe_t *identity = zframe_new_empty ();
-        panda_msg_t *msg = panda_msg_new (PANDA_MSG_PURGE, ids[0].bytes, count * PANDA_HASH_SIZE);
+        panda_msg_t *msg = panda_msg_purge_new (ids[0].bytes, count * PANDA_HASH_SIZE);
         panda_actor_send (self->storage, &identity, &msg);
     }
 }
@@ -113,7 +113,7 @@ static void
 s_on_purged (s_materialize_t *self, const panda_msg_t *msg)
 {
     size_t len;
-    const uint8_t *ids = panda_msg_bin (msg, 0, &len);
+    const uint8_t *ids = panda_msg_purged_ids (msg, &len);
     panda_error_t err;
     if (panda_blobs_purged_done (self->views, (const panda_hash_t *) ids, len / PANDA_HASH_SIZE, &err) !=
         PANDA_OK)
@@ -259,7 +259,7 @@ s_handle (void *self_, zsock_t *which)
         if (which == self->events) {
             panda_msg_t *msg = panda_actor_recv (which, NULL);
             panda_msg_id_t id = msg ? panda_msg_id (msg) : PANDA_MSG_COUNT;
-            const char *schema = id == PANDA_MSG_STORED ? panda_msg_str (msg, 2) : NULL;
+            const char *schema = id == PANDA_MSG_STORED ? panda_msg_stored_schema_id (msg) : NULL;
             if (schema && strncmp (schema, "blob_", 5) == 0)
                 self->blobs_due = true;
             if (id == PANDA_MSG_PURGED)

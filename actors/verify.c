@@ -54,7 +54,7 @@ s_handle (void *self_, zsock_t *which)
         return;
     }
     size_t len;
-    const uint8_t *bytes = panda_msg_bin (msg, 1, &len);
+    const uint8_t *bytes = panda_msg_publish_entry (msg, &len);
     panda_entry_t *entry = NULL;
     panda_error_t err;
     if (panda_entry_decode_verified (&entry, bytes, len, &err) == PANDA_OK) {
@@ -62,7 +62,7 @@ s_handle (void *self_, zsock_t *which)
             panda_log_error (self->name, "cannot forward to storage: %s", zmq_strerror (zmq_errno ()));
     } else {
         panda_log_debug (self->name, "rejected entry: %s", err.message);
-        panda_actor_fail (self->replies, request, panda_msg_u64 (msg, 0), err.code, err.message);
+        panda_actor_fail (self->replies, request, panda_msg_publish_req (msg), err.code, err.message);
     }
     panda_entry_destroy (&entry);
     zmsg_destroy (&request);
