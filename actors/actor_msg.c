@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+//  A handler takes at most this many messages per wake-up before the loop
+//  polls again (the back-pressure policy: actor_topology.c).
 #define S_DRAIN_MAX 256
 
 int
@@ -138,22 +140,6 @@ panda_actor_start (zactor_fn *fn, panda_actor_args_t *args, const char *name, pa
     }
     zstr_free (&reason);
     return actor;
-}
-
-zsock_t *
-panda_actor_socket (int type, bool bind, const char *endpoint)
-{
-    zsock_t *sock = zsock_new (type);
-    if (!sock)
-        return NULL;
-    zsock_set_sndhwm (sock, 0);
-    zsock_set_rcvhwm (sock, 0);
-    if ((bind ? zsock_bind (sock, "%s", endpoint) : zsock_connect (sock, "%s", endpoint)) < 0) {
-        panda_log_error ("actor", "cannot %s %s: %s", bind ? "bind" : "connect to", endpoint,
-                         zmq_strerror (zmq_errno ()));
-        zsock_destroy (&sock);
-    }
-    return sock;
 }
 
 int

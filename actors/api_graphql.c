@@ -319,15 +319,10 @@ s_pipeline (panda_api_worker_t *worker)
 {
     if (worker->pipeline)
         return worker->pipeline;
-    const char *endpoint = worker->config->ingest_endpoint;
-    worker->pipeline = zsock_new (ZMQ_DEALER);
-    if (worker->pipeline) {
+    worker->pipeline = panda_actor_plug (PANDA_PLUG_API_PIPELINE, worker->config, 0);
+    //  A request that gave up leaves nothing to deliver at shutdown.
+    if (worker->pipeline)
         zsock_set_linger (worker->pipeline, 0);
-        if (zsock_connect (worker->pipeline, "%s", endpoint) < 0) {
-            panda_log_error ("api", "cannot connect to %s", endpoint);
-            zsock_destroy (&worker->pipeline);
-        }
-    }
     return worker->pipeline;
 }
 

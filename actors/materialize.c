@@ -18,7 +18,13 @@
     blobs purged), a bounded amount at a time. The entries of purged
     documents are storage's to delete: it sends PURGE with the ids the
     views database queued, and forgets them when storage's PURGED event
-    comes back (a crash in between only repeats the idempotent purge).   */
+    comes back (a crash in between only repeats the idempotent purge).
+
+    Accepts:  STORED, PURGED   on SUB >events_endpoint (from storage)
+    Emits:    SCHEMA           on PUB @schemas_endpoint (to the api)
+              PURGE            on PUSH >storage_endpoint
+    Opens the entries database (read), the views database <db>-views (the
+    only writer) and writes the files of blobs_base_path.               */
 #include "panda_actors.h"
 
 #include "panda_blob.h"
@@ -201,11 +207,11 @@ s_start (void *self_, zpoller_t *poller)
     if (!self->materializer)
         return s_fail (self, "cannot open the views database", err.message);
     panda_materializer_set_log (self->materializer, s_on_failure, self);
-    if (!(self->events = zsock_new_sub (c->events_endpoint, "")))
+    if (!(self->events = panda_actor_plug (PANDA_PLUG_MATERIALIZE_EVENTS, c, 0)))
         return "cannot connect to events_endpoint";
-    if (!(self->schemas = zsock_new (ZMQ_PUB)) || zsock_bind (self->schemas, "%s", c->schemas_endpoint) < 0)
+    if (!(self->schemas = panda_actor_plug (PANDA_PLUG_MATERIALIZE_SCHEMAS, c, 0)))
         return "cannot bind schemas_endpoint";
-    if (!(self->storage = panda_actor_socket (ZMQ_PUSH, false, c->storage_endpoint)))
+    if (!(self->storage = panda_actor_plug (PANDA_PLUG_MATERIALIZE_STORAGE, c, 0)))
         return "cannot connect to storage_endpoint";
     char kick_in[80], kick_out[80];
     snprintf (kick_in, sizeof kick_in, "@inproc://pandad-materialize-%p", (void *) self);

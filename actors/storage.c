@@ -9,7 +9,14 @@
     NEXT_ARGS is answered here too, from the store's cache of log heads,
     after the publishes received before it have committed, so a client
     never sees arguments older than its own acknowledged publish. So is
-    PURGE, from the materialiser: the entries of unused blobs go.         */
+    PURGE, from the materialiser: the entries of unused blobs go.
+
+    Accepts:  PUBLISH, NEXT_ARGS, PURGE   on PULL @storage_endpoint
+              (from verify, ingest and materialize)
+    Emits:    ARGS, FAILED                on PUSH >replies_endpoint (to ingest)
+              STORED, PURGED              on PUB @events_endpoint
+    Opens the entries database read-write (database_url), the views
+    database <db>-views read-only (schema lookups).                       */
 #include "panda_actors.h"
 
 #include "panda/panda_operation.h"
@@ -61,14 +68,13 @@ s_start (void *self_, zpoller_t *poller)
         return self->reason;
     if (!(self->schemas = panda_actor_schemas_new (c)))
         return "out of memory";
-    if (!(self->in = panda_actor_socket (ZMQ_PULL, true, c->storage_endpoint)))
+    if (!(self->in = panda_actor_plug (PANDA_PLUG_STORAGE_IN, c, 0)))
         return "cannot bind storage_endpoint";
     //  Events keep ZeroMQ's default queue limit: a stalled subscriber must
     //  not grow the writer's memory (it catches up from the store).
-    self->events = zsock_new (ZMQ_PUB);
-    if (!self->events || zsock_bind (self->events, "%s", c->events_endpoint) < 0)
+    if (!(self->events = panda_actor_plug (PANDA_PLUG_STORAGE_EVENTS, c, 0)))
         return "cannot bind events_endpoint";
-    if (!(self->replies = panda_actor_socket (ZMQ_PUSH, false, c->replies_endpoint)))
+    if (!(self->replies = panda_actor_plug (PANDA_PLUG_STORAGE_REPLIES, c, 0)))
         return "cannot connect to replies_endpoint";
     zpoller_add (poller, self->in);
     return NULL;
