@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+//  A handler takes at most this many messages per wake-up before the loop
+//  polls again (the back-pressure policy: actor_topology.c).
 #define S_DRAIN_MAX 256
 
 int
@@ -140,22 +142,6 @@ panda_actor_start (zactor_fn *fn, panda_actor_args_t *args, const char *name, pa
     return actor;
 }
 
-zsock_t *
-panda_actor_socket (int type, bool bind, const char *endpoint)
-{
-    zsock_t *sock = zsock_new (type);
-    if (!sock)
-        return NULL;
-    zsock_set_sndhwm (sock, 0);
-    zsock_set_rcvhwm (sock, 0);
-    if ((bind ? zsock_bind (sock, "%s", endpoint) : zsock_connect (sock, "%s", endpoint)) < 0) {
-        panda_log_error ("actor", "cannot %s %s: %s", bind ? "bind" : "connect to", endpoint,
-                         zmq_strerror (zmq_errno ()));
-        zsock_destroy (&sock);
-    }
-    return sock;
-}
-
 int
 panda_actor_verify_endpoint (const panda_config_t *config, unsigned index, char *out, size_t size)
 {
@@ -208,6 +194,6 @@ void
 panda_actor_fail (zsock_t *sock, zmsg_t *request, uint64_t req, panda_err_t code, const char *message)
 {
     zframe_t *identity = zframe_dup (zmsg_first (request));
-    panda_msg_t *reply = panda_msg_new (PANDA_MSG_FAILED, req, (uint64_t) code, message);
+    panda_msg_t *reply = panda_msg_failed_new (req, code, message);
     panda_actor_send (sock, &identity, &reply);
 }

@@ -10,7 +10,13 @@
 
     Routes: POST /graphql, GET|HEAD /graphql (IDE page), GET|HEAD
     /blobs/<document_id>[/<view_id>], OPTIONS on each (CORS preflight).
-    Anything else: 404, or 405 for a known path with another method.     */
+    Anything else: 404, or 405 for a known path with another method.
+
+    Accepts:  SCHEMA              on SUB >schemas_endpoint (the actor thread)
+              ARGS, FAILED        on each worker's DEALER >ingest_endpoint
+    Emits:    PUBLISH, NEXT_ARGS  on that DEALER (api_graphql.c)
+    Opens the views database <db>-views read-only: per worker for queries
+    and blobs, and on each schema reload; reads blobs_base_path files.   */
 #define _GNU_SOURCE //  pthread_getattr_np
 #include "api.h"
 
@@ -273,10 +279,8 @@ s_start (void *self_, zpoller_t *poller)
         return "out of memory";
     //  Subscribe before the first load, so that a schema recorded in
     //  between is not missed (it is loaded twice at worst).
-    self->schemas = zsock_new (ZMQ_SUB);
-    if (!self->schemas || zsock_connect (self->schemas, "%s", c->schemas_endpoint) < 0)
+    if (!(self->schemas = panda_actor_plug (PANDA_PLUG_API_SCHEMAS, c, 0)))
         return "cannot connect to schemas_endpoint";
-    zsock_set_subscribe (self->schemas, "");
     zpoller_add (poller, self->schemas);
     panda_error_t err;
     if (panda_api_snapshot_reload (&self->api, &err) != PANDA_OK) {
@@ -356,7 +360,8 @@ s_handle (void *self_, zsock_t *which)
         panda_msg_destroy (&msg);
         return;
     }
-    panda_log_debug ("api", "schema %s added, rebuilding the GraphQL schema", panda_msg_str (msg, 0));
+    panda_log_debug ("api", "schema %s added, rebuilding the GraphQL schema",
+                     panda_msg_schema_schema_id (msg));
     panda_msg_destroy (&msg);
     while (zsock_events (which) & ZMQ_POLLIN) {
         msg = panda_actor_recv (which, NULL);

@@ -319,16 +319,24 @@ s_pipeline (panda_api_worker_t *worker)
 {
     if (worker->pipeline)
         return worker->pipeline;
-    const char *endpoint = worker->config->ingest_endpoint;
-    worker->pipeline = zsock_new (ZMQ_DEALER);
-    if (worker->pipeline) {
+    worker->pipeline = panda_actor_plug (PANDA_PLUG_API_PIPELINE, worker->config, 0);
+    //  A request that gave up leaves nothing to deliver at shutdown.
+    if (worker->pipeline)
         zsock_set_linger (worker->pipeline, 0);
-        if (zsock_connect (worker->pipeline, "%s", endpoint) < 0) {
-            panda_log_error ("api", "cannot connect to %s", endpoint);
-            zsock_destroy (&worker->pipeline);
-        }
-    }
     return worker->pipeline;
+}
+
+//  The request id of a request or of its answer (0: a verb without one).
+static uint64_t
+s_req (const panda_msg_t *msg)
+{
+    switch (panda_msg_id (msg)) {
+        case PANDA_MSG_PUBLISH: return panda_msg_publish_req (msg);
+        case PANDA_MSG_NEXT_ARGS: return panda_msg_next_args_req (msg);
+        case PANDA_MSG_ARGS: return panda_msg_args_req (msg);
+        case PANDA_MSG_FAILED: return panda_msg_failed_req (msg);
+        default: return 0;
+    }
 }
 
 panda_msg_t *
@@ -343,7 +351,7 @@ panda_api_call (panda_api_worker_t *worker, panda_msg_t **request_p, panda_error
                NULL;
     }
     bool publish = panda_msg_id (*request_p) == PANDA_MSG_PUBLISH;
-    uint64_t req = panda_msg_u64 (*request_p, 0);
+    uint64_t req = s_req (*request_p);
     if (panda_actor_send (pipeline, NULL, request_p))
         return panda_error_set (err, PANDA_ERR_IO, "cannot reach the node's pipeline"), NULL;
     //  zmq_poll on the one socket: no poller to allocate per request. It
@@ -367,7 +375,7 @@ panda_api_call (panda_api_worker_t *worker, panda_msg_t **request_p, panda_error
             grace = grace < S_PUBLISH_GRACE_MS ? grace : S_PUBLISH_GRACE_MS;
             deadline = now + grace < deadline ? now + grace : deadline;
         }
-        if (rc > 0 && (reply = panda_actor_recv (pipeline, NULL)) && panda_msg_u64 (reply, 0) != req)
+        if (rc > 0 && (reply = panda_actor_recv (pipeline, NULL)) && s_req (reply) != req)
             panda_msg_destroy (&reply); //  the answer to an earlier request that gave up
     }
     if (!reply) {
@@ -383,7 +391,7 @@ panda_api_call (panda_api_worker_t *worker, panda_msg_t **request_p, panda_error
         worker->stopped = stopped == s_gone ? stopped : NULL;
     }
     if (panda_msg_id (reply) == PANDA_MSG_FAILED) {
-        panda_error_set (err, (panda_err_t) panda_msg_u64 (reply, 1), "%s", panda_msg_str (reply, 2));
+        panda_error_set (err, panda_msg_failed_code (reply), "%s", panda_msg_failed_message (reply));
         panda_msg_destroy (&reply);
     }
     return reply;
@@ -393,12 +401,13 @@ panda_api_call (panda_api_worker_t *worker, panda_msg_t **request_p, panda_error
 static json_t *
 s_args_json (panda_msg_t *reply)
 {
-    panda_entry_args_t args = {.log_id = panda_msg_u64 (reply, 1), .seq_num = panda_msg_u64 (reply, 2)};
+    panda_entry_args_t args = {.log_id = panda_msg_args_log_id (reply),
+                               .seq_num = panda_msg_args_seq_num (reply)};
     size_t len;
-    const uint8_t *link = panda_msg_bin (reply, 3, &len);
+    const uint8_t *link = panda_msg_args_backlink (reply, &len);
     if ((args.has_backlink = len == PANDA_HASH_SIZE))
         memcpy (args.backlink.bytes, link, PANDA_HASH_SIZE);
-    link = panda_msg_bin (reply, 4, &len);
+    link = panda_msg_args_skiplink (reply, &len);
     if ((args.has_skiplink = len == PANDA_HASH_SIZE))
         memcpy (args.skiplink.bytes, link, PANDA_HASH_SIZE);
     return panda_node_next_args_json (&args);
@@ -440,8 +449,8 @@ s_next_args (panda_gql_call_t *call, panda_gql_out_t *out)
         free (ids);
         return panda_gql_call_error (call, "invalid nextArgs arguments");
     }
-    panda_msg_t *request = panda_msg_new (PANDA_MSG_NEXT_ARGS, ++worker->next_req, key, key_len,
-                                          ids ? (void *) ids : (void *) key, count * PANDA_HASH_SIZE);
+    panda_msg_t *request =
+        panda_msg_next_args_new (++worker->next_req, key, key_len, ids, count * PANDA_HASH_SIZE);
     free (key);
     free (ids);
     return s_call_args (call, out, request);
@@ -462,9 +471,7 @@ s_publish (panda_gql_call_t *call, panda_gql_out_t *out)
         free (entry);
         return panda_gql_call_error (call, "invalid publish arguments");
     }
-    static const uint8_t empty[1];
-    panda_msg_t *request = panda_msg_new (PANDA_MSG_PUBLISH, ++worker->next_req, entry ? entry : empty,
-                                          entry_len, op ? op : empty, op_len);
+    panda_msg_t *request = panda_msg_publish_new (++worker->next_req, entry, entry_len, op, op_len);
     free (entry);
     free (op);
     return s_call_args (call, out, request);

@@ -8,7 +8,14 @@
     reference order: decode the operation, then look up its schema. Only
     then may the entry be decoded and verified (step 3), by the verify
     worker chosen from (public key, log id), so a log's entries stay in
-    order. NEXT_ARGS goes straight to storage, which owns the log state.  */
+    order. NEXT_ARGS goes straight to storage, which owns the log state.
+
+    Accepts:  PUBLISH, NEXT_ARGS    on ROUTER @ingest_endpoint (api workers)
+              ARGS, FAILED          on PULL @replies_endpoint (verify, storage)
+    Emits:    PUBLISH               on PUSH >verify_endpoint k (one per worker)
+              NEXT_ARGS             on PUSH >storage_endpoint
+              ARGS, FAILED          on the ROUTER, to the asking worker
+    Opens the views database <db>-views read-only (schema lookups).      */
 #include "panda_actors.h"
 
 #include "panda/panda_operation.h"
@@ -36,22 +43,28 @@ s_start (void *self_, zpoller_t *poller)
         return "verify_threads must be between 1 and 256";
     if (!(self->schemas = panda_actor_schemas_new (c)))
         return "out of memory";
-    if (!(self->requests = panda_actor_socket (ZMQ_ROUTER, true, c->ingest_endpoint)))
+    if (!(self->requests = panda_actor_plug (PANDA_PLUG_INGEST_REQUESTS, c, 0)))
         return "cannot bind ingest_endpoint";
-    if (!(self->replies = panda_actor_socket (ZMQ_PULL, true, c->replies_endpoint)))
+    if (!(self->replies = panda_actor_plug (PANDA_PLUG_INGEST_REPLIES, c, 0)))
         return "cannot bind replies_endpoint";
-    if (!(self->storage = panda_actor_socket (ZMQ_PUSH, false, c->storage_endpoint)))
+    if (!(self->storage = panda_actor_plug (PANDA_PLUG_INGEST_STORAGE, c, 0)))
         return "cannot connect to storage_endpoint";
-    for (unsigned i = 0; i < self->workers; i++) {
-        char endpoint[512];
-        if (panda_actor_verify_endpoint (c, i, endpoint, sizeof endpoint))
-            return "verify_endpoint is too long";
-        if (!(self->verify[i] = panda_actor_socket (ZMQ_PUSH, false, endpoint)))
+    for (unsigned i = 0; i < self->workers; i++)
+        if (!(self->verify[i] = panda_actor_plug (PANDA_PLUG_INGEST_VERIFY, c, i)))
             return "cannot connect to verify_endpoint";
-    }
     zpoller_add (poller, self->requests);
     zpoller_add (poller, self->replies);
     return NULL;
+}
+
+//  Send a request on to verify or storage, unless its queue is full:
+//  every answer comes back through ingest, so ingest must never block
+//  (the back-pressure policy: actor_topology.c). Checked before sending,
+//  since a failed zmsg_send loses the identity frame the answer needs.
+static int
+s_forward (zmsg_t **request, zsock_t *to)
+{
+    return (zsock_events (to) & ZMQ_POLLOUT) ? zmsg_send (request, to) : -1;
 }
 
 //  Steps 1 and 2 of §7.2; forwards the request to its verify worker.
@@ -59,8 +72,8 @@ static void
 s_publish (s_ingest_t *self, zmsg_t **request, panda_msg_t *msg)
 {
     size_t entry_len, op_len;
-    const uint8_t *entry = panda_msg_bin (msg, 1, &entry_len);
-    const uint8_t *op = panda_msg_bin (msg, 2, &op_len);
+    const uint8_t *entry = panda_msg_publish_entry (msg, &entry_len);
+    const uint8_t *op = panda_msg_publish_op (msg, &op_len);
     panda_error_t err;
     panda_error_clear (&err);
     panda_operation_t *operation = panda_operation_decode (op, op_len, &err);
@@ -69,12 +82,12 @@ s_publish (s_ingest_t *self, zmsg_t **request, panda_msg_t *msg)
     panda_operation_destroy (&operation);
     if (err.code != PANDA_OK) {
         panda_log_debug ("ingest", "rejected publish: %s", err.message);
-        panda_actor_fail (self->requests, *request, panda_msg_u64 (msg, 0), err.code, err.message);
+        panda_actor_fail (self->requests, *request, panda_msg_publish_req (msg), err.code, err.message);
         return;
     }
     unsigned k = panda_actor_shard (entry, entry_len, self->workers);
-    if (zmsg_send (request, self->verify[k]))
-        panda_actor_fail (self->requests, *request, panda_msg_u64 (msg, 0), PANDA_ERR_IO,
+    if (s_forward (request, self->verify[k]))
+        panda_actor_fail (self->requests, *request, panda_msg_publish_req (msg), PANDA_ERR_IO,
                           "verify worker unavailable");
 }
 
@@ -96,8 +109,8 @@ s_handle (void *self_, zsock_t *which)
     if (panda_msg_id (msg) == PANDA_MSG_PUBLISH)
         s_publish (self, &request, msg);
     else if (panda_msg_id (msg) == PANDA_MSG_NEXT_ARGS) {
-        if (zmsg_send (&request, self->storage))
-            panda_actor_fail (self->requests, request, panda_msg_u64 (msg, 0), PANDA_ERR_IO,
+        if (s_forward (&request, self->storage))
+            panda_actor_fail (self->requests, request, panda_msg_next_args_req (msg), PANDA_ERR_IO,
                               "storage unavailable");
     } else
         panda_log_warn ("ingest", "dropped unexpected %s", panda_msg_name (panda_msg_id (msg)));

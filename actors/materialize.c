@@ -18,7 +18,13 @@
     blobs purged), a bounded amount at a time. The entries of purged
     documents are storage's to delete: it sends PURGE with the ids the
     views database queued, and forgets them when storage's PURGED event
-    comes back (a crash in between only repeats the idempotent purge).   */
+    comes back (a crash in between only repeats the idempotent purge).
+
+    Accepts:  STORED, PURGED   on SUB >events_endpoint (from storage)
+    Emits:    SCHEMA           on PUB @schemas_endpoint (to the api)
+              PURGE            on PUSH >storage_endpoint
+    Opens the entries database (read), the views database <db>-views (the
+    only writer) and writes the files of blobs_base_path.               */
 #include "panda_actors.h"
 
 #include "panda_blob.h"
@@ -66,7 +72,7 @@ s_on_schema (void *self_, const char *schema_id)
 {
     s_materialize_t *self = self_;
     panda_log_info ("materialize", "schema %s is ready", schema_id);
-    panda_msg_t *msg = panda_msg_new (PANDA_MSG_SCHEMA, schema_id);
+    panda_msg_t *msg = panda_msg_schema_new (schema_id);
     panda_actor_send (self->schemas, NULL, &msg);
 }
 
@@ -103,7 +109,7 @@ s_send_purges (s_materialize_t *self)
         panda_log_error ("materialize", "purged documents: %s", err.message);
     else if (count) {
         zframe_t *identity = zframe_new_empty ();
-        panda_msg_t *msg = panda_msg_new (PANDA_MSG_PURGE, ids[0].bytes, count * PANDA_HASH_SIZE);
+        panda_msg_t *msg = panda_msg_purge_new (ids[0].bytes, count * PANDA_HASH_SIZE);
         panda_actor_send (self->storage, &identity, &msg);
     }
 }
@@ -113,7 +119,7 @@ static void
 s_on_purged (s_materialize_t *self, const panda_msg_t *msg)
 {
     size_t len;
-    const uint8_t *ids = panda_msg_bin (msg, 0, &len);
+    const uint8_t *ids = panda_msg_purged_ids (msg, &len);
     panda_error_t err;
     if (panda_blobs_purged_done (self->views, (const panda_hash_t *) ids, len / PANDA_HASH_SIZE, &err) !=
         PANDA_OK)
@@ -201,11 +207,11 @@ s_start (void *self_, zpoller_t *poller)
     if (!self->materializer)
         return s_fail (self, "cannot open the views database", err.message);
     panda_materializer_set_log (self->materializer, s_on_failure, self);
-    if (!(self->events = zsock_new_sub (c->events_endpoint, "")))
+    if (!(self->events = panda_actor_plug (PANDA_PLUG_MATERIALIZE_EVENTS, c, 0)))
         return "cannot connect to events_endpoint";
-    if (!(self->schemas = zsock_new (ZMQ_PUB)) || zsock_bind (self->schemas, "%s", c->schemas_endpoint) < 0)
+    if (!(self->schemas = panda_actor_plug (PANDA_PLUG_MATERIALIZE_SCHEMAS, c, 0)))
         return "cannot bind schemas_endpoint";
-    if (!(self->storage = panda_actor_socket (ZMQ_PUSH, false, c->storage_endpoint)))
+    if (!(self->storage = panda_actor_plug (PANDA_PLUG_MATERIALIZE_STORAGE, c, 0)))
         return "cannot connect to storage_endpoint";
     char kick_in[80], kick_out[80];
     snprintf (kick_in, sizeof kick_in, "@inproc://pandad-materialize-%p", (void *) self);
@@ -259,7 +265,7 @@ s_handle (void *self_, zsock_t *which)
         if (which == self->events) {
             panda_msg_t *msg = panda_actor_recv (which, NULL);
             panda_msg_id_t id = msg ? panda_msg_id (msg) : PANDA_MSG_COUNT;
-            const char *schema = id == PANDA_MSG_STORED ? panda_msg_str (msg, 2) : NULL;
+            const char *schema = id == PANDA_MSG_STORED ? panda_msg_stored_schema_id (msg) : NULL;
             if (schema && strncmp (schema, "blob_", 5) == 0)
                 self->blobs_due = true;
             if (id == PANDA_MSG_PURGED)

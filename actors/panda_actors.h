@@ -10,6 +10,8 @@
                         ^                 |               |  PUB STORED
                         +--- replies PULL <---------------+
 
+    Every socket, its side, queue limit and verbs: actor_topology.c.
+
     Start-up: zactor_new starts the thread (which signals at once); the node
     then sends START and reads one text frame: "" when the actor is ready,
     else the reason it cannot run. $TERM stops an actor.                   */
@@ -72,9 +74,63 @@ void panda_actor_set_name (const char *name);
 //  err filled with the reason (PANDA_ERR_IO).
 zactor_t *panda_actor_start (zactor_fn *fn, panda_actor_args_t *args, const char *name, panda_error_t *err);
 
-//  A socket of type with no queue limit (work waits, it is never dropped),
-//  bound to or connected to endpoint. NULL when that fails (logged with
+//  --------------------------------------------------------------------------
+//  Topology (actor_topology.c): every socket an actor opens on a configured
+//  endpoint, with its type, side, queue limit and verbs; the back-pressure
+//  policy is stated there.
+
+typedef enum {
+    PANDA_PLUG_API_PIPELINE, //  api worker DEALER to ingest_endpoint
+    PANDA_PLUG_INGEST_REQUESTS, //  ingest ROUTER on ingest_endpoint
+    PANDA_PLUG_INGEST_REPLIES, //  ingest PULL on replies_endpoint
+    PANDA_PLUG_INGEST_VERIFY, //  ingest PUSH to verify_endpoint k
+    PANDA_PLUG_INGEST_STORAGE, //  ingest PUSH to storage_endpoint
+    PANDA_PLUG_VERIFY_IN, //  verify k PULL on verify_endpoint k
+    PANDA_PLUG_VERIFY_STORAGE, //  verify PUSH to storage_endpoint
+    PANDA_PLUG_VERIFY_REPLIES, //  verify PUSH to replies_endpoint
+    PANDA_PLUG_STORAGE_IN, //  storage PULL on storage_endpoint
+    PANDA_PLUG_STORAGE_REPLIES, //  storage PUSH to replies_endpoint
+    PANDA_PLUG_STORAGE_EVENTS, //  storage PUB on events_endpoint
+    PANDA_PLUG_MATERIALIZE_EVENTS, //  materialize SUB to events_endpoint
+    PANDA_PLUG_MATERIALIZE_STORAGE, //  materialize PUSH to storage_endpoint
+    PANDA_PLUG_MATERIALIZE_SCHEMAS, //  materialize PUB on schemas_endpoint
+    PANDA_PLUG_API_SCHEMAS, //  api SUB to schemas_endpoint
+    PANDA_PLUG_COUNT
+} panda_plug_t;
+
+#define PANDA_MSG_BIT(id) (1u << (id))
+
+typedef struct {
+    const char *actor; //  who opens it
+    int type; //  ZMQ_PUSH, ...
+    bool bind; //  else connects
+    size_t endpoint; //  offset of the endpoint's key in panda_config_t
+    int hwm; //  send and receive queue limit, in messages
+    unsigned verbs; //  PANDA_MSG_BIT of each verb sent or received on it
+} panda_plug_info_t;
+
+//  Requests in flight are bounded by the api: a civetweb worker waits for
+//  one answer at a time (http_threads, 1024 by default), so a pipeline
+//  queue holds about that many at most. Sixteen times that leaves room
+//  for bursts and stale answers; past it a stage has stopped, and the
+//  limit keeps memory bounded (a queued PUBLISH is at most
+//  http_max_body_bytes).
+#define PANDA_ACTOR_PIPELINE_HWM 16384
+
+//  The row of plug (borrowed, static), NULL past the end.
+const panda_plug_info_t *panda_actor_plug_info (panda_plug_t plug);
+
+//  The configured endpoint of plug (for verify, still with its '*').
+const char *panda_actor_plug_endpoint (const panda_config_t *config, panda_plug_t plug);
+
+//  Open plug's socket as its row says (verify endpoints numbered by
+//  index; SUB subscribed to everything). NULL when that fails (logged with
 //  the endpoint and ZeroMQ's reason).
+zsock_t *panda_actor_plug (panda_plug_t plug, const panda_config_t *config, unsigned index);
+
+//  A socket of type with the pipeline's queue limit, bound to or connected
+//  to endpoint: for tests and benchmarks that stand in for an actor. NULL
+//  when that fails (logged).
 zsock_t *panda_actor_socket (int type, bool bind, const char *endpoint);
 
 //  Make endpoint text for verify worker index (replacing '*'). Returns 0,

@@ -2,7 +2,6 @@
 #include "panda_msg.h"
 
 #include <msgpack.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,13 +20,27 @@ struct _panda_msg_t {
     bool encoded;
 };
 
+//  Each verb's field indices: S_publish_req = 0, S_publish_entry, ...
+#define S_INDEX(v, kind, name) S_##v##_##name,
+#define S_INDEX_C(verb, id, what)
+#define S_INDEX_X(verb, id, name, route, endpoints)                                                          \
+    static const panda_msg_id_t s_id_##name = id;                                                            \
+    enum { PANDA_MSG_FIELDS_##id (S_INDEX, name) };
+PANDA_MSG_LIST (S_INDEX_C, S_INDEX_X)
+
+//  The layout letter of each field kind; a verb's layout is its letters.
+#define S_LETTER_U64 "u"
+#define S_LETTER_ERR "u"
+#define S_LETTER_TEXT "s"
+#define S_LETTER_BYTES "b"
+#define S_LETTER(v, kind, name) S_LETTER_##kind
+
 static const struct {
     const char *verb, *layout;
 } s_catalogue[] = {
-#define PANDA_MSG_ROW(verb, id, layout) {verb, layout},
-    PANDA_MSG_LIST (PANDA_MSG_ROW)
-#undef PANDA_MSG_ROW
-};
+#define S_ROW_C(verb, id, what) {verb, ""},
+#define S_ROW_X(verb, id, name, route, endpoints) {verb, "" PANDA_MSG_FIELDS_##id (S_LETTER, name)},
+    PANDA_MSG_LIST (S_ROW_C, S_ROW_X)};
 
 const char *
 panda_msg_name (panda_msg_id_t id)
@@ -62,38 +75,17 @@ s_set_bytes (field_t *field, const void *data, size_t len)
     return true;
 }
 
-panda_msg_t *
-panda_msg_new (panda_msg_id_t id, ...)
+static bool
+s_set_text (field_t *field, const char *text)
 {
-    if (PANDA_NEVER (id >= PANDA_MSG_COUNT))
-        return NULL;
-    panda_msg_t *self = s_msg_new (id);
-    if (!self)
-        return NULL;
-    va_list args;
-    va_start (args, id);
-    bool ok = true;
-    for (size_t i = 0; ok && i < self->count; i++) {
-        field_t *f = &self->fields[i];
-        if (f->type == 'u')
-            f->u = va_arg (args, uint64_t);
-        else if (f->type == 'i')
-            f->u = (uint64_t) va_arg (args, int64_t);
-        else if (f->type == 't')
-            f->u = va_arg (args, int) != 0;
-        else if (f->type == 's') {
-            const char *text = va_arg (args, const char *);
-            ok = s_set_bytes (f, text ? text : "", text ? strlen (text) : 0);
-        } else {
-            const void *data = va_arg (args, const void *);
-            size_t len = va_arg (args, size_t);
-            ok = s_set_bytes (f, data, len);
-        }
-    }
-    va_end (args);
-    if (!ok)
-        panda_msg_destroy (&self);
-    return self;
+    return s_set_bytes (field, text ? text : "", text ? strlen (text) : 0);
+}
+
+static bool
+s_set_u64 (field_t *field, uint64_t value)
+{
+    field->u = value;
+    return true;
 }
 
 void
@@ -115,49 +107,79 @@ panda_msg_id (const panda_msg_t *self)
     return self->id;
 }
 
+//  Field index of a message of verb id; NULL (a bug) if self is another verb.
 static const field_t *
-s_field (const panda_msg_t *self, size_t index, char type)
+s_field (const panda_msg_t *self, panda_msg_id_t id, size_t index)
 {
-    if (PANDA_NEVER (index >= self->count || self->fields[index].type != type))
+    if (PANDA_NEVER (!self || self->id != id || index >= self->count))
         return NULL;
     return &self->fields[index];
 }
 
-uint64_t
-panda_msg_u64 (const panda_msg_t *self, size_t index)
+static uint64_t
+s_u64 (const panda_msg_t *self, panda_msg_id_t id, size_t index)
 {
-    const field_t *f = s_field (self, index, 'u');
+    const field_t *f = s_field (self, id, index);
     return f ? f->u : 0;
 }
 
-int64_t
-panda_msg_i64 (const panda_msg_t *self, size_t index)
+static const char *
+s_text (const panda_msg_t *self, panda_msg_id_t id, size_t index)
 {
-    const field_t *f = s_field (self, index, 'i');
-    return f ? (int64_t) f->u : 0;
-}
-
-bool
-panda_msg_bool (const panda_msg_t *self, size_t index)
-{
-    const field_t *f = s_field (self, index, 't');
-    return f && f->u;
-}
-
-const char *
-panda_msg_str (const panda_msg_t *self, size_t index)
-{
-    const field_t *f = s_field (self, index, 's');
+    const field_t *f = s_field (self, id, index);
     return f ? (const char *) f->data : NULL;
 }
 
-const uint8_t *
-panda_msg_bin (const panda_msg_t *self, size_t index, size_t *len)
+static const uint8_t *
+s_bytes (const panda_msg_t *self, panda_msg_id_t id, size_t index, size_t *len)
 {
-    const field_t *f = s_field (self, index, 'b');
+    const field_t *f = s_field (self, id, index);
     *len = f ? f->len : 0;
     return f ? f->data : NULL;
 }
+
+//  The generated constructors: fill each field, in catalogue order.
+#define S_SET_U64(v, name) s_set_u64 (&self->fields[S_##v##_##name], name)
+#define S_SET_ERR(v, name) s_set_u64 (&self->fields[S_##v##_##name], (uint64_t) name)
+#define S_SET_TEXT(v, name) s_set_text (&self->fields[S_##v##_##name], name)
+#define S_SET_BYTES(v, name) s_set_bytes (&self->fields[S_##v##_##name], name, name##_len)
+#define S_SET(v, kind, name) ok = ok && S_SET_##kind (v, name);
+#define S_NEW_C(verb, id, what)
+#define S_NEW_X(verb, id, name, route, endpoints)                                                            \
+    panda_msg_t *panda_msg_##name##_new (PANDA_MSG_ARGS (_ PANDA_MSG_FIELDS_##id (PANDA_MSG_ARG, name)))     \
+    {                                                                                                        \
+        panda_msg_t *self = s_msg_new (id);                                                                  \
+        bool ok = self != NULL;                                                                              \
+        PANDA_MSG_FIELDS_##id (S_SET, name) if (!ok) panda_msg_destroy (&self);                              \
+        return self;                                                                                         \
+    }
+PANDA_MSG_LIST (S_NEW_C, S_NEW_X)
+
+//  The generated accessors.
+#define S_GET_U64(v, name)                                                                                   \
+    uint64_t panda_msg_##v##_##name (const panda_msg_t *self)                                                \
+    {                                                                                                        \
+        return s_u64 (self, s_id_##v, S_##v##_##name);                                                       \
+    }
+#define S_GET_ERR(v, name)                                                                                   \
+    panda_err_t panda_msg_##v##_##name (const panda_msg_t *self)                                             \
+    {                                                                                                        \
+        return (panda_err_t) s_u64 (self, s_id_##v, S_##v##_##name);                                         \
+    }
+#define S_GET_TEXT(v, name)                                                                                  \
+    const char *panda_msg_##v##_##name (const panda_msg_t *self)                                             \
+    {                                                                                                        \
+        return s_text (self, s_id_##v, S_##v##_##name);                                                      \
+    }
+#define S_GET_BYTES(v, name)                                                                                 \
+    const uint8_t *panda_msg_##v##_##name (const panda_msg_t *self, size_t *len)                             \
+    {                                                                                                        \
+        return s_bytes (self, s_id_##v, S_##v##_##name, len);                                                \
+    }
+#define S_GET(v, kind, name) S_GET_##kind (v, name)
+#define S_GETTERS_C(verb, id, what)
+#define S_GETTERS_X(verb, id, name, route, endpoints) PANDA_MSG_FIELDS_##id (S_GET, name)
+PANDA_MSG_LIST (S_GETTERS_C, S_GETTERS_X)
 
 const uint8_t *
 panda_msg_body (panda_msg_t *self, size_t *len)

@@ -9,7 +9,14 @@
     NEXT_ARGS is answered here too, from the store's cache of log heads,
     after the publishes received before it have committed, so a client
     never sees arguments older than its own acknowledged publish. So is
-    PURGE, from the materialiser: the entries of unused blobs go.         */
+    PURGE, from the materialiser: the entries of unused blobs go.
+
+    Accepts:  PUBLISH, NEXT_ARGS, PURGE   on PULL @storage_endpoint
+              (from verify, ingest and materialize)
+    Emits:    ARGS, FAILED                on PUSH >replies_endpoint (to ingest)
+              STORED, PURGED              on PUB @events_endpoint
+    Opens the entries database read-write (database_url), the views
+    database <db>-views read-only (schema lookups).                       */
 #include "panda_actors.h"
 
 #include "panda/panda_operation.h"
@@ -61,14 +68,13 @@ s_start (void *self_, zpoller_t *poller)
         return self->reason;
     if (!(self->schemas = panda_actor_schemas_new (c)))
         return "out of memory";
-    if (!(self->in = panda_actor_socket (ZMQ_PULL, true, c->storage_endpoint)))
+    if (!(self->in = panda_actor_plug (PANDA_PLUG_STORAGE_IN, c, 0)))
         return "cannot bind storage_endpoint";
     //  Events keep ZeroMQ's default queue limit: a stalled subscriber must
     //  not grow the writer's memory (it catches up from the store).
-    self->events = zsock_new (ZMQ_PUB);
-    if (!self->events || zsock_bind (self->events, "%s", c->events_endpoint) < 0)
+    if (!(self->events = panda_actor_plug (PANDA_PLUG_STORAGE_EVENTS, c, 0)))
         return "cannot bind events_endpoint";
-    if (!(self->replies = panda_actor_socket (ZMQ_PUSH, false, c->replies_endpoint)))
+    if (!(self->replies = panda_actor_plug (PANDA_PLUG_STORAGE_REPLIES, c, 0)))
         return "cannot connect to replies_endpoint";
     zpoller_add (poller, self->in);
     return NULL;
@@ -79,20 +85,19 @@ s_reply_args (s_storage_t *self, zmsg_t *request, uint64_t req, const panda_entr
 {
     static const uint8_t none[1];
     zframe_t *identity = zframe_dup (zmsg_first (request));
-    panda_msg_t *reply = panda_msg_new (
-        PANDA_MSG_ARGS, req, args->log_id, args->seq_num, args->has_backlink ? args->backlink.bytes : none,
-        (size_t) (args->has_backlink ? PANDA_HASH_SIZE : 0), args->has_skiplink ? args->skiplink.bytes : none,
-        (size_t) (args->has_skiplink ? PANDA_HASH_SIZE : 0));
+    panda_msg_t *reply = panda_msg_args_new (
+        req, args->log_id, args->seq_num, args->has_backlink ? args->backlink.bytes : none,
+        args->has_backlink ? PANDA_HASH_SIZE : 0, args->has_skiplink ? args->skiplink.bytes : none,
+        args->has_skiplink ? PANDA_HASH_SIZE : 0);
     panda_actor_send (self->replies, &identity, &reply);
 }
 
 static void
 s_stored_event (s_storage_t *self, const s_pending_t *p, const panda_store_result_t *result)
 {
-    panda_msg_t *event =
-        panda_msg_new (PANDA_MSG_STORED, panda_entry_hash (p->entry)->bytes, (size_t) PANDA_HASH_SIZE,
-                       result->document_id.bytes, (size_t) PANDA_HASH_SIZE,
-                       panda_operation_schema_id (p->operation), (uint64_t) result->position);
+    panda_msg_t *event = panda_msg_stored_new (
+        panda_entry_hash (p->entry)->bytes, PANDA_HASH_SIZE, result->document_id.bytes, PANDA_HASH_SIZE,
+        panda_operation_schema_id (p->operation), (uint64_t) result->position);
     panda_actor_send (self->events, NULL, &event);
 }
 
@@ -113,7 +118,7 @@ s_flush (s_storage_t *self)
     for (size_t i = 0; i < self->count; i++) {
         s_pending_t *p = &self->pending[i];
         panda_store_result_t *r = &self->results[i];
-        uint64_t req = panda_msg_u64 (p->msg, 0);
+        uint64_t req = panda_msg_publish_req (p->msg);
         if (r->code == PANDA_OK) {
             s_reply_args (self, p->request, req, &r->next_args);
             s_stored_event (self, p, r);
@@ -135,8 +140,8 @@ static void
 s_queue (s_storage_t *self, zmsg_t *request, panda_msg_t *msg)
 {
     size_t entry_len, op_len;
-    const uint8_t *entry_bytes = panda_msg_bin (msg, 1, &entry_len);
-    const uint8_t *op_bytes = panda_msg_bin (msg, 2, &op_len);
+    const uint8_t *entry_bytes = panda_msg_publish_entry (msg, &entry_len);
+    const uint8_t *op_bytes = panda_msg_publish_op (msg, &op_len);
     s_pending_t p = {.request = request, .msg = msg};
     panda_error_t err;
     //  Verified upstream; decoding again is cheaper than shipping structs.
@@ -145,7 +150,7 @@ s_queue (s_storage_t *self, zmsg_t *request, panda_msg_t *msg)
         self->pending[self->count++] = p;
         return;
     }
-    panda_actor_fail (self->replies, request, panda_msg_u64 (msg, 0), err.code, err.message);
+    panda_actor_fail (self->replies, request, panda_msg_publish_req (msg), err.code, err.message);
     panda_entry_destroy (&p.entry);
     zmsg_destroy (&request);
     panda_msg_destroy (&msg);
@@ -155,9 +160,9 @@ static void
 s_next_args (s_storage_t *self, zmsg_t *request, panda_msg_t *msg)
 {
     size_t key_len, view_len;
-    const uint8_t *key = panda_msg_bin (msg, 1, &key_len);
-    const uint8_t *view = panda_msg_bin (msg, 2, &view_len);
-    uint64_t req = panda_msg_u64 (msg, 0);
+    const uint8_t *key = panda_msg_next_args_public_key (msg, &key_len);
+    const uint8_t *view = panda_msg_next_args_view (msg, &view_len);
+    uint64_t req = panda_msg_next_args_req (msg);
     //  The ids travel as n x 34 bytes: panda_hash_t is exactly those bytes
     //  (alignment 1), so the message body is read in place.
     _Static_assert(sizeof (panda_hash_t) == PANDA_HASH_SIZE && _Alignof(panda_hash_t) == 1,
@@ -184,7 +189,7 @@ static void
 s_purge (s_storage_t *self, panda_msg_t *msg)
 {
     size_t len, entries;
-    const uint8_t *ids = panda_msg_bin (msg, 0, &len);
+    const uint8_t *ids = panda_msg_purge_ids (msg, &len);
     panda_error_t err;
     if (len % PANDA_HASH_SIZE)
         panda_log_warn ("storage", "dropped a malformed PURGE");
@@ -193,7 +198,7 @@ s_purge (s_storage_t *self, panda_msg_t *msg)
         panda_log_error ("storage", "purge not done: %s", err.message);
     else {
         panda_log_info ("storage", "purged %zu entries of %zu documents", entries, len / PANDA_HASH_SIZE);
-        panda_msg_t *event = panda_msg_new (PANDA_MSG_PURGED, ids, len);
+        panda_msg_t *event = panda_msg_purged_new (ids, len);
         panda_actor_send (self->events, NULL, &event);
     }
 }

@@ -4,7 +4,11 @@
     format and link-layout checks) and verifies its Ed25519 signature, then
     forwards the untouched request frames to storage, or answers FAILED.
     Ingest sends all entries of one log to the same worker and sockets keep
-    order, so a log's entries reach storage in the order they arrived.    */
+    order, so a log's entries reach storage in the order they arrived.
+
+    Accepts:  PUBLISH   on PULL @verify_endpoint k (from ingest)
+    Emits:    PUBLISH   on PUSH >storage_endpoint (verified, frames untouched)
+              FAILED    on PUSH >replies_endpoint (to ingest)              */
 #include "panda_actors.h"
 
 #include <stdio.h>
@@ -24,16 +28,14 @@ s_start (void *self_, zpoller_t *poller)
 {
     s_verify_t *self = self_;
     const panda_config_t *c = self->args->config;
-    char name[16], endpoint[512];
+    char name[16];
     snprintf (name, sizeof name, "verify-%u", self->args->index);
     panda_actor_set_name (name);
-    if (panda_actor_verify_endpoint (c, self->args->index, endpoint, sizeof endpoint))
-        return "verify_endpoint is too long";
-    if (!(self->in = panda_actor_socket (ZMQ_PULL, true, endpoint)))
+    if (!(self->in = panda_actor_plug (PANDA_PLUG_VERIFY_IN, c, self->args->index)))
         return "cannot bind verify_endpoint";
-    if (!(self->storage = panda_actor_socket (ZMQ_PUSH, false, c->storage_endpoint)))
+    if (!(self->storage = panda_actor_plug (PANDA_PLUG_VERIFY_STORAGE, c, 0)))
         return "cannot connect to storage_endpoint";
-    if (!(self->replies = panda_actor_socket (ZMQ_PUSH, false, c->replies_endpoint)))
+    if (!(self->replies = panda_actor_plug (PANDA_PLUG_VERIFY_REPLIES, c, 0)))
         return "cannot connect to replies_endpoint";
     zpoller_add (poller, self->in);
     return NULL;
@@ -54,7 +56,7 @@ s_handle (void *self_, zsock_t *which)
         return;
     }
     size_t len;
-    const uint8_t *bytes = panda_msg_bin (msg, 1, &len);
+    const uint8_t *bytes = panda_msg_publish_entry (msg, &len);
     panda_entry_t *entry = NULL;
     panda_error_t err;
     if (panda_entry_decode_verified (&entry, bytes, len, &err) == PANDA_OK) {
@@ -62,7 +64,7 @@ s_handle (void *self_, zsock_t *which)
             panda_log_error (self->name, "cannot forward to storage: %s", zmq_strerror (zmq_errno ()));
     } else {
         panda_log_debug (self->name, "rejected entry: %s", err.message);
-        panda_actor_fail (self->replies, request, panda_msg_u64 (msg, 0), err.code, err.message);
+        panda_actor_fail (self->replies, request, panda_msg_publish_req (msg), err.code, err.message);
     }
     panda_entry_destroy (&entry);
     zmsg_destroy (&request);

@@ -255,8 +255,8 @@ s_make_items (s_bench_t *self)
         const uint8_t *entry_bytes = panda_entry_bytes (entry, &item->entry_len);
         item->entry = s_dup (entry_bytes, item->entry_len);
         item->op = s_dup (op_bytes, item->op_len);
-        panda_msg_t *msg = panda_msg_new (PANDA_MSG_PUBLISH, (uint64_t) i + 1, item->entry, item->entry_len,
-                                          item->op, item->op_len);
+        panda_msg_t *msg =
+            panda_msg_publish_new ((uint64_t) i + 1, item->entry, item->entry_len, item->op, item->op_len);
         const uint8_t *body = msg ? panda_msg_body (msg, &item->body_len) : NULL;
         if (!body)
             s_die ("message", NULL);
@@ -341,10 +341,10 @@ s_check_args (panda_msg_t *reply, const s_bench_t *self, size_t *index)
     if (!reply)
         s_die ("answer", "malformed");
     if (panda_msg_id (reply) == PANDA_MSG_FAILED)
-        s_die ("publish failed", panda_msg_str (reply, 2));
-    uint64_t req = panda_msg_u64 (reply, 0);
-    if (panda_msg_id (reply) != PANDA_MSG_ARGS || req == 0 || req > self->count ||
-        panda_msg_u64 (reply, 1) != 0 || panda_msg_u64 (reply, 2) != self->items[req - 1].seq + 1)
+        s_die ("publish failed", panda_msg_failed_message (reply));
+    uint64_t req = panda_msg_id (reply) == PANDA_MSG_ARGS ? panda_msg_args_req (reply) : 0;
+    if (req == 0 || req > self->count || panda_msg_args_log_id (reply) != 0 ||
+        panda_msg_args_seq_num (reply) != self->items[req - 1].seq + 1)
         s_die ("answer", "not the next arguments of the published entry");
     *index = (size_t) req - 1;
 }

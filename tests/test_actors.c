@@ -89,7 +89,7 @@ s_publish (s_pipe_t *p, const panda_entry_t *entry, panda_operation_t *op)
     size_t entry_len, op_len;
     const uint8_t *entry_bytes = panda_entry_bytes (entry, &entry_len);
     const uint8_t *op_bytes = panda_operation_bytes (op, &op_len);
-    panda_msg_t *msg = panda_msg_new (PANDA_MSG_PUBLISH, ++p->req, entry_bytes, entry_len, op_bytes, op_len);
+    panda_msg_t *msg = panda_msg_publish_new (++p->req, entry_bytes, entry_len, op_bytes, op_len);
     assert_int_equal (panda_actor_send (p->client, NULL, &msg), 0);
     return p->req;
 }
@@ -97,7 +97,7 @@ s_publish (s_pipe_t *p, const panda_entry_t *entry, panda_operation_t *op)
 static uint64_t
 s_publish_raw (s_pipe_t *p, const uint8_t *entry, size_t entry_len, const uint8_t *op, size_t op_len)
 {
-    panda_msg_t *msg = panda_msg_new (PANDA_MSG_PUBLISH, ++p->req, entry, entry_len, op, op_len);
+    panda_msg_t *msg = panda_msg_publish_new (++p->req, entry, entry_len, op, op_len);
     assert_int_equal (panda_actor_send (p->client, NULL, &msg), 0);
     return p->req;
 }
@@ -106,10 +106,8 @@ static void
 s_ask_next_args (s_pipe_t *p, const panda_keypair_t *keypair, const panda_hash_t *view, size_t count)
 {
     panda_public_key_t key = panda_keypair_public_key (keypair);
-    static const uint8_t none[1];
     panda_msg_t *msg =
-        panda_msg_new (PANDA_MSG_NEXT_ARGS, ++p->req, key.bytes, (size_t) PANDA_PUBLIC_KEY_SIZE,
-                       view ? (const void *) view : (const void *) none, count * PANDA_HASH_SIZE);
+        panda_msg_next_args_new (++p->req, key.bytes, PANDA_PUBLIC_KEY_SIZE, view, count * PANDA_HASH_SIZE);
     assert_int_equal (panda_actor_send (p->client, NULL, &msg), 0);
 }
 
@@ -118,17 +116,17 @@ static void
 s_expect_args (panda_msg_t *reply, uint64_t req, const panda_entry_args_t *want)
 {
     if (panda_msg_id (reply) == PANDA_MSG_FAILED)
-        fail_msg ("request %lu failed: %s", (unsigned long) req, panda_msg_str (reply, 2));
+        fail_msg ("request %lu failed: %s", (unsigned long) req, panda_msg_failed_message (reply));
     assert_int_equal (panda_msg_id (reply), PANDA_MSG_ARGS);
-    assert_int_equal (panda_msg_u64 (reply, 0), req);
-    assert_int_equal (panda_msg_u64 (reply, 1), want->log_id);
-    assert_int_equal (panda_msg_u64 (reply, 2), want->seq_num);
+    assert_int_equal (panda_msg_args_req (reply), req);
+    assert_int_equal (panda_msg_args_log_id (reply), want->log_id);
+    assert_int_equal (panda_msg_args_seq_num (reply), want->seq_num);
     size_t len;
-    const uint8_t *link = panda_msg_bin (reply, 3, &len);
+    const uint8_t *link = panda_msg_args_backlink (reply, &len);
     assert_int_equal (len, want->has_backlink ? PANDA_HASH_SIZE : 0);
     if (len)
         assert_memory_equal (link, want->backlink.bytes, PANDA_HASH_SIZE);
-    link = panda_msg_bin (reply, 4, &len);
+    link = panda_msg_args_skiplink (reply, &len);
     assert_int_equal (len, want->has_skiplink ? PANDA_HASH_SIZE : 0);
     if (len)
         assert_memory_equal (link, want->skiplink.bytes, PANDA_HASH_SIZE);
@@ -139,8 +137,8 @@ s_expect_failed (s_pipe_t *p, uint64_t req, const char *message)
 {
     panda_msg_t *reply = s_recv (p->client);
     assert_int_equal (panda_msg_id (reply), PANDA_MSG_FAILED);
-    assert_int_equal (panda_msg_u64 (reply, 0), req);
-    assert_string_equal (panda_msg_str (reply, 2), message);
+    assert_int_equal (panda_msg_failed_req (reply), req);
+    assert_string_equal (panda_msg_failed_message (reply), message);
     panda_msg_destroy (&reply);
 }
 
@@ -239,11 +237,12 @@ test_pipeline_keeps_log_order (void **state)
         panda_msg_t *event = s_recv (p->events);
         assert_int_equal (panda_msg_id (event), PANDA_MSG_STORED);
         size_t len;
-        assert_memory_equal (panda_msg_bin (event, 0, &len), ids[i].bytes, PANDA_HASH_SIZE);
-        assert_memory_equal (panda_msg_bin (event, 1, &len), a.document_id.bytes, PANDA_HASH_SIZE);
-        assert_string_equal (panda_msg_str (event, 2), "schema_field_definition_v1");
-        assert_true (panda_msg_u64 (event, 3) > last_position);
-        last_position = panda_msg_u64 (event, 3);
+        assert_memory_equal (panda_msg_stored_operation_id (event, &len), ids[i].bytes, PANDA_HASH_SIZE);
+        assert_memory_equal (panda_msg_stored_document_id (event, &len), a.document_id.bytes,
+                             PANDA_HASH_SIZE);
+        assert_string_equal (panda_msg_stored_schema_id (event), "schema_field_definition_v1");
+        assert_true (panda_msg_stored_position (event) > last_position);
+        last_position = panda_msg_stored_position (event);
         panda_msg_destroy (&event);
     }
     //  nextArgs from the committed state agrees with the client's own view.
@@ -274,8 +273,9 @@ test_pipeline_many_logs (void **state)
         }
     for (int i = 0; i < AUTHORS * EACH; i++) {
         panda_msg_t *reply = s_recv (p->client);
-        if (panda_msg_id (reply) != PANDA_MSG_ARGS)
-            fail_msg ("publish failed: %s", panda_msg_str (reply, 2));
+        if (panda_msg_id (reply) == PANDA_MSG_FAILED)
+            fail_msg ("publish failed: %s", panda_msg_failed_message (reply));
+        assert_int_equal (panda_msg_id (reply), PANDA_MSG_ARGS);
         panda_msg_destroy (&reply);
     }
     for (int k = 0; k < AUTHORS; k++) {
@@ -363,8 +363,7 @@ test_pipeline_survives_malformed_messages (void **state)
     zstr_sendm (p->client, "NEXT_ARGS");
     zframe_t *body = zframe_new ("\x93\x01\xc4\x01\x00\xc4\x00", 7); //  a 1-byte public key
     zframe_send (&body, p->client, 0);
-    panda_msg_t *stray =
-        panda_msg_new (PANDA_MSG_STORED, "a", (size_t) 1, "b", (size_t) 1, "c", (uint64_t) 1);
+    panda_msg_t *stray = panda_msg_stored_new ("a", 1, "b", 1, "c", 1);
     assert_int_equal (panda_actor_send (p->client, NULL, &stray), 0);
     //  The short key reaches storage and is refused there.
     s_expect_failed (p, 1, "malformed NEXT_ARGS request");

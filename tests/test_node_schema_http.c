@@ -190,7 +190,7 @@ test_schema_updates (void **state)
     int64_t deadline = zclock_mono () + UPDATE_MS;
     bool seen = false;
     while (!seen && zclock_mono () < deadline) {
-        panda_msg_t *event = panda_msg_new (PANDA_MSG_SCHEMA, SID);
+        panda_msg_t *event = panda_msg_schema_new (SID);
         assert_int_equal (panda_actor_send (pub, NULL, &event), 0);
         answer = s_post (http, query);
         seen = strcmp (answer, "{\"data\":{\"schema\":{\"name\":\"" SID "\"}}}") == 0;
