@@ -1,6 +1,7 @@
 /*  panda_query.c - the query object, pages, field loading, item cursors,
     single documents and batched relations (node-api §6.2, §6.3.6, §6.4).
     Collections and relation lists are in panda_query_list.c.             */
+#include "panda_grow.h"
 #include "panda_query_int.h"
 
 #include "panda/panda_hex.h"
@@ -42,15 +43,9 @@ panda_query_sql_add (panda_query_sql_t *self, const char *format, ...)
     va_end (ap);
     if (n < 0 || self->oom)
         return;
-    if (self->len + (size_t) n + 1 > self->cap) {
-        size_t cap = (self->cap ? self->cap * 2 : 512) + (size_t) n;
-        char *grown = realloc (self->text, cap);
-        if (!grown) {
-            self->oom = true;
-            return;
-        }
-        self->text = grown;
-        self->cap = cap;
+    if (!panda_grow ((void **) &self->text, &self->cap, self->len + (size_t) n + 1, 1)) {
+        self->oom = true;
+        return;
     }
     va_start (ap, format);
     vsnprintf (self->text + self->len, (size_t) n + 1, format, ap);
@@ -63,15 +58,9 @@ s_bind_new (panda_query_sql_t *self, int type)
 {
     if (self->oom)
         return NULL;
-    if (self->nbinds == self->capbinds) {
-        size_t cap = self->capbinds ? self->capbinds * 2 : 16;
-        panda_query_bind_t *grown = realloc (self->binds, cap * sizeof *grown);
-        if (!grown) {
-            self->oom = true;
-            return NULL;
-        }
-        self->binds = grown;
-        self->capbinds = cap;
+    if (!panda_grow ((void **) &self->binds, &self->capbinds, self->nbinds + 1, sizeof *self->binds)) {
+        self->oom = true;
+        return NULL;
     }
     panda_query_bind_t *b = &self->binds[self->nbinds++];
     memset (b, 0, sizeof *b);
@@ -423,28 +412,11 @@ panda_query_page_unref (panda_query_page_t **self_p)
     free (self);
 }
 
-static void
-s_hex (const uint8_t *bytes, size_t len, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[bytes[i] >> 4];
-        out[2 * i + 1] = digits[bytes[i] & 15];
-    }
-    out[2 * len] = 0;
-}
-
 static panda_err_t
 s_item_add (panda_query_page_t *page, sqlite3_stmt *stmt, bool with_list, panda_error_t *err)
 {
-    if (page->count == page->cap) {
-        size_t cap = page->cap ? page->cap * 2 : 16;
-        panda_query_item_t *grown = realloc (page->items, cap * sizeof *grown);
-        if (!grown)
-            return panda_error_set (err, PANDA_ERR_NOMEM, "query: out of memory");
-        page->items = grown;
-        page->cap = cap;
-    }
+    if (!panda_grow ((void **) &page->items, &page->cap, page->count + 1, sizeof *page->items))
+        return panda_error_set (err, PANDA_ERR_NOMEM, "query: out of memory");
     panda_query_item_t *it = &page->items[page->count];
     memset (it, 0, sizeof *it);
     it->doc = sqlite3_column_int64 (stmt, 0);
@@ -452,8 +424,8 @@ s_item_add (panda_query_page_t *page, sqlite3_stmt *stmt, bool with_list, panda_
         sqlite3_column_bytes (stmt, 2) != PANDA_PUBLIC_KEY_SIZE)
         return panda_error_set (err, PANDA_ERR_INTERNAL, "query: malformed documents row %lld",
                                 (long long) it->doc);
-    s_hex (sqlite3_column_blob (stmt, 1), PANDA_HASH_SIZE, it->document_id);
-    s_hex (sqlite3_column_blob (stmt, 2), PANDA_PUBLIC_KEY_SIZE, it->owner);
+    panda_hex_write (sqlite3_column_blob (stmt, 1), PANDA_HASH_SIZE, it->document_id);
+    panda_hex_write (sqlite3_column_blob (stmt, 2), PANDA_PUBLIC_KEY_SIZE, it->owner);
     it->view = sqlite3_column_int64 (stmt, 3);
     const char *view_id = (const char *) sqlite3_column_text (stmt, 4);
     it->view_id = strdup (view_id ? view_id : "");
@@ -514,10 +486,9 @@ s_value_json (sqlite3_stmt *stmt, int col, panda_field_kind_t kind)
         default: {
             const uint8_t *bytes = sqlite3_column_blob (stmt, col);
             size_t len = (size_t) sqlite3_column_bytes (stmt, col);
-            char *hex = malloc (2 * len + 1);
+            char *hex = panda_hex_encode (bytes, len);
             if (!hex)
                 return NULL;
-            s_hex (bytes, len, hex);
             json_t *v = json_string (hex);
             free (hex);
             return v;
@@ -618,10 +589,10 @@ s_item_cursor (const panda_query_page_t *page, const panda_query_item_t *it, con
     char *text = malloc (64 + 1 + 64 + 1 + vlen + 1);
     if (!text)
         return NULL;
-    s_hex (best, 32, text);
+    panda_hex_write (best, 32, text);
     if (parent_view) {
         text[64] = '-';
-        s_hex (it->root, 32, text + 65);
+        panda_hex_write (it->root, 32, text + 65);
         text[129] = '-';
         memcpy (text + 130, parent_view, vlen + 1);
     }

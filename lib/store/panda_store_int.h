@@ -8,6 +8,7 @@
 #ifndef PANDA_STORE_INT_H_INCLUDED
 #define PANDA_STORE_INT_H_INCLUDED
 
+#include "panda_grow.h"
 #include "panda_store.h"
 
 #include <sqlite3.h>
@@ -141,10 +142,6 @@ typedef struct {
 } panda_store_cache_t;
 
 void panda_store_cache_clear (panda_store_cache_t *self); //  free everything
-
-//  Grow *array (of size bytes per element, *cap of them) to hold at least
-//  need elements, doubling. False (nothing changed) on OOM.
-bool panda_store_reserve (void **array, size_t *cap, size_t need, size_t size);
 
 //  Start recording (remembers table sizes); commit forgets, rollback undoes.
 panda_err_t panda_store_cache_begin (panda_store_cache_t *self);
