@@ -188,4 +188,13 @@ struct _panda_store_t {
 //  Step a write statement to completion and reset it.
 panda_err_t panda_store_write (panda_store_t *self, sqlite3_stmt *stmt, const char *what, panda_error_t *err);
 
+//  Shared by panda_store.c and panda_store_read.c:
+//  "<what> <id> not found in store", PANDA_ERR_NOT_FOUND.
+panda_err_t panda_store_not_found (const char *what, const panda_hash_t *id, panda_error_t *err);
+
+//  Cache index of the document of operation id, or PANDA_STORE_NONE if the
+//  operation is not stored.
+panda_err_t panda_store_op_doc (panda_store_t *self, const panda_hash_t *id, uint32_t *doc,
+                                panda_error_t *err);
+
 #endif
