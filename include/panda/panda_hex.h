@@ -21,4 +21,8 @@ PANDA_NODISCARD panda_err_t panda_hex_decode (const char *hex, size_t len, uint8
 //  (free); NULL on OOM.
 char *panda_hex_encode (const uint8_t *bytes, size_t len);
 
+//  Write the lower-case hex of len bytes plus NUL into out (2 * len + 1
+//  chars), for callers with a fixed buffer.
+void panda_hex_write (const uint8_t *bytes, size_t len, char *out);
+
 #endif

@@ -5,6 +5,7 @@
     else as float32 under the same test, else as float64. Signalling NaNs are
     quieted by that conversion in the reference, so they never narrow.       */
 #include "panda_cbor.h"
+#include "panda_grow.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,7 +16,6 @@
 #define S_DOUBLE_EXP_MASK 0x7ff
 #define S_DOUBLE_BIAS 1023
 #define S_DOUBLE_QUIET (1ULL << 51)
-#define S_WRITER_MIN_CAP 64
 
 void
 panda_cbor_reader_init (panda_cbor_reader_t *self, const uint8_t *data, size_t len)
@@ -352,21 +352,10 @@ s_append (panda_cbor_writer_t *self, const void *data, size_t len)
 {
     if (self->failed || len == 0)
         return;
-    if (len > SIZE_MAX / 2 - self->len) {
+    if (len > SIZE_MAX / 2 - self->len ||
+        !panda_grow ((void **) &self->data, &self->cap, self->len + len, 1)) {
         self->failed = true;
         return;
-    }
-    if (self->len + len > self->cap) {
-        size_t cap = self->cap ? self->cap : S_WRITER_MIN_CAP;
-        while (cap < self->len + len)
-            cap *= 2;
-        uint8_t *grown = realloc (self->data, cap);
-        if (!grown) {
-            self->failed = true;
-            return;
-        }
-        self->data = grown;
-        self->cap = cap;
     }
     memcpy (self->data + self->len, data, len);
     self->len += len;

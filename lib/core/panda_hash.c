@@ -1,6 +1,7 @@
 /*  panda_hash.c - YASMF BLAKE3 hashes. See panda_hash.h.                   */
 #include "panda/panda_hash.h"
 #include "panda/panda_blake3.h"
+#include "panda/panda_hex.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -63,12 +64,7 @@ panda_hash_from_hex (panda_hash_t *self, const char *hex, size_t len, panda_erro
 char *
 panda_hash_to_hex (const panda_hash_t *self, char out[PANDA_HASH_HEX_SIZE + 1])
 {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < PANDA_HASH_SIZE; i++) {
-        out[2 * i] = digits[self->bytes[i] >> 4];
-        out[2 * i + 1] = digits[self->bytes[i] & 0x0f];
-    }
-    out[PANDA_HASH_HEX_SIZE] = '\0';
+    panda_hex_write (self->bytes, PANDA_HASH_SIZE, out);
     return out;
 }
 

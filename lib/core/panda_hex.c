@@ -37,17 +37,22 @@ panda_hex_decode (const char *hex, size_t len, uint8_t **out, size_t *out_len, p
     return PANDA_OK;
 }
 
-char *
-panda_hex_encode (const uint8_t *bytes, size_t len)
+void
+panda_hex_write (const uint8_t *bytes, size_t len, char *out)
 {
     static const char digits[] = "0123456789abcdef";
-    char *out = malloc (2 * len + 1);
-    if (!out)
-        return NULL;
     for (size_t i = 0; i < len; i++) {
         out[2 * i] = digits[bytes[i] >> 4];
         out[2 * i + 1] = digits[bytes[i] & 0x0f];
     }
     out[2 * len] = '\0';
+}
+
+char *
+panda_hex_encode (const uint8_t *bytes, size_t len)
+{
+    char *out = malloc (2 * len + 1);
+    if (out)
+        panda_hex_write (bytes, len, out);
     return out;
 }

@@ -1,4 +1,5 @@
 /*  panda_log_writer.c - see panda_log_writer.h.                           */
+#include "panda_grow.h"
 #include "panda/panda_log_writer.h"
 
 #include "panda/panda_lipmaa.h"
@@ -55,14 +56,9 @@ panda_log_writer_next_args (const panda_log_writer_t *self, panda_entry_args_t *
 panda_entry_t *
 panda_log_writer_sign (panda_log_writer_t *self, const uint8_t *operation, size_t len, panda_error_t *err)
 {
-    if (self->count == self->capacity) {
-        size_t capacity = self->capacity ? self->capacity * 2 : 16;
-        panda_hash_t *hashes = realloc (self->hashes, capacity * sizeof *hashes);
-        if (!hashes) {
-            panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
-            return NULL;
-        }
-        self->hashes = hashes, self->capacity = capacity;
+    if (!panda_grow ((void **) &self->hashes, &self->capacity, self->count + 1, sizeof *self->hashes)) {
+        panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
+        return NULL;
     }
     panda_entry_args_t args;
     panda_log_writer_next_args (self, &args);

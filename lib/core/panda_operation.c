@@ -95,18 +95,34 @@ s_read_text (panda_cbor_reader_t *r, const panda_cbor_head_t *head, const uint8_
     return rc;
 }
 
+//  The next item, which must be of major type major (else "invalid type:
+//  ..., expected <expected>", or the plain value error for NULL expected).
+//  Text and bytes also read their payload into *data (text checked UTF-8).
+static panda_err_t
+s_read_item (panda_cbor_reader_t *r, uint8_t major, const char *expected, panda_cbor_head_t *head,
+             const uint8_t **data, panda_error_t *err)
+{
+    panda_err_t rc = panda_cbor_read_head (r, head, err);
+    if (rc)
+        return rc;
+    if (head->major != major)
+        return expected ? s_invalid_type (head, expected, err)
+                        : panda_error_set (err, PANDA_ERR_DECODE, S_PLAIN_VALUE_ERROR);
+    if (major == PANDA_CBOR_TEXT)
+        return s_read_text (r, head, data, err);
+    if (major == PANDA_CBOR_BYTES)
+        return panda_cbor_read_payload (r, head->arg, data, err);
+    return PANDA_OK;
+}
+
 //  One hash inside a value list: a byte string holding a valid hash.
 static panda_err_t
 s_read_list_hash (panda_cbor_reader_t *r, panda_hash_t *hash, panda_error_t *err)
 {
     panda_cbor_head_t head;
     const uint8_t *data;
-    panda_err_t rc = panda_cbor_read_head (r, &head, err);
+    panda_err_t rc = s_read_item (r, PANDA_CBOR_BYTES, NULL, &head, &data, err);
     if (rc)
-        return rc;
-    if (head.major != PANDA_CBOR_BYTES)
-        return panda_error_set (err, PANDA_ERR_DECODE, S_PLAIN_VALUE_ERROR);
-    if ((rc = panda_cbor_read_payload (r, head.arg, &data, err)))
         return rc;
     if (head.arg == PANDA_HASH_SIZE && data[0] == 0x00 && data[1] != 0x20)
         return panda_error_set (err, PANDA_ERR_DECODE,
@@ -159,9 +175,7 @@ s_decode_hash_array (panda_cbor_reader_t *r, uint64_t count, panda_value_t *valu
         return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
     for (uint64_t i = 0; i < count; i++) {
         panda_cbor_head_t head;
-        panda_err_t rc = panda_cbor_read_head (r, &head, err);
-        if (!rc && head.major != PANDA_CBOR_ARRAY)
-            rc = panda_error_set (err, PANDA_ERR_DECODE, S_PLAIN_VALUE_ERROR);
+        panda_err_t rc = s_read_item (r, PANDA_CBOR_ARRAY, NULL, &head, NULL, err);
         if (!rc && head.arg > panda_cbor_remaining (r))
             rc = panda_error_set (err, PANDA_ERR_DECODE, PANDA_CBOR_TRUNCATED);
         if (!rc)
@@ -253,12 +267,8 @@ s_decode_schema_id (panda_operation_t *self, panda_cbor_reader_t *r, panda_error
 {
     panda_cbor_head_t head;
     const uint8_t *text;
-    panda_err_t rc = panda_cbor_read_head (r, &head, err);
+    panda_err_t rc = s_read_item (r, PANDA_CBOR_TEXT, "schema id as string", &head, &text, err);
     if (rc)
-        return rc;
-    if (head.major != PANDA_CBOR_TEXT)
-        return s_invalid_type (&head, "schema id as string", err);
-    if ((rc = s_read_text (r, &head, &text, err)))
         return rc;
     if ((rc = panda_schema_id_validate ((const char *) text, head.arg, err)))
         return rc;
@@ -290,11 +300,7 @@ s_decode_previous (panda_operation_t *self, panda_cbor_reader_t *r, panda_error_
     for (uint64_t i = 0; i < head.arg; i++) {
         panda_cbor_head_t item;
         panda_hash_t *hash = &self->previous[i];
-        if ((rc = panda_cbor_read_head (r, &item, err)))
-            return rc;
-        if (item.major != PANDA_CBOR_BYTES)
-            return s_invalid_type (&item, "byte buffer", err);
-        if ((rc = panda_cbor_read_payload (r, item.arg, &data, err)) ||
+        if ((rc = s_read_item (r, PANDA_CBOR_BYTES, "byte buffer", &item, &data, err)) ||
             (rc = panda_hash_from_bytes (hash, data, item.arg, err)))
             return rc;
         if (i > 0 && panda_hash_cmp (hash - 1, hash) >= 0)
@@ -311,12 +317,8 @@ s_decode_field_name (panda_operation_t *self, panda_cbor_reader_t *r, s_field_t 
 {
     panda_cbor_head_t head;
     const uint8_t *text;
-    panda_err_t rc = panda_cbor_read_head (r, &head, err);
+    panda_err_t rc = s_read_item (r, PANDA_CBOR_TEXT, "string", &head, &text, err);
     if (rc)
-        return rc;
-    if (head.major != PANDA_CBOR_TEXT)
-        return s_invalid_type (&head, "string", err);
-    if ((rc = s_read_text (r, &head, &text, err)))
         return rc;
     const char *name = (const char *) text;
     size_t len = head.arg;
@@ -346,11 +348,9 @@ static panda_err_t
 s_decode_fields (panda_operation_t *self, panda_cbor_reader_t *r, panda_error_t *err)
 {
     panda_cbor_head_t head;
-    panda_err_t rc = panda_cbor_read_head (r, &head, err);
+    panda_err_t rc = s_read_item (r, PANDA_CBOR_MAP, "map", &head, NULL, err);
     if (rc)
         return rc;
-    if (head.major != PANDA_CBOR_MAP)
-        return s_invalid_type (&head, "map", err);
     if (head.arg > panda_cbor_remaining (r) / 2)
         return panda_error_set (err, PANDA_ERR_DECODE, PANDA_CBOR_TRUNCATED);
     if (head.arg > PANDA_OPERATION_MAX_FIELDS)
@@ -377,11 +377,9 @@ s_decode (panda_operation_t *self, panda_cbor_reader_t *r, panda_error_t *err)
 {
     panda_cbor_head_t head;
     uint64_t number;
-    panda_err_t rc = panda_cbor_read_head (r, &head, err);
+    panda_err_t rc = s_read_item (r, PANDA_CBOR_ARRAY, "array", &head, NULL, err);
     if (rc)
         return rc;
-    if (head.major != PANDA_CBOR_ARRAY)
-        return s_invalid_type (&head, "array", err);
     uint64_t items = head.arg;
     if (items < 1)
         return panda_error_set (err, PANDA_ERR_DECODE, "missing version field in operation format");

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "panda_grow.h"
 #include "panda_gql.h"
 #include "panda_json_limits.h"
 
@@ -222,14 +223,8 @@ s_group (s_groups_t *self, const char *key)
             return g;
         at = (at + 1) & self->mask;
     }
-    if (self->count == self->cap) {
-        size_t cap = self->cap ? self->cap * 2 : 8;
-        s_group_t *grown = realloc (self->items, cap * sizeof (s_group_t));
-        if (!grown)
-            return NULL;
-        self->items = grown;
-        self->cap = cap;
-    }
+    if (!panda_grow ((void **) &self->items, &self->cap, self->count + 1, sizeof (s_group_t)))
+        return NULL;
     self->slots[at] = (uint32_t) self->count + 1;
     s_group_t *g = &self->items[self->count++];
     g->key = key;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "panda_grow.h"
 #include "panda_gql.h"
 #include "panda/panda_hex.h"
 
@@ -43,16 +44,8 @@ s_fail (panda_gql_lexer_t *self, panda_gql_token_t *tok, const char *at, panda_e
 static bool
 s_buf_put (panda_gql_lexer_t *self, const char *bytes, size_t n)
 {
-    if (self->buf_len + n + 1 > self->buf_cap) {
-        size_t cap = self->buf_cap ? self->buf_cap * 2 : 256;
-        while (cap < self->buf_len + n + 1)
-            cap *= 2;
-        char *grown = realloc (self->buf, cap);
-        if (!grown)
-            return false;
-        self->buf = grown;
-        self->buf_cap = cap;
-    }
+    if (!panda_grow ((void **) &self->buf, &self->buf_cap, self->buf_len + n + 1, 1))
+        return false;
     memcpy (self->buf + self->buf_len, bytes, n);
     self->buf_len += n;
     self->buf[self->buf_len] = 0;

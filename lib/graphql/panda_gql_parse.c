@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "panda_grow.h"
 #include "panda_gql.h"
 
 // ---------------------------------------------------------------------------
@@ -343,15 +344,10 @@ s_fragment_part (s_parser_t *self, panda_gql_selection_t *s)
         s->kind = PANDA_GQL_SEL_SPREAD;
         if (!(s->name = s_name (self)) || !s_directives (self, &s->directives, false))
             return NULL;
-        if (self->spread_count == self->spread_cap) {
-            size_t cap = self->spread_cap ? self->spread_cap * 2 : 16;
-            panda_gql_selection_t **grown = realloc (self->spreads, cap * sizeof (*grown));
-            if (!grown) {
-                s_nomem (self);
-                return NULL;
-            }
-            self->spreads = grown;
-            self->spread_cap = cap;
+        if (!panda_grow ((void **) &self->spreads, &self->spread_cap, self->spread_count + 1,
+                         sizeof *self->spreads)) {
+            s_nomem (self);
+            return NULL;
         }
         self->spreads[self->spread_count++] = s;
         return s;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "panda_grow.h"
 #include "panda_gql.h"
 
 // ---------------------------------------------------------------------------
@@ -314,15 +315,7 @@ s_tick (s_ctx_t *self)
 static bool
 s_push (void **items, size_t *count, size_t *cap, size_t size)
 {
-    if (*count < *cap)
-        return true;
-    size_t grown_cap = *cap ? *cap * 2 : 8;
-    void *grown = realloc (*items, grown_cap * size);
-    if (!grown)
-        return false;
-    *items = grown;
-    *cap = grown_cap;
-    return true;
+    return panda_grow (items, cap, *count + 1, size);
 }
 
 // ---------------------------------------------------------------------------

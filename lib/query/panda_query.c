@@ -1,6 +1,7 @@
 /*  panda_query.c - the query object, pages, field loading, item cursors,
     single documents and batched relations (node-api §6.2, §6.3.6, §6.4).
     Collections and relation lists are in panda_query_list.c.             */
+#include "panda_grow.h"
 #include "panda_query_int.h"
 
 #include "panda/panda_hex.h"
@@ -15,191 +16,13 @@
 #define S_MMAP_BYTES "1073741824" //  address space mapped for reads
 
 // ---------------------------------------------------------------------------
-//  SQL text with typed parameters
-
-void
-panda_query_sql_init (panda_query_sql_t *self)
-{
-    memset (self, 0, sizeof *self);
-}
-
-void
-panda_query_sql_release (panda_query_sql_t *self)
-{
-    for (size_t i = 0; i < self->nbinds; i++)
-        free (self->binds[i].p);
-    free (self->binds);
-    free (self->text);
-    memset (self, 0, sizeof *self);
-}
-
-void
-panda_query_sql_add (panda_query_sql_t *self, const char *format, ...)
-{
-    va_list ap;
-    va_start (ap, format);
-    int n = vsnprintf (NULL, 0, format, ap);
-    va_end (ap);
-    if (n < 0 || self->oom)
-        return;
-    if (self->len + (size_t) n + 1 > self->cap) {
-        size_t cap = (self->cap ? self->cap * 2 : 512) + (size_t) n;
-        char *grown = realloc (self->text, cap);
-        if (!grown) {
-            self->oom = true;
-            return;
-        }
-        self->text = grown;
-        self->cap = cap;
-    }
-    va_start (ap, format);
-    vsnprintf (self->text + self->len, (size_t) n + 1, format, ap);
-    va_end (ap);
-    self->len += (size_t) n;
-}
-
-static panda_query_bind_t *
-s_bind_new (panda_query_sql_t *self, int type)
-{
-    if (self->oom)
-        return NULL;
-    if (self->nbinds == self->capbinds) {
-        size_t cap = self->capbinds ? self->capbinds * 2 : 16;
-        panda_query_bind_t *grown = realloc (self->binds, cap * sizeof *grown);
-        if (!grown) {
-            self->oom = true;
-            return NULL;
-        }
-        self->binds = grown;
-        self->capbinds = cap;
-    }
-    panda_query_bind_t *b = &self->binds[self->nbinds++];
-    memset (b, 0, sizeof *b);
-    b->type = type;
-    panda_query_sql_add (self, "?%zu", self->nbinds);
-    return b;
-}
-
-void
-panda_query_sql_int (panda_query_sql_t *self, int64_t value)
-{
-    panda_query_bind_t *b = s_bind_new (self, SQLITE_INTEGER);
-    if (b)
-        b->i = value;
-}
-
-void
-panda_query_sql_real (panda_query_sql_t *self, double value)
-{
-    panda_query_bind_t *b = s_bind_new (self, SQLITE_FLOAT);
-    if (b)
-        b->d = value;
-}
-
-static void
-s_bind_bytes (panda_query_sql_t *self, int type, const uint8_t *bytes, size_t len)
-{
-    panda_query_bind_t *b = s_bind_new (self, type);
-    if (!b)
-        return;
-    b->p = malloc (len ? len : 1);
-    if (!b->p) {
-        self->oom = true;
-        return;
-    }
-    if (len)
-        memcpy (b->p, bytes, len);
-    b->len = len;
-}
-
-void
-panda_query_sql_text (panda_query_sql_t *self, const char *text, size_t len)
-{
-    s_bind_bytes (self, SQLITE_TEXT, (const uint8_t *) text, len);
-}
-
-void
-panda_query_sql_blob (panda_query_sql_t *self, const uint8_t *bytes, size_t len)
-{
-    s_bind_bytes (self, SQLITE_BLOB, bytes, len);
-}
-
-void
-panda_query_sql_value (panda_query_sql_t *self, sqlite3_value *value)
-{
-    int type = sqlite3_value_type (value);
-    if (type == SQLITE_INTEGER)
-        panda_query_sql_int (self, sqlite3_value_int64 (value));
-    else if (type == SQLITE_FLOAT)
-        panda_query_sql_real (self, sqlite3_value_double (value));
-    else if (type == SQLITE_TEXT)
-        panda_query_sql_text (self, (const char *) sqlite3_value_text (value),
-                              (size_t) sqlite3_value_bytes (value));
-    else if (type == SQLITE_BLOB)
-        panda_query_sql_blob (self, sqlite3_value_blob (value), (size_t) sqlite3_value_bytes (value));
-    else
-        s_bind_new (self, SQLITE_NULL);
-}
-
-void
-panda_query_sql_binds_from (panda_query_sql_t *self, const panda_query_sql_t *other)
-{
-    for (size_t i = 0; i < other->nbinds && !self->oom; i++) {
-        const panda_query_bind_t *b = &other->binds[i];
-        size_t len = self->len;
-        if (b->type == SQLITE_INTEGER)
-            panda_query_sql_int (self, b->i);
-        else if (b->type == SQLITE_FLOAT)
-            panda_query_sql_real (self, b->d);
-        else if (b->type == SQLITE_NULL)
-            s_bind_new (self, SQLITE_NULL);
-        else
-            s_bind_bytes (self, b->type, b->p, b->len);
-        //  Only the parameter is wanted, not its "?N" text.
-        if (!self->oom) {
-            self->len = len;
-            self->text[len] = 0;
-        }
-    }
-}
-
-sqlite3_stmt *
-panda_query_sql_prepare (sqlite3 *db, panda_query_sql_t *self, panda_error_t *err)
-{
-    if (self->oom) {
-        panda_error_set (err, PANDA_ERR_NOMEM, "query: out of memory");
-        return NULL;
-    }
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2 (db, self->text, (int) self->len, &stmt, NULL) != SQLITE_OK) {
-        panda_error_set (err, PANDA_ERR_IO, "query: prepare: %s", sqlite3_errmsg (db));
-        return NULL;
-    }
-    for (size_t i = 0; i < self->nbinds; i++) {
-        const panda_query_bind_t *b = &self->binds[i];
-        int at = (int) i + 1;
-        if (b->type == SQLITE_INTEGER)
-            sqlite3_bind_int64 (stmt, at, b->i);
-        else if (b->type == SQLITE_FLOAT)
-            sqlite3_bind_double (stmt, at, b->d);
-        else if (b->type == SQLITE_TEXT)
-            sqlite3_bind_text (stmt, at, (const char *) b->p, (int) b->len, SQLITE_TRANSIENT);
-        else if (b->type == SQLITE_BLOB)
-            sqlite3_bind_blob (stmt, at, b->p, (int) b->len, SQLITE_TRANSIENT);
-        else
-            sqlite3_bind_null (stmt, at);
-    }
-    return stmt;
-}
+//  Query object and schema cache
 
 panda_err_t
 panda_query_db_error (panda_query_t *self, const char *what, panda_error_t *err)
 {
     return panda_error_set (err, PANDA_ERR_IO, "query: %s: %s", what, sqlite3_errmsg (self->db));
 }
-
-// ---------------------------------------------------------------------------
-//  Query object and schema cache
 
 static int
 s_trace (unsigned type, void *ctx, void *stmt, void *sql)
@@ -423,28 +246,11 @@ panda_query_page_unref (panda_query_page_t **self_p)
     free (self);
 }
 
-static void
-s_hex (const uint8_t *bytes, size_t len, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[bytes[i] >> 4];
-        out[2 * i + 1] = digits[bytes[i] & 15];
-    }
-    out[2 * len] = 0;
-}
-
 static panda_err_t
 s_item_add (panda_query_page_t *page, sqlite3_stmt *stmt, bool with_list, panda_error_t *err)
 {
-    if (page->count == page->cap) {
-        size_t cap = page->cap ? page->cap * 2 : 16;
-        panda_query_item_t *grown = realloc (page->items, cap * sizeof *grown);
-        if (!grown)
-            return panda_error_set (err, PANDA_ERR_NOMEM, "query: out of memory");
-        page->items = grown;
-        page->cap = cap;
-    }
+    if (!panda_grow ((void **) &page->items, &page->cap, page->count + 1, sizeof *page->items))
+        return panda_error_set (err, PANDA_ERR_NOMEM, "query: out of memory");
     panda_query_item_t *it = &page->items[page->count];
     memset (it, 0, sizeof *it);
     it->doc = sqlite3_column_int64 (stmt, 0);
@@ -452,8 +258,8 @@ s_item_add (panda_query_page_t *page, sqlite3_stmt *stmt, bool with_list, panda_
         sqlite3_column_bytes (stmt, 2) != PANDA_PUBLIC_KEY_SIZE)
         return panda_error_set (err, PANDA_ERR_INTERNAL, "query: malformed documents row %lld",
                                 (long long) it->doc);
-    s_hex (sqlite3_column_blob (stmt, 1), PANDA_HASH_SIZE, it->document_id);
-    s_hex (sqlite3_column_blob (stmt, 2), PANDA_PUBLIC_KEY_SIZE, it->owner);
+    panda_hex_write (sqlite3_column_blob (stmt, 1), PANDA_HASH_SIZE, it->document_id);
+    panda_hex_write (sqlite3_column_blob (stmt, 2), PANDA_PUBLIC_KEY_SIZE, it->owner);
     it->view = sqlite3_column_int64 (stmt, 3);
     const char *view_id = (const char *) sqlite3_column_text (stmt, 4);
     it->view_id = strdup (view_id ? view_id : "");
@@ -514,10 +320,9 @@ s_value_json (sqlite3_stmt *stmt, int col, panda_field_kind_t kind)
         default: {
             const uint8_t *bytes = sqlite3_column_blob (stmt, col);
             size_t len = (size_t) sqlite3_column_bytes (stmt, col);
-            char *hex = malloc (2 * len + 1);
+            char *hex = panda_hex_encode (bytes, len);
             if (!hex)
                 return NULL;
-            s_hex (bytes, len, hex);
             json_t *v = json_string (hex);
             free (hex);
             return v;
@@ -618,10 +423,10 @@ s_item_cursor (const panda_query_page_t *page, const panda_query_item_t *it, con
     char *text = malloc (64 + 1 + 64 + 1 + vlen + 1);
     if (!text)
         return NULL;
-    s_hex (best, 32, text);
+    panda_hex_write (best, 32, text);
     if (parent_view) {
         text[64] = '-';
-        s_hex (it->root, 32, text + 65);
+        panda_hex_write (it->root, 32, text + 65);
         text[129] = '-';
         memcpy (text + 130, parent_view, vlen + 1);
     }

@@ -148,6 +148,76 @@ PANDA_NODISCARD panda_err_t panda_query_page_finish (panda_query_t *self, panda_
 //  Free a batch list (lib/query/panda_query_list.c).
 void panda_query_batches_destroy (panda_query_batch_t **self_p);
 
+// ---------------------------------------------------------------------------
+//  Sources: what a collection or list reads (lib/query/panda_query_source.c)
+
+typedef struct {
+    json_t *filter, *meta;
+    const char *order_by; //  NULL: default order
+    bool desc;
+    int64_t limit;
+    bool backward; //  last/before
+    const char *cursor; //  after or before
+} panda_query_args_t;
+
+//  What is listed: a top-level collection, or the list field of a parent.
+typedef struct {
+    const panda_query_schema_t *schema;
+    const panda_query_item_t *parent; //  NULL at the top level
+    int64_t list_field; //  schema_fields id of the parent's list field
+    bool pinned;
+    long order_field; //  index in schema of the ordering field, or -1
+    const char *key, *tie; //  SQL expressions
+    bool nocase; //  key is a text field ordered case-insensitively
+    bool nullable; //  key can be NULL (ordering by a list field)
+    const char *view; //  SQL expression of the listed view's rowid
+    bool order_driven; //  walk the ordering field's index (fields o first)
+    const char *drive; //  the filter field the page query is driven from
+    json_t *drive_ops;
+    const int64_t *parents; //  lists of several parents: their view rowids
+    size_t nparents;
+} panda_query_source_t;
+
+//  Parse and check the arguments of a collection or list (first/last,
+//  after/before, orderBy, orderDirection, filter, meta; page size at most max).
+panda_err_t panda_query_source_args (json_t *args, uint32_t max, panda_query_args_t *out, panda_error_t *err);
+
+//  Set src's ordering key and tie from args.orderBy (validated here).
+panda_err_t panda_query_source_order (panda_query_source_t *src, panda_query_args_t *args,
+                                      panda_error_t *err);
+
+//  Choose how a top-level query runs: from its most selective filter when
+//  one is selective enough, else along its ordering index.
+panda_err_t panda_query_source_plan (panda_query_t *self, panda_query_source_t *src,
+                                     const panda_query_args_t *args, panda_error_t *err);
+
+//  FROM ... WHERE <what is listed>, without filters. views: join the
+//  views table (its view_id is needed).
+void panda_query_source_from (panda_query_sql_t *sql, const panda_query_source_t *src, bool views);
+
+//  Decode a cursor (untrusted): parts[0..2] point into buf. Returns the
+//  number of '-' separated parts, 0 when malformed.
+size_t panda_query_source_cursor_parts (const char *cursor, char *buf, size_t cap, const char *parts[3]);
+
+//  A row cursor from its 64 hex characters; false when malformed.
+bool panda_query_source_row_cursor (const char *hex, uint8_t out[32]);
+
+//  Append the keyset condition "strictly after (or before) the cursor's
+//  position" in the page's walking order.
+panda_err_t panda_query_source_keyset (panda_query_t *self, const panda_query_source_t *src,
+                                       const panda_query_args_t *args, panda_query_sql_t *sql, bool *applied,
+                                       panda_error_t *err);
+
+//  Run the page query of src under args and fill page.
+panda_err_t panda_query_source_page (panda_query_t *self, const panda_query_source_t *src,
+                                     const panda_query_args_t *args, panda_query_page_t *page,
+                                     panda_error_t *err);
+
+//  totalCount of a collection (built at its first use): the page's
+//  conditions, no cursor, no order. A count reads every match anyway, so
+//  any filter matching less than a quarter of the documents drives it.
+panda_err_t panda_query_source_count (panda_query_t *self, panda_query_page_t *page, panda_error_t *err);
+
 panda_err_t panda_query_db_error (panda_query_t *self, const char *what, panda_error_t *err);
 
 #endif

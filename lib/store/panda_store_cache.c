@@ -42,22 +42,6 @@ s_pair_key (int64_t a, uint64_t b)
     return s_mix ((uint64_t) a * 0x9e3779b97f4a7c15ULL ^ s_mix (b));
 }
 
-bool
-panda_store_reserve (void **array, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return true;
-    size_t cap_new = *cap ? *cap * 2 : 16;
-    while (cap_new < need)
-        cap_new *= 2;
-    void *grown = realloc (*array, cap_new * size);
-    if (!grown)
-        return false;
-    *array = grown;
-    *cap = cap_new;
-    return true;
-}
-
 //  --------------------------------------------------------------------------
 //  Index
 
@@ -82,10 +66,10 @@ static bool
 s_index_add (panda_store_index_t *self, uint64_t key)
 {
     size_t cap = self->cap;
-    if (!panda_store_reserve ((void **) &self->next, &cap, self->count + 1, sizeof (uint32_t)))
+    if (!panda_grow ((void **) &self->next, &cap, self->count + 1, sizeof (uint32_t)))
         return false;
     cap = self->cap;
-    if (!panda_store_reserve ((void **) &self->keys, &cap, self->count + 1, sizeof (uint64_t)))
+    if (!panda_grow ((void **) &self->keys, &cap, self->count + 1, sizeof (uint64_t)))
         return false;
     self->cap = cap;
     if (self->count + 1 > self->mask + 1 || !self->heads) {
@@ -196,8 +180,7 @@ panda_store_cache_op (panda_store_cache_t *self, const panda_hash_t *id)
 panda_err_t
 panda_store_cache_add_author (panda_store_cache_t *self, const panda_store_author_t *author, uint32_t *index)
 {
-    if (!panda_store_reserve ((void **) &self->authors, &self->cap_authors, self->n_authors + 1,
-                              sizeof *author) ||
+    if (!panda_grow ((void **) &self->authors, &self->cap_authors, self->n_authors + 1, sizeof *author) ||
         !s_index_add (&self->author_ix, s_bytes_key (author->key.bytes)))
         return PANDA_ERR_NOMEM;
     *index = (uint32_t) self->n_authors;
@@ -208,7 +191,7 @@ panda_store_cache_add_author (panda_store_cache_t *self, const panda_store_autho
 panda_err_t
 panda_store_cache_add_log (panda_store_cache_t *self, const panda_store_log_t *log, uint32_t *index)
 {
-    if (!panda_store_reserve ((void **) &self->logs, &self->cap_logs, self->n_logs + 1, sizeof *log))
+    if (!panda_grow ((void **) &self->logs, &self->cap_logs, self->n_logs + 1, sizeof *log))
         return PANDA_ERR_NOMEM;
     if (!s_index_add (&self->log_ix, s_pair_key (log->author, log->log_id)))
         return PANDA_ERR_NOMEM;
@@ -224,7 +207,7 @@ panda_store_cache_add_log (panda_store_cache_t *self, const panda_store_log_t *l
 panda_err_t
 panda_store_cache_add_doc (panda_store_cache_t *self, const panda_store_doc_t *doc, uint32_t *index)
 {
-    if (!panda_store_reserve ((void **) &self->docs, &self->cap_docs, self->n_docs + 1, sizeof *doc) ||
+    if (!panda_grow ((void **) &self->docs, &self->cap_docs, self->n_docs + 1, sizeof *doc) ||
         !s_index_add (&self->doc_ix, s_mix ((uint64_t) doc->rowid)))
         return PANDA_ERR_NOMEM;
     *index = (uint32_t) self->n_docs;
@@ -235,7 +218,7 @@ panda_store_cache_add_doc (panda_store_cache_t *self, const panda_store_doc_t *d
 panda_err_t
 panda_store_cache_add_op (panda_store_cache_t *self, const panda_store_op_t *op)
 {
-    if (!panda_store_reserve ((void **) &self->ops, &self->cap_ops, self->n_ops + 1, sizeof *op) ||
+    if (!panda_grow ((void **) &self->ops, &self->cap_ops, self->n_ops + 1, sizeof *op) ||
         !s_index_add (&self->op_ix, s_bytes_key (op->id.bytes + 2)))
         return PANDA_ERR_NOMEM;
     self->ops[self->n_ops++] = *op;
@@ -250,8 +233,7 @@ panda_store_cache_schema (panda_store_cache_t *self, const char *schema_id, uint
             *index = (uint32_t) i;
             return PANDA_OK;
         }
-    if (!panda_store_reserve ((void **) &self->schemas, &self->cap_schemas, self->n_schemas + 1,
-                              sizeof (char *)))
+    if (!panda_grow ((void **) &self->schemas, &self->cap_schemas, self->n_schemas + 1, sizeof (char *)))
         return PANDA_ERR_NOMEM;
     char *copy = strdup (schema_id);
     if (!copy)
@@ -268,8 +250,7 @@ panda_store_cache_schema (panda_store_cache_t *self, const char *schema_id, uint
 static panda_store_undo_t *
 s_undo_push (panda_store_cache_t *self, panda_store_undo_kind_t kind, uint32_t index)
 {
-    if (!panda_store_reserve ((void **) &self->undo, &self->cap_undo, self->n_undo + 1,
-                              sizeof (panda_store_undo_t)))
+    if (!panda_grow ((void **) &self->undo, &self->cap_undo, self->n_undo + 1, sizeof (panda_store_undo_t)))
         return NULL;
     panda_store_undo_t *undo = &self->undo[self->n_undo++];
     undo->kind = kind;

@@ -8,6 +8,7 @@
 #ifndef PANDA_STORE_INT_H_INCLUDED
 #define PANDA_STORE_INT_H_INCLUDED
 
+#include "panda_grow.h"
 #include "panda_store.h"
 
 #include <sqlite3.h>
@@ -142,10 +143,6 @@ typedef struct {
 
 void panda_store_cache_clear (panda_store_cache_t *self); //  free everything
 
-//  Grow *array (of size bytes per element, *cap of them) to hold at least
-//  need elements, doubling. False (nothing changed) on OOM.
-bool panda_store_reserve (void **array, size_t *cap, size_t need, size_t size);
-
 //  Start recording (remembers table sizes); commit forgets, rollback undoes.
 panda_err_t panda_store_cache_begin (panda_store_cache_t *self);
 void panda_store_cache_commit (panda_store_cache_t *self);
@@ -190,5 +187,14 @@ struct _panda_store_t {
 
 //  Step a write statement to completion and reset it.
 panda_err_t panda_store_write (panda_store_t *self, sqlite3_stmt *stmt, const char *what, panda_error_t *err);
+
+//  Shared by panda_store.c and panda_store_read.c:
+//  "<what> <id> not found in store", PANDA_ERR_NOT_FOUND.
+panda_err_t panda_store_not_found (const char *what, const panda_hash_t *id, panda_error_t *err);
+
+//  Cache index of the document of operation id, or PANDA_STORE_NONE if the
+//  operation is not stored.
+panda_err_t panda_store_op_doc (panda_store_t *self, const panda_hash_t *id, uint32_t *doc,
+                                panda_error_t *err);
 
 #endif

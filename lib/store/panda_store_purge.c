@@ -26,7 +26,7 @@ typedef struct {
 static panda_err_t
 s_remember (s_purge_t *self, int64_t log, int64_t author, int64_t document, panda_error_t *err)
 {
-    if (!panda_store_reserve ((void **) &self->logs, &self->size, self->count + 1, sizeof *self->logs))
+    if (!panda_grow ((void **) &self->logs, &self->size, self->count + 1, sizeof *self->logs))
         return panda_error_set (err, PANDA_ERR_NOMEM, "store: out of memory");
     self->logs[self->count++] = (s_log_t){log, author, document};
     return PANDA_OK;

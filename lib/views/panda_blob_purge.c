@@ -6,6 +6,7 @@
     visited blob that some view relates to is remembered in blob_refs; one
     that none relates to is purged if it was edited or remembered, else it
     is left for the document that will relate to it.                      */
+#include "panda_grow.h"
 #include "panda_blob_int.h"
 
 #include <stdlib.h>
@@ -54,17 +55,11 @@ typedef struct {
 static panda_err_t
 s_purged_add (s_purged_t *self, const void *id, bool piece, panda_error_t *err)
 {
-    if (self->count == self->size) {
-        size_t size = self->size ? self->size * 2 : 16;
-        panda_hash_t *ids = realloc (self->ids, size * sizeof *ids);
-        if (ids)
-            self->ids = ids;
-        bool *pieces = ids ? realloc (self->pieces, size * sizeof *pieces) : NULL;
-        if (!pieces)
-            return panda_error_set (err, PANDA_ERR_NOMEM, "blobs: out of memory");
-        self->pieces = pieces;
-        self->size = size;
-    }
+    //  Both arrays share size: it grows once both have room.
+    size_t size = self->size;
+    if (!panda_grow ((void **) &self->ids, &size, self->count + 1, sizeof *self->ids) ||
+        !panda_grow ((void **) &self->pieces, &self->size, self->count + 1, sizeof *self->pieces))
+        return panda_error_set (err, PANDA_ERR_NOMEM, "blobs: out of memory");
     memcpy (self->ids[self->count].bytes, id, PANDA_HASH_SIZE);
     self->pieces[self->count++] = piece;
     return PANDA_OK;

@@ -367,16 +367,12 @@ panda_views_row_cursor (uint64_t idx, const char *name, const panda_hash_t *writ
 {
     char head[32];
     int n = snprintf (head, sizeof head, "%" PRIu64, idx);
-    char hex[PANDA_HASH_SIZE * 2];
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < PANDA_HASH_SIZE; i++) {
-        hex[2 * i] = digits[writer->bytes[i] >> 4];
-        hex[2 * i + 1] = digits[writer->bytes[i] & 15];
-    }
+    char hex[PANDA_HASH_HEX_SIZE + 1];
+    panda_hash_to_hex (writer, hex);
     panda_blake3_t h;
     panda_blake3_init (&h);
     panda_blake3_update (&h, head, (size_t) n);
     panda_blake3_update (&h, name, strlen (name));
-    panda_blake3_update (&h, hex, sizeof hex);
+    panda_blake3_update (&h, hex, PANDA_HASH_HEX_SIZE);
     panda_blake3_final (&h, cursor, 32);
 }
