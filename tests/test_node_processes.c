@@ -4,10 +4,12 @@
     pool alone, without the database. They meet on ipc:// endpoints in a
     temp dir. Publishes through A are verified in B; when B is SIGKILLed a
     publish fails with a clear error within pipeline_timeout_ms instead of
-    hanging, and once B runs again publishes work again. Partial actor
+    hanging (at once when B's sockets are closed, after pipeline_timeout_ms
+    when B is stopped), and once B runs again publishes work again. Partial actor
     sets with inproc:// endpoints are refused at start, naming the key.  */
 #define _GNU_SOURCE
 #include <czmq.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +179,22 @@ test_verify_in_its_own_process (void **state)
     assert_non_null (panda_pandad_restart (b, NULL, START_MS));
     s_publish_when_connected (http, 3);
     s_publish_when_connected (http, 4);
+
+    //  B stopped, its connections open: the request waits in B's socket
+    //  and ingest's deadline answers it.
+    assert_int_equal (kill (panda_pandad_pid (b), SIGSTOP), 0);
+    start = zclock_mono ();
+    answer = s_publish (http, 5);
+    took = zclock_mono () - start;
+    if (!strstr (s_error (answer), "did not answer in time (is its process running?)"))
+        fail_msg ("publish to a stopped verify: %s", json_dumps (answer, 0));
+    assert_true (took >= atoi (PIPELINE_MS) - 100 && took < atoi (PIPELINE_MS) + 3000);
+    json_decref (answer);
+    //  Killed while stopped, the request is lost with it; restarted, B
+    //  takes the same publish.
+    panda_pandad_kill (b);
+    assert_non_null (panda_pandad_restart (b, NULL, START_MS));
+    s_publish_when_connected (http, 5);
     json_decref (sequence);
 
     panda_http_destroy (&http);
