@@ -6,7 +6,8 @@
     publish fails with a clear error within pipeline_timeout_ms instead of
     hanging (at once when B's sockets are closed, after pipeline_timeout_ms
     when B is stopped), and once B runs again publishes work again. Partial actor
-    sets with inproc:// endpoints are refused at start, naming the key.  */
+    sets with inproc:// endpoints are refused at start, naming the key.
+    The api alone in its own process works too.                           */
 #define _GNU_SOURCE
 #include <czmq.h>
 #include <signal.h>
@@ -203,6 +204,56 @@ test_verify_in_its_own_process (void **state)
     s_endpoints_remove (&e);
 }
 
+//  The api alone in one process (C), every other actor in another (D) on
+//  the same data dir: C reads the views D's materialiser writes, asks D's
+//  ingest over ipc://, and hears of new schemas over ipc:// too.
+static void
+test_api_in_its_own_process (void **state)
+{
+    (void) state;
+    if (!panda_pandad_available ())
+        skip ();
+    s_endpoints_t e;
+    s_endpoints (&e);
+    char ingest[128], schemas[128];
+    snprintf (ingest, sizeof ingest, "ipc://%s/ingest", e.dir);
+    snprintf (schemas, sizeof schemas, "ipc://%s/schemas", e.dir);
+    const char *d_args[] = {"--actors",
+                            "ingest,verify,storage,materialize",
+                            "--ingest-endpoint",
+                            ingest,
+                            "--schemas-endpoint",
+                            schemas,
+                            NULL};
+    panda_pandad_t *d = panda_pandad_start_marker (d_args, "pandad: ready", START_MS);
+    assert_non_null (d);
+    const char *c_args[] = {
+        "--actors",           "api",   "--data-dir", panda_pandad_dir (d), "--ingest-endpoint", ingest,
+        "--schemas-endpoint", schemas, NULL};
+    panda_pandad_t *c = panda_pandad_start (c_args, START_MS);
+    assert_non_null (c);
+    panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (c), REQUEST_MS);
+    assert_non_null (http);
+    for (size_t i = 0; i < 3; i++)
+        s_publish_when_connected (http, i);
+    json_t *sequence = panda_test_vectors ("publish_sequence.json");
+    char type[256];
+    snprintf (type, sizeof type, "vector_tag_%s",
+              json_string_value (json_object_get (json_array_get (json_object_get (sequence, "entries"), 1),
+                                                  "operation_id")));
+    json_decref (sequence);
+    assert_int_equal (panda_http_wait_type (http, type, RECOVER_MS), 0);
+    panda_http_destroy (&http);
+    assert_int_equal (panda_pandad_stop (&c), 0);
+    assert_int_equal (panda_pandad_stop (&d), 0);
+    char path[192];
+    snprintf (path, sizeof path, "%s/ingest", e.dir);
+    unlink (path);
+    snprintf (path, sizeof path, "%s/schemas", e.dir);
+    unlink (path);
+    s_endpoints_remove (&e);
+}
+
 static void
 s_refused (const char *const *args, const char *expected)
 {
@@ -232,6 +283,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_partial_actors_need_shared_endpoints),
         cmocka_unit_test (test_verify_in_its_own_process),
+        cmocka_unit_test (test_api_in_its_own_process),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
