@@ -14,11 +14,18 @@
     that must never block, since every answer returns through it: it
     checks that a verify or storage queue has room and answers FAILED when
     not. Answers then always drain, and no cycle of full queues can form.
+    Across processes (an endpoint that is not inproc://) ingest's PUSH
+    sockets are "immediate": they queue only on a live connection, so
+    while verify or storage is down ingest sees no room and fails the
+    request at once, rather than queueing it to be stored after its client
+    was told it failed. Connect and bind may come in either order: ZeroMQ
+    connects (and reconnects) whenever the binding side is there.
     PUB drops what a slow subscriber cannot take; STORED and SCHEMA are
     wake-ups whose work is re-read from the databases, so none is lost.  */
 #include "panda_actors.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #define S_PIPELINE_HWM PANDA_ACTOR_PIPELINE_HWM
 //  ZeroMQ's default. Events are wake-ups, dropped beyond it for a stalled
@@ -39,9 +46,9 @@ static const panda_plug_info_t s_plugs[PANDA_PLUG_COUNT] = {
     [PANDA_PLUG_INGEST_REPLIES] = {"ingest", ZMQ_PULL, true, S_AT (replies_endpoint), S_PIPELINE_HWM,
                                    S_VERBS (PANDA_MSG_ARGS, PANDA_MSG_FAILED)},
     [PANDA_PLUG_INGEST_VERIFY] = {"ingest", ZMQ_PUSH, false, S_AT (verify_endpoint), S_PIPELINE_HWM,
-                                  PANDA_MSG_BIT (PANDA_MSG_PUBLISH)},
+                                  PANDA_MSG_BIT (PANDA_MSG_PUBLISH), true},
     [PANDA_PLUG_INGEST_STORAGE] = {"ingest", ZMQ_PUSH, false, S_AT (storage_endpoint), S_PIPELINE_HWM,
-                                   PANDA_MSG_BIT (PANDA_MSG_NEXT_ARGS)},
+                                   PANDA_MSG_BIT (PANDA_MSG_NEXT_ARGS), true},
     [PANDA_PLUG_VERIFY_IN] = {"verify", ZMQ_PULL, true, S_AT (verify_endpoint), S_PIPELINE_HWM,
                               PANDA_MSG_BIT (PANDA_MSG_PUBLISH)},
     [PANDA_PLUG_VERIFY_STORAGE] = {"verify", ZMQ_PUSH, false, S_AT (storage_endpoint), S_PIPELINE_HWM,
@@ -78,13 +85,16 @@ panda_actor_plug_endpoint (const panda_config_t *config, panda_plug_t plug)
 }
 
 static zsock_t *
-s_socket (int type, bool bind, const char *endpoint, int hwm)
+s_socket (int type, bool bind, const char *endpoint, int hwm, bool immediate)
 {
     zsock_t *sock = zsock_new (type);
     if (!sock)
         return NULL;
     zsock_set_sndhwm (sock, hwm);
     zsock_set_rcvhwm (sock, hwm);
+    //  Before connecting: a connection's queue is made with it.
+    if (immediate && strncmp (endpoint, "inproc://", 9) != 0)
+        zsock_set_immediate (sock, 1);
     if ((bind ? zsock_bind (sock, "%s", endpoint) : zsock_connect (sock, "%s", endpoint)) < 0) {
         panda_log_error ("actor", "cannot %s %s: %s", bind ? "bind" : "connect to", endpoint,
                          zmq_strerror (zmq_errno ()));
@@ -96,7 +106,7 @@ s_socket (int type, bool bind, const char *endpoint, int hwm)
 zsock_t *
 panda_actor_socket (int type, bool bind, const char *endpoint)
 {
-    return s_socket (type, bind, endpoint, S_PIPELINE_HWM);
+    return s_socket (type, bind, endpoint, S_PIPELINE_HWM, false);
 }
 
 zsock_t *
@@ -112,7 +122,7 @@ panda_actor_plug (panda_plug_t plug, const panda_config_t *config, unsigned inde
         }
         endpoint = numbered;
     }
-    zsock_t *sock = s_socket (info->type, info->bind, endpoint, info->hwm);
+    zsock_t *sock = s_socket (info->type, info->bind, endpoint, info->hwm, info->immediate);
     if (sock && info->type == ZMQ_SUB)
         zsock_set_subscribe (sock, "");
     return sock;

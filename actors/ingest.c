@@ -15,12 +15,32 @@
     Emits:    PUBLISH               on PUSH >verify_endpoint k (one per worker)
               NEXT_ARGS             on PUSH >storage_endpoint
               ARGS, FAILED          on the ROUTER, to the asking worker
-    Opens the views database <db>-views read-only (schema lookups).      */
+    Opens the views database <db>-views read-only (schema lookups).
+
+    Deadline: verify and storage may run in other processes, which may be
+    gone. Ingest remembers when each request it forwarded left; one that
+    has no answer after pipeline_timeout_ms is answered FAILED, and its
+    answer, should it still come, is dropped. Its PUSH sockets to other
+    processes queue only on live connections (actor_topology.c), so while
+    a stage is down a request fails at once.                   */
 #include "panda_actors.h"
 
 #include "panda/panda_operation.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #define S_MAX_WORKERS 256
+//  How often, at most, overdue requests are looked for.
+#define S_EXPIRE_EVERY_MS 100
+
+//  A request forwarded to verify or storage, waiting for its answer.
+typedef struct {
+    zframe_t *identity; //  of the api worker that asked
+    uint64_t req;
+    int64_t due; //  zclock_mono
+    bool publish; //  else NEXT_ARGS
+} s_pending_t;
 
 typedef struct {
     const panda_actor_args_t *args;
@@ -30,7 +50,29 @@ typedef struct {
     zsock_t *verify[S_MAX_WORKERS]; //  PUSH, one per verify worker
     unsigned workers;
     panda_actor_schemas_t *schemas;
+    zhashx_t *pending; //  "identity hex:req" -> s_pending_t
+    int64_t next_expiry; //  zclock_mono of the next look for overdue ones
 } s_ingest_t;
+
+static void
+s_pending_destroy (void **item)
+{
+    s_pending_t *pending = *item;
+    if (pending) {
+        zframe_destroy (&pending->identity);
+        free (pending);
+        *item = NULL;
+    }
+}
+
+//  The key of a request: its worker's identity and its number.
+static void
+s_key (zframe_t *identity, uint64_t req, char *key, size_t size)
+{
+    char *hex = zframe_strhex (identity);
+    snprintf (key, size, "%s:%llu", hex ? hex : "", (unsigned long long) req);
+    free (hex);
+}
 
 static const char *
 s_start (void *self_, zpoller_t *poller)
@@ -41,8 +83,9 @@ s_start (void *self_, zpoller_t *poller)
     self->workers = self->args->workers;
     if (self->workers == 0 || self->workers > S_MAX_WORKERS)
         return "verify_threads must be between 1 and 256";
-    if (!(self->schemas = panda_actor_schemas_new (c)))
+    if (!(self->schemas = panda_actor_schemas_new (c)) || !(self->pending = zhashx_new ()))
         return "out of memory";
+    zhashx_set_destructor (self->pending, s_pending_destroy);
     if (!(self->requests = panda_actor_plug (PANDA_PLUG_INGEST_REQUESTS, c, 0)))
         return "cannot bind ingest_endpoint";
     if (!(self->replies = panda_actor_plug (PANDA_PLUG_INGEST_REPLIES, c, 0)))
@@ -62,9 +105,90 @@ s_start (void *self_, zpoller_t *poller)
 //  (the back-pressure policy: actor_topology.c). Checked before sending,
 //  since a failed zmsg_send loses the identity frame the answer needs.
 static int
-s_forward (zmsg_t **request, zsock_t *to)
+s_forward (s_ingest_t *self, zmsg_t **request, zsock_t *to, uint64_t req, bool publish)
 {
-    return (zsock_events (to) & ZMQ_POLLOUT) ? zmsg_send (request, to) : -1;
+    if (!(zsock_events (to) & ZMQ_POLLOUT))
+        return -1;
+    s_pending_t *pending = calloc (1, sizeof *pending);
+    if (!pending || !(pending->identity = zframe_dup (zmsg_first (*request)))) {
+        free (pending);
+        return -1;
+    }
+    pending->req = req;
+    pending->publish = publish;
+    pending->due = zclock_mono () + self->args->config->pipeline_timeout_ms;
+    char key[256];
+    s_key (pending->identity, req, key, sizeof key);
+    if (zmsg_send (request, to)) {
+        s_pending_destroy ((void **) &pending);
+        return -1;
+    }
+    //  A worker asks one thing at a time: a key still there is a request
+    //  it gave up on, replaced.
+    zhashx_update (self->pending, key, pending);
+    return 0;
+}
+
+//  Answer FAILED every forwarded request that is overdue.
+static void
+s_expire (s_ingest_t *self)
+{
+    int64_t now = zclock_mono ();
+    if (now < self->next_expiry)
+        return;
+    self->next_expiry = now + S_EXPIRE_EVERY_MS;
+    zlistx_t *overdue = NULL;
+    for (s_pending_t *p = zhashx_first (self->pending); p; p = zhashx_next (self->pending))
+        if (p->due <= now) {
+            if (!overdue && !(overdue = zlistx_new ()))
+                return;
+            zlistx_add_end (overdue, (void *) zhashx_cursor (self->pending));
+        }
+    for (const char *key = overdue ? zlistx_first (overdue) : NULL; key; key = zlistx_next (overdue)) {
+        s_pending_t *p = zhashx_lookup (self->pending, key);
+        const char *why = p->publish ? "the verify pool did not answer in time (is its process running?)"
+                                     : "storage did not answer in time (is its process running?)";
+        panda_log_warn ("ingest", "%s", why);
+        zframe_t *identity = zframe_dup (p->identity);
+        panda_msg_t *reply = panda_msg_failed_new (p->req, PANDA_ERR_IO, why);
+        panda_actor_send (self->requests, &identity, &reply);
+        zhashx_delete (self->pending, key);
+    }
+    zlistx_destroy (&overdue);
+}
+
+static int
+s_wait (void *self_)
+{
+    s_ingest_t *self = self_;
+    if (zhashx_size (self->pending) == 0)
+        return -1;
+    int64_t left = self->next_expiry - zclock_mono ();
+    return left < 1 ? 1 : (int) left;
+}
+
+//  An answer from verify or storage: back to its worker, unless its
+//  request is no longer waiting (answered FAILED when overdue).
+static void
+s_reply (s_ingest_t *self)
+{
+    panda_msg_t *msg;
+    zmsg_t *reply = panda_actor_recv_raw (self->replies, &msg);
+    if (!reply)
+        return;
+    uint64_t req = panda_msg_id (msg) == PANDA_MSG_ARGS     ? panda_msg_args_req (msg)
+                   : panda_msg_id (msg) == PANDA_MSG_FAILED ? panda_msg_failed_req (msg)
+                                                            : 0;
+    char key[256];
+    s_key (zmsg_first (reply), req, key, sizeof key);
+    if (zhashx_lookup (self->pending, key)) {
+        zhashx_delete (self->pending, key);
+        if (zmsg_send (&reply, self->requests))
+            zmsg_destroy (&reply);
+    } else
+        panda_log_debug ("ingest", "dropped a late or unexpected %s", panda_msg_name (panda_msg_id (msg)));
+    zmsg_destroy (&reply);
+    panda_msg_destroy (&msg);
 }
 
 //  Steps 1 and 2 of §7.2; forwards the request to its verify worker.
@@ -86,20 +210,20 @@ s_publish (s_ingest_t *self, zmsg_t **request, panda_msg_t *msg)
         return;
     }
     unsigned k = panda_actor_shard (entry, entry_len, self->workers);
-    if (s_forward (request, self->verify[k]))
+    if (s_forward (self, request, self->verify[k], panda_msg_publish_req (msg), true))
         panda_actor_fail (self->requests, *request, panda_msg_publish_req (msg), PANDA_ERR_IO,
-                          "verify worker unavailable");
+                          "verify worker unavailable (is its process running?)");
 }
 
 static void
 s_handle (void *self_, zsock_t *which)
 {
     s_ingest_t *self = self_;
+    s_expire (self);
+    if (!which)
+        return;
     if (which == self->replies) {
-        //  [identity][verb][body] from verify or storage: route it back.
-        zmsg_t *reply = zmsg_recv (which);
-        if (reply && zmsg_send (&reply, self->requests))
-            zmsg_destroy (&reply);
+        s_reply (self);
         return;
     }
     panda_msg_t *msg;
@@ -109,9 +233,9 @@ s_handle (void *self_, zsock_t *which)
     if (panda_msg_id (msg) == PANDA_MSG_PUBLISH)
         s_publish (self, &request, msg);
     else if (panda_msg_id (msg) == PANDA_MSG_NEXT_ARGS) {
-        if (s_forward (&request, self->storage))
+        if (s_forward (self, &request, self->storage, panda_msg_next_args_req (msg), false))
             panda_actor_fail (self->requests, request, panda_msg_next_args_req (msg), PANDA_ERR_IO,
-                              "storage unavailable");
+                              "storage unavailable (is its process running?)");
     } else
         panda_log_warn ("ingest", "dropped unexpected %s", panda_msg_name (panda_msg_id (msg)));
     zmsg_destroy (&request);
@@ -122,11 +246,12 @@ void
 panda_ingest_actor (zsock_t *pipe, void *args)
 {
     s_ingest_t self = {.args = args};
-    panda_actor_loop (pipe, &self, s_start, s_handle);
+    panda_actor_loop_timed (pipe, &self, s_start, s_handle, s_wait);
     zsock_destroy (&self.requests);
     zsock_destroy (&self.replies);
     zsock_destroy (&self.storage);
     for (unsigned i = 0; i < S_MAX_WORKERS; i++)
         zsock_destroy (&self.verify[i]);
     panda_actor_schemas_destroy (&self.schemas);
+    zhashx_destroy (&self.pending);
 }

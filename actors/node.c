@@ -3,7 +3,9 @@
 
 #include "panda_actors.h"
 
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -58,6 +60,52 @@ s_raise_limits (const panda_config_t *config, unsigned workers)
                         config->http_threads, (unsigned long) need, (unsigned long) files.rlim_cur);
 }
 
+//  The actor that opens a plug, as named in the actors setting.
+static const char *
+s_plug_actor (const panda_plug_info_t *info)
+{
+    return strcmp (info->actor, "api worker") == 0 ? "api" : info->actor;
+}
+
+//  With some actors in another process, every endpoint that joins an actor
+//  here to one elsewhere must cross processes: inproc:// cannot. ZeroMQ
+//  lets a side connect before the other binds, so the processes may start
+//  in any order.
+static int
+s_check_endpoints (const panda_config_t *config, panda_error_t *err)
+{
+    static const struct {
+        size_t at;
+        const char *key;
+    } keys[] = {
+        {offsetof (panda_config_t, ingest_endpoint), "ingest_endpoint"},
+        {offsetof (panda_config_t, verify_endpoint), "verify_endpoint"},
+        {offsetof (panda_config_t, storage_endpoint), "storage_endpoint"},
+        {offsetof (panda_config_t, replies_endpoint), "replies_endpoint"},
+        {offsetof (panda_config_t, events_endpoint), "events_endpoint"},
+        {offsetof (panda_config_t, schemas_endpoint), "schemas_endpoint"},
+    };
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        const char *here = NULL, *elsewhere = NULL, *endpoint = NULL;
+        for (panda_plug_t p = 0; p < PANDA_PLUG_COUNT; p++) {
+            const panda_plug_info_t *info = panda_actor_plug_info (p);
+            if (info->endpoint != keys[k].at)
+                continue;
+            endpoint = panda_actor_plug_endpoint (config, p);
+            if (panda_config_runs (config, s_plug_actor (info)))
+                here = s_plug_actor (info);
+            else
+                elsewhere = s_plug_actor (info);
+        }
+        if (here && elsewhere && endpoint && strncmp (endpoint, "inproc://", 9) == 0)
+            return panda_error_set (err, PANDA_ERR_INVALID,
+                                    "%s is inproc:// but %s runs in another process: use ipc:// or tcp://",
+                                    keys[k].key, elsewhere),
+                   -1;
+    }
+    return 0;
+}
+
 panda_node_t *
 panda_node_new (const panda_config_t *config, panda_error_t *err)
 {
@@ -67,28 +115,38 @@ panda_node_new (const panda_config_t *config, panda_error_t *err)
         return NULL;
     }
     self->workers = s_workers (config);
-    if ((self->lock = panda_actor_lock_database (config, err)) == -1)
+    self->lock = -2;
+    if (s_check_endpoints (config, err))
+        goto fail;
+    //  Only the writers of the database hold its lock: a process of verify
+    //  workers or of the api alone may run beside them.
+    bool storage = panda_config_runs (config, "storage"),
+         materialize = panda_config_runs (config, "materialize");
+    if ((storage || materialize) && (self->lock = panda_actor_lock_database (config, err)) == -1)
         goto fail;
     s_raise_limits (config, self->workers);
     self->storage_args = (panda_actor_args_t){.config = config};
-    if (!(self->storage = panda_actor_start (panda_storage_actor, &self->storage_args, "storage", err)))
+    if (storage &&
+        !(self->storage = panda_actor_start (panda_storage_actor, &self->storage_args, "storage", err)))
         goto fail;
     //  Before the api: the views database exists when the api loads its
     //  schemas, and catching up with stored entries starts at once.
     self->materialize_args = (panda_actor_args_t){.config = config};
-    if (!(self->materialize =
-              panda_actor_start (panda_materialize_actor, &self->materialize_args, "materialize", err)))
+    if (materialize && !(self->materialize = panda_actor_start (panda_materialize_actor,
+                                                                &self->materialize_args, "materialize", err)))
         goto fail;
-    for (unsigned i = 0; i < self->workers; i++) {
+    for (unsigned i = 0; panda_config_runs (config, "verify") && i < self->workers; i++) {
         self->verify_args[i] = (panda_actor_args_t){.config = config, .index = i};
         if (!(self->verify[i] = panda_actor_start (panda_verify_actor, &self->verify_args[i], "verify", err)))
             goto fail;
     }
     self->ingest_args = (panda_actor_args_t){.config = config, .workers = self->workers};
-    if (!(self->ingest = panda_actor_start (panda_ingest_actor, &self->ingest_args, "ingest", err)))
+    if (panda_config_runs (config, "ingest") &&
+        !(self->ingest = panda_actor_start (panda_ingest_actor, &self->ingest_args, "ingest", err)))
         goto fail;
     self->api_args = (panda_actor_args_t){.config = config};
-    if (!(self->api = panda_actor_start (panda_api_actor, &self->api_args, "api", err)))
+    if (panda_config_runs (config, "api") &&
+        !(self->api = panda_actor_start (panda_api_actor, &self->api_args, "api", err)))
         goto fail;
     return self;
 fail:

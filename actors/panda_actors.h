@@ -107,6 +107,7 @@ typedef struct {
     size_t endpoint; //  offset of the endpoint's key in panda_config_t
     int hwm; //  send and receive queue limit, in messages
     unsigned verbs; //  PANDA_MSG_BIT of each verb sent or received on it
+    bool immediate; //  across processes, queue only on live connections
 } panda_plug_info_t;
 
 //  Requests in flight are bounded by the api: a civetweb worker waits for

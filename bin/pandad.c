@@ -81,6 +81,30 @@ s_watchdog (void *args_)
     return NULL;
 }
 
+//  A process without the api has no URL to show: it names its actors and
+//  endpoints, then says "ready" (sockets bound, or connecting).
+static void
+s_report_actors (const panda_config_t *config, unsigned workers)
+{
+    static const char *names[] = {"ingest", "verify", "storage", "materialize"};
+    char line[256] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (panda_config_runs (config, names[i]) && len < sizeof line) {
+            int n = strcmp (names[i], "verify") == 0
+                        ? snprintf (line + len, sizeof line - len, "%s%s (%u workers)", len ? ", " : "",
+                                    names[i], workers)
+                        : snprintf (line + len, sizeof line - len, "%s%s", len ? ", " : "", names[i]);
+            len += n > 0 ? (size_t) n : 0;
+        }
+    panda_log_info ("pandad", "running actors: %s (the others run in other processes)", line);
+    panda_log_info ("pandad",
+                    "endpoints: ingest %s, verify %s, storage %s, replies %s, events %s, schemas %s",
+                    config->ingest_endpoint, config->verify_endpoint, config->storage_endpoint,
+                    config->replies_endpoint, config->events_endpoint, config->schemas_endpoint);
+    panda_log_info ("pandad", "ready");
+}
+
 static int
 s_serve (const panda_config_t *config, const sigset_t *signals)
 {
@@ -100,10 +124,13 @@ s_serve (const panda_config_t *config, const sigset_t *signals)
         return 1;
     }
     const char *host = config->http_address;
-    panda_log_info ("pandad", "%u verify workers, %u HTTP threads", panda_node_verify_workers (node),
-                    config->http_threads);
-    panda_log_info ("pandad", "listening on http://%s%s%s:%d/graphql", strchr (host, ':') ? "[" : "", host,
-                    strchr (host, ':') ? "]" : "", panda_node_http_port (node));
+    if (panda_config_runs (config, "api")) {
+        panda_log_info ("pandad", "%u verify workers, %u HTTP threads", panda_node_verify_workers (node),
+                        config->http_threads);
+        panda_log_info ("pandad", "listening on http://%s%s%s:%d/graphql", strchr (host, ':') ? "[" : "",
+                        host, strchr (host, ':') ? "]" : "", panda_node_http_port (node));
+    } else
+        s_report_actors (config, panda_node_verify_workers (node));
     int sig = 0;
     sigwait (signals, &sig);
     panda_log_info ("pandad", "%s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");

@@ -41,6 +41,7 @@ struct _panda_pandad_t {
     int port;
     pthread_t drain;
     bool draining;
+    char *marker; //  the line start waits for; NULL: "listening"
     char *captured; //  output seen before "listening"
     size_t captured_len;
 };
@@ -194,11 +195,11 @@ s_append (char **buf, size_t *len, const char *data, size_t n)
 //  timeout or error. If stop_at_listen, returns 1 as soon as a complete
 //  "listening" line is in *buf.
 static int
-s_read_output (int fd, char **buf, size_t *len, int64_t deadline, bool stop_at_listen)
+s_read_output (int fd, char **buf, size_t *len, int64_t deadline, const char *stop_at)
 {
     while (true) {
-        if (stop_at_listen && *buf) {
-            char *marker = strstr (*buf, PANDA_PANDAD_LISTEN_MARKER);
+        if (stop_at && *buf) {
+            char *marker = strstr (*buf, stop_at);
             if (marker && strchr (marker, '\n'))
                 return 1;
         }
@@ -313,14 +314,17 @@ s_launch (panda_pandad_t *self, int timeout_ms)
     }
     self->pidfd = (int) syscall (SYS_pidfd_open, self->pid, 0);
     int64_t deadline = zclock_mono () + timeout_ms;
-    int rc = s_read_output (self->out_fd, &self->captured, &self->captured_len, deadline, true);
-    self->port = rc == 1 ? s_parse_port (self->captured) : -1;
-    if (self->port > 0 && pthread_create (&self->drain, NULL, s_drain, self) == 0) {
+    const char *marker = self->marker ? self->marker : PANDA_PANDAD_LISTEN_MARKER;
+    int rc = s_read_output (self->out_fd, &self->captured, &self->captured_len, deadline, marker);
+    self->port = rc != 1 ? -1 : self->marker ? 0 : s_parse_port (self->captured);
+    if (self->port >= 0 && (self->port > 0 || self->marker) &&
+        pthread_create (&self->drain, NULL, s_drain, self) == 0) {
         self->draining = true;
         return 0;
     }
-    fprintf (stderr, "panda_pandad: %s did not report its port within %d ms; its output:\n%s\n",
-             rc == 0 ? "pandad exited and" : "pandad", timeout_ms, self->captured ? self->captured : "");
+    fprintf (stderr, "panda_pandad: %s did not report \"%s\" within %d ms; its output:\n%s\n",
+             rc == 0 ? "pandad exited and" : "pandad", marker, timeout_ms,
+             self->captured ? self->captured : "");
     kill (self->pid, SIGKILL);
     int status = s_reap (self->pid, -1, -1);
     fprintf (stderr, "panda_pandad: exit status %d\n", status);
@@ -348,19 +352,30 @@ s_free (panda_pandad_t *self)
     for (size_t i = 0; self->args[i]; i++)
         free (self->args[i]);
     free (self->captured);
+    free (self->marker);
     free (self);
 }
 
 panda_pandad_t *
 panda_pandad_start (const char *const *extra_args, int timeout_ms)
 {
+    return panda_pandad_start_marker (extra_args, NULL, timeout_ms);
+}
+
+panda_pandad_t *
+panda_pandad_start_marker (const char *const *extra_args, const char *marker, int timeout_ms)
+{
     panda_pandad_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
+    if (marker && !(self->marker = strdup (marker))) {
+        free (self);
+        return NULL;
+    }
     self->pidfd = self->out_fd = self->port = -1;
     if (s_mkdtemp (self->dir, sizeof self->dir)) {
         fprintf (stderr, "panda_pandad: cannot create a temp dir: %s\n", strerror (errno));
-        free (self);
+        s_free (self);
         return NULL;
     }
     if (s_set_args (self, extra_args) || s_launch (self, timeout_ms)) {
@@ -452,7 +467,7 @@ panda_pandad_run (const char *const *args, int timeout_ms, char **output)
         int64_t deadline = zclock_mono () + timeout_ms;
         char *text = NULL;
         size_t len = 0;
-        if (s_read_output (fd, &text, &len, deadline, false) == 0)
+        if (s_read_output (fd, &text, &len, deadline, NULL) == 0)
             status = s_reap (pid, pidfd, deadline);
         if (status == -1) {
             kill (pid, SIGKILL);

@@ -23,6 +23,12 @@ typedef struct _panda_pandad_t panda_pandad_t;
 //  result (panda_pandad_stop).
 panda_pandad_t *panda_pandad_start (const char *const *extra_args, int timeout_ms);
 
+//  The same for a pandad that does not listen (its actors setting has no
+//  api): waits for a complete output line containing marker (e.g.
+//  "pandad: ready"; NULL: the listening line). Restarts wait for it too.
+//  Its port is 0.
+panda_pandad_t *panda_pandad_start_marker (const char *const *extra_args, const char *marker, int timeout_ms);
+
 //  The HTTP port the node reported, or -1 if it is not running.
 int panda_pandad_port (const panda_pandad_t *self);
 

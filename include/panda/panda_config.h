@@ -12,6 +12,7 @@
 
 #include "panda/panda_err.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef struct {
@@ -68,6 +69,10 @@ typedef struct {
     uint32_t graphql_max_documents; //  documents one request may return
     uint32_t graphql_timeout_ms; //  one request's execution
     uint32_t shutdown_timeout_ms; //  SIGTERM to exit
+    //  actors this process runs (items may also hold "a,b"): see
+    //  panda_config_runs; the others run in processes of their own
+    panda_strlist_t actors;
+    uint32_t pipeline_timeout_ms; //  ingest's wait for verify or storage
     //  ZeroMQ endpoints between actors: inproc by default, any ZeroMQ URL
     //  to put a stage into another process (docs/design.md)
     char *ingest_endpoint;
@@ -87,6 +92,10 @@ typedef struct {
 panda_config_t *panda_config_new (void);
 
 void panda_config_destroy (panda_config_t **self_p);
+
+//  True if actor ("api", "ingest", "verify", "storage", "materialize")
+//  is among the actors setting, i.e. runs in this process.
+bool panda_config_runs (const panda_config_t *self, const char *actor);
 
 //  Apply config file, environment (envp, NULL-terminated "KEY=value"
 //  strings, may be NULL) and command-line flags (argv[1..argc-1]) in that

@@ -11,15 +11,16 @@
 
 typedef struct _panda_node_t panda_node_t;
 
-//  Start a node with config (borrowed; must outlive the node). Returns
-//  when it serves HTTP. Caller owns the result; NULL with err set when an
+//  Start a node with config (borrowed; must outlive the node): the actors
+//  its actors setting names (the others run in other processes, see
+//  docs/design.md). Returns when it serves HTTP. Caller owns the result; NULL with err set when an
 //  actor could not start (the reason names the setting at fault).
 panda_node_t *panda_node_new (const panda_config_t *config, panda_error_t *err);
 
 //  Stop every actor (requests in flight finish first) and free the node.
 void panda_node_destroy (panda_node_t **self_p);
 
-//  The HTTP port actually bound (useful with http_port 0).
+//  The HTTP port actually bound (useful with http_port 0); 0 without api.
 int panda_node_http_port (const panda_node_t *self);
 
 //  Number of verify workers started.

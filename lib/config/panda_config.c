@@ -90,6 +90,11 @@ static const setting_t s_settings[] = {
      "time one GraphQL request may run; also stopped when its client disconnects"},
     {"shutdown_timeout_ms", 0, T_UINT, AT (shutdown_timeout_ms), 0, "5000", "MS",
      "longest a SIGTERM waits for running requests before the node exits anyway"},
+    {"actors", 0, T_LIST, AT (actors), 0, "api,ingest,verify,storage,materialize", "ACTOR...",
+     "actors this process runs (api, ingest, verify, storage, materialize); the others are reached over "
+     "the endpoints below, which must then be ipc:// or tcp://"},
+    {"pipeline_timeout_ms", 0, T_UINT, AT (pipeline_timeout_ms), 0, "5000", "MS",
+     "time ingest waits for verify or storage to answer a request before failing it"},
     {"ingest_endpoint", 0, T_STRING, AT (ingest_endpoint), 0, "inproc://pandad-ingest", "URL",
      "ZeroMQ endpoint of the ingest actor (requests from the api)"},
     {"verify_endpoint", 0, T_STRING, AT (verify_endpoint), 0, "inproc://pandad-verify-*", "URL",
@@ -627,22 +632,53 @@ s_derive_defaults (panda_config_t *self, char **envp, panda_error_t *err)
 static panda_err_t
 s_check_bounds (const panda_config_t *self, panda_error_t *err)
 {
-    static const char *positive[] = {"http_threads",          "http_header_timeout_ms",
-                                     "http_body_timeout_ms",  "http_keep_alive_timeout_ms",
-                                     "http_max_body_bytes",   "graphql_timeout_ms",
-                                     "shutdown_timeout_ms",   "graphql_max_cost",
-                                     "graphql_max_documents", "graphql_max_json_depth",
-                                     "graphql_max_json_nodes"};
+    static const char *positive[] = {"http_threads",           "http_header_timeout_ms",
+                                     "http_body_timeout_ms",   "http_keep_alive_timeout_ms",
+                                     "http_max_body_bytes",    "graphql_timeout_ms",
+                                     "shutdown_timeout_ms",    "graphql_max_cost",
+                                     "graphql_max_documents",  "graphql_max_json_depth",
+                                     "graphql_max_json_nodes", "pipeline_timeout_ms"};
     for (size_t i = 0; i < sizeof positive / sizeof positive[0]; i++) {
         const setting_t *s = s_find_key (positive[i], strlen (positive[i]));
         if (s && *(const uint32_t *) ((const char *) self + s->offset) == 0)
             return panda_error_set (err, PANDA_ERR_INVALID, "%s: must be greater than 0", s->key);
     }
+    static const char *actors[] = {"api", "ingest", "verify", "storage", "materialize"};
+    size_t known = 0;
+    for (size_t i = 0; i < sizeof actors / sizeof actors[0]; i++)
+        known += panda_config_runs (self, actors[i]);
+    size_t named = 0;
+    for (size_t i = 0; i < self->actors.count; i++)
+        for (const char *p = self->actors.items[i]; *p;) {
+            size_t n = strcspn (p, ",");
+            named += n > 0;
+            p += n + (p[n] == ',');
+        }
+    if (named == 0)
+        return panda_error_set (err, PANDA_ERR_INVALID, "actors: must name at least one actor");
+    if (known != named)
+        return panda_error_set (err, PANDA_ERR_INVALID,
+                                "actors: expected names among api, ingest, verify, storage, materialize "
+                                "(each once)");
     if (self->http_max_body_memory_bytes <= self->http_max_body_bytes)
         return panda_error_set (err, PANDA_ERR_INVALID,
                                 "http_max_body_memory_bytes: must be greater than http_max_body_bytes (%u)",
                                 self->http_max_body_bytes);
     return PANDA_OK;
+}
+
+bool
+panda_config_runs (const panda_config_t *self, const char *actor)
+{
+    size_t len = strlen (actor);
+    for (size_t i = 0; i < self->actors.count; i++)
+        for (const char *p = self->actors.items[i]; *p;) {
+            size_t n = strcspn (p, ",");
+            if (n == len && strncmp (p, actor, n) == 0)
+                return true;
+            p += n + (p[n] == ',');
+        }
+    return false;
 }
 
 panda_err_t
