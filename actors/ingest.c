@@ -17,8 +17,8 @@
               ARGS, FAILED          on the ROUTER, to the asking worker
     Opens the views database <db>-views read-only (schema lookups).
 
-    Deadline: verify and storage may run in other processes, which may be
-    gone. Ingest remembers when each request it forwarded left; one that
+    Deadline: verify and storage may run in other processes (endpoints
+    other than inproc://), which may be gone. Ingest remembers when each request it forwarded left; one that
     has no answer after pipeline_timeout_ms is answered FAILED, and its
     answer, should it still come, is dropped. Its PUSH sockets to other
     processes queue only on live connections (actor_topology.c), so while
@@ -51,6 +51,7 @@ typedef struct {
     unsigned workers;
     panda_actor_schemas_t *schemas;
     zhashx_t *pending; //  "identity hex:req" -> s_pending_t
+    bool deadline; //  verify or storage may be in another process
     int64_t next_expiry; //  zclock_mono of the next look for overdue ones
 } s_ingest_t;
 
@@ -86,6 +87,10 @@ s_start (void *self_, zpoller_t *poller)
     if (!(self->schemas = panda_actor_schemas_new (c)) || !(self->pending = zhashx_new ()))
         return "out of memory";
     zhashx_set_destructor (self->pending, s_pending_destroy);
+    //  inproc stages live and die with this process: no deadline, so a
+    //  busy node never fails a publish that it stores later.
+    self->deadline = strncmp (c->verify_endpoint, "inproc://", 9) != 0 ||
+                     strncmp (c->storage_endpoint, "inproc://", 9) != 0;
     if (!(self->requests = panda_actor_plug (PANDA_PLUG_INGEST_REQUESTS, c, 0)))
         return "cannot bind ingest_endpoint";
     if (!(self->replies = panda_actor_plug (PANDA_PLUG_INGEST_REPLIES, c, 0)))
@@ -109,6 +114,8 @@ s_forward (s_ingest_t *self, zmsg_t **request, zsock_t *to, uint64_t req, bool p
 {
     if (!(zsock_events (to) & ZMQ_POLLOUT))
         return -1;
+    if (!self->deadline) //  all in this process: an answer always comes
+        return zmsg_send (request, to) ? -1 : 0;
     s_pending_t *pending = calloc (1, sizeof *pending);
     if (!pending || !(pending->identity = zframe_dup (zmsg_first (*request)))) {
         free (pending);
@@ -176,17 +183,20 @@ s_reply (s_ingest_t *self)
     zmsg_t *reply = panda_actor_recv_raw (self->replies, &msg);
     if (!reply)
         return;
-    uint64_t req = panda_msg_id (msg) == PANDA_MSG_ARGS     ? panda_msg_args_req (msg)
-                   : panda_msg_id (msg) == PANDA_MSG_FAILED ? panda_msg_failed_req (msg)
-                                                            : 0;
-    char key[256];
-    s_key (zmsg_first (reply), req, key, sizeof key);
-    if (zhashx_lookup (self->pending, key)) {
-        zhashx_delete (self->pending, key);
-        if (zmsg_send (&reply, self->requests))
-            zmsg_destroy (&reply);
-    } else
+    bool waiting = true;
+    if (self->deadline) {
+        uint64_t req = panda_msg_id (msg) == PANDA_MSG_ARGS     ? panda_msg_args_req (msg)
+                       : panda_msg_id (msg) == PANDA_MSG_FAILED ? panda_msg_failed_req (msg)
+                                                                : 0;
+        char key[256];
+        s_key (zmsg_first (reply), req, key, sizeof key);
+        if ((waiting = zhashx_lookup (self->pending, key) != NULL))
+            zhashx_delete (self->pending, key);
+    }
+    if (!waiting)
         panda_log_debug ("ingest", "dropped a late or unexpected %s", panda_msg_name (panda_msg_id (msg)));
+    else if (zmsg_send (&reply, self->requests))
+        zmsg_destroy (&reply);
     zmsg_destroy (&reply);
     panda_msg_destroy (&msg);
 }
