@@ -1,11 +1,12 @@
 /*  panda_config.c - configuration table and loaders. See panda_config.h.
 
-    Each setting is one row of s_settings: key, short flag, type, offset in
+    Each setting is one row of panda_config_settings: key, short flag, type, offset in
     panda_config_t, default (as text, parsed by the same code as any other
     source) and help. The loaders only find the row and hand a value to
     s_apply; nothing else knows about individual keys except the derived
-    defaults at the end of panda_config_load.                                */
-#include "panda/panda_config.h"
+    defaults at the end of panda_config_load. --help, --print-config and
+    the not-used-yet check are in panda_config_print.c.                                */
+#include "panda_config_int.h"
 #include "panda/panda_schema_id.h"
 #include "panda_toml.h"
 
@@ -16,22 +17,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-typedef enum { T_PORT, T_UINT, T_STRING, T_BOOL, T_LIST, T_STAR_LIST, T_LEVEL, T_TRANSPORT, T_PSK } type_t;
-
-typedef struct {
-    const char *key;
-    char flag; //  short flag, 0 if none
-    type_t type;
-    size_t offset; //  of the value in panda_config_t
-    size_t star_offset; //  T_STAR_LIST: offset of the "*" bool
-    const char *fallback; //  default as text, NULL for none
-    const char *value_name;
-    const char *help;
-} setting_t;
-
 #define AT(field) offsetof (panda_config_t, field)
 
-static const setting_t s_settings[] = {
+const setting_t panda_config_settings[] = {
     {"allow_schema_ids", 's', T_STAR_LIST, AT (allow_schema_ids), AT (allow_all_schema_ids), "*",
      "SCHEMA_ID...", "schemas this node stores, replicates and serves: \"*\" or a list"},
     {"database_url", 'd', T_STRING, AT (database_url), 0, NULL, "URL",
@@ -109,7 +97,7 @@ static const setting_t s_settings[] = {
      "ZeroMQ PUB endpoint of the materialiser's events (SCHEMA: a new schema is queryable)"},
 };
 
-#define SETTINGS_COUNT (sizeof s_settings / sizeof s_settings[0])
+const size_t panda_config_settings_count = sizeof panda_config_settings / sizeof panda_config_settings[0];
 
 //  aquadoggo's networking keys: accepted so its config files work, marked in
 //  --help and warned about when set, until replication and discovery use
@@ -128,8 +116,8 @@ static const char *const s_not_used_yet[] = {"transport",
                                              "worker_pool_size",
                                              "database_max_connections"};
 
-static bool
-s_is_not_used_yet (const char *key)
+bool
+panda_config_is_not_used_yet (const char *key)
 {
     for (size_t i = 0; i < sizeof s_not_used_yet / sizeof s_not_used_yet[0]; i++)
         if (strcmp (s_not_used_yet[i], key) == 0)
@@ -361,9 +349,10 @@ panda_config_new (void)
     panda_config_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
-    for (size_t i = 0; i < SETTINGS_COUNT; i++)
-        if (s_settings[i].fallback &&
-            s_apply_any_text (self, &s_settings[i], s_settings[i].fallback, "default", NULL)) {
+    for (size_t i = 0; i < panda_config_settings_count; i++)
+        if (panda_config_settings[i].fallback &&
+            s_apply_any_text (self, &panda_config_settings[i], panda_config_settings[i].fallback, "default",
+                              NULL)) {
             panda_config_destroy (&self);
             return NULL;
         }
@@ -376,12 +365,12 @@ panda_config_destroy (panda_config_t **self_p)
     if (!self_p || !*self_p)
         return;
     panda_config_t *self = *self_p;
-    for (size_t i = 0; i < SETTINGS_COUNT; i++) {
-        void *field = s_field (self, s_settings[i].offset);
-        if (s_settings[i].type == T_LIST || s_settings[i].type == T_STAR_LIST)
+    for (size_t i = 0; i < panda_config_settings_count; i++) {
+        void *field = s_field (self, panda_config_settings[i].offset);
+        if (panda_config_settings[i].type == T_LIST || panda_config_settings[i].type == T_STAR_LIST)
             s_strlist_clear (field);
-        else if (s_settings[i].type == T_STRING || s_settings[i].type == T_TRANSPORT ||
-                 s_settings[i].type == T_PSK)
+        else if (panda_config_settings[i].type == T_STRING || panda_config_settings[i].type == T_TRANSPORT ||
+                 panda_config_settings[i].type == T_PSK)
             free (*(char **) field);
     }
     free (self->config_path);
@@ -392,9 +381,10 @@ panda_config_destroy (panda_config_t **self_p)
 static const setting_t *
 s_find_key (const char *key, size_t len)
 {
-    for (size_t i = 0; i < SETTINGS_COUNT; i++)
-        if (strlen (s_settings[i].key) == len && strncasecmp (s_settings[i].key, key, len) == 0)
-            return &s_settings[i];
+    for (size_t i = 0; i < panda_config_settings_count; i++)
+        if (strlen (panda_config_settings[i].key) == len &&
+            strncasecmp (panda_config_settings[i].key, key, len) == 0)
+            return &panda_config_settings[i];
     return NULL;
 }
 
@@ -494,9 +484,9 @@ s_find_flag (const char *arg, const char **inline_value)
 {
     *inline_value = NULL;
     if (arg[0] == '-' && arg[1] && arg[1] != '-' && !arg[2]) {
-        for (size_t i = 0; i < SETTINGS_COUNT; i++)
-            if (s_settings[i].flag == arg[1])
-                return &s_settings[i];
+        for (size_t i = 0; i < panda_config_settings_count; i++)
+            if (panda_config_settings[i].flag == arg[1])
+                return &panda_config_settings[i];
         return NULL;
     }
     if (strncmp (arg, "--", 2) != 0)
@@ -505,15 +495,15 @@ s_find_flag (const char *arg, const char **inline_value)
     size_t len = eq ? (size_t) (eq - name) : strlen (name);
     if (eq)
         *inline_value = eq + 1;
-    for (size_t i = 0; i < SETTINGS_COUNT; i++) {
-        const char *key = s_settings[i].key;
+    for (size_t i = 0; i < panda_config_settings_count; i++) {
+        const char *key = panda_config_settings[i].key;
         if (strlen (key) != len)
             continue;
         size_t k = 0; //  flags spell '_' as '-'
         while (k < len && (name[k] == key[k] || (name[k] == '-' && key[k] == '_')))
             k++;
         if (k == len)
-            return &s_settings[i];
+            return &panda_config_settings[i];
     }
     return NULL;
 }
@@ -703,131 +693,4 @@ panda_config_load (panda_config_t *self, int argc, char **argv, char **envp, pan
     if (rc == PANDA_OK)
         rc = s_check_bounds (self, err);
     return rc;
-}
-
-//  True when setting s has the same value in a and b.
-static bool
-s_same (const panda_config_t *a, const panda_config_t *b, const setting_t *s)
-{
-    const void *x = (const char *) a + s->offset, *y = (const char *) b + s->offset;
-    switch (s->type) {
-        case T_PORT: return *(const uint16_t *) x == *(const uint16_t *) y;
-        case T_UINT: return *(const uint32_t *) x == *(const uint32_t *) y;
-        case T_BOOL: return *(const bool *) x == *(const bool *) y;
-        case T_LEVEL: return *(const panda_log_level_t *) x == *(const panda_log_level_t *) y;
-        case T_STRING:
-        case T_TRANSPORT:
-        case T_PSK: {
-            const char *p = *(char *const *) x, *q = *(char *const *) y;
-            return p == q || (p && q && strcmp (p, q) == 0);
-        }
-        case T_STAR_LIST:
-            if (*(const bool *) ((const char *) a + s->star_offset) !=
-                *(const bool *) ((const char *) b + s->star_offset))
-                return false;
-            //  fall through
-        case T_LIST: {
-            const panda_strlist_t *p = x, *q = y;
-            if (p->count != q->count)
-                return false;
-            for (size_t i = 0; i < p->count; i++)
-                if (strcmp (p->items[i], q->items[i]) != 0)
-                    return false;
-            return true;
-        }
-    }
-    return true;
-}
-
-size_t
-panda_config_not_used_yet (const panda_config_t *self, const char **keys, size_t max)
-{
-    panda_config_t *defaults = panda_config_new ();
-    size_t count = 0;
-    for (size_t i = 0; defaults && i < SETTINGS_COUNT; i++)
-        if (s_is_not_used_yet (s_settings[i].key) && !s_same (self, defaults, &s_settings[i]) && count < max)
-            keys[count++] = s_settings[i].key;
-    panda_config_destroy (&defaults);
-    return count;
-}
-
-void
-panda_config_print_help (FILE *out)
-{
-    fprintf (out, "usage: pandad [options]\n\n"
-                  "Options (also config.toml keys and upper-case environment variables):\n");
-    for (size_t i = 0; i < SETTINGS_COUNT; i++) {
-        const setting_t *s = &s_settings[i];
-        char flags[96], name[64];
-        snprintf (name, sizeof name, "%s", s->key);
-        for (char *p = name; *p; p++)
-            if (*p == '_')
-                *p = '-';
-        if (s->flag)
-            snprintf (flags, sizeof flags, "-%c, --%s <%s>", s->flag, name, s->value_name);
-        else
-            snprintf (flags, sizeof flags, "    --%s <%s>", name, s->value_name);
-        fprintf (out, "  %-46s %s%s%s%s%s\n", flags, s->help,
-                 s_is_not_used_yet (s->key) ? " (aquadoggo's; accepted, not used yet)" : "",
-                 s->fallback ? " [default: " : "", s->fallback ? (*s->fallback ? s->fallback : "none") : "",
-                 s->fallback ? "]" : "");
-    }
-    fprintf (out, "  %-46s %s\n", "-c, --config <PATH>", "config file (default: ./config.toml if present)");
-    fprintf (out, "  %-46s %s\n", "    --print-config", "print the effective configuration and exit");
-    fprintf (out, "  %-46s %s\n", "-h, --help", "this help");
-    fprintf (out, "  %-46s %s\n", "-V, --version", "print the version");
-}
-
-static void
-s_print_string (FILE *out, const char *text)
-{
-    fputc ('"', out);
-    for (const char *p = text; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fputc ('\\', out);
-        fputc (*p, out);
-    }
-    fputc ('"', out);
-}
-
-void
-panda_config_print (const panda_config_t *self, FILE *out)
-{
-    for (size_t i = 0; i < SETTINGS_COUNT; i++) {
-        const setting_t *s = &s_settings[i];
-        const void *field = (const char *) self + s->offset;
-        switch (s->type) {
-            case T_PORT: fprintf (out, "%s = %u\n", s->key, *(const uint16_t *) field); break;
-            case T_UINT: fprintf (out, "%s = %u\n", s->key, *(const uint32_t *) field); break;
-            case T_BOOL: fprintf (out, "%s = %s\n", s->key, *(const bool *) field ? "true" : "false"); break;
-            case T_LEVEL:
-                fprintf (out, "%s = \"%s\"\n", s->key,
-                         panda_log_level_name (*(const panda_log_level_t *) field));
-                break;
-            case T_STRING:
-            case T_TRANSPORT:
-            case T_PSK:
-                if (*(char *const *) field) {
-                    fprintf (out, "%s = ", s->key);
-                    s_print_string (out, *(char *const *) field);
-                    fputc ('\n', out);
-                } else
-                    fprintf (out, "# %s is not set\n", s->key);
-                break;
-            case T_LIST:
-            case T_STAR_LIST: {
-                const panda_strlist_t *list = field;
-                if (s->type == T_STAR_LIST && *(const bool *) ((const char *) self + s->star_offset)) {
-                    fprintf (out, "%s = \"*\"\n", s->key);
-                    break;
-                }
-                fprintf (out, "%s = [", s->key);
-                for (size_t k = 0; k < list->count; k++) {
-                    fputs (k ? ", " : "", out);
-                    s_print_string (out, list->items[k]);
-                }
-                fprintf (out, "]\n");
-            }
-        }
-    }
 }
