@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <czmq.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/inotify.h>
@@ -168,14 +169,6 @@ s_publisher (void *arg)
 
 //  --- the blobs directory ------------------------------------------------
 
-static int64_t
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 //  Size of dir/<prefix><name>, -1 when there is no such file.
 static int64_t
 s_size (const char *dir, const char *prefix, const char *name)
@@ -218,9 +211,9 @@ s_kill_on_temp (int watch, panda_pandad_t *node, int64_t deadline_ms)
     char buf[16 * (sizeof (struct inotify_event) + NAME_MAX + 1)]
         __attribute__ ((aligned (__alignof__(struct inotify_event))));
     size_t prefix = strlen (PANDA_BLOBS_TEMP_PREFIX);
-    while (s_now_ms () < deadline_ms) {
+    while (zclock_mono () < deadline_ms) {
         struct pollfd pfd = {.fd = watch, .events = POLLIN};
-        if (poll (&pfd, 1, (int) (deadline_ms - s_now_ms ())) <= 0)
+        if (poll (&pfd, 1, (int) (deadline_ms - zclock_mono ())) <= 0)
             continue;
         ssize_t n = read (watch, buf, sizeof buf);
         for (ssize_t at = 0; n > 0 && at < n;) {
@@ -307,7 +300,7 @@ s_attempt (size_t pieces, uint64_t seed, panda_pandad_t **node_p, blob_t *blob, 
     publisher_t pub = {.http = http, .blob = blob};
     pthread_t thread;
     assert_int_equal (pthread_create (&thread, NULL, s_publisher, &pub), 0);
-    int64_t started = s_now_ms ();
+    int64_t started = zclock_mono ();
     bool killed = s_kill_on_temp (watch, node, started + TEMP_WAIT_MS);
     pthread_join (thread, NULL);
     close (watch);
@@ -320,7 +313,7 @@ s_attempt (size_t pieces, uint64_t seed, panda_pandad_t **node_p, blob_t *blob, 
     if (pub.answer) //  NULL: the kill cut the request short, which is fine
         s_assert_published (pub.answer, "blob_v1");
     json_decref (pub.answer);
-    if (s_killed_mid_write (blob, blobs_dir, pieces, s_now_ms () - started)) {
+    if (s_killed_mid_write (blob, blobs_dir, pieces, zclock_mono () - started)) {
         *node_p = node;
         return true;
     }

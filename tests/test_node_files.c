@@ -7,6 +7,7 @@
     shutdown_timeout_ms even while a request keeps a worker busy, and what
     was acknowledged before is there after a restart.                      */
 #define _GNU_SOURCE
+#include <czmq.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -186,14 +187,6 @@ s_fragment_bomb (int levels)
     return body;
 }
 
-static int64_t
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 //  CPU time (user + system) of process pid in clock ticks, or -1.
 static long
 s_cpu_ticks (int pid)
@@ -234,17 +227,17 @@ test_sigterm_is_bounded (void **state)
     assert_int_equal (pthread_create (&thread, NULL, s_busy_client, &busy), 0);
     //  Wait until the node is busy with it (a tenth of a second of CPU),
     //  or for a node that refuses it at once, until the client is answered.
-    int64_t until = s_now_ms () + REQUEST_MS;
+    int64_t until = zclock_mono () + REQUEST_MS;
     bool joined = false;
     while (s_cpu_ticks (panda_pandad_pid (node)) < before + sysconf (_SC_CLK_TCK) / 10 &&
-           !(joined = pthread_tryjoin_np (thread, NULL) == 0) && s_now_ms () < until) {
+           !(joined = pthread_tryjoin_np (thread, NULL) == 0) && zclock_mono () < until) {
         struct timespec tick = {0, 2000000};
         nanosleep (&tick, NULL); //  polling the node's CPU clock
     }
     //  Whatever the node made of the request by now, SIGTERM must end it.
-    int64_t start = s_now_ms ();
+    int64_t start = zclock_mono ();
     int status = panda_pandad_signal (node, SIGTERM, SHUTDOWN_MS + 4000);
-    int64_t took = s_now_ms () - start;
+    int64_t took = zclock_mono () - start;
     if (status == -1)
         fail_msg ("pandad still running %lld ms after SIGTERM", (long long) took);
     print_message ("pandad exited with status %d %lld ms after SIGTERM\n", status, (long long) took);

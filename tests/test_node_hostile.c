@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <czmq.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -76,14 +77,6 @@ s_other_start (fixture_t *f, const char *const *args)
     return f->other;
 }
 
-static int64_t
-s_now_ms (void)
-{
-    struct timespec now;
-    clock_gettime (CLOCK_MONOTONIC, &now);
-    return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
 static fixture_t *
 s_fixture (void)
 {
@@ -142,17 +135,17 @@ s_send_all (int fd, const void *data, size_t len)
 static int
 s_read_to_close (int fd, int timeout_ms, char *got, size_t size)
 {
-    int64_t start = s_now_ms ();
+    int64_t start = zclock_mono ();
     size_t used = 0;
     char scratch[4096];
     while (true) {
-        int left = (int) (start + timeout_ms - s_now_ms ());
+        int left = (int) (start + timeout_ms - zclock_mono ());
         struct pollfd item = {fd, POLLIN, 0};
         if (left <= 0 || poll (&item, 1, left) <= 0)
             break;
         ssize_t n = recv (fd, scratch, sizeof scratch, 0);
         if (n <= 0)
-            return (int) (s_now_ms () - start);
+            return (int) (zclock_mono () - start);
         if (got && used + 1 < size) {
             size_t take = (size_t) n < size - used - 1 ? (size_t) n : size - used - 1;
             memcpy (got + used, scratch, take);
@@ -178,10 +171,10 @@ s_status (const char *answer)
 static int
 s_trickle (int fd, const char *text, int for_ms, char *got, size_t size)
 {
-    int64_t start = s_now_ms ();
+    int64_t start = zclock_mono ();
     size_t sent = 0, used = 0;
     got[0] = '\0';
-    while (s_now_ms () - start < for_ms) {
+    while (zclock_mono () - start < for_ms) {
         if (text[sent] && send (fd, text + sent, 1, MSG_NOSIGNAL) == 1)
             sent++;
         struct pollfd item = {fd, POLLIN, 0};
@@ -189,7 +182,7 @@ s_trickle (int fd, const char *text, int for_ms, char *got, size_t size)
             char scratch[1024];
             ssize_t n = recv (fd, scratch, sizeof scratch, 0);
             if (n <= 0)
-                return (int) (s_now_ms () - start);
+                return (int) (zclock_mono () - start);
             size_t take = (size_t) n < size - used - 1 ? (size_t) n : size - used - 1;
             memcpy (got + used, scratch, take);
             got[used += take] = '\0';
@@ -244,7 +237,7 @@ s_normal_client_works (fixture_t *f)
 static int
 s_normal_get_ms (fixture_t *f, int timeout_ms)
 {
-    int64_t start = s_now_ms ();
+    int64_t start = zclock_mono ();
     panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (f->node), timeout_ms);
     assert_non_null (http);
     panda_http_response_t resp;
@@ -252,7 +245,7 @@ s_normal_get_ms (fixture_t *f, int timeout_ms)
     assert_int_equal (resp.status, 200);
     panda_http_response_release (&resp);
     panda_http_destroy (&http);
-    return (int) (s_now_ms () - start);
+    return (int) (zclock_mono () - start);
 }
 
 // ---------------------------------------------------------------------------
@@ -397,8 +390,8 @@ test_chunked_over_limit (void **state)
     size_t chunk_len = (size_t) header + 16384 + 2, sent = 0, offset = 0, used = 0;
     char answer[1024] = "";
     bool closed = false, send_failed = false;
-    int64_t deadline = s_now_ms () + PROMPT_MS + SLACK_MS;
-    while (!closed && s_now_ms () < deadline && sent < (64u << 20)) {
+    int64_t deadline = zclock_mono () + PROMPT_MS + SLACK_MS;
+    while (!closed && zclock_mono () < deadline && sent < (64u << 20)) {
         struct pollfd item = {fd, POLLIN | (send_failed ? 0 : POLLOUT), 0};
         if (poll (&item, 1, 50) <= 0)
             continue;
@@ -444,10 +437,10 @@ test_body_memory_budget (void **state)
     char answer[1024];
     //  A generous deadline: the two are taken by workers at once, unless
     //  the machine is very busy; a refusal ends the wait at once.
-    int64_t until = s_now_ms () + REQUEST_MS;
+    int64_t until = zclock_mono () + REQUEST_MS;
     bool refused = false;
     //  The third waits for nothing: 503 (once the two are being read).
-    while (!refused && s_now_ms () < until) {
+    while (!refused && zclock_mono () < until) {
         int fd = s_connect_index (72, port);
         s_send_all (fd, big, strlen (big));
         int closed = s_read_to_close (fd, PROMPT_MS, answer, sizeof answer);
@@ -469,12 +462,12 @@ test_body_memory_budget (void **state)
     int n = snprintf (full, sizeof full, "{\"query\":\"{ __typename }\",\"pad\":\"");
     memset (full + n, 'x', sizeof full - 1 - (size_t) n - 2);
     memcpy (full + sizeof full - 3, "\"}", 3);
-    until = s_now_ms () + REQUEST_MS;
+    until = zclock_mono () + REQUEST_MS;
     panda_http_response_t resp = {0};
     do {
         panda_http_response_release (&resp);
         assert_int_equal (panda_http_request (http, "POST", "/graphql", NULL, full, strlen (full), &resp), 0);
-    } while (resp.status == 503 && s_now_ms () < until);
+    } while (resp.status == 503 && zclock_mono () < until);
     if (resp.status != 200 || strcmp (resp.body, "{\"data\":{\"__typename\":\"Query\"}}") != 0)
         fail_msg ("a body of 100000 bytes after the others left: %d '%s'", resp.status, resp.body);
     panda_http_response_release (&resp);
@@ -527,9 +520,9 @@ test_graphql_timeout (void **state)
     panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (f->other), REQUEST_MS);
     char *query = s_heavy_query ();
     panda_http_response_t resp;
-    int64_t start = s_now_ms ();
+    int64_t start = zclock_mono ();
     assert_int_equal (panda_http_request (http, "POST", "/graphql", NULL, query, strlen (query), &resp), 0);
-    int took = (int) (s_now_ms () - start);
+    int took = (int) (zclock_mono () - start);
     assert_int_equal (resp.status, 200);
     if (!strstr (resp.body, "\"data\":null") || !strstr (resp.body, "Request timed out (graphql_timeout_ms)"))
         fail_msg ("after %d ms: %.300s", took, resp.body);
@@ -628,9 +621,9 @@ test_sigterm_with_requests_in_flight (void **state)
     s_send_all (slow, head, strlen (head));
     struct timespec pause = {0, 200 * 1000000};
     nanosleep (&pause, NULL); //  the requests are running: not a synchronisation
-    int64_t start = s_now_ms ();
+    int64_t start = zclock_mono ();
     assert_int_equal (panda_pandad_stop (&f->other), 0);
-    int took = (int) (s_now_ms () - start);
+    int took = (int) (zclock_mono () - start);
     fprintf (stderr, "pandad exited %d ms after SIGTERM\n", took);
     assert_true (took < 5000 / 2 + SLACK_MS);
     //  The body coming in was cut; the running requests were answered (the
