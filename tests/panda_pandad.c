@@ -417,6 +417,28 @@ panda_pandad_stop (panda_pandad_t **self_p)
     return status;
 }
 
+int64_t
+panda_pandad_cpu_ms (const panda_pandad_t *self)
+{
+    if (!self || !self->pid)
+        return -1;
+    char path[64], text[1024];
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) self->pid);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return -1;
+    size_t n = fread (text, 1, sizeof text - 1, file);
+    fclose (file);
+    text[n] = '\0';
+    //  utime and stime are fields 14 and 15, after the ")" of the name
+    //  (which may hold spaces).
+    unsigned long utime = 0, stime = 0;
+    const char *p = strrchr (text, ')');
+    if (!p || sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+        return -1;
+    return (int64_t) (utime + stime) * 1000 / sysconf (_SC_CLK_TCK);
+}
+
 int
 panda_pandad_signal (panda_pandad_t *self, int sig, int timeout_ms)
 {

@@ -14,6 +14,7 @@
 #include "panda/panda_config.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct _panda_pandad_t panda_pandad_t;
 
@@ -44,6 +45,10 @@ int panda_pandad_pid (const panda_pandad_t *self);
 //  status, 128 + signal if killed by a signal, -1 on timeout or if there
 //  was no child.
 int panda_pandad_stop (panda_pandad_t **self_p);
+
+//  CPU time (user + system) the running child has used, in milliseconds,
+//  from /proc; -1 if it is not running or cannot be read.
+int64_t panda_pandad_cpu_ms (const panda_pandad_t *self);
 
 //  Send sig to the child and wait up to timeout_ms for it to exit; the data
 //  dir stays for a restart. Returns the exit status (128 + signal if a
