@@ -4,6 +4,7 @@
 #include "panda_test.h"
 #include "panda/panda_blake3.h"
 #include "panda_gql.h"
+#include "panda_cbor.h"
 #include "panda_scalar.h"
 
 #define PK "8b52ae153142288402382fd6d9619e018978e015e6bc372b1b0c7bd40c6a240a"
@@ -248,14 +249,14 @@ test_base58_errors (void **state)
 static void
 test_utf8 (void **state)
 {
-    assert_true (panda_utf8_valid ((const uint8_t *) "", 0));
-    assert_true (panda_utf8_valid ((const uint8_t *) "h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xbc", 12));
-    assert_true (panda_utf8_valid ((const uint8_t *) "\0", 1));
-    assert_false (panda_utf8_valid ((const uint8_t *) "\xc3", 1)); //  truncated
-    assert_false (panda_utf8_valid ((const uint8_t *) "\xe0\x80\xaf", 3)); //  overlong
-    assert_false (panda_utf8_valid ((const uint8_t *) "\xed\xa0\x80", 3)); //  surrogate
-    assert_false (panda_utf8_valid ((const uint8_t *) "\xf4\x90\x80\x80", 4)); //  > U+10FFFF
-    assert_false (panda_utf8_valid ((const uint8_t *) "\x80", 1));
+    assert_true (panda_cbor_utf8_valid ((const uint8_t *) "", 0));
+    assert_true (panda_cbor_utf8_valid ((const uint8_t *) "h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xbc", 12));
+    assert_true (panda_cbor_utf8_valid ((const uint8_t *) "\0", 1));
+    assert_false (panda_cbor_utf8_valid ((const uint8_t *) "\xc3", 1)); //  truncated
+    assert_false (panda_cbor_utf8_valid ((const uint8_t *) "\xe0\x80\xaf", 3)); //  overlong
+    assert_false (panda_cbor_utf8_valid ((const uint8_t *) "\xed\xa0\x80", 3)); //  surrogate
+    assert_false (panda_cbor_utf8_valid ((const uint8_t *) "\xf4\x90\x80\x80", 4)); //  > U+10FFFF
+    assert_false (panda_cbor_utf8_valid ((const uint8_t *) "\x80", 1));
 }
 
 int

@@ -1,5 +1,5 @@
 /*  panda_scalar.h - input checks of the node's custom GraphQL scalars
-    (node-api §3), plus the base58 codec behind the Cursor scalar.
+    (node-api §3).
 
     Each check has the shape of panda_gql_scalar_check_fn (the hint is
     unused): it gets any JSON leaf the client sent and says whether it is a
@@ -23,31 +23,11 @@
 #include <jansson.h>
 #include "panda/panda_err.h"
 #include "panda/panda_keypair.h"
+#include "panda_base58.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-//  Longest base58 text panda_base58_decode takes (decoding is quadratic).
-//  A cursor holds two 64-char row cursors and a view id: this allows view
-//  ids of about 80 operation ids.
-#define PANDA_BASE58_MAX_CHARS 8192
-
-//  Decode len characters of Bitcoin-alphabet base58 into out (cap bytes;
-//  len bytes always suffice). Leading '1's give leading zero bytes, the
-//  empty text gives zero bytes. Errors (PANDA_ERR_DECODE): "invalid base58
-//  character at position N", "base58 text longer than 8192 characters",
-//  "base58 output buffer too small"; PANDA_ERR_NOMEM.
-PANDA_NODISCARD panda_err_t panda_base58_decode (const char *text, size_t len, uint8_t *out, size_t cap,
-                                                 size_t *out_len, panda_error_t *err);
-
-//  Bitcoin-alphabet base58 of len bytes, NUL-terminated (output cursors,
-//  node-api §6.3.6). Caller owns the result (free); NULL on OOM.
-char *panda_base58_encode (const uint8_t *bytes, size_t len);
-
-//  True if len bytes are well-formed UTF-8 (no overlongs, surrogates or
-//  code points above U+10FFFF), as Rust's str::from_utf8 requires.
-bool panda_utf8_valid (const uint8_t *bytes, size_t len);
 
 //  Parse a PublicKey scalar value the way the reference does: 64 hex
 //  characters of either case, a point that decompresses. Returns false if

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "panda/panda_hash.h"
 #include "panda/panda_hex.h"
+#include "panda_cbor.h"
 #include "panda_scalar.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -43,7 +44,7 @@ s_scalars (const json_t *v, const char *text, size_t size)
         uint8_t *out = malloc (size + 1);
         size_t len = 0;
         s_check (out && panda_base58_decode (text, size, out, size, &len, NULL) == PANDA_OK);
-        s_check (panda_utf8_valid (out, len));
+        s_check (panda_cbor_utf8_valid (out, len));
         free (out);
     }
 }
