@@ -341,8 +341,6 @@ s_validate (panda_store_t *self, const panda_store_item_t *item, panda_store_sch
     const panda_entry_t *entry = item->entry;
     panda_operation_t *operation = item->operation;
     panda_err_t rc;
-    if (item->check_duplicate && (rc = panda_store_check_duplicate (self, entry, err)) != PANDA_OK)
-        return rc;
     const panda_schema_t *schema = schemas ? schemas (ctx, panda_operation_schema_id (operation)) : NULL;
     if (!schema)
         return panda_error_set (err, PANDA_ERR_NOT_FOUND, "Schema not found");
@@ -543,6 +541,17 @@ s_fail_all (panda_store_result_t *results, size_t n, const panda_error_t *error)
     }
 }
 
+//  Whether an entry with this entry's hash is stored (or earlier in the
+//  batch). Only SQL or memory errors fail.
+static panda_err_t
+s_is_stored (panda_store_t *self, const panda_entry_t *entry, bool *stored, panda_error_t *err)
+{
+    uint32_t doc;
+    panda_err_t rc = panda_store_op_doc (self, panda_entry_hash (entry), &doc, err);
+    *stored = rc == PANDA_OK && doc != PANDA_STORE_NONE;
+    return rc;
+}
+
 //  Validate and write every item inside the open transaction; a fatal
 //  error (SQL, memory) stops and is returned in err.
 static panda_err_t
@@ -554,7 +563,19 @@ s_run_batch (panda_store_t *self, const panda_store_item_t *items, size_t n, pan
         memset (result, 0, sizeof *result);
         panda_error_clear (&result->error);
         s_plan_t plan;
-        panda_err_t rc = s_validate (self, &items[i], schemas, ctx, &plan, &result->error);
+        panda_err_t rc;
+        //  Replication: an entry we already hold is a success that writes
+        //  nothing (concurrent sessions offer the same entries).
+        if (items[i].check_duplicate &&
+            (rc = s_is_stored (self, items[i].entry, &result->duplicate, &result->error)) != PANDA_OK) {
+            result->code = rc;
+            if (err)
+                *err = result->error;
+            return rc;
+        }
+        if (result->duplicate)
+            continue;
+        rc = s_validate (self, &items[i], schemas, ctx, &plan, &result->error);
         if (rc == PANDA_OK)
             rc = s_apply (self, &items[i], &plan, result, &result->error);
         result->code = rc;
@@ -622,20 +643,6 @@ panda_store_publish (panda_store_t *self, const panda_entry_t *entry, panda_oper
     }
     free (result);
     return rc;
-}
-
-panda_err_t
-panda_store_check_duplicate (panda_store_t *self, const panda_entry_t *entry, panda_error_t *err)
-{
-    uint32_t doc;
-    panda_err_t rc = panda_store_op_doc (self, panda_entry_hash (entry), &doc, err);
-    if (rc != PANDA_OK)
-        return rc;
-    if (doc == PANDA_STORE_NONE)
-        return PANDA_OK;
-    char hex[PANDA_HASH_HEX_SIZE + 1];
-    return panda_error_set (err, PANDA_ERR_INVALID, "Duplicate entry received: %s",
-                            panda_hash_to_hex (panda_entry_hash (entry), hex));
 }
 
 //  --------------------------------------------------------------------------

@@ -54,11 +54,12 @@ PANDA_NODISCARD panda_err_t panda_store_set_cache_size (panda_store_t *self, int
 typedef struct {
     const panda_entry_t *entry; //  decoded and verified
     panda_operation_t *operation; //  decoded (not yet checked against a schema)
-    bool check_duplicate; //  replication: fail first if the entry is already stored
+    bool check_duplicate; //  replication: an entry already stored is a duplicate, not an error
 } panda_store_item_t;
 
 typedef struct {
-    panda_err_t code; //  PANDA_OK: stored
+    panda_err_t code; //  PANDA_OK: stored, or a duplicate
+    bool duplicate; //  check_duplicate and already stored: nothing written, nothing else set
     panda_error_t error; //  when code != PANDA_OK: the reference message
     panda_entry_args_t next_args; //  when stored: arguments for the next entry of this log
     panda_hash_t document_id; //  when stored: its document
@@ -81,11 +82,6 @@ PANDA_NODISCARD panda_err_t panda_store_publish (panda_store_t *self, const pand
                                                  panda_operation_t *operation, panda_store_schema_fn *schemas,
                                                  void *ctx, panda_entry_args_t *next_args,
                                                  panda_error_t *err);
-
-//  PANDA_OK if no entry with this entry's hash is stored; else
-//  PANDA_ERR_INVALID "Duplicate entry received: <entry hash>".
-PANDA_NODISCARD panda_err_t panda_store_check_duplicate (panda_store_t *self, const panda_entry_t *entry,
-                                                         panda_error_t *err);
 
 //  nextArgs (node-api.md §6.1) for public_key and a document view id of
 //  count ids (NULL/0: a new document). Errors: "Previous operation <id> not
@@ -150,6 +146,50 @@ typedef panda_err_t (panda_store_entry_fn) (void *ctx, const panda_store_stored_
 PANDA_NODISCARD panda_err_t panda_store_entries_since (panda_store_t *self, int64_t since, size_t max,
                                                        panda_store_entry_fn *fn, void *ctx, size_t *count,
                                                        panda_error_t *err);
+
+//  --------------------------------------------------------------------------
+//  Replication (node-api §9.5; panda_store_sync.c)
+
+//  Called once per log with its latest seq num (its height).
+typedef panda_err_t (panda_store_log_fn) (void *ctx, const panda_public_key_t *public_key, uint64_t log_id,
+                                          uint64_t seq_num);
+
+//  Every log (with entries) of every document of schema_id, deleted
+//  documents included (their tombstones replicate too). In no order.
+PANDA_NODISCARD panda_err_t panda_store_schema_logs (panda_store_t *self, const char *schema_id,
+                                                     panda_store_log_fn *fn, void *ctx, panda_error_t *err);
+
+//  Every log (with entries) of one document; none if it is not stored.
+PANDA_NODISCARD panda_err_t panda_store_document_logs (panda_store_t *self, const panda_hash_t *document_id,
+                                                       panda_store_log_fn *fn, void *ctx, panda_error_t *err);
+
+//  Called once per entry position.
+typedef panda_err_t (panda_store_position_fn) (void *ctx, int64_t position);
+
+//  The positions of the entries of (public_key, log_id) whose seq num is
+//  above after_seq, in seq order. None if the log is unknown.
+PANDA_NODISCARD panda_err_t panda_store_log_positions (panda_store_t *self,
+                                                       const panda_public_key_t *public_key, uint64_t log_id,
+                                                       uint64_t after_seq, panda_store_position_fn *fn,
+                                                       void *ctx, panda_error_t *err);
+
+//  A stored entry as replication sends it. Pointers are borrowed for the
+//  call only.
+typedef struct {
+    int64_t position;
+    const panda_hash_t *hash; //  entry hash = operation id
+    const panda_hash_t *document_id;
+    const char *schema_id;
+    const uint8_t *entry, *operation;
+    size_t entry_len, operation_len;
+} panda_store_raw_t;
+typedef panda_err_t (panda_store_raw_fn) (void *ctx, const panda_store_raw_t *raw);
+
+//  The entry at position, handed to fn; *found false (and fn not called)
+//  if there is none (never stored, or purged since).
+PANDA_NODISCARD panda_err_t panda_store_entry_at (panda_store_t *self, int64_t position,
+                                                  panda_store_raw_fn *fn, void *ctx, bool *found,
+                                                  panda_error_t *err);
 
 //  --------------------------------------------------------------------------
 //  Purging

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define S_VERSION 2 //  schema version this code writes
+#define S_VERSION 3 //  schema version this code writes
 #define S_BUSY_TIMEOUT_MS 5000
 
 //  Migrations: s_migrations[v] brings a database from version v to v + 1.
@@ -45,6 +45,9 @@ static const char *const s_migrations[S_VERSION] = {
     //  2: purges (panda_store_purge.c) delete entries but keep their logs;
     //  meta remembers the highest entry id given out.
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+    //  3: replication reads the logs of a schema's documents
+    //  (panda_store_sync.c).
+    "CREATE INDEX documents_schema ON documents (schema_id);",
 };
 
 static const char *const s_sql[PANDA_STORE_SQL_COUNT_] = {
@@ -85,6 +88,24 @@ static const char *const s_sql[PANDA_STORE_SQL_COUNT_] = {
     [PANDA_STORE_SQL_LOG_PURGE] = "DELETE FROM entries WHERE log = ?1",
     [PANDA_STORE_SQL_LAST_ENTRY] =
         "INSERT OR REPLACE INTO meta (key, value) VALUES ('" PANDA_STORE_META_LAST_ENTRY "', ?1)",
+    //  Replication (panda_store_sync.c). A log's latest entry is its last
+    //  to arrive: storage accepts a log's entries in seq order.
+    [PANDA_STORE_SQL_SCHEMA_LOGS] =
+        "SELECT a.public_key, l.log_id, (SELECT seq_num FROM entries WHERE log = l.id ORDER BY id DESC LIMIT "
+        "1)"
+        " FROM documents d JOIN logs l ON l.document = d.id JOIN authors a ON a.id = l.author"
+        " WHERE d.schema_id = ?1",
+    [PANDA_STORE_SQL_DOC_HEIGHTS] = "SELECT a.public_key, l.log_id, (SELECT seq_num FROM entries WHERE log = "
+                                    "l.id ORDER BY id DESC LIMIT 1)"
+                                    " FROM entries c JOIN logs l ON l.document = c.id JOIN authors a ON a.id "
+                                    "= l.author WHERE c.hash = ?1",
+    [PANDA_STORE_SQL_LOG_ENTRIES] =
+        "SELECT e.id, e.seq_num FROM authors a JOIN logs l ON l.author = a.id"
+        " JOIN entries e ON e.log = l.id WHERE a.public_key = ?1 AND l.log_id = ?2"
+        " ORDER BY e.id",
+    [PANDA_STORE_SQL_ENTRY_AT] = "SELECT e.hash, e.entry, e.operation, d.schema_id, c.hash FROM entries e"
+                                 " JOIN logs l ON l.id = e.log JOIN documents d ON d.id = l.document"
+                                 " JOIN entries c ON c.id = d.id WHERE e.id = ?1",
 };
 
 panda_err_t
