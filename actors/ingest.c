@@ -4,15 +4,15 @@
     them through the same socket, so every reply from verify or storage
     comes back here (replies PULL) to be routed to its worker.
 
-    For PUBLISH it runs the first two steps of node-api §7.2 itself, in the
-    reference order: decode the operation, then look up its schema. Only
-    then may the entry be decoded and verified (step 3), by the verify
-    worker chosen from (public key, log id), so a log's entries stay in
-    order. NEXT_ARGS goes straight to storage, which owns the log state.
+    For PUBLISH (and REPLICATE, an entry from another node) it runs the first two steps of node-api §7.2
+   itself, in the reference order: decode the operation, then look up its schema. Only then may the entry be
+   decoded and verified (step 3), by the verify worker chosen from (public key, log id), so a log's entries
+   stay in order. NEXT_ARGS goes straight to storage, which owns the log state.
 
     Accepts:  PUBLISH, NEXT_ARGS    on ROUTER @ingest_endpoint (api workers)
+              REPLICATE             on the same ROUTER (replicate)
               ARGS, FAILED          on PULL @replies_endpoint (verify, storage)
-    Emits:    PUBLISH               on PUSH >verify_endpoint k (one per worker)
+    Emits:    PUBLISH, REPLICATE    on PUSH >verify_endpoint k (one per worker)
               NEXT_ARGS             on PUSH >storage_endpoint
               ARGS, FAILED          on the ROUTER, to the asking worker
     Opens the views database <db>-views read-only (schema lookups).
@@ -201,13 +201,18 @@ s_reply (s_ingest_t *self)
     panda_msg_destroy (&msg);
 }
 
-//  Steps 1 and 2 of §7.2; forwards the request to its verify worker.
+//  Steps 1 and 2 of §7.2 for a PUBLISH or a REPLICATE; forwards the
+//  request to its verify worker.
 static void
 s_publish (s_ingest_t *self, zmsg_t **request, panda_msg_t *msg)
 {
+    bool replicate = panda_msg_id (msg) == PANDA_MSG_REPLICATE;
     size_t entry_len, op_len;
-    const uint8_t *entry = panda_msg_publish_entry (msg, &entry_len);
-    const uint8_t *op = panda_msg_publish_op (msg, &op_len);
+    const uint8_t *entry =
+        replicate ? panda_msg_replicate_entry (msg, &entry_len) : panda_msg_publish_entry (msg, &entry_len);
+    const uint8_t *op =
+        replicate ? panda_msg_replicate_op (msg, &op_len) : panda_msg_publish_op (msg, &op_len);
+    uint64_t req = replicate ? panda_msg_replicate_req (msg) : panda_msg_publish_req (msg);
     panda_error_t err;
     panda_error_clear (&err);
     panda_operation_t *operation = panda_operation_decode (op, op_len, &err);
@@ -215,13 +220,14 @@ s_publish (s_ingest_t *self, zmsg_t **request, panda_msg_t *msg)
         panda_error_set (&err, PANDA_ERR_NOT_FOUND, "Schema not found");
     panda_operation_destroy (&operation);
     if (err.code != PANDA_OK) {
-        panda_log_debug ("ingest", "rejected publish: %s", err.message);
-        panda_actor_fail (self->requests, *request, panda_msg_publish_req (msg), err.code, err.message);
+        panda_log_debug ("ingest", "rejected %s: %s", replicate ? "replicated entry" : "publish",
+                         err.message);
+        panda_actor_fail (self->requests, *request, req, err.code, err.message);
         return;
     }
     unsigned k = panda_actor_shard (entry, entry_len, self->workers);
-    if (s_forward (self, request, self->verify[k], panda_msg_publish_req (msg), true))
-        panda_actor_fail (self->requests, *request, panda_msg_publish_req (msg), PANDA_ERR_IO,
+    if (s_forward (self, request, self->verify[k], req, true))
+        panda_actor_fail (self->requests, *request, req, PANDA_ERR_IO,
                           "verify worker unavailable (is its process running?)");
 }
 
@@ -240,7 +246,7 @@ s_handle (void *self_, zsock_t *which)
     zmsg_t *request = panda_actor_recv_raw (which, &msg);
     if (!request)
         return;
-    if (panda_msg_id (msg) == PANDA_MSG_PUBLISH)
+    if (panda_msg_id (msg) == PANDA_MSG_PUBLISH || panda_msg_id (msg) == PANDA_MSG_REPLICATE)
         s_publish (self, &request, msg);
     else if (panda_msg_id (msg) == PANDA_MSG_NEXT_ARGS) {
         if (s_forward (self, &request, self->storage, panda_msg_next_args_req (msg), false))

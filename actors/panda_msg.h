@@ -43,7 +43,9 @@
     X ("STORED", PANDA_MSG_STORED, stored, "storage -> materialize (PUB/SUB)", "events_endpoint")            \
     X ("SCHEMA", PANDA_MSG_SCHEMA, schema, "materialize -> api (PUB/SUB)", "schemas_endpoint")               \
     X ("PURGE", PANDA_MSG_PURGE, purge, "materialize -> storage", "storage_endpoint")                        \
-    X ("PURGED", PANDA_MSG_PURGED, purged, "storage -> materialize (PUB/SUB)", "events_endpoint")
+    X ("PURGED", PANDA_MSG_PURGED, purged, "storage -> materialize (PUB/SUB)", "events_endpoint")            \
+    X ("REPLICATE", PANDA_MSG_REPLICATE, replicate, "replicate -> ingest -> verify[k] -> storage",           \
+       "ingest_endpoint, verify_endpoint, storage_endpoint")
 
 //  The fields of each data verb: F (verb name, type, field name).
 //  A request and its answer: the api worker's request id comes back.
@@ -54,15 +56,23 @@
 #define PANDA_MSG_FIELDS_PANDA_MSG_ARGS(F, v)                                                                \
     F (v, U64, req) F (v, U64, log_id) F (v, U64, seq_num) F (v, BYTES, backlink) F (v, BYTES, skiplink)
 #define PANDA_MSG_FIELDS_PANDA_MSG_FAILED(F, v) F (v, U64, req) F (v, ERR, code) F (v, TEXT, message)
-//  An entry was committed: its hash, its document, schema, store position.
+//  An entry was committed: its hash, its document, schema, store position,
+//  and origin: the public key of the node it was replicated from (32
+//  bytes), empty for a client's publish (live push never echoes it back).
 #define PANDA_MSG_FIELDS_PANDA_MSG_STORED(F, v)                                                              \
-    F (v, BYTES, operation_id) F (v, BYTES, document_id) F (v, TEXT, schema_id) F (v, U64, position)
+    F (v, BYTES, operation_id)                                                                               \
+    F (v, BYTES, document_id) F (v, TEXT, schema_id) F (v, U64, position) F (v, BYTES, origin)
 //  The schema was materialised and recorded in the views database.
 #define PANDA_MSG_FIELDS_PANDA_MSG_SCHEMA(F, v) F (v, TEXT, schema_id)
 //  ids: n x 34 bytes of document ids. PURGE: delete their entries;
 //  PURGED: their entries are gone.
 #define PANDA_MSG_FIELDS_PANDA_MSG_PURGE(F, v) F (v, BYTES, ids)
 #define PANDA_MSG_FIELDS_PANDA_MSG_PURGED(F, v) F (v, BYTES, ids)
+//  An entry received from another node (origin: its 32-byte public key).
+//  The publish path, except that an entry already stored is a success
+//  (answered ARGS, no STORED event): concurrent sessions offer the same.
+#define PANDA_MSG_FIELDS_PANDA_MSG_REPLICATE(F, v)                                                           \
+    F (v, U64, req) F (v, BYTES, entry) F (v, BYTES, op) F (v, BYTES, origin)
 
 typedef enum {
 #define PANDA_MSG_ENUM_C(verb, id, what) id,

@@ -3,7 +3,8 @@
     Owns the only write connection to SQLite (lib/panda_store). Takes every
     request waiting on its socket (up to S_BATCH_MAX) and commits all the
     publishes among them in one transaction, then answers each one and
-    publishes a STORED event per stored entry. An answer is sent only after
+    publishes a STORED event per stored entry. A REPLICATE already stored
+    is answered ARGS too, with no event: concurrent sessions repeat entries. An answer is sent only after
     its COMMIT returned: an acknowledged entry is never lost.
 
     NEXT_ARGS is answered here too, from the store's cache of log heads,
@@ -11,8 +12,8 @@
     never sees arguments older than its own acknowledged publish. So is
     PURGE, from the materialiser: the entries of unused blobs go.
 
-    Accepts:  PUBLISH, NEXT_ARGS, PURGE   on PULL @storage_endpoint
-              (from verify, ingest and materialize)
+    Accepts:  PUBLISH, REPLICATE,         on PULL @storage_endpoint
+              NEXT_ARGS, PURGE            (from verify, ingest and materialize)
     Emits:    ARGS, FAILED                on PUSH >replies_endpoint (to ingest)
               STORED, PURGED              on PUB @events_endpoint
     Opens the entries database read-write (database_url), the views
@@ -28,8 +29,11 @@
 #define S_BATCH_MAX 1024
 
 typedef struct {
-    zmsg_t *request; //  [identity][PUBLISH][body]
+    zmsg_t *request; //  [identity][PUBLISH or REPLICATE][body]
     panda_msg_t *msg;
+    uint64_t req;
+    const uint8_t *origin; //  REPLICATE: the sending node's key (in msg)
+    size_t origin_len;
     panda_entry_t *entry;
     panda_operation_t *operation;
 } s_pending_t;
@@ -97,7 +101,7 @@ s_stored_event (s_storage_t *self, const s_pending_t *p, const panda_store_resul
 {
     panda_msg_t *event = panda_msg_stored_new (
         panda_entry_hash (p->entry)->bytes, PANDA_HASH_SIZE, result->document_id.bytes, PANDA_HASH_SIZE,
-        panda_operation_schema_id (p->operation), (uint64_t) result->position);
+        panda_operation_schema_id (p->operation), (uint64_t) result->position, p->origin, p->origin_len);
     panda_actor_send (self->events, NULL, &event);
 }
 
@@ -108,8 +112,9 @@ s_flush (s_storage_t *self)
     if (self->count == 0)
         return;
     for (size_t i = 0; i < self->count; i++)
-        self->items[i] =
-            (panda_store_item_t){.entry = self->pending[i].entry, .operation = self->pending[i].operation};
+        self->items[i] = (panda_store_item_t){.entry = self->pending[i].entry,
+                                              .operation = self->pending[i].operation,
+                                              .check_duplicate = self->pending[i].origin != NULL};
     panda_error_t err;
     panda_err_t rc = panda_store_publish_batch (self->store, self->items, self->count,
                                                 panda_actor_schemas_find, self->schemas, self->results, &err);
@@ -118,10 +123,11 @@ s_flush (s_storage_t *self)
     for (size_t i = 0; i < self->count; i++) {
         s_pending_t *p = &self->pending[i];
         panda_store_result_t *r = &self->results[i];
-        uint64_t req = panda_msg_publish_req (p->msg);
+        uint64_t req = p->req;
         if (r->code == PANDA_OK) {
             s_reply_args (self, p->request, req, &r->next_args);
-            s_stored_event (self, p, r);
+            if (!r->duplicate)
+                s_stored_event (self, p, r);
         } else {
             panda_log_debug ("storage", "rejected publish: %s", r->error.message);
             panda_actor_fail (self->replies, p->request, req, r->code, r->error.message);
@@ -135,14 +141,22 @@ s_flush (s_storage_t *self)
     self->count = 0;
 }
 
-//  Queue a verified PUBLISH for the next commit (takes request and msg).
+//  Queue a verified PUBLISH or REPLICATE for the next commit (takes
+//  request and msg).
 static void
 s_queue (s_storage_t *self, zmsg_t *request, panda_msg_t *msg)
 {
+    bool replicate = panda_msg_id (msg) == PANDA_MSG_REPLICATE;
     size_t entry_len, op_len;
-    const uint8_t *entry_bytes = panda_msg_publish_entry (msg, &entry_len);
-    const uint8_t *op_bytes = panda_msg_publish_op (msg, &op_len);
-    s_pending_t p = {.request = request, .msg = msg};
+    const uint8_t *entry_bytes =
+        replicate ? panda_msg_replicate_entry (msg, &entry_len) : panda_msg_publish_entry (msg, &entry_len);
+    const uint8_t *op_bytes =
+        replicate ? panda_msg_replicate_op (msg, &op_len) : panda_msg_publish_op (msg, &op_len);
+    s_pending_t p = {.request = request,
+                     .msg = msg,
+                     .req = replicate ? panda_msg_replicate_req (msg) : panda_msg_publish_req (msg)};
+    if (replicate)
+        p.origin = panda_msg_replicate_origin (msg, &p.origin_len);
     panda_error_t err;
     //  Verified upstream; decoding again is cheaper than shipping structs.
     if (panda_entry_decode (&p.entry, entry_bytes, entry_len, &err) == PANDA_OK &&
@@ -150,7 +164,7 @@ s_queue (s_storage_t *self, zmsg_t *request, panda_msg_t *msg)
         self->pending[self->count++] = p;
         return;
     }
-    panda_actor_fail (self->replies, request, panda_msg_publish_req (msg), err.code, err.message);
+    panda_actor_fail (self->replies, request, p.req, err.code, err.message);
     panda_entry_destroy (&p.entry);
     zmsg_destroy (&request);
     panda_msg_destroy (&msg);
@@ -213,7 +227,7 @@ s_handle (void *self_, zsock_t *which)
         zmsg_t *request = panda_actor_recv_raw (which, &msg);
         if (!request)
             continue;
-        if (panda_msg_id (msg) == PANDA_MSG_PUBLISH) {
+        if (panda_msg_id (msg) == PANDA_MSG_PUBLISH || panda_msg_id (msg) == PANDA_MSG_REPLICATE) {
             s_queue (self, request, msg);
             if (self->count == S_BATCH_MAX)
                 s_flush (self);

@@ -6,8 +6,8 @@
     Ingest sends all entries of one log to the same worker and sockets keep
     order, so a log's entries reach storage in the order they arrived.
 
-    Accepts:  PUBLISH   on PULL @verify_endpoint k (from ingest)
-    Emits:    PUBLISH   on PUSH >storage_endpoint (verified, frames untouched)
+    Accepts:  PUBLISH, REPLICATE   on PULL @verify_endpoint k (from ingest)
+    Emits:    PUBLISH, REPLICATE   on PUSH >storage_endpoint (verified, frames untouched)
               FAILED    on PUSH >replies_endpoint (to ingest)              */
 #include "panda_actors.h"
 
@@ -49,14 +49,17 @@ s_handle (void *self_, zsock_t *which)
     zmsg_t *request = panda_actor_recv_raw (which, &msg);
     if (!request)
         return;
-    if (panda_msg_id (msg) != PANDA_MSG_PUBLISH) {
+    bool replicate = panda_msg_id (msg) == PANDA_MSG_REPLICATE;
+    if (panda_msg_id (msg) != PANDA_MSG_PUBLISH && !replicate) {
         panda_log_warn (self->name, "dropped unexpected %s", panda_msg_name (panda_msg_id (msg)));
         zmsg_destroy (&request);
         panda_msg_destroy (&msg);
         return;
     }
     size_t len;
-    const uint8_t *bytes = panda_msg_publish_entry (msg, &len);
+    const uint8_t *bytes =
+        replicate ? panda_msg_replicate_entry (msg, &len) : panda_msg_publish_entry (msg, &len);
+    uint64_t req = replicate ? panda_msg_replicate_req (msg) : panda_msg_publish_req (msg);
     panda_entry_t *entry = NULL;
     panda_error_t err;
     if (panda_entry_decode_verified (&entry, bytes, len, &err) == PANDA_OK) {
@@ -64,7 +67,7 @@ s_handle (void *self_, zsock_t *which)
             panda_log_error (self->name, "cannot forward to storage: %s", zmq_strerror (zmq_errno ()));
     } else {
         panda_log_debug (self->name, "rejected entry: %s", err.message);
-        panda_actor_fail (self->replies, request, panda_msg_publish_req (msg), err.code, err.message);
+        panda_actor_fail (self->replies, request, req, err.code, err.message);
     }
     panda_entry_destroy (&entry);
     zmsg_destroy (&request);

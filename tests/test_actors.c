@@ -363,7 +363,7 @@ test_pipeline_survives_malformed_messages (void **state)
     zstr_sendm (p->client, "NEXT_ARGS");
     zframe_t *body = zframe_new ("\x93\x01\xc4\x01\x00\xc4\x00", 7); //  a 1-byte public key
     zframe_send (&body, p->client, 0);
-    panda_msg_t *stray = panda_msg_stored_new ("a", 1, "b", 1, "c", 1);
+    panda_msg_t *stray = panda_msg_stored_new ("a", 1, "b", 1, "c", 1, NULL, 0);
     assert_int_equal (panda_actor_send (p->client, NULL, &stray), 0);
     //  The short key reaches storage and is refused there.
     s_expect_failed (p, 1, "malformed NEXT_ARGS request");

@@ -95,11 +95,20 @@ test_msg_typed_round_trips (void **state)
     panda_msg_args_skiplink (m, &n);
     assert_int_equal (n, 0);
     panda_msg_destroy (&m);
-    m = s_round_trip (panda_msg_stored_new (a, 2, b, 1, "s", 7), "94c402aabbc401cca17307");
+    m = s_round_trip (panda_msg_stored_new (a, 2, b, 1, "s", 7, NULL, 0), "95c402aabbc401cca17307c400");
     assert_memory_equal (panda_msg_stored_operation_id (m, &n), a, 2);
     assert_memory_equal (panda_msg_stored_document_id (m, &n), b, 1);
     assert_string_equal (panda_msg_stored_schema_id (m), "s");
     assert_int_equal (panda_msg_stored_position (m), 7);
+    panda_msg_stored_origin (m, &n);
+    assert_int_equal (n, 0);
+    panda_msg_destroy (&m);
+    m = s_round_trip (panda_msg_replicate_new (9, b, 1, a, 2, a, 1), "9409c401ccc402aabbc401aa");
+    assert_int_equal (panda_msg_replicate_req (m), 9);
+    assert_memory_equal (panda_msg_replicate_entry (m, &n), b, 1);
+    assert_memory_equal (panda_msg_replicate_op (m, &n), a, 2);
+    assert_memory_equal (panda_msg_replicate_origin (m, &n), a, 1);
+    assert_int_equal (n, 1);
     panda_msg_destroy (&m);
     m = s_round_trip (panda_msg_schema_new ("ab"), "91a26162");
     assert_string_equal (panda_msg_schema_schema_id (m), "ab");
@@ -138,7 +147,7 @@ test_msg_rejects_wrong_shapes (void **state)
         {"PUBLISH", "9301a0c400", "PUBLISH: element 1 is not bytes"},
         {"PUBLISH", "9301c400c40000", "PUBLISH: body must be an array of 3 plain elements"},
         {"FAILED", "930101a3610062", "FAILED: element 2 is not text"},
-        {"STORED", "94c400c400c001", "STORED: element 2 is not text"},
+        {"STORED", "95c400c400c001c400", "STORED: element 2 is not text"},
         {"PUBLISH", "81c400c400", "PUBLISH: body must be an array of 3 plain elements"},
         {"PUBLISH", "93c0c400c400", "PUBLISH: element 0 is not an unsigned integer"},
     };
