@@ -135,21 +135,30 @@ panda_test_vector_schema (json_t *root, size_t which)
 }
 
 panda_operation_t *
-panda_test_field_definition (const panda_hash_t *previous, const char *name)
+panda_test_field_definition_op (panda_action_t action, const panda_hash_t *previous, size_t n_previous,
+                                const char *name)
 {
     panda_error_t err;
     panda_operation_t *op =
-        panda_operation_new (previous ? PANDA_ACTION_UPDATE : PANDA_ACTION_CREATE,
-                             "schema_field_definition_v1", previous, previous ? 1 : 0, &err);
+        panda_operation_new (action, "schema_field_definition_v1", previous, n_previous, &err);
     assert_non_null (op);
     panda_value_t value;
-    assert_int_equal (panda_value_set_str (&value, name, strlen (name)), PANDA_OK);
-    assert_int_equal (panda_operation_set_field (op, "name", &value, &err), PANDA_OK);
-    panda_value_clear (&value);
-    if (!previous) {
+    if (action != PANDA_ACTION_DELETE) {
+        assert_int_equal (panda_value_set_str (&value, name, strlen (name)), PANDA_OK);
+        assert_int_equal (panda_operation_set_field (op, "name", &value, &err), PANDA_OK);
+        panda_value_clear (&value);
+    }
+    if (action == PANDA_ACTION_CREATE) {
         assert_int_equal (panda_value_set_str (&value, "str", 3), PANDA_OK);
         assert_int_equal (panda_operation_set_field (op, "type", &value, &err), PANDA_OK);
         panda_value_clear (&value);
     }
     return op;
+}
+
+panda_operation_t *
+panda_test_field_definition (const panda_hash_t *previous, const char *name)
+{
+    return panda_test_field_definition_op (previous ? PANDA_ACTION_UPDATE : PANDA_ACTION_CREATE, previous,
+                                           previous ? 1 : 0, name);
 }

@@ -54,4 +54,9 @@ panda_schema_t *panda_test_vector_schema (json_t *root, size_t which);
 //  with previous an UPDATE of name. Fails the test on error; caller owns.
 panda_operation_t *panda_test_field_definition (const panda_hash_t *previous, const char *name);
 
+//  The same with any action and previous: CREATE {name, type "str"},
+//  UPDATE {name}, DELETE (name unused).
+panda_operation_t *panda_test_field_definition_op (panda_action_t action, const panda_hash_t *previous,
+                                                   size_t n_previous, const char *name);
+
 #endif

@@ -21,17 +21,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "panda_http.h"
-#include "panda_pandad.h"
 #include "panda_test.h"
+#include "panda_fixture.h"
 
-#define START_MS 30000
 #define REQUEST_MS 20000
 #define ATTACK_MS 8000 //  longest an attack may keep its answer waiting (ASan, 2 loaded cores)
 #define NORMAL_MS 3000 //  longest a normal request may wait meanwhile
 
 typedef struct {
-    panda_pandad_t *node;
+    panda_fixture_t *node;
     int port;
     pthread_t normal;
     atomic_bool stop;
@@ -154,9 +152,9 @@ test_many_values (void **state)
     //  Under the body limit, but 400 000 values.
     char *body =
         s_repeat ("{\"query\":\"{ __typename }\",\"variables\":{\"x\":[0", ",0", 400000, "", "", "]}}");
-    long before = s_memory_kb (panda_pandad_pid (f->node), "VmRSS");
+    long before = s_memory_kb (panda_pandad_pid (panda_fixture_pandad (f->node)), "VmRSS");
     s_expect_error (f, "400 000 values", body, strlen (body), "values");
-    long after = s_memory_kb (panda_pandad_pid (f->node), "VmHWM");
+    long after = s_memory_kb (panda_pandad_pid (panda_fixture_pandad (f->node)), "VmHWM");
     print_message ("400 000 values: RSS %ld kB before, peak %ld kB after\n", before, after);
     free (body);
 }
@@ -271,10 +269,10 @@ static void
 test_oversized_bodies (void **state)
 {
     fixture_t *f = *state;
-    long before = s_memory_kb (panda_pandad_pid (f->node), "VmRSS");
+    long before = s_memory_kb (panda_pandad_pid (panda_fixture_pandad (f->node)), "VmRSS");
     s_oversized (f, false);
     s_oversized (f, true);
-    long peak = s_memory_kb (panda_pandad_pid (f->node), "VmHWM");
+    long peak = s_memory_kb (panda_pandad_pid (panda_fixture_pandad (f->node)), "VmHWM");
     print_message ("oversized bodies: RSS %ld kB before, peak %ld kB\n", before, peak);
 }
 
@@ -283,12 +281,10 @@ s_setup (void **state)
 {
     fixture_t *f = calloc (1, sizeof *f);
     *state = f;
-    if (!panda_pandad_available ())
-        return 0;
-    f->node = panda_pandad_start (NULL, START_MS);
-    if (!f->node)
-        return -1;
-    f->port = panda_pandad_port (f->node);
+    int rc = panda_fixture_setup (&f->node, NULL);
+    if (rc || !f->node)
+        return rc;
+    f->port = panda_fixture_port (f->node);
     return pthread_create (&f->normal, NULL, s_normal_client, f) == 0 ? 0 : -1;
 }
 
@@ -304,7 +300,7 @@ s_teardown (void **state)
                        atomic_load (&f->failed), (long long) atomic_load (&f->worst_ms));
         if (atomic_load (&f->failed) || !atomic_load (&f->answered) || atomic_load (&f->worst_ms) > NORMAL_MS)
             rc = -1;
-        if (panda_pandad_stop (&f->node) != 0)
+        if (panda_fixture_stop (&f->node) != 0)
             rc = -1;
     }
     free (f);
@@ -316,10 +312,8 @@ s_teardown (void **state)
 int
 main (void)
 {
-    if (!panda_pandad_available ()) {
-        fprintf (stderr, "SKIP: pandad is not built\n");
+    if (!panda_fixture_available ())
         return 0;
-    }
     const struct CMUnitTest tests[] = {
         S_TEST (test_deep_json),       S_TEST (test_many_values),    S_TEST (test_fragment_doubling),
         S_TEST (test_deep_selections), S_TEST (test_costly_aliases), S_TEST (test_oversized_bodies),

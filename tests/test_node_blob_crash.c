@@ -29,12 +29,8 @@
 #include <unistd.h>
 
 #include "panda_test.h"
-#include "panda_http.h"
-#include "panda_pandad.h"
+#include "panda_fixture.h"
 #include "panda_blob.h"
-#include "panda/panda_entry.h"
-#include "panda/panda_keypair.h"
-#include "panda/panda_operation.h"
 
 #define START_MS 60000
 #define REQUEST_MS 60000
@@ -50,8 +46,7 @@ static const size_t s_attempt_pieces[ATTEMPTS] = {48, 80, 120};
 typedef struct {
     uint8_t *data; //  the blob's content (pieces concatenated)
     size_t len;
-    char doc[PANDA_HASH_HEX_SIZE + 1]; //  blob document id = its view id
-    char *entry_hex, *operation_hex; //  the blob_v1 CREATE
+    panda_fixture_signed_t create; //  the blob_v1 CREATE; its hash is the blob's document (and view) id
 } blob_t;
 
 //  The blob_v1 publish, run while the main thread watches the directory.
@@ -62,37 +57,6 @@ typedef struct {
 } publisher_t;
 
 //  --- signing and publishing ---------------------------------------------
-
-//  Sign op (taken) as seq 1 of log_id; *entry_hex and *operation_hex get
-//  fresh strings (caller frees), *id the entry hash.
-static void
-s_sign (const panda_keypair_t *keypair, uint64_t log_id, panda_operation_t **op_p, char **entry_hex,
-        char **operation_hex, panda_hash_t *id)
-{
-    size_t len, entry_len;
-    const uint8_t *bytes = panda_operation_bytes (*op_p, &len);
-    assert_non_null (bytes);
-    panda_error_t err;
-    panda_entry_t *entry = panda_entry_new_signed (keypair, log_id, 1, NULL, NULL, bytes, len, &err);
-    if (!entry)
-        fail_msg ("sign log %llu: %s", (unsigned long long) log_id, err.message);
-    *operation_hex = panda_test_hex (bytes, len);
-    const uint8_t *entry_bytes = panda_entry_bytes (entry, &entry_len);
-    *entry_hex = panda_test_hex (entry_bytes, entry_len);
-    *id = *panda_entry_hash (entry);
-    panda_entry_destroy (&entry);
-    panda_operation_destroy (op_p);
-}
-
-//  POST the publish mutation. Caller owns the answer; NULL if no JSON came.
-static json_t *
-s_publish (panda_http_t *http, const char *entry_hex, const char *operation_hex)
-{
-    json_t *vars = json_pack ("{s:s, s:s}", "entry", entry_hex, "operation", operation_hex);
-    json_t *answer = panda_http_graphql (http, panda_http_shirokuma_publish, vars, "Publish", NULL);
-    json_decref (vars);
-    return answer;
-}
 
 static void
 s_assert_published (json_t *answer, const char *what)
@@ -124,13 +88,12 @@ s_make_blob (panda_http_t *http, const panda_keypair_t *keypair, size_t pieces, 
             PANDA_OK);
         assert_int_equal (panda_operation_set_field (op, "data", &value, &err), PANDA_OK);
         panda_value_clear (&value);
-        char *entry_hex, *operation_hex;
-        s_sign (keypair, i, &op, &entry_hex, &operation_hex, &ids[i]);
-        json_t *answer = s_publish (http, entry_hex, operation_hex);
+        panda_fixture_signed_t piece = panda_fixture_sign (keypair, i, 1, NULL, NULL, &op);
+        ids[i] = piece.id;
+        json_t *answer = panda_fixture_publish_signed (http, &piece, NULL);
         s_assert_published (answer, "blob_piece_v1");
         json_decref (answer);
-        free (entry_hex);
-        free (operation_hex);
+        panda_fixture_signed_release (&piece);
     }
     panda_operation_t *op = panda_operation_new (PANDA_ACTION_CREATE, "blob_v1", NULL, 0, &err);
     assert_non_null (op);
@@ -144,9 +107,7 @@ s_make_blob (panda_http_t *http, const panda_keypair_t *keypair, size_t pieces, 
         assert_int_equal (panda_value_append_list (&value, &ids[i], 1), PANDA_OK);
     assert_int_equal (panda_operation_set_field (op, "pieces", &value, &err), PANDA_OK);
     panda_value_clear (&value);
-    panda_hash_t id;
-    s_sign (keypair, pieces, &op, &blob->entry_hex, &blob->operation_hex, &id);
-    panda_hash_to_hex (&id, blob->doc);
+    blob->create = panda_fixture_sign (keypair, pieces, 1, NULL, NULL, &op);
     free (ids);
 }
 
@@ -154,8 +115,7 @@ static void
 s_blob_release (blob_t *blob)
 {
     free (blob->data);
-    free (blob->entry_hex);
-    free (blob->operation_hex);
+    panda_fixture_signed_release (&blob->create);
     memset (blob, 0, sizeof *blob);
 }
 
@@ -163,7 +123,8 @@ static void *
 s_publisher (void *arg)
 {
     publisher_t *p = arg;
-    p->answer = s_publish (p->http, p->blob->entry_hex, p->blob->operation_hex);
+    int status; //  no answer (NULL) when the kill cuts the request short
+    p->answer = panda_fixture_publish_signed (p->http, &p->blob->create, &status);
     return NULL;
 }
 
@@ -231,10 +192,10 @@ s_kill_on_temp (int watch, panda_pandad_t *node, int64_t deadline_ms)
 
 //  The end of the node's log, for a failure message.
 static void
-s_print_log (panda_pandad_t *node)
+s_print_log (panda_fixture_t *node)
 {
     char path[PATH_SIZE];
-    snprintf (path, sizeof path, "%s/pandad.log", panda_pandad_dir (node));
+    snprintf (path, sizeof path, "%s/pandad.log", panda_fixture_dir (node));
     FILE *f = fopen (path, "r");
     if (!f)
         return;
@@ -256,8 +217,8 @@ s_killed_mid_write (const blob_t *blob, const char *blobs_dir, size_t pieces, in
 {
     char listing[2048];
     s_listing (blobs_dir, listing, sizeof listing);
-    int64_t temp = s_size (blobs_dir, PANDA_BLOBS_TEMP_PREFIX, blob->doc);
-    int64_t final_size = s_size (blobs_dir, "", blob->doc);
+    int64_t temp = s_size (blobs_dir, PANDA_BLOBS_TEMP_PREFIX, blob->create.hash);
+    int64_t final_size = s_size (blobs_dir, "", blob->create.hash);
     bool final = final_size >= 0;
     fprintf (stderr,
              "attempt with %zu pieces (%zu bytes): killed %lld ms after the publish, temp file at %lld bytes;"
@@ -268,10 +229,10 @@ s_killed_mid_write (const blob_t *blob, const char *blobs_dir, size_t pieces, in
     if (final && final_size != (int64_t) blob->len)
         fail_msg (
             "after the kill %s/%s holds %lld of the blob's %zu bytes: a partial file under the served name",
-            blobs_dir, blob->doc, (long long) final_size, blob->len);
+            blobs_dir, blob->create.hash, (long long) final_size, blob->len);
     if (!final)
         fail_msg ("after the kill %s holds neither a written temp file nor the blob %s: %s", blobs_dir,
-                  blob->doc, listing);
+                  blob->create.hash, listing);
     return false;
 }
 
@@ -283,13 +244,12 @@ s_killed_mid_write (const blob_t *blob, const char *blobs_dir, size_t pieces, in
 //  the kill came mid-write; false (node and data dir gone, blob released)
 //  when the file had already been renamed into place.
 static bool
-s_attempt (size_t pieces, uint64_t seed, panda_pandad_t **node_p, blob_t *blob, char *blobs_dir, size_t size)
+s_attempt (size_t pieces, uint64_t seed, panda_fixture_t **node_p, blob_t *blob, char *blobs_dir, size_t size)
 {
-    panda_pandad_t *node = panda_pandad_start (NULL, START_MS);
+    panda_fixture_t *node = panda_fixture_start (NULL, START_MS, REQUEST_MS);
     assert_non_null (node);
-    snprintf (blobs_dir, size, "%s/blobs", panda_pandad_dir (node)); //  the default blobs_base_path
-    panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (node), REQUEST_MS);
-    assert_non_null (http);
+    snprintf (blobs_dir, size, "%s/blobs", panda_fixture_dir (node)); //  the default blobs_base_path
+    panda_http_t *http = panda_fixture_http (node);
     panda_keypair_t *keypair = panda_keypair_new ();
     assert_non_null (keypair);
     s_make_blob (http, keypair, pieces, seed, blob);
@@ -301,10 +261,11 @@ s_attempt (size_t pieces, uint64_t seed, panda_pandad_t **node_p, blob_t *blob, 
     pthread_t thread;
     assert_int_equal (pthread_create (&thread, NULL, s_publisher, &pub), 0);
     int64_t started = zclock_mono ();
-    bool killed = s_kill_on_temp (watch, node, started + TEMP_WAIT_MS);
+    //  Only the process: the publisher thread still uses the connection.
+    bool killed = s_kill_on_temp (watch, panda_fixture_pandad (node), started + TEMP_WAIT_MS);
     pthread_join (thread, NULL);
     close (watch);
-    panda_http_destroy (&http);
+    panda_fixture_disconnect (node);
     if (!killed) {
         s_print_log (node);
         fail_msg ("no write into a %s file of %s within %d ms of the blob_v1 publish",
@@ -318,7 +279,7 @@ s_attempt (size_t pieces, uint64_t seed, panda_pandad_t **node_p, blob_t *blob, 
         return true;
     }
     fprintf (stderr, "the blob file was already in place when SIGKILL landed: retrying with a bigger blob\n");
-    panda_pandad_stop (&node);
+    panda_fixture_stop (&node);
     s_blob_release (blob);
     return false;
 }
@@ -326,12 +287,11 @@ s_attempt (size_t pieces, uint64_t seed, panda_pandad_t **node_p, blob_t *blob, 
 //  After the restart: GET /blobs/<doc> serves exactly the blob, and the
 //  blobs dir holds its file and no temp file.
 static void
-s_assert_served (panda_pandad_t *node, const blob_t *blob, const char *blobs_dir)
+s_assert_served (panda_fixture_t *node, const blob_t *blob, const char *blobs_dir)
 {
-    panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (node), REQUEST_MS);
-    assert_non_null (http);
+    panda_http_t *http = panda_fixture_http (node);
     char path[128], value[128], length[32];
-    snprintf (path, sizeof path, "/blobs/%s", blob->doc);
+    snprintf (path, sizeof path, "/blobs/%s", blob->create.hash);
     panda_http_response_t resp;
     if (panda_http_get_until_found (http, path, SERVE_MS, &resp) != 0) {
         s_print_log (node);
@@ -347,13 +307,13 @@ s_assert_served (panda_pandad_t *node, const blob_t *blob, const char *blobs_dir
     assert_non_null (panda_http_header (&resp, "content-length", value, sizeof value));
     assert_string_equal (value, length);
     panda_http_response_release (&resp);
-    panda_http_destroy (&http);
     char listing[2048];
     size_t temps = s_listing (blobs_dir, listing, sizeof listing);
-    if (temps || s_size (blobs_dir, "", blob->doc) < 0)
-        fail_msg ("after the restart %s should hold only %s, holds: %s", blobs_dir, blob->doc, listing);
+    if (temps || s_size (blobs_dir, "", blob->create.hash) < 0)
+        fail_msg ("after the restart %s should hold only %s, holds: %s", blobs_dir, blob->create.hash,
+                  listing);
     char file[PATH_SIZE];
-    snprintf (file, sizeof file, "%s/%s", blobs_dir, blob->doc);
+    snprintf (file, sizeof file, "%s/%s", blobs_dir, blob->create.hash);
     struct stat st;
     assert_int_equal (stat (file, &st), 0);
     assert_int_equal ((size_t) st.st_size, blob->len);
@@ -365,11 +325,8 @@ static void
 test_node_blob_crash_mid_write (void **state)
 {
     (void) state;
-    if (!panda_pandad_available ()) {
-        fprintf (stderr, "SKIP: build/bin/pandad is not the node yet\n");
-        skip ();
-    }
-    panda_pandad_t *node = NULL;
+    panda_fixture_require ();
+    panda_fixture_t *node = NULL;
     blob_t blob = {0};
     char blobs_dir[PATH_SIZE];
     size_t attempt = 0;
@@ -380,12 +337,12 @@ test_node_blob_crash_mid_write (void **state)
         fail_msg ("in %d attempts (up to %zu pieces) the blob file was always renamed into place before "
                   "SIGKILL landed: no mid-write crash could be produced",
                   ATTEMPTS, s_attempt_pieces[ATTEMPTS - 1]);
-    if (!panda_pandad_restart (node, NULL, START_MS)) {
-        panda_pandad_stop (&node);
+    if (!panda_pandad_restart (panda_fixture_pandad (node), NULL, START_MS)) {
+        panda_fixture_stop (&node);
         fail_msg ("pandad did not restart on the data dir of the killed node");
     }
     s_assert_served (node, &blob, blobs_dir);
-    assert_int_equal (panda_pandad_stop (&node), 0);
+    assert_int_equal (panda_fixture_stop (&node), 0);
     s_blob_release (&blob);
 }
 

@@ -11,18 +11,12 @@
 #include <unistd.h>
 
 #include "panda_test.h"
-#include "panda_http.h"
-#include "panda_pandad.h"
-#include "panda/panda_schema.h"
+#include "panda_fixture.h"
 
-#define START_MS 30000
-#define REQUEST_MS 20000
 #define MATERIALISE_MS 30000 //  longest wait for the node to materialise a view
 
 typedef struct {
-    panda_pandad_t *node;
-    panda_http_t *http;
-    json_t *sequence, *documents;
+    panda_fixture_t *node;
     json_t *doc_of; //  operation id -> document id (every published operation)
     json_t *deleted; //  document id -> true
 } fixture_t;
@@ -32,27 +26,16 @@ s_setup (void **state)
 {
     fixture_t *f = calloc (1, sizeof *f);
     *state = f;
-    if (!panda_pandad_available ())
-        return 0;
-    f->node = panda_pandad_start (NULL, START_MS);
-    if (!f->node)
-        return -1;
-    f->http = panda_http_connect ("127.0.0.1", panda_pandad_port (f->node), REQUEST_MS);
-    f->sequence = panda_test_vectors ("publish_sequence.json");
-    f->documents = panda_test_vectors ("document.json");
     f->doc_of = json_object ();
     f->deleted = json_object ();
-    return f->http ? 0 : -1;
+    return panda_fixture_setup (&f->node, NULL);
 }
 
 static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    panda_http_destroy (&f->http);
-    int status = f->node ? panda_pandad_stop (&f->node) : 0;
-    json_decref (f->sequence);
-    json_decref (f->documents);
+    int status = panda_fixture_stop (&f->node);
     json_decref (f->doc_of);
     json_decref (f->deleted);
     free (f);
@@ -72,17 +55,11 @@ s_publish_all (fixture_t *f)
 {
     size_t i;
     json_t *v;
-    json_array_foreach (json_object_get (f->sequence, "entries"), i, v)
+    json_array_foreach (json_object_get (panda_fixture_vectors ("publish_sequence.json"), "entries"), i, v)
     {
-        const char *schema_id = s_str (v, "schema_id");
-        if (!panda_schema_system (schema_id) &&
-            panda_http_wait_type (f->http, schema_id, MATERIALISE_MS) != 0)
-            fail_msg ("schema %s never became queryable", schema_id);
-        json_t *vars = json_pack ("{s:s, s:s}", "entry", s_str (v, "entry_hex"), "operation",
-                                  s_str (v, "operation_hex"));
-        json_t *answer = panda_http_graphql (f->http, panda_http_shirokuma_publish, vars, "Publish", NULL);
-        json_decref (vars);
-        if (!answer || json_object_get (answer, "errors"))
+        panda_fixture_wait_schema (panda_fixture_http (f->node), s_str (v, "schema_id"), MATERIALISE_MS);
+        json_t *answer = panda_fixture_publish_sequence_entry (panda_fixture_http (f->node), i, NULL);
+        if (json_object_get (answer, "errors"))
             fail_msg ("publish of %s failed", s_str (v, "label"));
         json_decref (answer);
         json_object_set_new (f->doc_of, s_str (v, "operation_id"), json_string (s_str (v, "document_id")));
@@ -175,21 +152,6 @@ s_field (fixture_t *f, const char *name, json_t *spec, char *sel, size_t size, j
     }
 }
 
-static bool
-s_view_is (json_t *data, void *ctx)
-{
-    json_t *meta = json_object_get (json_object_get (data, "doc"), "meta");
-    const char *view = json_string_value (json_object_get (meta, "viewId"));
-    return view && strcmp (view, ctx) == 0;
-}
-
-static bool
-s_doc_is_null (json_t *data, void *ctx)
-{
-    (void) ctx;
-    return data && json_is_null (json_object_get (data, "doc"));
-}
-
 //  Query one scenario's document until its view is the expected one, then
 //  compare every field.
 static void
@@ -198,20 +160,14 @@ s_check_scenario (fixture_t *f, json_t *scenario)
     const char *name = s_str (scenario, "name");
     json_t *latest = json_object_get (scenario, "expected_latest");
     const char *schema_id = s_str (scenario, "schema_id"), *doc = s_str (scenario, "document_id");
-    char wait[1024];
-    snprintf (wait, sizeof wait, "{ doc: %s(id: \"%s\") { meta { viewId } } }", schema_id, doc);
+    panda_http_t *http = panda_fixture_http (f->node);
     if (json_is_true (json_object_get (latest, "deleted"))) {
-        json_t *answer = panda_http_graphql_until (f->http, wait, s_doc_is_null, NULL, MATERIALISE_MS);
-        if (!answer)
+        if (panda_fixture_wait_document (http, schema_id, doc, NULL, MATERIALISE_MS) != 0)
             fail_msg ("%s: deleted document still served", name);
-        json_decref (answer);
         return;
     }
-    json_t *answer = panda_http_graphql_until (f->http, wait, s_view_is, (void *) s_str (latest, "view_id"),
-                                               MATERIALISE_MS);
-    if (!answer)
+    if (panda_fixture_wait_document (http, schema_id, doc, s_str (latest, "view_id"), MATERIALISE_MS) != 0)
         fail_msg ("%s: view %s never served", name, s_str (latest, "view_id"));
-    json_decref (answer);
 
     char sel[4096] = "";
     json_t *fields = json_object ();
@@ -226,7 +182,7 @@ s_check_scenario (fixture_t *f, json_t *scenario)
     snprintf (query, sizeof query,
               "{ doc: %s(id: \"%s\") { meta { documentId viewId owner } fields {%s } } }", schema_id, doc,
               sel);
-    answer = panda_http_graphql (f->http, query, NULL, NULL, NULL);
+    json_t *answer = panda_http_graphql (http, query, NULL, NULL, NULL);
     json_t *data = json_object_get (answer, "data");
     if (!json_equal (data, expected)) {
         char *got = json_dumps (answer, JSON_COMPACT), *want = json_dumps (expected, JSON_COMPACT);
@@ -241,7 +197,7 @@ s_check_all (fixture_t *f)
 {
     size_t i;
     json_t *scenario;
-    json_array_foreach (json_object_get (f->documents, "scenarios"), i, scenario)
+    json_array_foreach (json_object_get (panda_fixture_vectors ("document.json"), "scenarios"), i, scenario)
     {
         //  E1 cannot be reduced (document.json): the node keeps what it had.
         if (json_is_true (json_object_get (json_object_get (scenario, "expected_latest"), "build_ok")))
@@ -252,9 +208,8 @@ s_check_all (fixture_t *f)
 static void
 test_documents_match_vectors (void **state)
 {
+    panda_fixture_require ();
     fixture_t *f = *state;
-    if (!f->node)
-        skip ();
     s_publish_all (f);
     s_check_all (f);
 }
@@ -265,21 +220,18 @@ test_documents_match_vectors (void **state)
 static void
 test_views_rebuilt_after_deletion (void **state)
 {
+    panda_fixture_require ();
     fixture_t *f = *state;
-    if (!f->node)
-        skip ();
     s_publish_all (f);
     s_check_all (f);
-    panda_http_destroy (&f->http);
-    panda_pandad_kill (f->node);
+    panda_fixture_kill (f->node);
     char path[4096];
     const char *suffixes[] = {"", "-wal", "-shm"};
     for (size_t i = 0; i < 3; i++) {
-        snprintf (path, sizeof path, "%s/pandad.sqlite3-views%s", panda_pandad_dir (f->node), suffixes[i]);
+        snprintf (path, sizeof path, "%s/pandad.sqlite3-views%s", panda_fixture_dir (f->node), suffixes[i]);
         unlink (path);
     }
-    assert_non_null (panda_pandad_restart (f->node, NULL, START_MS));
-    f->http = panda_http_connect ("127.0.0.1", panda_pandad_port (f->node), REQUEST_MS);
+    panda_fixture_restart (f->node, NULL);
     s_check_all (f);
 }
 

@@ -27,13 +27,11 @@
 #include <sqlite3.h>
 
 #include "panda_test.h"
-#include "panda_http.h"
-#include "panda_pandad.h"
+#include "panda_fixture.h"
 #include "panda/panda_lipmaa.h"
 #include "panda/panda_log_writer.h"
 #include "panda/panda_operation.h"
 
-#define START_MS 30000 //  start or restart of pandad
 #define REQUEST_MS 20000 //  one HTTP request
 #define STORM_MS 120000 //  reaching the kill point, or the end of a storm
 #define AUTHORS 16 //  one document each, in log 0
@@ -153,10 +151,8 @@ static int
 s_publish_next (panda_http_t *http, s_author_t *a, char *error, size_t size)
 {
     s_signed_t *s = &a->log[a->next];
-    json_t *vars = json_pack ("{s:s, s:s}", "entry", s->entry_hex, "operation", s->operation_hex);
     int status;
-    json_t *answer = panda_http_graphql (http, panda_http_shirokuma_publish, vars, "Publish", &status);
-    json_decref (vars);
+    json_t *answer = panda_fixture_publish (http, s->entry_hex, s->operation_hex, &status);
     if (!answer)
         return -1;
     json_t *want = json_pack ("{s:{s:o}}", "data", "publish", s_expected_after (a, a->next));
@@ -242,9 +238,9 @@ typedef struct {
 //  acknowledged (or when the deadline passes). Fails on any publish
 //  answered with something but its acknowledgement.
 static s_storm_result_t
-s_storm (panda_pandad_t *node, s_author_t *authors, size_t kill_at)
+s_storm (panda_fixture_t *node, s_author_t *authors, size_t kill_at)
 {
-    s_storm_t storm = {.running = THREADS, .port = panda_pandad_port (node), .authors = authors};
+    s_storm_t storm = {.running = THREADS, .port = panda_fixture_port (node), .authors = authors};
     pthread_condattr_t attr;
     pthread_condattr_init (&attr);
     pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
@@ -259,7 +255,7 @@ s_storm (panda_pandad_t *node, s_author_t *authors, size_t kill_at)
     bool timed_out;
     s_storm_result_t result = {.acks_at_kill = s_storm_wait (&storm, kill_at, &timed_out)};
     if (kill_at != NO_KILL || timed_out) {
-        panda_pandad_kill (node); //  the workers' requests fail from now on
+        panda_fixture_kill (node); //  the workers' requests fail from now on
         result.killed = true;
     }
     for (size_t t = 0; t < THREADS; t++)
@@ -279,18 +275,6 @@ s_storm (panda_pandad_t *node, s_author_t *authors, size_t kill_at)
 
 //  --- after the restart ---------------------------------------------------
 
-static json_t *
-s_next_args (panda_http_t *http, const char *public_key, const char *view_id)
-{
-    json_t *vars = json_pack ("{s:s, s:s?}", "publicKey", public_key, "viewId", view_id);
-    int status;
-    json_t *answer = panda_http_graphql (http, panda_http_shirokuma_next_args, vars, "NextArgs", &status);
-    json_decref (vars);
-    if (status != 200 || !answer)
-        fail_msg ("nextArgs: status %d, %s", status, answer ? "JSON" : "no JSON body");
-    return answer;
-}
-
 //  answer must be exactly {"data":{"nextArgs": expected}}. Takes expected.
 static void
 s_assert_next_args (json_t *answer, json_t *expected, const s_author_t *a, const char *what)
@@ -309,7 +293,7 @@ static uint64_t
 s_stored_seq (panda_http_t *http, const s_author_t *a)
 {
     //  Without viewId: log 0 is offered iff nothing of the author is stored.
-    json_t *answer = s_next_args (http, a->public_key, NULL);
+    json_t *answer = panda_fixture_next_args (http, a->public_key, NULL, NULL);
     const char *log = json_string_value (
         json_object_get (json_object_get (json_object_get (answer, "data"), "nextArgs"), "logId"));
     bool empty = log && strcmp (log, "0") == 0;
@@ -320,7 +304,7 @@ s_stored_seq (panda_http_t *http, const s_author_t *a)
     json_decref (answer);
     if (empty)
         return 0;
-    answer = s_next_args (http, a->public_key, a->document);
+    answer = panda_fixture_next_args (http, a->public_key, a->document, NULL);
     const char *seq_text = json_string_value (
         json_object_get (json_object_get (json_object_get (answer, "data"), "nextArgs"), "seqNum"));
     uint64_t next = seq_text ? strtoull (seq_text, NULL, 10) : 0;
@@ -341,10 +325,9 @@ typedef struct {
 //  Every author's acknowledged entries are stored, and the log continues
 //  after the last stored one. Sets each author's next seq num there.
 static s_survey_t
-s_survey (panda_pandad_t *node, s_author_t *authors)
+s_survey (panda_fixture_t *node, s_author_t *authors)
 {
-    panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (node), REQUEST_MS);
-    assert_non_null (http);
+    panda_http_t *http = panda_fixture_http (node);
     s_survey_t survey = {0};
     for (size_t k = 0; k < AUTHORS; k++) {
         s_author_t *a = &authors[k];
@@ -361,29 +344,28 @@ s_survey (panda_pandad_t *node, s_author_t *authors)
         a->acked = stored;
         a->next = stored + 1;
     }
-    panda_http_destroy (&http);
+    panda_fixture_disconnect (node);
     return survey;
 }
 
 //  After a complete storm: every author's log is stored to its end.
 static void
-s_assert_complete (panda_pandad_t *node, const s_author_t *authors)
+s_assert_complete (panda_fixture_t *node, const s_author_t *authors)
 {
-    panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (node), REQUEST_MS);
-    assert_non_null (http);
+    panda_http_t *http = panda_fixture_http (node);
     for (size_t k = 0; k < AUTHORS; k++) {
         assert_int_equal (authors[k].acked, ENTRIES);
-        json_t *answer = s_next_args (http, authors[k].public_key, authors[k].document);
+        json_t *answer = panda_fixture_next_args (http, authors[k].public_key, authors[k].document, NULL);
         s_assert_next_args (answer, s_expected_after (&authors[k], ENTRIES), &authors[k], "complete log");
         json_decref (answer);
     }
-    panda_http_destroy (&http);
+    panda_fixture_disconnect (node);
 }
 
 //  --- the test ------------------------------------------------------------------
 
 static void
-s_round (panda_pandad_t *node, size_t round)
+s_round (panda_fixture_t *node, size_t round)
 {
     s_author_t *authors = calloc (AUTHORS, sizeof *authors);
     assert_non_null (authors);
@@ -397,7 +379,7 @@ s_round (panda_pandad_t *node, size_t round)
     //  The kill came while requests were still being sent.
     assert_true (storm.cut_workers > 0);
     int64_t t0 = zclock_mono ();
-    assert_non_null (panda_pandad_restart (node, NULL, START_MS));
+    panda_fixture_restart (node, NULL);
     int64_t restart_ms = zclock_mono () - t0;
     s_survey_t survey = s_survey (node, authors);
     printf ("round %zu: SIGKILL at %zu acks (%zu/%d threads cut): acked %llu, found %llu, "
@@ -427,15 +409,15 @@ s_remove_one (const char *path, const struct stat *st, int flag, struct FTW *ftw
 //  Stop the node cleanly, keeping its data dir, and run SQLite's
 //  integrity check on the database file.
 static void
-s_stop_and_check (panda_pandad_t **node_p)
+s_stop_and_check (panda_fixture_t **node_p)
 {
     char dir[PATH_MAX], path[PATH_MAX + 32];
-    snprintf (dir, sizeof dir, "%s", panda_pandad_dir (*node_p));
+    snprintf (dir, sizeof dir, "%s", panda_fixture_dir (*node_p));
     snprintf (path, sizeof path, "%s/pandad.sqlite3", dir);
     const char *keep = getenv ("PANDA_KEEP_TMP");
     if (!keep)
         setenv ("PANDA_KEEP_TMP", "1", 1); //  the harness removes the dir otherwise
-    assert_int_equal (panda_pandad_stop (node_p), 0);
+    assert_int_equal (panda_fixture_stop (node_p), 0);
     if (!keep)
         unsetenv ("PANDA_KEEP_TMP");
     sqlite3 *db = NULL;
@@ -454,32 +436,27 @@ s_stop_and_check (panda_pandad_t **node_p)
 static int
 s_setup (void **state)
 {
-    *state = NULL;
-    if (!panda_pandad_available ())
-        return 0;
-    *state = panda_pandad_start (NULL, START_MS);
-    return *state ? 0 : -1;
+    panda_fixture_t *node;
+    int rc = panda_fixture_setup (&node, NULL);
+    *state = node;
+    return rc;
 }
 
 static int
 s_teardown (void **state)
 {
-    panda_pandad_t *node = *state;
-    if (node)
-        panda_pandad_stop (&node);
+    panda_fixture_t *node = *state;
+    panda_fixture_stop (&node);
     return 0;
 }
 
 static void
 test_acknowledged_publish_survives_sigkill (void **state)
 {
-    if (!*state) {
-        fprintf (stderr, "SKIP: build/bin/pandad is not the node yet (no --http-port in --help)\n");
-        skip ();
-    }
+    panda_fixture_require ();
     for (size_t round = 0; round < ROUNDS; round++)
         s_round (*state, round);
-    panda_pandad_t **node_p = (panda_pandad_t **) state;
+    panda_fixture_t **node_p = (panda_fixture_t **) state;
     s_stop_and_check (node_p);
 }
 

@@ -15,9 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "panda_http.h"
-#include "panda_pandad.h"
 #include "panda_test.h"
+#include "panda_fixture.h"
 
 #define START_MS 30000
 #define REQUEST_MS 20000
@@ -28,31 +27,20 @@
 static void
 s_publish (panda_http_t *http, size_t i)
 {
-    json_t *sequence = panda_test_vectors ("publish_sequence.json");
-    json_t *v = json_array_get (json_object_get (sequence, "entries"), i);
-    json_t *vars = json_pack ("{s:O, s:O}", "entry", json_object_get (v, "entry_hex"), "operation",
-                              json_object_get (v, "operation_hex"));
-    int status;
-    json_t *answer = panda_http_graphql (http, panda_http_shirokuma_publish, vars, "Publish", &status);
-    assert_int_equal (status, 200);
-    assert_non_null (answer);
+    json_t *answer = panda_fixture_publish_sequence_entry (http, i, NULL);
     if (!json_is_object (json_object_get (json_object_get (answer, "data"), "publish")))
         fail_msg ("publish not acknowledged: %s", json_dumps (answer, 0));
     json_decref (answer);
-    json_decref (vars);
-    json_decref (sequence);
 }
 
 //  nextArgs of publish_sequence's first author: log 1 once entry 0 is in.
 static json_t *
 s_log_id_after_first (panda_http_t *http)
 {
-    json_t *sequence = panda_test_vectors ("publish_sequence.json");
-    json_t *v = json_array_get (json_object_get (sequence, "entries"), 0);
-    json_t *vars = json_pack ("{s:O}", "publicKey", json_object_get (v, "public_key"));
-    json_t *answer = panda_http_graphql (http, panda_http_shirokuma_next_args, vars, "NextArgs", NULL);
-    json_decref (vars);
-    json_decref (sequence);
+    json_t *v = panda_fixture_sequence_entry (0);
+    int status;
+    json_t *answer =
+        panda_fixture_next_args (http, json_string_value (json_object_get (v, "public_key")), NULL, &status);
     json_t *log_id =
         answer ? json_object_get (json_object_get (json_object_get (answer, "data"), "nextArgs"), "logId")
                : NULL;
@@ -62,34 +50,31 @@ s_log_id_after_first (panda_http_t *http)
 }
 
 static void
-s_assert_first_is_stored (int port)
+s_assert_first_is_stored (panda_fixture_t *node)
 {
-    panda_http_t *http = panda_http_connect ("127.0.0.1", port, REQUEST_MS);
-    assert_non_null (http);
-    json_t *log_id = s_log_id_after_first (http);
+    json_t *log_id = s_log_id_after_first (panda_fixture_http (node));
     assert_non_null (log_id);
     assert_string_equal (json_string_value (log_id), "1");
     json_decref (log_id);
-    panda_http_destroy (&http);
 }
 
 static void
 test_second_node_is_refused (void **state)
 {
     (void) state;
-    if (!panda_pandad_available ())
-        skip ();
-    panda_pandad_t *first = panda_pandad_start (NULL, START_MS);
+    panda_fixture_require ();
+    panda_fixture_t *first = panda_fixture_start (NULL, START_MS, REQUEST_MS);
     assert_non_null (first);
-    panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (first), REQUEST_MS);
+    panda_http_t *http = panda_fixture_http (first);
     s_publish (http, 0);
 
-    const char *args[] = {"--data-dir", panda_pandad_dir (first), "--http-address", "127.0.0.1", "-p", "0",
+    const char *args[] = {"--data-dir", panda_fixture_dir (first), "--http-address", "127.0.0.1", "-p", "0",
                           NULL};
     char *output = NULL;
     int status = panda_pandad_run (args, START_MS, &output);
     char expected[64];
-    snprintf (expected, sizeof expected, "in use by another pandad (pid %d)", panda_pandad_pid (first));
+    snprintf (expected, sizeof expected, "in use by another pandad (pid %d)",
+              panda_pandad_pid (panda_fixture_pandad (first)));
     if (status == 0 || !output || !strstr (output, expected))
         fail_msg ("second pandad: status %d, output: %s", status, output ? output : "(none)");
     free (output);
@@ -98,13 +83,12 @@ test_second_node_is_refused (void **state)
     json_t *log_id = s_log_id_after_first (http);
     assert_string_equal (json_string_value (log_id), "1");
     json_decref (log_id);
-    panda_http_destroy (&http);
 
     //  A SIGKILLed node leaves no lock behind.
-    panda_pandad_kill (first);
-    assert_non_null (panda_pandad_restart (first, NULL, START_MS));
-    s_assert_first_is_stored (panda_pandad_port (first));
-    assert_int_equal (panda_pandad_stop (&first), 0);
+    panda_fixture_kill (first);
+    panda_fixture_restart (first, NULL);
+    s_assert_first_is_stored (first);
+    assert_int_equal (panda_fixture_stop (&first), 0);
 }
 
 static void
@@ -123,17 +107,14 @@ static void
 test_files_are_private (void **state)
 {
     (void) state;
-    if (!panda_pandad_available ())
-        skip ();
+    panda_fixture_require ();
     //  Under a permissive umask too: the node does not rely on the caller's.
     mode_t old = umask (0);
-    panda_pandad_t *node = panda_pandad_start (NULL, START_MS);
+    panda_fixture_t *node = panda_fixture_start (NULL, START_MS, REQUEST_MS);
     umask (old);
     assert_non_null (node);
-    panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (node), REQUEST_MS);
-    s_publish (http, 0);
-    panda_http_destroy (&http);
-    const char *dir = panda_pandad_dir (node);
+    s_publish (panda_fixture_http (node), 0);
+    const char *dir = panda_fixture_dir (node);
     //  While running: WAL and shared-memory files exist beside each database.
     const char *files[] = {"pandad.sqlite3",          "pandad.sqlite3-wal",   "pandad.sqlite3-shm",
                            "pandad.sqlite3-lock",     "pandad.sqlite3-views", "pandad.sqlite3-views-wal",
@@ -145,7 +126,7 @@ test_files_are_private (void **state)
     snprintf (blobs, sizeof blobs, "%s/blobs", dir);
     assert_int_equal (stat (blobs, &st), 0);
     assert_int_equal (st.st_mode & 077, 0);
-    assert_int_equal (panda_pandad_stop (&node), 0);
+    assert_int_equal (panda_fixture_stop (&node), 0);
 }
 
 //  A request that keeps a civetweb worker busy: a GraphQL body whose client
@@ -191,15 +172,14 @@ static void
 test_sigterm_is_bounded (void **state)
 {
     (void) state;
-    if (!panda_pandad_available ())
-        skip ();
+    panda_fixture_require ();
     const char *args[] = {"--shutdown-timeout-ms", "1000", NULL};
-    panda_pandad_t *node = panda_pandad_start (args, START_MS);
-    assert_non_null (node);
-    int port = panda_pandad_port (node);
-    panda_http_t *http = panda_http_connect ("127.0.0.1", port, REQUEST_MS);
-    s_publish (http, 0);
-    panda_http_destroy (&http);
+    panda_fixture_t *fixture = panda_fixture_start (args, START_MS, REQUEST_MS);
+    assert_non_null (fixture);
+    panda_pandad_t *node = panda_fixture_pandad (fixture);
+    int port = panda_fixture_port (fixture);
+    s_publish (panda_fixture_http (fixture), 0);
+    panda_fixture_disconnect (fixture);
 
     char *bomb = s_fragment_bomb (40);
     s_busy_t busy = {port, bomb};
@@ -227,9 +207,9 @@ test_sigterm_is_bounded (void **state)
     free (bomb);
     //  What was acknowledged is there.
     const char *defaults[] = {"--shutdown-timeout-ms", "5000", NULL};
-    assert_non_null (panda_pandad_restart (node, defaults, START_MS));
-    s_assert_first_is_stored (panda_pandad_port (node));
-    assert_int_equal (panda_pandad_stop (&node), 0);
+    panda_fixture_restart (fixture, defaults);
+    s_assert_first_is_stored (fixture);
+    assert_int_equal (panda_fixture_stop (&fixture), 0);
 }
 
 int

@@ -20,8 +20,7 @@
 #include <unistd.h>
 
 #include "panda_test.h"
-#include "panda_http.h"
-#include "panda_pandad.h"
+#include "panda_fixture.h"
 
 #define START_MS 30000
 #define REQUEST_MS 10000
@@ -58,21 +57,19 @@ static const char *const s_node_args[] = {"--http-threads",
                                           NULL};
 
 typedef struct {
-    panda_pandad_t *node;
-    panda_pandad_t *other; //  a node of one test, stopped at teardown if it fails
-    json_t *sequence; //  publish_sequence.json
-    size_t published; //  its entries published so far, in order
+    panda_fixture_t *node;
+    panda_fixture_t *other; //  a node of one test, stopped at teardown if it fails
+    size_t published; //  publish_sequence.json entries published so far, in order
 } fixture_t;
 
 static fixture_t *s_fixture_p;
 
 //  A node of its own for one test; one left by a failed test is stopped.
-static panda_pandad_t *
+static panda_fixture_t *
 s_other_start (fixture_t *f, const char *const *args)
 {
-    if (f->other)
-        panda_pandad_stop (&f->other);
-    f->other = panda_pandad_start (args, START_MS);
+    panda_fixture_stop (&f->other);
+    f->other = panda_fixture_start (args, START_MS, REQUEST_MS);
     assert_non_null (f->other);
     return f->other;
 }
@@ -80,10 +77,7 @@ s_other_start (fixture_t *f, const char *const *args)
 static fixture_t *
 s_fixture (void)
 {
-    if (!panda_pandad_available ()) {
-        fprintf (stderr, "SKIP: build/bin/pandad is not the node yet (no --http-port in --help)\n");
-        skip ();
-    }
+    panda_fixture_require ();
     assert_non_null (s_fixture_p);
     assert_non_null (s_fixture_p->node);
     return s_fixture_p;
@@ -194,27 +188,15 @@ s_trickle (int fd, const char *text, int for_ms, char *got, size_t size)
 // ---------------------------------------------------------------------------
 //  The normal client
 
-static panda_http_t *
-s_client (fixture_t *f)
-{
-    panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (f->node), REQUEST_MS);
-    assert_non_null (http);
-    return http;
-}
-
 //  The next entry of publish_sequence.json is acknowledged with its
 //  next arguments, and a query answers.
 static void
 s_normal_client_works (fixture_t *f)
 {
-    panda_http_t *http = s_client (f);
-    json_t *v = json_array_get (json_object_get (f->sequence, "entries"), f->published++);
-    assert_non_null (v);
-    json_t *vars = json_pack ("{s:O, s:O}", "entry", json_object_get (v, "entry_hex"), "operation",
-                              json_object_get (v, "operation_hex"));
+    panda_http_t *http = panda_fixture_connect (f->node);
+    json_t *v = panda_fixture_sequence_entry (f->published);
     int status;
-    json_t *answer = panda_http_graphql (http, panda_http_shirokuma_publish, vars, "Publish", &status);
-    json_decref (vars);
+    json_t *answer = panda_fixture_publish_sequence_entry (http, f->published++, &status);
     assert_int_equal (status, 200);
     json_t *got = json_object_get (json_object_get (answer, "data"), "publish");
     json_t *after = json_object_get (v, "next_args_after");
@@ -238,7 +220,7 @@ static int
 s_normal_get_ms (fixture_t *f, int timeout_ms)
 {
     int64_t start = zclock_mono ();
-    panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (f->node), timeout_ms);
+    panda_http_t *http = panda_http_connect ("127.0.0.1", panda_fixture_port (f->node), timeout_ms);
     assert_non_null (http);
     panda_http_response_t resp;
     assert_int_equal (panda_http_request (http, "GET", "/graphql", NULL, NULL, 0, &resp), 0);
@@ -258,7 +240,7 @@ static void
 test_connections_per_address (void **state)
 {
     fixture_t *f = s_fixture ();
-    int port = panda_pandad_port (f->node), fds[2 * PER_ADDRESS], refused = 0;
+    int port = panda_fixture_port (f->node), fds[2 * PER_ADDRESS], refused = 0;
     for (int i = 0; i < 2 * PER_ADDRESS; i++)
         fds[i] = s_connect_from ("127.0.0.2", port);
     //  Which ones a worker takes first is up to the server: count. This
@@ -286,7 +268,7 @@ static void
 test_idle_connections_time_out (void **state)
 {
     fixture_t *f = s_fixture ();
-    int port = panda_pandad_port (f->node), fds[THREADS];
+    int port = panda_fixture_port (f->node), fds[THREADS];
     for (int i = 0; i < THREADS; i++)
         fds[i] = s_connect_index (i, port);
     int waited = s_normal_get_ms (f, HEADER_MS + SLACK_MS);
@@ -305,7 +287,7 @@ static void
 test_slow_head (void **state)
 {
     fixture_t *f = s_fixture ();
-    int fd = s_connect_from ("127.0.0.3", panda_pandad_port (f->node));
+    int fd = s_connect_from ("127.0.0.3", panda_fixture_port (f->node));
     char answer[512];
     //  Long enough to last 12 s at one byte per TRICKLE_MS.
     const char *head = "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: "
@@ -329,7 +311,7 @@ test_slow_body (void **state)
         "{\"query\":\"{ __typename }\"                                            }",
         "1\r\n{\r\n1\r\n\"\r\n1\r\nq\r\n1\r\nu\r\n1\r\ne\r\n1\r\nr\r\n1\r\ny\r\n1\r\n\"\r\n"};
     for (int i = 0; i < 2; i++) {
-        int fd = s_connect_from ("127.0.0.4", panda_pandad_port (f->node));
+        int fd = s_connect_from ("127.0.0.4", panda_fixture_port (f->node));
         s_send_all (fd, heads[i], strlen (heads[i]));
         char answer[1024];
         int closed = s_trickle (fd, bodies[i], BODY_MS + SLACK_MS, answer, sizeof answer);
@@ -361,7 +343,7 @@ test_content_length_over_limit (void **state)
         {"GET /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n", 200, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        int fd = s_connect_from ("127.0.0.5", panda_pandad_port (f->node));
+        int fd = s_connect_from ("127.0.0.5", panda_fixture_port (f->node));
         s_send_all (fd, cases[i].head, strlen (cases[i].head));
         static char answer[65536];
         int closed = s_read_to_close (fd, PROMPT_MS, answer, sizeof answer);
@@ -379,7 +361,7 @@ static void
 test_chunked_over_limit (void **state)
 {
     fixture_t *f = s_fixture ();
-    int fd = s_connect_from ("127.0.0.6", panda_pandad_port (f->node));
+    int fd = s_connect_from ("127.0.0.6", panda_fixture_port (f->node));
     const char *head = "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n";
     s_send_all (fd, head, strlen (head));
     //  Up to 64 MiB in 16 KiB chunks, as fast as the server takes them.
@@ -427,7 +409,7 @@ test_body_memory_budget (void **state)
     fixture_t *f = s_fixture ();
     const char *args[] = {"--http-max-body-bytes", "100000", "--http-max-body-memory-bytes", "250000", NULL};
     s_other_start (f, args);
-    int port = panda_pandad_port (f->other), held[2];
+    int port = panda_fixture_port (f->other), held[2];
     const char *big = "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n{";
     //  Two bodies of 100000 bytes are being read: 200002 of 250000 taken.
     for (int i = 0; i < 2; i++) {
@@ -449,7 +431,7 @@ test_body_memory_budget (void **state)
     }
     if (!refused || !strstr (answer, "http_max_body_memory_bytes") || !strcasestr (answer, "Retry-After: 1"))
         fail_msg ("third body: '%s'", answer);
-    panda_http_t *http = panda_http_connect ("127.0.0.1", port, REQUEST_MS);
+    panda_http_t *http = panda_fixture_connect (f->other);
     int status;
     json_t *small = panda_http_graphql (http, "{ __typename }", NULL, NULL, &status);
     assert_int_equal (status, 200);
@@ -472,7 +454,7 @@ test_body_memory_budget (void **state)
         fail_msg ("a body of 100000 bytes after the others left: %d '%s'", resp.status, resp.body);
     panda_http_response_release (&resp);
     panda_http_destroy (&http);
-    assert_int_equal (panda_pandad_stop (&f->other), 0);
+    assert_int_equal (panda_fixture_stop (&f->other), 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -517,7 +499,7 @@ test_graphql_timeout (void **state)
     //  The cost budget would refuse the heavy query before it runs.
     const char *args[] = {"--graphql-timeout-ms", "100", "--graphql-max-cost", S_NO_COST_LIMIT, NULL};
     s_other_start (f, args);
-    panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (f->other), REQUEST_MS);
+    panda_http_t *http = panda_fixture_connect (f->other);
     char *query = s_heavy_query ();
     panda_http_response_t resp;
     int64_t start = zclock_mono ();
@@ -535,7 +517,7 @@ test_graphql_timeout (void **state)
     panda_http_response_release (&resp);
     free (query);
     panda_http_destroy (&http);
-    assert_int_equal (panda_pandad_stop (&f->other), 0);
+    assert_int_equal (panda_fixture_stop (&f->other), 0);
 }
 
 //  Clients that leave while their requests run stop costing: the node
@@ -548,7 +530,7 @@ test_client_disconnect (void **state)
     //  graphql_timeout_ms stays at its default: nothing else ends them.
     const char *args[] = {"--http-threads", "16", "--graphql-max-cost", S_NO_COST_LIMIT, NULL};
     s_other_start (f, args);
-    int port = panda_pandad_port (f->other), fds[CLIENTS];
+    int port = panda_fixture_port (f->other), fds[CLIENTS];
     char *query = s_heavy_query ();
     for (int i = 0; i < CLIENTS; i++) {
         fds[i] = s_connect_index (20 + i, port);
@@ -560,21 +542,21 @@ test_client_disconnect (void **state)
     //  the load's duration, not a synchronisation.
     struct timespec run = {0, 200 * 1000000}, settle = {0, 500 * 1000000}, window = {0, 300 * 1000000};
     nanosleep (&run, NULL);
-    int64_t busy = panda_pandad_cpu_ms (f->other);
+    int64_t busy = panda_pandad_cpu_ms (panda_fixture_pandad (f->other));
     assert_true (busy >= 0);
     for (int i = 0; i < CLIENTS; i++)
         close (fds[i]);
     nanosleep (&settle, NULL);
-    int64_t left_at = panda_pandad_cpu_ms (f->other);
+    int64_t left_at = panda_pandad_cpu_ms (panda_fixture_pandad (f->other));
     assert_true (left_at >= 0);
     nanosleep (&window, NULL);
-    int64_t idle = panda_pandad_cpu_ms (f->other) - left_at;
+    int64_t idle = panda_pandad_cpu_ms (panda_fixture_pandad (f->other)) - left_at;
     //  Running on, the requests (seconds of work each with sanitizers)
     //  would keep at least one core busy: 300 ms of CPU.
     if (idle > 75)
         fail_msg ("%lld ms of CPU in a 300 ms window after the clients left (%lld ms before)",
                   (long long) idle, (long long) busy);
-    assert_int_equal (panda_pandad_stop (&f->other), 0);
+    assert_int_equal (panda_fixture_stop (&f->other), 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -590,7 +572,7 @@ test_sigterm_with_requests_in_flight (void **state)
     const char *args[] = {"--http-threads", "16", "--shutdown-timeout-ms", "5000", "--graphql-max-cost",
                           S_NO_COST_LIMIT,  NULL};
     s_other_start (f, args);
-    int port = panda_pandad_port (f->other), heavy[4], slow, idle[4];
+    int port = panda_fixture_port (f->other), heavy[4], slow, idle[4];
     char *query = s_heavy_query ();
     for (int i = 0; i < 4; i++) {
         heavy[i] = s_connect_index (40 + i, port);
@@ -604,7 +586,7 @@ test_sigterm_with_requests_in_flight (void **state)
     struct timespec pause = {0, 200 * 1000000};
     nanosleep (&pause, NULL); //  the requests are running: not a synchronisation
     int64_t start = zclock_mono ();
-    assert_int_equal (panda_pandad_stop (&f->other), 0);
+    assert_int_equal (panda_fixture_stop (&f->other), 0);
     int took = (int) (zclock_mono () - start);
     fprintf (stderr, "pandad exited %d ms after SIGTERM\n", took);
     assert_true (took < 5000 / 2 + SLACK_MS);
@@ -635,9 +617,8 @@ s_setup (void **state)
     if (!f)
         return -1;
     s_fixture_p = f;
-    f->sequence = panda_test_vectors ("publish_sequence.json");
-    if (panda_pandad_available ())
-        f->node = panda_pandad_start (s_node_args, START_MS);
+    if (panda_fixture_available ())
+        f->node = panda_fixture_start (s_node_args, START_MS, REQUEST_MS);
     return 0;
 }
 
@@ -645,10 +626,8 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = s_fixture_p;
-    if (f->other)
-        panda_pandad_stop (&f->other);
-    int rc = !f->node || panda_pandad_stop (&f->node) == 0 ? 0 : -1;
-    json_decref (f->sequence);
+    panda_fixture_stop (&f->other);
+    int rc = panda_fixture_stop (&f->node) == 0 ? 0 : -1;
     free (f);
     s_fixture_p = NULL;
     return rc;

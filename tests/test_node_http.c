@@ -6,13 +6,12 @@
 #include <strings.h>
 
 #include "panda_test.h"
-#include "panda_http.h"
-#include "panda_pandad.h"
+#include "panda_fixture.h"
 
 #define START_MS 30000
 #define REQUEST_MS 10000
 
-static panda_pandad_t *s_node;
+static panda_fixture_t *s_node;
 
 //  A document id and a view id of the right shape (nothing stored there).
 #define DOC_ID "0020b177ec1bf26dfb3b7010d473e6d44713b29b765b99c6e60ecbfae742de496543"
@@ -25,13 +24,7 @@ static const char *const s_routes[] = {"/graphql", "/blobs/" DOC_ID, "/blobs/" D
 static void
 s_require_node (void)
 {
-    static int available = -1;
-    if (available < 0)
-        available = panda_pandad_available ();
-    if (!available) {
-        fprintf (stderr, "SKIP: build/bin/pandad is not the node yet (no --http-port in --help)\n");
-        skip ();
-    }
+    panda_fixture_require ();
     assert_non_null (s_node);
 }
 
@@ -39,9 +32,7 @@ static panda_http_t *
 s_connect (void)
 {
     s_require_node ();
-    panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (s_node), REQUEST_MS);
-    assert_non_null (http);
-    return http;
+    return panda_fixture_connect (s_node);
 }
 
 static void
@@ -348,15 +339,14 @@ static void
 test_sigterm_exits_zero (void **state)
 {
     s_require_node ();
-    panda_pandad_t *node = panda_pandad_start (NULL, START_MS);
+    panda_fixture_t *node = panda_fixture_start (NULL, START_MS, REQUEST_MS);
     assert_non_null (node);
-    panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (node), REQUEST_MS);
-    assert_non_null (http);
+    panda_http_t *http = panda_fixture_connect (node); //  outlives the node
     //  An idle kept-alive client must not hold up the shutdown.
     panda_http_response_t resp;
     assert_int_equal (panda_http_request (http, "GET", "/graphql", NULL, NULL, 0, &resp), 0);
     panda_http_response_release (&resp);
-    assert_int_equal (panda_pandad_stop (&node), 0);
+    assert_int_equal (panda_fixture_stop (&node), 0);
     assert_null (node);
     panda_http_destroy (&http);
 }
@@ -364,15 +354,15 @@ test_sigterm_exits_zero (void **state)
 static int
 s_setup (void **state)
 {
-    if (panda_pandad_available ())
-        s_node = panda_pandad_start (NULL, START_MS);
+    if (panda_fixture_available ())
+        s_node = panda_fixture_start (NULL, START_MS, REQUEST_MS);
     return 0;
 }
 
 static int
 s_teardown (void **state)
 {
-    return !s_node || panda_pandad_stop (&s_node) == 0 ? 0 : -1;
+    return panda_fixture_stop (&s_node) == 0 ? 0 : -1;
 }
 
 int

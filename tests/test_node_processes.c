@@ -16,9 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "panda_http.h"
-#include "panda_pandad.h"
 #include "panda_test.h"
+#include "panda_fixture.h"
 
 #define START_MS 30000
 #define REQUEST_MS 20000
@@ -56,13 +55,8 @@ s_endpoints_remove (s_endpoints_t *e)
 static json_t *
 s_publish (panda_http_t *http, size_t i)
 {
-    json_t *sequence = panda_test_vectors ("publish_sequence.json");
-    json_t *v = json_array_get (json_object_get (sequence, "entries"), i);
-    json_t *vars = json_pack ("{s:O, s:O}", "entry", json_object_get (v, "entry_hex"), "operation",
-                              json_object_get (v, "operation_hex"));
-    json_t *answer = panda_http_graphql (http, panda_http_shirokuma_publish, vars, "Publish", NULL);
-    json_decref (vars);
-    json_decref (sequence);
+    int status;
+    json_t *answer = panda_fixture_publish_sequence_entry (http, i, &status);
     assert_non_null (answer);
     return answer;
 }
@@ -72,9 +66,7 @@ s_publish (panda_http_t *http, size_t i)
 static bool
 s_args_match (json_t *args, size_t i)
 {
-    json_t *sequence = panda_test_vectors ("publish_sequence.json");
-    json_t *want =
-        json_object_get (json_array_get (json_object_get (sequence, "entries"), i), "next_args_after");
+    json_t *want = json_object_get (panda_fixture_sequence_entry (i), "next_args_after");
     const char *keys[] = {"log_id", "seq_num", "backlink", "skiplink"};
     const char *gql[] = {"logId", "seqNum", "backlink", "skiplink"};
     bool same = json_is_object (args);
@@ -82,7 +74,6 @@ s_args_match (json_t *args, size_t i)
         same =
             json_equal (json_object_get (want, keys[k]), json_object_get (args, gql[k])) ||
             (json_is_null (json_object_get (want, keys[k])) && json_is_null (json_object_get (args, gql[k])));
-    json_decref (sequence);
     return same;
 }
 
@@ -114,12 +105,21 @@ s_publish_when_connected (panda_http_t *http, size_t i)
     assert_true (stored);
 }
 
+//  Wait until the schema publish_sequence.json entry 1 defines is served.
+static void
+s_wait_vector_tag (panda_http_t *http)
+{
+    char type[256];
+    snprintf (type, sizeof type, "vector_tag_%s",
+              json_string_value (json_object_get (panda_fixture_sequence_entry (1), "operation_id")));
+    panda_fixture_wait_schema (http, type, RECOVER_MS);
+}
+
 static void
 test_verify_in_its_own_process (void **state)
 {
     (void) state;
-    if (!panda_pandad_available ())
-        skip ();
+    panda_fixture_require ();
     s_endpoints_t e;
     s_endpoints (&e);
     const char *a_args[] = {"--actors",
@@ -159,12 +159,7 @@ test_verify_in_its_own_process (void **state)
     for (size_t i = 0; i < 3; i++)
         s_publish_when_connected (http, i);
     //  A query: the schema of entry 1 is materialised in A.
-    json_t *sequence = panda_test_vectors ("publish_sequence.json");
-    json_t *entries = json_object_get (sequence, "entries");
-    char type[256];
-    snprintf (type, sizeof type, "vector_tag_%s",
-              json_string_value (json_object_get (json_array_get (entries, 1), "operation_id")));
-    assert_int_equal (panda_http_wait_type (http, type, RECOVER_MS), 0);
+    s_wait_vector_tag (http);
 
     //  B gone: the next publish fails with the clear error, in time.
     panda_pandad_kill (b);
@@ -196,7 +191,6 @@ test_verify_in_its_own_process (void **state)
     panda_pandad_kill (b);
     assert_non_null (panda_pandad_restart (b, NULL, START_MS));
     s_publish_when_connected (http, 5);
-    json_decref (sequence);
 
     panda_http_destroy (&http);
     assert_int_equal (panda_pandad_stop (&b), 0);
@@ -211,8 +205,7 @@ static void
 test_api_in_its_own_process (void **state)
 {
     (void) state;
-    if (!panda_pandad_available ())
-        skip ();
+    panda_fixture_require ();
     s_endpoints_t e;
     s_endpoints (&e);
     char ingest[128], schemas[128];
@@ -236,13 +229,7 @@ test_api_in_its_own_process (void **state)
     assert_non_null (http);
     for (size_t i = 0; i < 3; i++)
         s_publish_when_connected (http, i);
-    json_t *sequence = panda_test_vectors ("publish_sequence.json");
-    char type[256];
-    snprintf (type, sizeof type, "vector_tag_%s",
-              json_string_value (json_object_get (json_array_get (json_object_get (sequence, "entries"), 1),
-                                                  "operation_id")));
-    json_decref (sequence);
-    assert_int_equal (panda_http_wait_type (http, type, RECOVER_MS), 0);
+    s_wait_vector_tag (http);
     panda_http_destroy (&http);
     assert_int_equal (panda_pandad_stop (&c), 0);
     assert_int_equal (panda_pandad_stop (&d), 0);
@@ -268,8 +255,7 @@ static void
 test_partial_actors_need_shared_endpoints (void **state)
 {
     (void) state;
-    if (!panda_pandad_available ())
-        skip ();
+    panda_fixture_require ();
     const char *verify_only[] = {"--actors", "verify", NULL};
     s_refused (verify_only,
                "verify_endpoint is inproc:// but ingest runs in another process: use ipc:// or tcp://");

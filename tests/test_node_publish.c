@@ -12,58 +12,18 @@
 #include <stdio.h>
 
 #include "panda_test.h"
-#include "panda_http.h"
-#include "panda_pandad.h"
-#include "panda/panda_entry.h"
-#include "panda/panda_keypair.h"
+#include "panda_fixture.h"
 #include "panda/panda_lipmaa.h"
-#include "panda/panda_operation.h"
-#include "panda/panda_schema.h"
 
-#define START_MS 30000
-#define REQUEST_MS 20000
 #define SYSTEM_ENTRIES 16 //  publish_sequence entries 0-15 use system schemas only
 #define MATERIALISE_MS 20000 //  longest wait for a published schema to be served
 
 typedef struct {
-    panda_pandad_t *node;
-    panda_http_t *http;
-    json_t *sequence, *invalid, *keys;
+    panda_fixture_t *node;
     json_t *deleted; //  document ids with a published DELETE
 } fixture_t;
 
-//  --- node and HTTP helpers ----------------------------------------------
-
-static json_t *
-s_graphql (fixture_t *f, const char *query, json_t *variables, const char *operation_name)
-{
-    int status;
-    json_t *answer = panda_http_graphql (f->http, query, variables, operation_name, &status);
-    if (status != 200 || !answer)
-        fail_msg ("POST /graphql: status %d, %s", status, answer ? "JSON" : "no JSON body");
-    return answer;
-}
-
-//  nextArgs for public_key (view_id may be NULL). Caller owns the answer.
-static json_t *
-s_next_args (fixture_t *f, const char *public_key, const char *view_id)
-{
-    json_t *vars = json_pack ("{s:s}", "publicKey", public_key);
-    if (view_id)
-        json_object_set_new (vars, "viewId", json_string (view_id));
-    json_t *answer = s_graphql (f, panda_http_shirokuma_next_args, vars, "NextArgs");
-    json_decref (vars);
-    return answer;
-}
-
-static json_t *
-s_publish (fixture_t *f, const char *entry_hex, const char *operation_hex)
-{
-    json_t *vars = json_pack ("{s:s, s:s}", "entry", entry_hex, "operation", operation_hex);
-    json_t *answer = s_graphql (f, panda_http_shirokuma_publish, vars, "Publish");
-    json_decref (vars);
-    return answer;
-}
+//  --- requests and expected answers -----------------------------------------
 
 //  {"logId":..,"seqNum":..,"backlink":..,"skiplink":..} (NULL links = null).
 static json_t *
@@ -114,7 +74,7 @@ static void
 s_expect_next_args (fixture_t *f, const char *public_key, const char *view_id, json_t *expected,
                     const char *what)
 {
-    json_t *answer = s_next_args (f, public_key, view_id);
+    json_t *answer = panda_fixture_next_args (panda_fixture_http (f->node), public_key, view_id, NULL);
     s_assert_data (answer, "nextArgs", expected, what);
     json_decref (answer);
 }
@@ -123,7 +83,7 @@ static void
 s_expect_publish_error (fixture_t *f, const char *entry_hex, const char *operation_hex, const char *message,
                         const char *what)
 {
-    json_t *answer = s_publish (f, entry_hex, operation_hex);
+    json_t *answer = panda_fixture_publish (panda_fixture_http (f->node), entry_hex, operation_hex, NULL);
     s_assert_error (answer, message, what);
     json_decref (answer);
 }
@@ -131,15 +91,16 @@ s_expect_publish_error (fixture_t *f, const char *entry_hex, const char *operati
 static const char *
 s_key (fixture_t *f, const char *author, const char *which)
 {
-    return json_string_value (
-        json_object_get (json_object_get (json_object_get (f->keys, "keys"), author), which));
+    return json_string_value (json_object_get (
+        json_object_get (json_object_get (panda_fixture_vectors ("keys.json"), "keys"), author), which));
 }
 
 //  The log id nextArgs offers author for a new document.
 static uint64_t
 s_new_log (fixture_t *f, const char *author)
 {
-    json_t *answer = s_next_args (f, s_key (f, author, "public_key"), NULL);
+    json_t *answer =
+        panda_fixture_next_args (panda_fixture_http (f->node), s_key (f, author, "public_key"), NULL, NULL);
     const char *log = json_string_value (
         json_object_get (json_object_get (json_object_get (answer, "data"), "nextArgs"), "logId"));
     assert_non_null (log);
@@ -150,78 +111,26 @@ s_new_log (fixture_t *f, const char *author)
 
 //  --- signing our own entries ---------------------------------------------
 
-typedef struct {
-    char *entry_hex, *operation_hex;
-    char hash[PANDA_HASH_HEX_SIZE + 1]; //  entry hash = operation id
-    panda_hash_t id;
-} signed_t;
-
-static void
-s_signed_release (signed_t *s)
-{
-    free (s->entry_hex);
-    free (s->operation_hex);
-    memset (s, 0, sizeof *s);
-}
-
-//  Sign len operation bytes for author.
-static signed_t
-s_sign_bytes (fixture_t *f, const char *author, uint64_t log_id, uint64_t seq_num,
-              const panda_hash_t *backlink, const panda_hash_t *skiplink, const uint8_t *bytes, size_t len)
+//  The keypair of author in keys.json. Caller owns.
+static panda_keypair_t *
+s_keypair (fixture_t *f, const char *author)
 {
     panda_error_t err;
     const char *private_hex = s_key (f, author, "private_key");
     panda_keypair_t *keypair = panda_keypair_new_from_hex (private_hex, strlen (private_hex), &err);
     assert_non_null (keypair);
-    panda_entry_t *entry =
-        panda_entry_new_signed (keypair, log_id, seq_num, backlink, skiplink, bytes, len, &err);
-    if (!entry)
-        fail_msg ("sign: %s", err.message);
-    signed_t s = {.operation_hex = panda_test_hex (bytes, len)};
-    size_t entry_len;
-    const uint8_t *entry_bytes = panda_entry_bytes (entry, &entry_len);
-    s.entry_hex = panda_test_hex (entry_bytes, entry_len);
-    s.id = *panda_entry_hash (entry);
-    panda_hash_to_hex (&s.id, s.hash);
-    panda_entry_destroy (&entry);
-    panda_keypair_destroy (&keypair);
-    return s;
+    return keypair;
 }
 
 //  Sign an operation for author. Takes op.
-static signed_t
+static panda_fixture_signed_t
 s_sign (fixture_t *f, const char *author, uint64_t log_id, uint64_t seq_num, const panda_hash_t *backlink,
         const panda_hash_t *skiplink, panda_operation_t **op_p)
 {
-    size_t len;
-    const uint8_t *bytes = panda_operation_bytes (*op_p, &len);
-    assert_non_null (bytes);
-    signed_t s = s_sign_bytes (f, author, log_id, seq_num, backlink, skiplink, bytes, len);
-    panda_operation_destroy (op_p);
+    panda_keypair_t *keypair = s_keypair (f, author);
+    panda_fixture_signed_t s = panda_fixture_sign (keypair, log_id, seq_num, backlink, skiplink, op_p);
+    panda_keypair_destroy (&keypair);
     return s;
-}
-
-//  A schema_field_definition_v1 operation: CREATE {name, type: "str"},
-//  UPDATE {name}, DELETE.
-static panda_operation_t *
-s_field_def (panda_action_t action, const panda_hash_t *previous, size_t n_previous, const char *name)
-{
-    panda_error_t err;
-    panda_operation_t *op =
-        panda_operation_new (action, "schema_field_definition_v1", previous, n_previous, &err);
-    assert_non_null (op);
-    panda_value_t value;
-    if (action != PANDA_ACTION_DELETE) {
-        assert_int_equal (panda_value_set_str (&value, name, strlen (name)), PANDA_OK);
-        assert_int_equal (panda_operation_set_field (op, "name", &value, &err), PANDA_OK);
-        panda_value_clear (&value);
-    }
-    if (action == PANDA_ACTION_CREATE) {
-        assert_int_equal (panda_value_set_str (&value, "str", 3), PANDA_OK);
-        assert_int_equal (panda_operation_set_field (op, "type", &value, &err), PANDA_OK);
-        panda_value_clear (&value);
-    }
-    return op;
 }
 
 //  --- fixture ---------------------------------------------------------------
@@ -231,28 +140,15 @@ s_setup (void **state)
 {
     fixture_t *f = calloc (1, sizeof *f);
     *state = f;
-    if (!panda_pandad_available ())
-        return 0;
-    f->node = panda_pandad_start (NULL, START_MS);
-    if (!f->node)
-        return -1;
-    f->http = panda_http_connect ("127.0.0.1", panda_pandad_port (f->node), REQUEST_MS);
-    f->sequence = panda_test_vectors ("publish_sequence.json");
-    f->invalid = panda_test_vectors ("invalid.json");
-    f->keys = panda_test_vectors ("keys.json");
     f->deleted = json_object ();
-    return f->http ? 0 : -1;
+    return panda_fixture_setup (&f->node, NULL);
 }
 
 static int
 s_teardown (void **state)
 {
     fixture_t *f = *state;
-    panda_http_destroy (&f->http);
-    int status = f->node ? panda_pandad_stop (&f->node) : 0;
-    json_decref (f->sequence);
-    json_decref (f->invalid);
-    json_decref (f->keys);
+    int status = panda_fixture_stop (&f->node);
     json_decref (f->deleted);
     free (f);
     return status == 0 ? 0 : -1;
@@ -262,12 +158,8 @@ s_teardown (void **state)
 static fixture_t *
 s_fixture (void **state)
 {
-    fixture_t *f = *state;
-    if (!f->node) {
-        fprintf (stderr, "SKIP: build/bin/pandad is not the node yet (no --http-port in --help)\n");
-        skip ();
-    }
-    return f;
+    panda_fixture_require ();
+    return *state;
 }
 
 //  --- publish_sequence.json -------------------------------------------------
@@ -279,8 +171,9 @@ static void
 s_publish_vector (fixture_t *f, json_t *v)
 {
     const char *label = json_string_value (json_object_get (v, "label"));
-    json_t *answer = s_publish (f, json_string_value (json_object_get (v, "entry_hex")),
-                                json_string_value (json_object_get (v, "operation_hex")));
+    json_t *answer = panda_fixture_publish (panda_fixture_http (f->node),
+                                            json_string_value (json_object_get (v, "entry_hex")),
+                                            json_string_value (json_object_get (v, "operation_hex")), NULL);
     json_t *expected = s_args_from_vector (json_object_get (v, "next_args_after"));
     s_assert_data (answer, "publish", json_incref (expected), label);
     json_decref (answer);
@@ -289,7 +182,8 @@ s_publish_vector (fixture_t *f, json_t *v)
         json_object_set_new (f->deleted, doc, json_true ());
     if (json_object_get (f->deleted, doc)) {
         //  §6.1 2.3: a deleted document has no next entry.
-        answer = s_next_args (f, json_string_value (json_object_get (v, "public_key")), doc);
+        answer = panda_fixture_next_args (panda_fixture_http (f->node),
+                                          json_string_value (json_object_get (v, "public_key")), doc, NULL);
         s_assert_error (answer, "Document is deleted", label);
         json_decref (answer);
         json_decref (expected);
@@ -304,11 +198,8 @@ s_publish_vector (fixture_t *f, json_t *v)
 static void
 s_wait_schema (fixture_t *f, json_t *v)
 {
-    const char *schema_id = json_string_value (json_object_get (v, "schema_id"));
-    if (panda_schema_system (schema_id))
-        return;
-    if (panda_http_wait_type (f->http, schema_id, MATERIALISE_MS) != 0)
-        fail_msg ("schema %s never became queryable", schema_id);
+    panda_fixture_wait_schema (panda_fixture_http (f->node),
+                               json_string_value (json_object_get (v, "schema_id")), MATERIALISE_MS);
 }
 
 //  Publish the system-schema prefix, and with all the rest, each entry
@@ -316,7 +207,7 @@ s_wait_schema (fixture_t *f, json_t *v)
 static void
 s_publish_sequence (fixture_t *f, bool all)
 {
-    json_t *entries = json_object_get (f->sequence, "entries");
+    json_t *entries = json_object_get (panda_fixture_vectors ("publish_sequence.json"), "entries");
     for (size_t i = 0; i < SYSTEM_ENTRIES; i++) {
         json_t *v = json_array_get (entries, i);
         assert_string_equal (json_string_value (json_object_get (v, "author")), "bear");
@@ -333,7 +224,9 @@ s_publish_sequence (fixture_t *f, bool all)
     }
     const char *author;
     json_t *args;
-    json_object_foreach (json_object_get (f->sequence, "next_args_for_new_document"), author, args)
+    json_object_foreach (
+        json_object_get (panda_fixture_vectors ("publish_sequence.json"), "next_args_for_new_document"),
+        author, args)
         s_expect_next_args (f, s_key (f, author, "public_key"), NULL, s_args_from_vector (args), author);
 }
 
@@ -354,8 +247,11 @@ s_snapshot (fixture_t *f)
     json_t *snap = json_object ();
     const char *author;
     json_t *key;
-    json_object_foreach (json_object_get (f->keys, "keys"), author, key) json_object_set_new (
-        snap, author, s_next_args (f, json_string_value (json_object_get (key, "public_key")), NULL));
+    json_object_foreach (json_object_get (panda_fixture_vectors ("keys.json"), "keys"), author, key)
+        json_object_set_new (snap, author,
+                             panda_fixture_next_args (panda_fixture_http (f->node),
+                                                      json_string_value (json_object_get (key, "public_key")),
+                                                      NULL, NULL));
     return snap;
 }
 
@@ -388,9 +284,11 @@ s_signed_case (fixture_t *f, json_t *c, const char *message, json_t **snap)
     } else
         bytes = panda_test_unhex (json_string_value (json_object_get (c, "operation_hex")), &len);
     uint64_t log = s_new_log (f, "penguin");
-    signed_t s = s_sign_bytes (f, "penguin", log, 1, NULL, NULL, bytes, len);
+    panda_keypair_t *keypair = s_keypair (f, "penguin");
+    panda_fixture_signed_t s = panda_fixture_sign_bytes (keypair, log, 1, NULL, NULL, bytes, len);
+    panda_keypair_destroy (&keypair);
     free (bytes);
-    json_t *answer = s_publish (f, s.entry_hex, s.operation_hex);
+    json_t *answer = panda_fixture_publish (panda_fixture_http (f->node), s.entry_hex, s.operation_hex, NULL);
     //  data-types.md quirks: an empty field name may be refused at decode ("either").
     const char *got = json_string_value (
         json_object_get (json_array_get (json_object_get (answer, "errors"), 0), "message"));
@@ -406,7 +304,7 @@ s_signed_case (fixture_t *f, json_t *c, const char *message, json_t **snap)
         *snap = s_snapshot (f);
     }
     json_decref (answer);
-    s_signed_release (&s);
+    panda_fixture_signed_release (&s);
 }
 
 static void
@@ -415,13 +313,14 @@ test_invalid_vectors (void **state)
     fixture_t *f = s_fixture (state);
     s_publish_sequence (f, true);
     json_t *snap = s_snapshot (f);
-    json_t *first = json_array_get (json_object_get (f->sequence, "entries"), 0);
+    json_t *first =
+        json_array_get (json_object_get (panda_fixture_vectors ("publish_sequence.json"), "entries"), 0);
     const char *good_entry = json_string_value (json_object_get (first, "entry_hex"));
     const char *good_operation = json_string_value (json_object_get (first, "operation_hex"));
     size_t i;
     json_t *c;
     //  Step 1 (operation CBOR) fails before anything else.
-    json_array_foreach (json_object_get (f->invalid, "operation_decode"), i, c)
+    json_array_foreach (json_object_get (panda_fixture_vectors ("invalid.json"), "operation_decode"), i, c)
     {
         const char *name = json_string_value (json_object_get (c, "name"));
         s_expect_publish_error (f, good_entry, json_string_value (json_object_get (c, "operation_hex")),
@@ -429,7 +328,7 @@ test_invalid_vectors (void **state)
         s_assert_unchanged (f, snap, name);
     }
     //  Step 3 (entry): paired with a system-schema operation that passes 1-2.
-    json_array_foreach (json_object_get (f->invalid, "entry_decode"), i, c)
+    json_array_foreach (json_object_get (panda_fixture_vectors ("invalid.json"), "entry_decode"), i, c)
     {
         const char *name = json_string_value (json_object_get (c, "name"));
         s_expect_publish_error (f, json_string_value (json_object_get (c, "entry_hex")), good_operation,
@@ -439,12 +338,12 @@ test_invalid_vectors (void **state)
     //  Step 8 on system schemas, correctly signed by us.
     const char *sections[] = {"schema_definitions", "blobs", NULL};
     for (const char **section = sections; *section; section++)
-        json_array_foreach (json_object_get (f->invalid, *section), i, c)
+        json_array_foreach (json_object_get (panda_fixture_vectors ("invalid.json"), *section), i, c)
             s_signed_case (f, c, json_string_value (json_object_get (c, "expected_error")), &snap);
     //  Application schemas: their reference errors.
-    json_array_foreach (json_object_get (f->invalid, "operation_schema"), i, c)
+    json_array_foreach (json_object_get (panda_fixture_vectors ("invalid.json"), "operation_schema"), i, c)
         s_signed_case (f, c, json_string_value (json_object_get (c, "expected_error")), &snap);
-    json_array_foreach (json_object_get (f->invalid, "publish"), i, c)
+    json_array_foreach (json_object_get (panda_fixture_vectors ("invalid.json"), "publish"), i, c)
     {
         const char *name = json_string_value (json_object_get (c, "name"));
         s_expect_publish_error (f, json_string_value (json_object_get (c, "entry_hex")),
@@ -462,7 +361,7 @@ test_invalid_vectors (void **state)
 //  Next args after seq in a log whose entries are log[1..seq]: computed
 //  here from panda_lipmaa, independently of the node.
 static json_t *
-s_expected_after (uint64_t log_id, const signed_t *log, uint64_t seq)
+s_expected_after (uint64_t log_id, const panda_fixture_signed_t *log, uint64_t seq)
 {
     uint64_t next = seq + 1;
     return s_args (log_id, next, log[seq].hash,
@@ -470,7 +369,7 @@ s_expected_after (uint64_t log_id, const signed_t *log, uint64_t seq)
 }
 
 static const panda_hash_t *
-s_skiplink (const signed_t *log, uint64_t seq)
+s_skiplink (const panda_fixture_signed_t *log, uint64_t seq)
 {
     return panda_lipmaa_skiplink_required (seq) ? &log[panda_lipmaa (seq)].id : NULL;
 }
@@ -478,17 +377,17 @@ s_skiplink (const signed_t *log, uint64_t seq)
 //  Publish must fail with message and leave panda's log and new-log offer
 //  as they were. Takes s.
 static void
-s_reject (fixture_t *f, signed_t *s, const char *message, const char *doc, json_t *expected, uint64_t new_log,
-          const char *what)
+s_reject (fixture_t *f, panda_fixture_signed_t *s, const char *message, const char *doc, json_t *expected,
+          uint64_t new_log, const char *what)
 {
     s_expect_publish_error (f, s->entry_hex, s->operation_hex, message, what);
     s_expect_next_args (f, s_key (f, "panda", "public_key"), doc, json_incref (expected), what);
     assert_int_equal (s_new_log (f, "panda"), new_log);
-    s_signed_release (s);
+    panda_fixture_signed_release (s);
 }
 
 static void
-s_build_own_log (fixture_t *f, uint64_t log_id, signed_t *log)
+s_build_own_log (fixture_t *f, uint64_t log_id, panda_fixture_signed_t *log)
 {
     const char *pk = s_key (f, "panda", "public_key");
     for (uint64_t seq = 1; seq <= OWN_LOG_LENGTH; seq++) {
@@ -496,18 +395,20 @@ s_build_own_log (fixture_t *f, uint64_t log_id, signed_t *log)
         snprintf (name, sizeof name, "title_%llu", (unsigned long long) seq);
         if (seq == 4) {
             //  lipmaa(4) = 1: a skiplink to entry 2 is wrong.
-            panda_operation_t *op = s_field_def (PANDA_ACTION_UPDATE, &log[3].id, 1, name);
-            signed_t bad = s_sign (f, "panda", log_id, 4, &log[3].id, &log[2].id, &op);
+            panda_operation_t *op = panda_test_field_definition_op (PANDA_ACTION_UPDATE, &log[3].id, 1, name);
+            panda_fixture_signed_t bad = s_sign (f, "panda", log_id, 4, &log[3].id, &log[2].id, &op);
             json_t *after_3 = s_expected_after (log_id, log, 3);
             s_reject (f, &bad, "claimed hash does not match skiplink entry", log[1].hash, after_3, log_id + 1,
                       "wrong skiplink");
             json_decref (after_3);
         }
-        panda_operation_t *op = seq == 1 ? s_field_def (PANDA_ACTION_CREATE, NULL, 0, name)
-                                         : s_field_def (PANDA_ACTION_UPDATE, &log[seq - 1].id, 1, name);
+        panda_operation_t *op =
+            seq == 1 ? panda_test_field_definition_op (PANDA_ACTION_CREATE, NULL, 0, name)
+                     : panda_test_field_definition_op (PANDA_ACTION_UPDATE, &log[seq - 1].id, 1, name);
         log[seq] =
             s_sign (f, "panda", log_id, seq, seq > 1 ? &log[seq - 1].id : NULL, s_skiplink (log, seq), &op);
-        json_t *answer = s_publish (f, log[seq].entry_hex, log[seq].operation_hex);
+        json_t *answer = panda_fixture_publish (panda_fixture_http (f->node), log[seq].entry_hex,
+                                                log[seq].operation_hex, NULL);
         json_t *expected = s_expected_after (log_id, log, seq);
         s_assert_data (answer, "publish", json_incref (expected), name);
         json_decref (answer);
@@ -520,54 +421,56 @@ s_build_own_log (fixture_t *f, uint64_t log_id, signed_t *log)
 //  Cases that need a second document or author: previous from two
 //  documents, a first contribution in a log of another document, deletes.
 static void
-s_multi_document_cases (fixture_t *f, const signed_t *log, uint64_t L, json_t *next)
+s_multi_document_cases (fixture_t *f, const panda_fixture_signed_t *log, uint64_t L, json_t *next)
 {
     const char *doc = log[1].hash;
     const char *penguin = s_key (f, "penguin", "public_key");
     char message[512];
-    panda_operation_t *op = s_field_def (PANDA_ACTION_CREATE, NULL, 0, "second");
-    signed_t doc2 = s_sign (f, "panda", L + 1, 1, NULL, NULL, &op);
-    json_t *answer = s_publish (f, doc2.entry_hex, doc2.operation_hex);
+    panda_operation_t *op = panda_test_field_definition_op (PANDA_ACTION_CREATE, NULL, 0, "second");
+    panda_fixture_signed_t doc2 = s_sign (f, "panda", L + 1, 1, NULL, NULL, &op);
+    json_t *answer =
+        panda_fixture_publish (panda_fixture_http (f->node), doc2.entry_hex, doc2.operation_hex, NULL);
     s_assert_data (answer, "publish", s_args (L + 1, 2, doc2.hash, NULL), "second document");
     json_decref (answer);
     panda_hash_t both[2] = {log[40].id, doc2.id};
-    op = s_field_def (PANDA_ACTION_UPDATE, both, 2, "both");
-    signed_t s = s_sign (f, "panda", L + 2, 1, NULL, NULL, &op);
+    op = panda_test_field_definition_op (PANDA_ACTION_UPDATE, both, 2, "both");
+    panda_fixture_signed_t s = s_sign (f, "panda", L + 2, 1, NULL, NULL, &op);
     s_reject (f, &s, "Operations in passed document view id originate from different documents", doc, next,
               L + 2, "previous from two documents");
     //  penguin has a log for its own document E, none for panda's.
     uint64_t P = s_new_log (f, "penguin");
-    op = s_field_def (PANDA_ACTION_CREATE, NULL, 0, "penguin");
-    signed_t e = s_sign (f, "penguin", P, 1, NULL, NULL, &op);
-    answer = s_publish (f, e.entry_hex, e.operation_hex);
+    op = panda_test_field_definition_op (PANDA_ACTION_CREATE, NULL, 0, "penguin");
+    panda_fixture_signed_t e = s_sign (f, "penguin", P, 1, NULL, NULL, &op);
+    answer = panda_fixture_publish (panda_fixture_http (f->node), e.entry_hex, e.operation_hex, NULL);
     s_assert_data (answer, "publish", s_args (P, 2, e.hash, NULL), "penguin document");
     json_decref (answer);
-    op = s_field_def (PANDA_ACTION_UPDATE, &log[40].id, 1, "contribution");
+    op = panda_test_field_definition_op (PANDA_ACTION_UPDATE, &log[40].id, 1, "contribution");
     s = s_sign (f, "penguin", P, 2, &e.id, NULL, &op);
     snprintf (message, sizeof message, "Expected log not found in store for: public key %s, document id %s",
               penguin, doc);
     s_expect_publish_error (f, s.entry_hex, s.operation_hex, message, "first contribution in a used log");
-    s_signed_release (&s);
+    panda_fixture_signed_release (&s);
     s_expect_next_args (f, penguin, e.hash, s_args (P, 2, e.hash, NULL), "penguin log unchanged");
     //  Delete the second document; it takes no more operations.
-    op = s_field_def (PANDA_ACTION_DELETE, &doc2.id, 1, NULL);
-    signed_t del = s_sign (f, "panda", L + 1, 2, &doc2.id, NULL, &op);
-    answer = s_publish (f, del.entry_hex, del.operation_hex);
+    op = panda_test_field_definition_op (PANDA_ACTION_DELETE, &doc2.id, 1, NULL);
+    panda_fixture_signed_t del = s_sign (f, "panda", L + 1, 2, &doc2.id, NULL, &op);
+    answer = panda_fixture_publish (panda_fixture_http (f->node), del.entry_hex, del.operation_hex, NULL);
     s_assert_data (answer, "publish", s_args (L + 1, 3, del.hash, NULL), "delete");
     json_decref (answer);
-    answer = s_next_args (f, s_key (f, "panda", "public_key"), doc2.hash);
+    answer = panda_fixture_next_args (panda_fixture_http (f->node), s_key (f, "panda", "public_key"),
+                                      doc2.hash, NULL);
     s_assert_error (answer, "Document is deleted", "nextArgs of a deleted document");
     json_decref (answer);
-    op = s_field_def (PANDA_ACTION_UPDATE, &del.id, 1, "after_delete");
+    op = panda_test_field_definition_op (PANDA_ACTION_UPDATE, &del.id, 1, "after_delete");
     s = s_sign (f, "penguin", P + 1, 1, NULL, NULL, &op);
     s_expect_publish_error (f, s.entry_hex, s.operation_hex,
                             "You are trying to update or delete a document which has been deleted",
                             "update deleted");
     assert_int_equal (s_new_log (f, "penguin"), P + 1);
-    s_signed_release (&s);
-    s_signed_release (&del);
-    s_signed_release (&e);
-    s_signed_release (&doc2);
+    panda_fixture_signed_release (&s);
+    panda_fixture_signed_release (&del);
+    panda_fixture_signed_release (&e);
+    panda_fixture_signed_release (&doc2);
 }
 
 static void
@@ -576,20 +479,20 @@ test_own_log_and_rejections (void **state)
     fixture_t *f = s_fixture (state);
     const char *pk = s_key (f, "panda", "public_key");
     uint64_t L = s_new_log (f, "panda");
-    signed_t log[OWN_LOG_LENGTH + 1] = {0}, s;
+    panda_fixture_signed_t log[OWN_LOG_LENGTH + 1] = {0}, s;
     s_build_own_log (f, L, log);
     const char *doc = log[1].hash;
     json_t *next = s_expected_after (L, log, OWN_LOG_LENGTH);
     panda_operation_t *op;
     char message[512];
     //  Sequence numbers (step 4), duplicates (§7.3).
-    op = s_field_def (PANDA_ACTION_UPDATE, &log[40].id, 1, "gap");
+    op = panda_test_field_definition_op (PANDA_ACTION_UPDATE, &log[40].id, 1, "gap");
     s = s_sign (f, "panda", L, 42, &log[40].id, s_skiplink (log, 42), &op);
     s_reject (
         f, &s,
         "Entry's claimed seq num of 42 does not match expected seq num of 41 for given public key and log",
         doc, next, L + 1, "seq num gap");
-    op = s_field_def (PANDA_ACTION_UPDATE, &log[39].id, 1, "fork");
+    op = panda_test_field_definition_op (PANDA_ACTION_UPDATE, &log[39].id, 1, "fork");
     s = s_sign (f, "panda", L, 40, &log[39].id, s_skiplink (log, 40), &op);
     s_reject (
         f, &s,
@@ -605,26 +508,26 @@ test_own_log_and_rejections (void **state)
                                 "duplicate");
         s_expect_next_args (f, pk, doc, json_incref (next), "after duplicate");
     }
-    op = s_field_def (PANDA_ACTION_CREATE, NULL, 0, "reuse");
+    op = panda_test_field_definition_op (PANDA_ACTION_CREATE, NULL, 0, "reuse");
     s = s_sign (f, "panda", L, 1, NULL, NULL, &op);
     s_reject (
         f, &s,
         "Entry's claimed seq num of 1 does not match expected seq num of 41 for given public key and log",
         doc, next, L + 1, "create in used log");
-    op = s_field_def (PANDA_ACTION_UPDATE, &log[1].id, 1, "late");
+    op = panda_test_field_definition_op (PANDA_ACTION_UPDATE, &log[1].id, 1, "late");
     s = s_sign (f, "panda", L + 1, 2, &log[1].id, NULL, &op);
     s_reject (
         f, &s,
         "Entry's claimed seq num of 2 does not match expected seq num of 1 for given public key and log", doc,
         next, L + 1, "new log at seq 2");
     //  Links and payload (steps 6, 7).
-    op = s_field_def (PANDA_ACTION_UPDATE, &log[40].id, 1, "back");
+    op = panda_test_field_definition_op (PANDA_ACTION_UPDATE, &log[40].id, 1, "back");
     s = s_sign (f, "panda", L, 41, &log[39].id, s_skiplink (log, 41), &op);
     s_reject (f, &s, "claimed hash does not match backlink entry", doc, next, L + 1, "wrong backlink");
-    op = s_field_def (PANDA_ACTION_UPDATE, &log[40].id, 1, "signed");
+    op = panda_test_field_definition_op (PANDA_ACTION_UPDATE, &log[40].id, 1, "signed");
     s = s_sign (f, "panda", L, 41, &log[40].id, s_skiplink (log, 41), &op);
     free (s.operation_hex);
-    op = s_field_def (PANDA_ACTION_UPDATE, &log[40].id, 1, "sent");
+    op = panda_test_field_definition_op (PANDA_ACTION_UPDATE, &log[40].id, 1, "sent");
     size_t len;
     const uint8_t *bytes = panda_operation_bytes (op, &len);
     s.operation_hex = panda_test_hex (bytes, len);
@@ -636,7 +539,7 @@ test_own_log_and_rejections (void **state)
               "Entry's claimed log id of %llu does not match existing log id of %llu for given public key "
               "and document id",
               (unsigned long long) (L + 1), (unsigned long long) L);
-    op = s_field_def (PANDA_ACTION_UPDATE, &log[40].id, 1, "second_log");
+    op = panda_test_field_definition_op (PANDA_ACTION_UPDATE, &log[40].id, 1, "second_log");
     s = s_sign (f, "panda", L + 1, 1, NULL, NULL, &op);
     s_reject (f, &s, message, doc, next, L + 1, "second log for a document");
     panda_hash_t missing;
@@ -644,7 +547,7 @@ test_own_log_and_rejections (void **state)
     panda_hash_compute (&missing, "not stored", 10);
     snprintf (message, sizeof message, "Previous operation %s not found in store",
               panda_hash_to_hex (&missing, missing_hex));
-    op = s_field_def (PANDA_ACTION_UPDATE, &missing, 1, "nowhere");
+    op = panda_test_field_definition_op (PANDA_ACTION_UPDATE, &missing, 1, "nowhere");
     s = s_sign (f, "panda", L + 1, 1, NULL, NULL, &op);
     s_reject (f, &s, message, doc, next, L + 1, "previous not found");
     panda_error_t err;
@@ -662,32 +565,25 @@ test_own_log_and_rejections (void **state)
     s_multi_document_cases (f, log, L, next);
     json_decref (next);
     for (size_t i = 1; i <= OWN_LOG_LENGTH; i++)
-        s_signed_release (&log[i]);
+        panda_fixture_signed_release (&log[i]);
 }
 
 //  --- persistence -------------------------------------------------------------
 
 static json_t *
-s_state (fixture_t *f, const signed_t *own)
+s_state (fixture_t *f, const panda_fixture_signed_t *own)
 {
     json_t *state = s_snapshot (f);
-    json_t *first = json_array_get (json_object_get (f->sequence, "entries"), 0);
-    json_object_set_new (state, "bear doc",
-                         s_next_args (f, s_key (f, "bear", "public_key"),
-                                      json_string_value (json_object_get (first, "document_id"))));
-    json_object_set_new (state, "panda doc", s_next_args (f, s_key (f, "panda", "public_key"), own->hash));
+    json_t *first =
+        json_array_get (json_object_get (panda_fixture_vectors ("publish_sequence.json"), "entries"), 0);
+    json_object_set_new (
+        state, "bear doc",
+        panda_fixture_next_args (panda_fixture_http (f->node), s_key (f, "bear", "public_key"),
+                                 json_string_value (json_object_get (first, "document_id")), NULL));
+    json_object_set_new (state, "panda doc",
+                         panda_fixture_next_args (panda_fixture_http (f->node),
+                                                  s_key (f, "panda", "public_key"), own->hash, NULL));
     return state;
-}
-
-static void
-s_restart (fixture_t *f, bool kill_first)
-{
-    panda_http_destroy (&f->http);
-    if (kill_first)
-        panda_pandad_kill (f->node);
-    assert_non_null (panda_pandad_restart (f->node, NULL, START_MS));
-    f->http = panda_http_connect ("127.0.0.1", panda_pandad_port (f->node), REQUEST_MS);
-    assert_non_null (f->http);
 }
 
 static void
@@ -695,33 +591,36 @@ test_persistence (void **state)
 {
     fixture_t *f = s_fixture (state);
     s_publish_sequence (f, false);
-    panda_operation_t *op = s_field_def (PANDA_ACTION_CREATE, NULL, 0, "kept");
-    signed_t own = s_sign (f, "panda", 0, 1, NULL, NULL, &op);
-    json_t *answer = s_publish (f, own.entry_hex, own.operation_hex);
+    panda_operation_t *op = panda_test_field_definition_op (PANDA_ACTION_CREATE, NULL, 0, "kept");
+    panda_fixture_signed_t own = s_sign (f, "panda", 0, 1, NULL, NULL, &op);
+    json_t *answer =
+        panda_fixture_publish (panda_fixture_http (f->node), own.entry_hex, own.operation_hex, NULL);
     s_assert_data (answer, "publish", s_args (0, 2, own.hash, NULL), "own entry");
     json_decref (answer);
     json_t *before = s_state (f, &own);
-    s_restart (f, false);
+    panda_fixture_restart (f->node, NULL);
     json_t *after = s_state (f, &own);
     assert_true (json_equal (before, after));
     json_decref (after);
     //  A publish that was answered survives SIGKILL too.
-    op = s_field_def (PANDA_ACTION_UPDATE, &own.id, 1, "kept_2");
-    signed_t second = s_sign (f, "panda", 0, 2, &own.id, NULL, &op);
-    answer = s_publish (f, second.entry_hex, second.operation_hex);
+    op = panda_test_field_definition_op (PANDA_ACTION_UPDATE, &own.id, 1, "kept_2");
+    panda_fixture_signed_t second = s_sign (f, "panda", 0, 2, &own.id, NULL, &op);
+    answer =
+        panda_fixture_publish (panda_fixture_http (f->node), second.entry_hex, second.operation_hex, NULL);
     s_assert_data (answer, "publish", s_args (0, 3, second.hash, NULL), "second entry");
     json_decref (answer);
     json_decref (before);
     before = s_state (f, &own);
-    s_restart (f, true);
+    panda_fixture_kill (f->node);
+    panda_fixture_restart (f->node, NULL);
     after = s_state (f, &own);
     assert_true (json_equal (before, after));
     s_expect_next_args (f, s_key (f, "panda", "public_key"), own.hash, s_args (0, 3, second.hash, NULL),
                         "after SIGKILL");
     json_decref (after);
     json_decref (before);
-    s_signed_release (&second);
-    s_signed_release (&own);
+    panda_fixture_signed_release (&second);
+    panda_fixture_signed_release (&own);
 }
 
 int

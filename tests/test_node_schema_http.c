@@ -5,8 +5,7 @@
 #include <stdio.h>
 
 #include "panda_test.h"
-#include "panda_http.h"
-#include "panda_pandad.h"
+#include "panda_fixture.h"
 #include "panda_views.h"
 #include "panda_actors.h"
 
@@ -21,25 +20,11 @@
 static const char *const s_system_ids[] = {"schema_definition_v1", "schema_field_definition_v1", "blob_v1",
                                            "blob_piece_v1"};
 
-static bool
-s_node_available (void)
-{
-    static int available = -1;
-    if (available < 0)
-        available = panda_pandad_available ();
-    if (!available)
-        fprintf (stderr, "SKIP: build/bin/pandad is not the node yet (no --http-port in --help)\n");
-    return available;
-}
-
 //  POST query; the compact JSON answer (caller frees).
 static char *
 s_post (panda_http_t *http, const char *query)
 {
-    int status;
-    json_t *r = panda_http_graphql (http, query, NULL, NULL, &status);
-    assert_non_null (r);
-    assert_int_equal (status, 200);
+    json_t *r = panda_fixture_graphql (http, query, NULL, NULL);
     char *text = json_dumps (r, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref (r);
     return text;
@@ -89,12 +74,10 @@ s_has_root_field (panda_http_t *http, const char *name)
 static void
 test_pandad_system_schemas (void **state)
 {
-    if (!s_node_available ())
-        skip ();
-    panda_pandad_t *node = panda_pandad_start (NULL, START_MS);
+    panda_fixture_require ();
+    panda_fixture_t *node = panda_fixture_start (NULL, START_MS, REQUEST_MS);
     assert_non_null (node);
-    panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (node), REQUEST_MS);
-    assert_non_null (http);
+    panda_http_t *http = panda_fixture_http (node);
     panda_http_response_t resp = {0};
     const char body[] = "{ \"query\": \"{ __schema { __typename } }\" }";
     assert_int_equal (panda_http_request (http, "POST", "/graphql", "Content-Type: application/json\r\n",
@@ -119,21 +102,18 @@ test_pandad_system_schemas (void **state)
     answer = s_post (http, "{ all_schema_definition_v1 { documents { fields { name description } } } }");
     s_assert_validates (answer);
     free (answer);
-    panda_http_destroy (&http);
-    assert_int_equal (panda_pandad_stop (&node), 0);
+    assert_int_equal (panda_fixture_stop (&node), 0);
 }
 
 //  With an allow list, system schemas that are not in it disappear (§5.1).
 static void
 test_pandad_allow_list (void **state)
 {
-    if (!s_node_available ())
-        skip ();
+    panda_fixture_require ();
     const char *const args[] = {"--allow-schema-ids", "blob_v1", "blob_piece_v1", NULL};
-    panda_pandad_t *node = panda_pandad_start (args, START_MS);
+    panda_fixture_t *node = panda_fixture_start (args, START_MS, REQUEST_MS);
     assert_non_null (node);
-    panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (node), REQUEST_MS);
-    assert_non_null (http);
+    panda_http_t *http = panda_fixture_http (node);
     assert_true (s_has_root_field (http, "all_blob_v1"));
     assert_true (s_has_root_field (http, "blob_piece_v1"));
     assert_false (s_has_root_field (http, "schema_definition_v1"));
@@ -146,8 +126,7 @@ test_pandad_allow_list (void **state)
                           strlen ("Unknown field \"all_schema_definition_v1\" on type \"Query\".")) == 0);
     assert_non_null (strstr (answer, "\"data\":null"));
     free (answer);
-    panda_http_destroy (&http);
-    assert_int_equal (panda_pandad_stop (&node), 0);
+    assert_int_equal (panda_fixture_stop (&node), 0);
 }
 
 //  §13 schema_updates: an in-process api actor; the test stands in for the
