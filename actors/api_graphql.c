@@ -410,7 +410,7 @@ s_args_json (panda_msg_t *reply)
     link = panda_msg_args_skiplink (reply, &len);
     if ((args.has_skiplink = len == PANDA_HASH_SIZE))
         memcpy (args.skiplink.bytes, link, PANDA_HASH_SIZE);
-    return panda_node_next_args_json (&args);
+    return panda_node_schema_next_args_json (&args);
 }
 
 //  Run request through the pipeline and put its ARGS answer into out.

@@ -31,7 +31,7 @@ s_stub (panda_gql_call_t *call, panda_gql_out_t *out)
     stub->calls++;
     free (stub->seen);
     stub->seen = json_dumps (call->args, JSON_COMPACT | JSON_SORT_KEYS);
-    out->json = panda_node_next_args_json (&stub->answer);
+    out->json = panda_node_schema_next_args_json (&stub->answer);
     return out->json ? 0 : panda_gql_call_error (call, "out of memory");
 }
 
@@ -232,7 +232,7 @@ test_node_next_args_json (void **state)
                               PANDA_OK);
         json_t *expected = json_pack ("{s:s,s:s,s:O,s:O}", "logId", log, "seqNum", seq_num, "backlink", back,
                                       "skiplink", skip);
-        json_t *got = panda_node_next_args_json (&args);
+        json_t *got = panda_node_schema_next_args_json (&args);
         char *want = json_dumps (expected, JSON_COMPACT | JSON_PRESERVE_ORDER);
         char *have = json_dumps (got, JSON_COMPACT | JSON_PRESERVE_ORDER);
         assert_string_equal (have, want);

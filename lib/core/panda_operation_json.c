@@ -147,7 +147,7 @@ s_lists_from_json (panda_value_t *value, const json_t *json, panda_error_t *err)
 }
 
 panda_err_t
-panda_value_from_typed_json (panda_value_t *value, const json_t *typed, panda_error_t *err)
+panda_operation_json_value_from_typed (panda_value_t *value, const json_t *typed, panda_error_t *err)
 {
     panda_value_set_bool (value, false);
     const char *type = json_string_value (json_object_get (typed, "type"));
@@ -230,7 +230,7 @@ s_set_fields (panda_operation_t *op, const json_t *fields, panda_error_t *err)
     json_object_foreach ((json_t *) fields, name, typed)
     {
         panda_value_t value;
-        panda_err_t rc = panda_value_from_typed_json (&value, typed, err);
+        panda_err_t rc = panda_operation_json_value_from_typed (&value, typed, err);
         if (rc)
             return panda_error_prefix (err, "field '%s': ", name);
         rc = panda_operation_set_field (op, name, &value, err);
@@ -371,7 +371,7 @@ s_plain_value (const panda_value_t *v, const char **kind)
 }
 
 json_t *
-panda_value_to_plain_json (const panda_value_t *value)
+panda_operation_json_value_to_plain (const panda_value_t *value)
 {
     const char *kind = NULL;
     json_t *inner = s_plain_value (value, &kind);
@@ -410,8 +410,9 @@ panda_operation_to_json (const panda_operation_t *self)
         if (json_object_set_new (json, "fields", fields))
             goto fail;
         for (size_t i = 0; i < panda_operation_field_count (self); i++)
-            if (json_object_set_new (fields, panda_operation_field_name (self, i),
-                                     panda_value_to_plain_json (panda_operation_field_value (self, i))))
+            if (json_object_set_new (
+                    fields, panda_operation_field_name (self, i),
+                    panda_operation_json_value_to_plain (panda_operation_field_value (self, i))))
                 goto fail;
     }
     return json;

@@ -15,12 +15,12 @@ PANDA_NODISCARD panda_operation_t *panda_operation_from_json (const json_t *json
 
 //  Fill *value from one typed field {"type": ..., "value": ...}. On success
 //  the caller owns the value (panda_value_clear).
-PANDA_NODISCARD panda_err_t panda_value_from_typed_json (panda_value_t *value, const json_t *typed,
-                                                         panda_error_t *err);
+PANDA_NODISCARD panda_err_t panda_operation_json_value_from_typed (panda_value_t *value, const json_t *typed,
+                                                                   panda_error_t *err);
 
 //  The schema-less JSON form of an operation / of one value. Caller owns the
 //  result (json_decref); NULL on OOM.
 json_t *panda_operation_to_json (const panda_operation_t *self);
-json_t *panda_value_to_plain_json (const panda_value_t *value);
+json_t *panda_operation_json_value_to_plain (const panda_value_t *value);
 
 #endif

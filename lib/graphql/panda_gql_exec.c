@@ -7,57 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "panda_grow.h"
-#include "panda_gql.h"
+#include "panda_gql_exec_int.h"
 #include "panda_json_limits.h"
-
-typedef struct {
-    const panda_gql_schema_t *schema;
-    const panda_gql_document_t *doc;
-    const panda_gql_resolvers_t *resolvers;
-    const panda_gql_options_t *options;
-    void *user;
-    bool spec; //  GraphQL spec errors (path, null propagation)
-    bool aborted; //  parity mode: first error stops everything
-    json_t *vars; //  coerced variables
-    json_t *errors;
-    json_t *path;
-    json_t *fatal; //  the one error that ends the request (stopped, too expensive)
-    uint64_t cost, max_cost; //  counted while running
-} s_exec_t;
-
-//  One response key and the field nodes that share it.
-typedef struct {
-    const char *key;
-    const panda_gql_selection_t *nodes[8];
-    size_t count;
-} s_group_t;
-
-//  The fields of a selection set, grouped by response key (hashed: a set
-//  may have thousands of aliases). Collected once for all items of a list.
-typedef struct {
-    s_group_t *items;
-    size_t count, cap;
-    uint32_t *slots; //  open addressing: item index + 1, 0 = empty
-    size_t mask;
-    bool collected;
-} s_groups_t;
-
-//  Fragments already expanded in one collection walk (GraphQL spec
-//  CollectFields, visitedFragments): each is expanded at most once.
-typedef struct {
-    uint64_t bits[(PANDA_GQL_MAX_FRAGMENTS + 63) / 64];
-} s_visited_t;
-
-static bool
-s_visit (s_visited_t *self, const panda_gql_definition_t *fragment)
-{
-    size_t i = fragment->index;
-    if (i >= PANDA_GQL_MAX_FRAGMENTS || (self->bits[i / 64] >> (i % 64) & 1))
-        return false;
-    self->bits[i / 64] |= (uint64_t) 1 << (i % 64);
-    return true;
-}
 
 json_t *
 panda_gql_error_new (const char *message, int line, int column)
@@ -70,7 +21,7 @@ panda_gql_error_new (const char *message, int line, int column)
 }
 
 static void
-s_error (s_exec_t *self, const char *message, int line, int column, bool with_path)
+s_error (panda_gql_exec_t *self, const char *message, int line, int column, bool with_path)
 {
     json_t *e = panda_gql_error_new (message, line, column);
     if (with_path && self->spec)
@@ -82,7 +33,7 @@ s_error (s_exec_t *self, const char *message, int line, int column, bool with_pa
 
 //  End the request: data null and this one error, whatever happened before.
 static void
-s_fatal (s_exec_t *self, const char *message)
+s_fatal (panda_gql_exec_t *self, const char *message)
 {
     if (!self->fatal)
         self->fatal = panda_gql_error_new (message, 0, 0);
@@ -90,7 +41,7 @@ s_fatal (s_exec_t *self, const char *message)
 }
 
 static PANDA_NOINLINE void
-s_too_expensive (s_exec_t *self, uint64_t cost)
+s_too_expensive (panda_gql_exec_t *self, uint64_t cost)
 {
     char msg[128];
     snprintf (msg, sizeof (msg),
@@ -101,7 +52,7 @@ s_too_expensive (s_exec_t *self, uint64_t cost)
 
 //  True when the request must stop; asks stop_fn unless already stopped.
 static bool
-s_stopped (s_exec_t *self)
+s_stopped (panda_gql_exec_t *self)
 {
     if (self->fatal)
         return true;
@@ -120,7 +71,7 @@ panda_gql_call_stopped (panda_gql_call_t *call)
 
 //  Count one field resolved (a paged one runs a query: it costs more).
 static bool
-s_charge (s_exec_t *self, const panda_gql_fielddef_t *def)
+s_charge (panda_gql_exec_t *self, const panda_gql_fielddef_t *def)
 {
     self->cost += 1 + (def && def->paged ? PANDA_GQL_PAGED_FIELD_COST : 0);
     if (self->cost > self->max_cost) {
@@ -164,281 +115,13 @@ s_out_release (panda_gql_out_t *out)
 }
 
 // ---------------------------------------------------------------------------
-//  Field collection (@skip / @include, fragments, merging by response key)
-
-static bool
-s_included (s_exec_t *self, const panda_gql_directive_t *dirs)
-{
-    for (const panda_gql_directive_t *d = dirs; d; d = d->next) {
-        bool skip = strcmp (d->name, "skip") == 0;
-        if (!skip && strcmp (d->name, "include") != 0)
-            continue;
-        json_t *v = d->args ? panda_gql_literal_json (d->args->value, self->vars) : NULL;
-        bool cond = json_is_true (v);
-        json_decref (v);
-        if (skip == cond)
-            return false;
-    }
-    return true;
-}
-
-static uint32_t
-s_hash (const char *s)
-{
-    uint32_t h = 2166136261u;
-    while (*s)
-        h = (h ^ (uint8_t) *s++) * 16777619u;
-    return h;
-}
-
-static bool
-s_groups_rehash (s_groups_t *self, size_t slots)
-{
-    uint32_t *grown = calloc (slots, sizeof (uint32_t));
-    if (!grown)
-        return false;
-    free (self->slots);
-    self->slots = grown;
-    self->mask = slots - 1;
-    for (size_t i = 0; i < self->count; i++) {
-        size_t at = s_hash (self->items[i].key) & self->mask;
-        while (self->slots[at])
-            at = (at + 1) & self->mask;
-        self->slots[at] = (uint32_t) i + 1;
-    }
-    return true;
-}
-
-//  The group of key, added when new; NULL when out of memory.
-static s_group_t *
-s_group (s_groups_t *self, const char *key)
-{
-    if (self->count * 2 >= (self->slots ? self->mask + 1 : 0) &&
-        !s_groups_rehash (self, self->slots ? (self->mask + 1) * 2 : 16))
-        return NULL;
-    size_t at = s_hash (key) & self->mask;
-    while (self->slots[at]) {
-        s_group_t *g = &self->items[self->slots[at] - 1];
-        if (strcmp (g->key, key) == 0)
-            return g;
-        at = (at + 1) & self->mask;
-    }
-    if (!panda_grow ((void **) &self->items, &self->cap, self->count + 1, sizeof (s_group_t)))
-        return NULL;
-    self->slots[at] = (uint32_t) self->count + 1;
-    s_group_t *g = &self->items[self->count++];
-    g->key = key;
-    g->count = 0;
-    return g;
-}
-
-static void
-s_groups_release (s_groups_t *self)
-{
-    free (self->items);
-    free (self->slots);
-    memset (self, 0, sizeof (*self));
-}
-
-static bool
-s_collect (s_exec_t *self, const panda_gql_selection_t *sels, s_groups_t *groups, s_visited_t *visited,
-           int depth)
-{
-    if (depth > PANDA_GQL_MAX_DEPTH) //  validation bounds it; bound anyway
-        return true;
-    for (const panda_gql_selection_t *s = sels; s; s = s->next) {
-        if (!s_included (self, s->directives))
-            continue;
-        if (s->kind == PANDA_GQL_SEL_INLINE) {
-            if (!s_collect (self, s->selections, groups, visited, depth + 1))
-                return false;
-            continue;
-        }
-        if (s->kind == PANDA_GQL_SEL_SPREAD) {
-            const panda_gql_definition_t *f = s->fragment;
-            if (f && s_visit (visited, f) && s_included (self, f->directives) &&
-                !s_collect (self, f->selections, groups, visited, depth + 1))
-                return false;
-            continue;
-        }
-        s_group_t *g = s_group (groups, s->alias ? s->alias : s->name);
-        if (!g)
-            return false;
-        if (g->count < sizeof (g->nodes) / sizeof (g->nodes[0]))
-            g->nodes[g->count++] = s;
-    }
-    return true;
-}
-
-static void
-s_fields_of (const panda_gql_document_t *doc, const panda_gql_selection_t *sels, panda_gql_selection_fn fn,
-             void *ctx, s_visited_t *visited, int depth)
-{
-    if (depth > PANDA_GQL_MAX_DEPTH) //  validation bounds it; bound anyway
-        return;
-    for (const panda_gql_selection_t *s = sels; s; s = s->next) {
-        if (s->kind == PANDA_GQL_SEL_FIELD)
-            fn (ctx, s);
-        else if (s->kind == PANDA_GQL_SEL_INLINE)
-            s_fields_of (doc, s->selections, fn, ctx, visited, depth + 1);
-        else if (s->fragment && s_visit (visited, s->fragment))
-            s_fields_of (doc, s->fragment->selections, fn, ctx, visited, depth + 1);
-    }
-}
-
-void
-panda_gql_selection_fields (const panda_gql_document_t *doc, const panda_gql_selection_t *const *nodes,
-                            size_t count, panda_gql_selection_fn fn, void *ctx)
-{
-    s_visited_t visited;
-    memset (&visited, 0, sizeof (visited));
-    for (size_t i = 0; i < count; i++)
-        s_fields_of (doc, nodes[i]->selections, fn, ctx, &visited, 0);
-}
-
-// ---------------------------------------------------------------------------
-//  Cost estimate (see PANDA_GQL_PAGED_FIELD_COST). A selection set costs
-//  fixed + page * per_item, where page is the page size of the paged field
-//  whose object holds the set (1 when none): per_item is what its list
-//  fields cost, as their items are that page. Fragments are costed once.
-
-typedef struct {
-    uint64_t fixed, per_item;
-} s_cost_t;
-
-typedef struct {
-    s_exec_t *exec;
-    s_cost_t *fragments; //  memo, per fragment
-    bool *costed;
-} s_estimate_t;
-
-static uint64_t
-s_add (uint64_t a, uint64_t b)
-{
-    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
-static uint64_t
-s_mul (uint64_t a, uint64_t b)
-{
-    return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
-}
-
-//  The page size a paged field asks for: `first` or `last`, else its default.
-static uint64_t
-s_page_size (s_exec_t *self, const panda_gql_fielddef_t *def, const panda_gql_selection_t *node)
-{
-    for (const panda_gql_argument_t *a = node->args; a; a = a->next) {
-        if (strcmp (a->name, "first") != 0 && strcmp (a->name, "last") != 0)
-            continue;
-        json_t *v = panda_gql_literal_json (a->value, self->vars);
-        json_int_t n = json_integer_value (v);
-        bool given = json_is_integer (v);
-        json_decref (v);
-        if (given)
-            return n > 0 ? (uint64_t) n : 0;
-    }
-    return def->default_page;
-}
-
-static void s_cost_set (s_estimate_t *self, const panda_gql_typedef_t *type,
-                        const panda_gql_selection_t *sels, s_cost_t *out, s_visited_t *visited, int depth);
-
-static void
-s_cost_field (s_estimate_t *self, const panda_gql_typedef_t *type, const panda_gql_selection_t *s,
-              s_cost_t *out, int depth)
-{
-    const panda_gql_fielddef_t *def = panda_gql_schema_field (self->exec->schema, type, s->name);
-    if (!def) { //  __typename
-        out->fixed = s_add (out->fixed, 1);
-        return;
-    }
-    uint64_t own = def->paged ? 1 + PANDA_GQL_PAGED_FIELD_COST : 1;
-    s_cost_t below = {0, 0};
-    const panda_gql_typedef_t *t =
-        panda_gql_schema_type (self->exec->schema, panda_gql_type_name (def->type));
-    if (t && t->kind == PANDA_GQL_KIND_OBJECT && s->selections) {
-        s_visited_t visited;
-        memset (&visited, 0, sizeof (visited));
-        s_cost_set (self, t, s->selections, &below, &visited, depth + 1);
-    }
-    const panda_gql_type_t *unwrapped =
-        def->type->kind == PANDA_GQL_TYPE_NON_NULL ? def->type->of : def->type;
-    bool list = unwrapped->kind == PANDA_GQL_TYPE_LIST;
-    uint64_t page = def->paged ? s_page_size (self->exec, def, s) : 1;
-    uint64_t one = s_add (below.fixed, below.per_item); //  the set below, no page above it
-    if (def->paged && list) //  each item of the page gets the set below
-        out->fixed = s_add (out->fixed, s_add (own, s_mul (page, one)));
-    else if (def->paged) //  a connection: its list fields get the page
-        out->fixed = s_add (out->fixed, s_add (own, s_add (below.fixed, s_mul (page, below.per_item))));
-    else if (list) { //  its items are the page of the object above, if any
-        out->fixed = s_add (out->fixed, own);
-        out->per_item = s_add (out->per_item, one);
-    } else
-        out->fixed = s_add (out->fixed, s_add (own, one));
-}
-
-static void
-s_cost_fragment (s_estimate_t *self, const panda_gql_typedef_t *type, const panda_gql_definition_t *f,
-                 s_cost_t *out, int depth)
-{
-    if (!self->costed[f->index]) {
-        s_visited_t visited;
-        memset (&visited, 0, sizeof (visited));
-        s_cost_set (self, type, f->selections, &self->fragments[f->index], &visited, depth + 1);
-        self->costed[f->index] = true;
-    }
-    out->fixed = s_add (out->fixed, self->fragments[f->index].fixed);
-    out->per_item = s_add (out->per_item, self->fragments[f->index].per_item);
-}
-
-static void
-s_cost_set (s_estimate_t *self, const panda_gql_typedef_t *type, const panda_gql_selection_t *sels,
-            s_cost_t *out, s_visited_t *visited, int depth)
-{
-    if (depth > PANDA_GQL_MAX_DEPTH) //  validation bounds it; bound anyway
-        return;
-    for (const panda_gql_selection_t *s = sels; s; s = s->next) {
-        if (!s_included (self->exec, s->directives))
-            continue;
-        if (s->kind == PANDA_GQL_SEL_FIELD)
-            s_cost_field (self, type, s, out, depth);
-        else if (s->kind == PANDA_GQL_SEL_INLINE)
-            s_cost_set (self, type, s->selections, out, visited, depth + 1);
-        else if (s->fragment && s_visit (visited, s->fragment) &&
-                 s_included (self->exec, s->fragment->directives))
-            s_cost_fragment (self, type, s->fragment, out, depth);
-    }
-}
-
-//  What op would cost at most (lists without a page size count one item).
-//  False when out of memory.
-static bool
-s_estimate (s_exec_t *self, const panda_gql_definition_t *op, const panda_gql_typedef_t *root, uint64_t *cost)
-{
-    size_t n = self->doc->fragment_count;
-    s_estimate_t e = {self, calloc (n + 1, sizeof (s_cost_t)), calloc (n + 1, sizeof (bool))};
-    s_cost_t parts = {0, 0};
-    if (e.fragments && e.costed) {
-        s_visited_t visited;
-        memset (&visited, 0, sizeof (visited));
-        s_cost_set (&e, root, op->selections, &parts, &visited, 1);
-    }
-    bool ok = e.fragments && e.costed;
-    free (e.fragments);
-    free (e.costed);
-    *cost = s_add (parts.fixed, parts.per_item);
-    return ok;
-}
-
-// ---------------------------------------------------------------------------
 //  Execution
 
-static json_t *s_selection_set (s_exec_t *self, const panda_gql_typedef_t *type, void *handle, json_t *json,
-                                const s_group_t *group, s_groups_t *fields);
+static json_t *s_selection_set (panda_gql_exec_t *self, const panda_gql_typedef_t *type, void *handle,
+                                json_t *json, const panda_gql_group_t *group, panda_gql_groups_t *fields);
 
 static PANDA_NOINLINE void
-s_null_error (s_exec_t *self, const char *parent_type, const panda_gql_fielddef_t *def,
+s_null_error (panda_gql_exec_t *self, const char *parent_type, const panda_gql_fielddef_t *def,
               const panda_gql_selection_t *node)
 {
     char msg[512];
@@ -453,9 +136,9 @@ s_null_error (s_exec_t *self, const char *parent_type, const panda_gql_fielddef_
 //  completed in the frame of its value, so the stack grows by one frame
 //  of this function per list level and per object level.
 static json_t *
-s_complete (s_exec_t *self, const panda_gql_fielddef_t *def, const panda_gql_type_t *type,
-            panda_gql_out_t *out, json_t *given, const s_group_t *group, const char *parent_type,
-            s_groups_t *fields)
+s_complete (panda_gql_exec_t *self, const panda_gql_fielddef_t *def, const panda_gql_type_t *type,
+            panda_gql_out_t *out, json_t *given, const panda_gql_group_t *group, const char *parent_type,
+            panda_gql_groups_t *fields)
 {
     //  inner: the null comes from a non-null below, whose error is reported.
     bool non_null = type->kind == PANDA_GQL_TYPE_NON_NULL, inner = false;
@@ -511,7 +194,7 @@ s_complete (s_exec_t *self, const panda_gql_fielddef_t *def, const panda_gql_typ
 //  Coerce a field's arguments with the variables substituted. Out of line:
 //  the error buffer stays out of the recursion.
 static PANDA_NOINLINE json_t *
-s_arguments (s_exec_t *self, const panda_gql_fielddef_t *def, const panda_gql_selection_t *node)
+s_arguments (panda_gql_exec_t *self, const panda_gql_fielddef_t *def, const panda_gql_selection_t *node)
 {
     json_t *args = json_object ();
     for (const panda_gql_argument_t *a = node->args; a && args; a = a->next) {
@@ -532,8 +215,8 @@ s_arguments (s_exec_t *self, const panda_gql_fielddef_t *def, const panda_gql_se
 //  Call the field's resolver into out; a failure leaves out null. Out of
 //  line: the call stays out of the recursion.
 static PANDA_NOINLINE void
-s_resolve (s_exec_t *self, const panda_gql_typedef_t *type, const panda_gql_fielddef_t *def, void *handle,
-           json_t *parent_json, const s_group_t *g, json_t *args, panda_gql_out_t *out)
+s_resolve (panda_gql_exec_t *self, const panda_gql_typedef_t *type, const panda_gql_fielddef_t *def,
+           void *handle, json_t *parent_json, const panda_gql_group_t *g, json_t *args, panda_gql_out_t *out)
 {
     panda_gql_call_t call = {self->schema, type->name, def->name, args,     handle,    parent_json,
                              self->user,   NULL,       g->nodes,  g->count, self->doc, self};
@@ -558,8 +241,8 @@ s_resolve (s_exec_t *self, const panda_gql_typedef_t *type, const panda_gql_fiel
 }
 
 static json_t *
-s_field (s_exec_t *self, const panda_gql_typedef_t *type, void *handle, json_t *parent_json,
-         const s_group_t *g)
+s_field (panda_gql_exec_t *self, const panda_gql_typedef_t *type, void *handle, json_t *parent_json,
+         const panda_gql_group_t *g)
 {
     const panda_gql_selection_t *node = g->nodes[0];
     const panda_gql_fielddef_t *def = strcmp (node->name, "__typename") == 0
@@ -576,12 +259,12 @@ s_field (s_exec_t *self, const panda_gql_typedef_t *type, void *handle, json_t *
     //  variable, so that sanitizers pad one object per frame, not two.
     struct {
         panda_gql_out_t out;
-        s_groups_t fields;
+        panda_gql_groups_t fields;
     } value;
     memset (&value, 0, sizeof (value));
     s_resolve (self, type, def, handle, parent_json, g, args, &value.out);
     json_t *result = s_complete (self, def, def->type, &value.out, NULL, g, type->name, &value.fields);
-    s_groups_release (&value.fields);
+    panda_gql_collect_release (&value.fields);
     s_out_release (&value.out);
     json_decref (args);
     return result;
@@ -590,12 +273,12 @@ s_field (s_exec_t *self, const panda_gql_typedef_t *type, void *handle, json_t *
 //  Group the fields selected by group's nodes. Out of line: the visited
 //  set stays out of the recursion.
 static PANDA_NOINLINE bool
-s_collect_fields (s_exec_t *self, const s_group_t *group, s_groups_t *fields)
+s_collect_fields (panda_gql_exec_t *self, const panda_gql_group_t *group, panda_gql_groups_t *fields)
 {
-    s_visited_t visited;
+    panda_gql_visited_t visited;
     memset (&visited, 0, sizeof (visited));
     for (size_t i = 0; i < group->count; i++)
-        if (!s_collect (self, group->nodes[i]->selections, fields, &visited, 0))
+        if (!panda_gql_collect (self, group->nodes[i]->selections, fields, &visited, 0))
             return false;
     fields->collected = true;
     return true;
@@ -604,8 +287,8 @@ s_collect_fields (s_exec_t *self, const s_group_t *group, s_groups_t *fields)
 //  Execute the fields selected by group's nodes (or the operation's, when
 //  the group is a root pseudo-group) on one object.
 static json_t *
-s_selection_set (s_exec_t *self, const panda_gql_typedef_t *type, void *handle, json_t *json,
-                 const s_group_t *group, s_groups_t *fields)
+s_selection_set (panda_gql_exec_t *self, const panda_gql_typedef_t *type, void *handle, json_t *json,
+                 const panda_gql_group_t *group, panda_gql_groups_t *fields)
 {
     if (!fields->collected && !s_collect_fields (self, group, fields)) {
         s_fatal (self, "out of memory");
@@ -648,7 +331,7 @@ s_pick_operation (const panda_gql_document_t *doc, const char *name, const char 
 }
 
 static bool
-s_coerce_variables (s_exec_t *self, const panda_gql_definition_t *op, json_t *given)
+s_coerce_variables (panda_gql_exec_t *self, const panda_gql_definition_t *op, json_t *given)
 {
     self->vars = json_object ();
     for (const panda_gql_vardef_t *d = op->variables; d; d = d->next) {
@@ -686,7 +369,7 @@ s_response (json_t *data, json_t *errors)
 }
 
 static json_t *
-s_run (s_exec_t *self, const char *operation_name, json_t *variables)
+s_run (panda_gql_exec_t *self, const char *operation_name, json_t *variables)
 {
     const char *why = NULL;
     const panda_gql_definition_t *op = s_pick_operation (self->doc, operation_name, &why);
@@ -701,7 +384,7 @@ s_run (s_exec_t *self, const char *operation_name, json_t *variables)
         return NULL;
     const panda_gql_typedef_t *type = panda_gql_schema_root (self->schema, op->operation);
     uint64_t estimate;
-    if (!s_estimate (self, op, type, &estimate))
+    if (!panda_gql_cost_estimate (self, op, type, &estimate))
         s_fatal (self, "out of memory");
     else if (estimate > self->max_cost)
         s_too_expensive (self, estimate);
@@ -711,11 +394,11 @@ s_run (s_exec_t *self, const char *operation_name, json_t *variables)
     panda_gql_selection_t root;
     memset (&root, 0, sizeof (root));
     root.selections = op->selections;
-    s_group_t group = {"", {&root}, 1};
-    s_groups_t fields;
+    panda_gql_group_t group = {"", {&root}, 1};
+    panda_gql_groups_t fields;
     memset (&fields, 0, sizeof (fields));
     json_t *data = s_selection_set (self, type, NULL, NULL, &group, &fields);
-    s_groups_release (&fields);
+    panda_gql_collect_release (&fields);
     if (self->aborted) {
         json_decref (data);
         //  Parity: exactly one error, data null (node-api §2.4).
@@ -731,7 +414,7 @@ panda_gql_execute (const panda_gql_schema_t *schema, panda_gql_cache_t *cache, c
                    size_t query_len, const char *operation_name, json_t *variables,
                    const panda_gql_resolvers_t *resolvers, void *user_ctx, const panda_gql_options_t *options)
 {
-    s_exec_t self;
+    panda_gql_exec_t self;
     memset (&self, 0, sizeof (self));
     self.schema = schema;
     self.resolvers = resolvers;

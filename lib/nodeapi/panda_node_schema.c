@@ -189,7 +189,7 @@ s_link (bool present, const panda_hash_t *hash)
 }
 
 json_t *
-panda_node_next_args_json (const panda_entry_args_t *args)
+panda_node_schema_next_args_json (const panda_entry_args_t *args)
 {
     char log_id[24], seq_num[24];
     snprintf (log_id, sizeof log_id, "%" PRIu64, args->log_id);

@@ -93,7 +93,7 @@ bool panda_node_schema_orderable (const char *field_name);
 //  NextArguments as JSON, in field order: {"logId":"<u64>","seqNum":"<u64>",
 //  "backlink":"<68 hex>"|null,"skiplink":"<68 hex>"|null}. Caller owns the
 //  result; NULL on OOM.
-json_t *panda_node_next_args_json (const panda_entry_args_t *args);
+json_t *panda_node_schema_next_args_json (const panda_entry_args_t *args);
 
 #ifdef __cplusplus
 }

@@ -11,24 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const s_sql[PANDA_MAT_SQL_COUNT_] = {
-    [PANDA_MAT_SQL_WANTED_ANY] = "SELECT EXISTS (SELECT 1 FROM wanted)",
-    [PANDA_MAT_SQL_WANTED_BY] = "SELECT target FROM wanted WHERE operation = ?1",
-    [PANDA_MAT_SQL_WANT] = "INSERT OR IGNORE INTO wanted (operation, target) VALUES (?1, ?2)",
-    [PANDA_MAT_SQL_UNWANT] = "DELETE FROM wanted WHERE target = ?1",
-    [PANDA_MAT_SQL_DEFINITIONS_PINNING] =
+static const char *const s_sql[PANDA_MATERIALIZE_SQL_COUNT_] = {
+    [PANDA_MATERIALIZE_SQL_WANTED_ANY] = "SELECT EXISTS (SELECT 1 FROM wanted)",
+    [PANDA_MATERIALIZE_SQL_WANTED_BY] = "SELECT target FROM wanted WHERE operation = ?1",
+    [PANDA_MATERIALIZE_SQL_WANT] = "INSERT OR IGNORE INTO wanted (operation, target) VALUES (?1, ?2)",
+    [PANDA_MATERIALIZE_SQL_UNWANT] = "DELETE FROM wanted WHERE target = ?1",
+    [PANDA_MATERIALIZE_SQL_DEFINITIONS_PINNING] =
         "SELECT v.id FROM pins p JOIN views v ON v.id = p.view JOIN documents d ON d.id = v.document"
         " WHERE p.target = ?1 AND d.view = v.id AND d.schema = '" PANDA_SCHEMA_ID_SCHEMA_DEFINITION "'",
-    [PANDA_MAT_SQL_VIEW_FIELDS] =
+    [PANDA_MATERIALIZE_SQL_VIEW_FIELDS] =
         "SELECT s.name, f.value FROM fields f JOIN schema_fields s ON s.id = f.field"
         " WHERE f.view = ?1 ORDER BY s.name, f.idx",
-    [PANDA_MAT_SQL_VIEW_DOCUMENT] =
+    [PANDA_MATERIALIZE_SQL_VIEW_DOCUMENT] =
         "SELECT v.view_id, d.document_id FROM views v JOIN documents d ON d.id = v.document WHERE v.id = ?1",
-    [PANDA_MAT_SQL_SCHEMA_KNOWN] = "SELECT 1 FROM schemas WHERE id = ?1",
+    [PANDA_MATERIALIZE_SQL_SCHEMA_KNOWN] = "SELECT 1 FROM schemas WHERE id = ?1",
 };
 
 void
-panda_mat_fail (panda_materializer_t *self, const panda_hash_t *document_id, const char *format, ...)
+panda_materialize_fail (panda_materializer_t *self, const panda_hash_t *document_id, const char *format, ...)
 {
     self->failures++;
     if (!self->log)
@@ -55,7 +55,7 @@ panda_materializer_new (panda_store_t *store, panda_views_t *views, panda_error_
     self->writer = panda_views_writer_new (views, err);
     if (!self->writer)
         goto fail;
-    for (int i = 0; i < PANDA_MAT_SQL_COUNT_; i++)
+    for (int i = 0; i < PANDA_MATERIALIZE_SQL_COUNT_; i++)
         if (sqlite3_prepare_v3 (self->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &self->stmt[i], NULL) !=
             SQLITE_OK) {
             panda_error_set (err, PANDA_ERR_IO, "materialiser: %s: %s", s_sql[i], sqlite3_errmsg (self->db));
@@ -81,7 +81,7 @@ panda_materializer_destroy (panda_materializer_t **self_p)
     if (!self_p || !*self_p)
         return;
     panda_materializer_t *self = *self_p;
-    for (int i = 0; i < PANDA_MAT_SQL_COUNT_; i++)
+    for (int i = 0; i < PANDA_MATERIALIZE_SQL_COUNT_; i++)
         sqlite3_finalize (self->stmt[i]);
     panda_views_writer_destroy (&self->writer);
     s_schemas_clear (self);
@@ -107,7 +107,7 @@ panda_materializer_failures (const panda_materializer_t *self)
 //  A document's operations
 
 void
-panda_mat_ops_fini (panda_mat_ops_t *ops)
+panda_materialize_ops_fini (panda_materialize_ops_t *ops)
 {
     panda_document_builder_destroy (&ops->builder);
     for (size_t i = 0; i < ops->count; i++)
@@ -120,7 +120,7 @@ panda_mat_ops_fini (panda_mat_ops_t *ops)
 static panda_err_t
 s_ops_add (void *ctx, const panda_hash_t *operation_id, int64_t position, const uint8_t *bytes, size_t len)
 {
-    panda_mat_ops_t *ops = ctx;
+    panda_materialize_ops_t *ops = ctx;
     if (position > ops->until)
         return PANDA_OK;
     if (ops->count == ops->capacity) {
@@ -145,10 +145,10 @@ s_ops_add (void *ctx, const panda_hash_t *operation_id, int64_t position, const 
 }
 
 panda_err_t
-panda_mat_ops_load (panda_materializer_t *self, const panda_hash_t *document_id, int64_t until,
-                    panda_mat_ops_t *ops, panda_error_t *err)
+panda_materialize_ops_load (panda_materializer_t *self, const panda_hash_t *document_id, int64_t until,
+                            panda_materialize_ops_t *ops, panda_error_t *err)
 {
-    panda_mat_ops_fini (ops);
+    panda_materialize_ops_fini (ops);
     ops->until = until;
     panda_err_t rc = panda_store_document_operations (self->store, document_id, s_ops_add, ops, err);
     if (rc == PANDA_ERR_NOMEM || rc == PANDA_ERR_INTERNAL)
@@ -164,7 +164,7 @@ panda_mat_ops_load (panda_materializer_t *self, const panda_hash_t *document_id,
 }
 
 panda_views_field_t *
-panda_mat_view_fields (const panda_document_view_t *view, size_t *count)
+panda_materialize_view_fields (const panda_document_view_t *view, size_t *count)
 {
     *count = panda_document_view_field_count (view);
     panda_views_field_t *fields = malloc ((*count ? *count : 1) * sizeof (*fields));
@@ -204,9 +204,9 @@ static panda_err_t
 s_write_result (panda_materializer_t *self, const panda_hash_t *document_id, panda_err_t rc,
                 panda_error_t *err)
 {
-    if (rc == PANDA_OK || PANDA_MAT_FATAL (rc))
+    if (rc == PANDA_OK || PANDA_MATERIALIZE_FATAL (rc))
         return rc;
-    panda_mat_fail (self, document_id, "%s", err ? err->message : "cannot write view");
+    panda_materialize_fail (self, document_id, "%s", err ? err->message : "cannot write view");
     return PANDA_ERR_DOCUMENT;
 }
 
@@ -215,15 +215,15 @@ static panda_err_t
 s_rebuild (panda_materializer_t *self, const panda_store_stored_t *stored, const panda_views_document_t *doc,
            char **view_id_p, panda_error_t *err)
 {
-    panda_mat_ops_t ops = {0};
+    panda_materialize_ops_t ops = {0};
     panda_document_view_t *view = NULL;
     panda_error_t build_err;
-    panda_err_t rc = panda_mat_ops_load (self, stored->document_id, stored->position, &ops, err);
+    panda_err_t rc = panda_materialize_ops_load (self, stored->document_id, stored->position, &ops, err);
     if (rc == PANDA_OK && panda_document_build (ops.builder, &view, &build_err) != PANDA_OK) {
-        if (PANDA_MAT_FATAL (build_err.code))
+        if (PANDA_MATERIALIZE_FATAL (build_err.code))
             rc = panda_error_set (err, build_err.code, "%s", build_err.message);
         else {
-            panda_mat_fail (self, stored->document_id, "%s", build_err.message);
+            panda_materialize_fail (self, stored->document_id, "%s", build_err.message);
             rc = panda_views_set_failed (self->writer, doc->rowid, true, err);
         }
     } else if (rc == PANDA_OK && panda_document_view_deleted (view)) {
@@ -231,7 +231,7 @@ s_rebuild (panda_materializer_t *self, const panda_store_stored_t *stored, const
             rc = panda_views_delete_document (self->writer, doc->rowid, err);
     } else if (rc == PANDA_OK) {
         size_t count = 0;
-        panda_views_field_t *fields = panda_mat_view_fields (view, &count);
+        panda_views_field_t *fields = panda_materialize_view_fields (view, &count);
         size_t walked = 0;
         panda_document_view_sorted (view, &walked);
         rc = fields ? panda_views_put_current (self->writer, stored->document_id, doc->schema_id,
@@ -244,7 +244,7 @@ s_rebuild (panda_materializer_t *self, const panda_store_stored_t *stored, const
             rc = panda_error_set (err, PANDA_ERR_NOMEM, "materialiser: out of memory");
     }
     panda_document_view_destroy (&view);
-    panda_mat_ops_fini (&ops);
+    panda_materialize_ops_fini (&ops);
     return rc == PANDA_ERR_DOCUMENT ? PANDA_OK : rc;
 }
 
@@ -291,7 +291,7 @@ s_apply (panda_materializer_t *self, const panda_store_stored_t *stored, const p
     panda_hash_to_hex (stored->operation_id, hex);
     panda_action_t action = panda_operation_action (op);
     if (action != PANDA_ACTION_CREATE && !doc->rowid) {
-        panda_mat_fail (self, stored->document_id, "document %s is not materialised", hex);
+        panda_materialize_fail (self, stored->document_id, "document %s is not materialised", hex);
         return PANDA_OK;
     }
     if (action == PANDA_ACTION_DELETE && s_is_incremental (doc, op))
@@ -333,7 +333,7 @@ s_entry (void *ctx, const panda_store_stored_t *stored)
     if (!op) {
         if (op_err.code == PANDA_ERR_NOMEM)
             return panda_error_set (run->err, PANDA_ERR_NOMEM, "materialiser: out of memory");
-        panda_mat_fail (self, stored->document_id, "%s", op_err.message);
+        panda_materialize_fail (self, stored->document_id, "%s", op_err.message);
         return PANDA_OK;
     }
     panda_views_document_t doc;
@@ -342,8 +342,8 @@ s_entry (void *ctx, const panda_store_stored_t *stored)
     if (rc == PANDA_OK)
         rc = s_apply (self, stored, op, &doc, &view_id, run->err);
     if (rc == PANDA_OK)
-        rc = panda_mat_after (self, doc.rowid ? doc.schema_id : panda_operation_schema_id (op), view_id,
-                              stored->operation_id, stored->position, run->err);
+        rc = panda_materialize_deps_after (self, doc.rowid ? doc.schema_id : panda_operation_schema_id (op),
+                                           view_id, stored->operation_id, stored->position, run->err);
     free (view_id);
     panda_views_document_clear (&doc);
     panda_operation_destroy (&op);
@@ -353,7 +353,7 @@ s_entry (void *ctx, const panda_store_stored_t *stored)
 static panda_err_t
 s_wanted_any (panda_materializer_t *self, panda_error_t *err)
 {
-    sqlite3_stmt *stmt = self->stmt[PANDA_MAT_SQL_WANTED_ANY];
+    sqlite3_stmt *stmt = self->stmt[PANDA_MATERIALIZE_SQL_WANTED_ANY];
     int step = sqlite3_step (stmt);
     self->wanted_any = step == SQLITE_ROW && sqlite3_column_int (stmt, 0);
     sqlite3_reset (stmt);

@@ -82,7 +82,7 @@ static panda_err_t
 s_view_text (panda_materializer_t *self, int64_t row, s_view_text_t *out, panda_error_t *err)
 {
     memset (out, 0, sizeof *out);
-    sqlite3_stmt *stmt = self->stmt[PANDA_MAT_SQL_VIEW_FIELDS];
+    sqlite3_stmt *stmt = self->stmt[PANDA_MATERIALIZE_SQL_VIEW_FIELDS];
     sqlite3_bind_int64 (stmt, 1, row);
     panda_err_t rc = PANDA_OK;
     int step;
@@ -148,7 +148,7 @@ static panda_err_t
 s_schema_record (panda_materializer_t *self, const panda_schema_t *schema, const panda_hash_t *definition,
                  panda_error_t *err)
 {
-    sqlite3_stmt *stmt = self->stmt[PANDA_MAT_SQL_SCHEMA_KNOWN];
+    sqlite3_stmt *stmt = self->stmt[PANDA_MATERIALIZE_SQL_SCHEMA_KNOWN];
     sqlite3_bind_text (stmt, 1, panda_schema_id (schema), -1, SQLITE_STATIC);
     int step = sqlite3_step (stmt);
     sqlite3_reset (stmt);
@@ -177,7 +177,7 @@ s_schema_record (panda_materializer_t *self, const panda_schema_t *schema, const
 static panda_err_t
 s_schema_try (panda_materializer_t *self, int64_t row, panda_error_t *err)
 {
-    sqlite3_stmt *stmt = self->stmt[PANDA_MAT_SQL_VIEW_DOCUMENT];
+    sqlite3_stmt *stmt = self->stmt[PANDA_MATERIALIZE_SQL_VIEW_DOCUMENT];
     sqlite3_bind_int64 (stmt, 1, row);
     int step = sqlite3_step (stmt);
     char *view_id = step == SQLITE_ROW ? strdup ((const char *) sqlite3_column_text (stmt, 0)) : NULL;
@@ -204,10 +204,11 @@ s_schema_try (panda_materializer_t *self, int64_t row, panda_error_t *err)
         panda_schema_t *schema = panda_schema_build (&in, parts.pool, parts.count, &build_err);
         if (schema)
             rc = s_schema_record (self, schema, &document_id, err);
-        else if (PANDA_MAT_FATAL (build_err.code))
+        else if (PANDA_MATERIALIZE_FATAL (build_err.code))
             rc = panda_error_set (err, build_err.code, "%s", build_err.message);
         else
-            panda_mat_fail (self, &document_id, "schema definition %.200s: %s", view_id, build_err.message);
+            panda_materialize_fail (self, &document_id, "schema definition %.200s: %s", view_id,
+                                    build_err.message);
         panda_schema_destroy (&schema);
     }
     free (ids);
@@ -222,7 +223,7 @@ s_schema_try (panda_materializer_t *self, int64_t row, panda_error_t *err)
 static panda_err_t
 s_schema_from_field (panda_materializer_t *self, const char *view_id, panda_error_t *err)
 {
-    sqlite3_stmt *stmt = self->stmt[PANDA_MAT_SQL_DEFINITIONS_PINNING];
+    sqlite3_stmt *stmt = self->stmt[PANDA_MATERIALIZE_SQL_DEFINITIONS_PINNING];
     sqlite3_bind_text (stmt, 1, view_id, -1, SQLITE_TRANSIENT);
     int64_t *rows = NULL;
     size_t n = 0;
@@ -251,7 +252,7 @@ static panda_err_t
 s_want (panda_materializer_t *self, const char *target, const panda_hash_t *ids, size_t count,
         panda_error_t *err)
 {
-    sqlite3_stmt *stmt = self->stmt[PANDA_MAT_SQL_WANT];
+    sqlite3_stmt *stmt = self->stmt[PANDA_MATERIALIZE_SQL_WANT];
     for (size_t i = 0; i < count; i++) {
         sqlite3_bind_blob (stmt, 1, ids[i].bytes, PANDA_HASH_SIZE, SQLITE_STATIC);
         sqlite3_bind_text (stmt, 2, target, -1, SQLITE_STATIC);
@@ -269,7 +270,7 @@ s_unwant (panda_materializer_t *self, const char *target, panda_error_t *err)
 {
     if (!self->wanted_any)
         return PANDA_OK;
-    sqlite3_stmt *stmt = self->stmt[PANDA_MAT_SQL_UNWANT];
+    sqlite3_stmt *stmt = self->stmt[PANDA_MATERIALIZE_SQL_UNWANT];
     sqlite3_bind_text (stmt, 1, target, -1, SQLITE_STATIC);
     int step = sqlite3_step (stmt);
     sqlite3_reset (stmt);
@@ -283,27 +284,28 @@ s_pin_build (panda_materializer_t *self, const char *target, const panda_hash_t 
              const panda_hash_t *document_id, const panda_views_document_t *doc, int64_t p,
              panda_error_t *err)
 {
-    panda_mat_ops_t ops = {0};
+    panda_materialize_ops_t ops = {0};
     panda_document_view_t *view = NULL;
     panda_error_t build_err;
-    panda_err_t rc = panda_mat_ops_load (self, document_id, p, &ops, err);
+    panda_err_t rc = panda_materialize_ops_load (self, document_id, p, &ops, err);
     if (rc == PANDA_OK &&
         panda_document_build_to_view (ops.builder, ids, count, &view, &build_err) != PANDA_OK) {
-        if (PANDA_MAT_FATAL (build_err.code))
+        if (PANDA_MATERIALIZE_FATAL (build_err.code))
             rc = panda_error_set (err, build_err.code, "%s", build_err.message);
         else if (strcmp (build_err.message, S_TRIM_NOT_FOUND) == 0)
             rc = s_want (self, target, ids, count, err);
         else
-            panda_mat_fail (self, document_id, "pinned view %.200s: %s", target, build_err.message);
+            panda_materialize_fail (self, document_id, "pinned view %.200s: %s", target, build_err.message);
     } else if (rc == PANDA_OK && !panda_document_view_deleted (view)) {
         size_t n = 0;
-        panda_views_field_t *fields = panda_mat_view_fields (view, &n);
+        panda_views_field_t *fields = panda_materialize_view_fields (view, &n);
         rc = fields
                  ? panda_views_put_pinned (self->writer, doc->rowid, doc->schema_id, target, fields, n, err)
                  : s_nomem (err);
         free (fields);
-        if (rc != PANDA_OK && !PANDA_MAT_FATAL (rc)) {
-            panda_mat_fail (self, document_id, "pinned view %.200s: %s", target, err ? err->message : "");
+        if (rc != PANDA_OK && !PANDA_MATERIALIZE_FATAL (rc)) {
+            panda_materialize_fail (self, document_id, "pinned view %.200s: %s", target,
+                                    err ? err->message : "");
             rc = PANDA_OK;
         } else if (rc == PANDA_OK)
             rc = s_unwant (self, target, err);
@@ -311,7 +313,7 @@ s_pin_build (panda_materializer_t *self, const char *target, const panda_hash_t 
             rc = s_schema_from_field (self, target, err);
     }
     panda_document_view_destroy (&view);
-    panda_mat_ops_fini (&ops);
+    panda_materialize_ops_fini (&ops);
     return rc;
 }
 
@@ -351,7 +353,7 @@ static panda_err_t
 s_waiting (panda_materializer_t *self, const panda_hash_t *operation_id, char ***targets_p, size_t *count_p,
            panda_error_t *err)
 {
-    sqlite3_stmt *stmt = self->stmt[PANDA_MAT_SQL_WANTED_BY];
+    sqlite3_stmt *stmt = self->stmt[PANDA_MATERIALIZE_SQL_WANTED_BY];
     sqlite3_bind_blob (stmt, 1, operation_id->bytes, PANDA_HASH_SIZE, SQLITE_STATIC);
     panda_err_t rc = PANDA_OK;
     int step;
@@ -371,8 +373,8 @@ s_waiting (panda_materializer_t *self, const panda_hash_t *operation_id, char **
 }
 
 panda_err_t
-panda_mat_after (panda_materializer_t *self, const char *schema_id, const char *view_id,
-                 const panda_hash_t *operation_id, int64_t p, panda_error_t *err)
+panda_materialize_deps_after (panda_materializer_t *self, const char *schema_id, const char *view_id,
+                              const panda_hash_t *operation_id, int64_t p, panda_error_t *err)
 {
     panda_err_t rc = PANDA_OK;
     size_t n = 0;

@@ -8,16 +8,16 @@
 #include "panda_materialize.h"
 
 typedef enum {
-    PANDA_MAT_SQL_WANTED_ANY,
-    PANDA_MAT_SQL_WANTED_BY,
-    PANDA_MAT_SQL_WANT,
-    PANDA_MAT_SQL_UNWANT,
-    PANDA_MAT_SQL_DEFINITIONS_PINNING,
-    PANDA_MAT_SQL_VIEW_FIELDS,
-    PANDA_MAT_SQL_VIEW_DOCUMENT,
-    PANDA_MAT_SQL_SCHEMA_KNOWN,
-    PANDA_MAT_SQL_COUNT_
-} panda_mat_sql_t;
+    PANDA_MATERIALIZE_SQL_WANTED_ANY,
+    PANDA_MATERIALIZE_SQL_WANTED_BY,
+    PANDA_MATERIALIZE_SQL_WANT,
+    PANDA_MATERIALIZE_SQL_UNWANT,
+    PANDA_MATERIALIZE_SQL_DEFINITIONS_PINNING,
+    PANDA_MATERIALIZE_SQL_VIEW_FIELDS,
+    PANDA_MATERIALIZE_SQL_VIEW_DOCUMENT,
+    PANDA_MATERIALIZE_SQL_SCHEMA_KNOWN,
+    PANDA_MATERIALIZE_SQL_COUNT_
+} panda_materialize_sql_t;
 
 //  The operations of one document up to a position, decoded, with a
 //  builder over them.
@@ -27,14 +27,14 @@ typedef struct {
     size_t count, capacity;
     int64_t until; //  keep operations at positions <= until
     panda_document_builder_t *builder;
-} panda_mat_ops_t;
+} panda_materialize_ops_t;
 
 struct _panda_materializer_t {
     panda_store_t *store;
     panda_views_t *views;
     sqlite3 *db;
     panda_views_writer_t *writer;
-    sqlite3_stmt *stmt[PANDA_MAT_SQL_COUNT_];
+    sqlite3_stmt *stmt[PANDA_MATERIALIZE_SQL_COUNT_];
     panda_materializer_log_fn *log;
     void *log_ctx;
     uint64_t failures;
@@ -44,25 +44,27 @@ struct _panda_materializer_t {
 };
 
 //  Count and report a failure of document_id (may be NULL).
-void panda_mat_fail (panda_materializer_t *self, const panda_hash_t *document_id, const char *format, ...)
-    PANDA_PRINTF (3, 4);
+void panda_materialize_fail (panda_materializer_t *self, const panda_hash_t *document_id, const char *format,
+                             ...) PANDA_PRINTF (3, 4);
 
 //  True for errors that abort a run (the database or memory failed).
-#define PANDA_MAT_FATAL(rc) ((rc) == PANDA_ERR_IO || (rc) == PANDA_ERR_NOMEM || (rc) == PANDA_ERR_INTERNAL)
+#define PANDA_MATERIALIZE_FATAL(rc)                                                                          \
+    ((rc) == PANDA_ERR_IO || (rc) == PANDA_ERR_NOMEM || (rc) == PANDA_ERR_INTERNAL)
 
 //  Load the operations of document_id stored at positions <= until into
 //  ops (empty first) and add them to a fresh builder.
-panda_err_t panda_mat_ops_load (panda_materializer_t *self, const panda_hash_t *document_id, int64_t until,
-                                panda_mat_ops_t *ops, panda_error_t *err);
-void panda_mat_ops_fini (panda_mat_ops_t *ops);
+panda_err_t panda_materialize_ops_load (panda_materializer_t *self, const panda_hash_t *document_id,
+                                        int64_t until, panda_materialize_ops_t *ops, panda_error_t *err);
+void panda_materialize_ops_fini (panda_materialize_ops_t *ops);
 
 //  Fields of a built view as the writer takes them. Caller frees.
-panda_views_field_t *panda_mat_view_fields (const panda_document_view_t *view, size_t *count);
+panda_views_field_t *panda_materialize_view_fields (const panda_document_view_t *view, size_t *count);
 
 //  After document rowid (schema_id) got a new current view at position p:
 //  build the views it pins that are missing, retry views waiting for
 //  operation_id, and record the schemas that became buildable.
-panda_err_t panda_mat_after (panda_materializer_t *self, const char *schema_id, const char *view_id,
-                             const panda_hash_t *operation_id, int64_t p, panda_error_t *err);
+panda_err_t panda_materialize_deps_after (panda_materializer_t *self, const char *schema_id,
+                                          const char *view_id, const panda_hash_t *operation_id, int64_t p,
+                                          panda_error_t *err);
 
 #endif

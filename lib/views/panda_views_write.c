@@ -3,167 +3,104 @@
     "Writing views" of panda_views.h.
 
     Every write first resolves all fields (schema field id and kind, value
-    kind) and only then touches the tables, so a bad view writes nothing
-    and the caller's transaction stays usable.                              */
-#include "panda_views.h"
-
-#include "panda/panda_view_id.h"
+    kind: panda_views_fields.c) and only then touches the tables, so a bad
+    view writes nothing and the caller's transaction stays usable.          */
+#include "panda_views_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum {
-    S_DOC_GET,
-    S_DOC_INSERT,
-    S_DOC_SET,
-    S_DOC_ADVANCE,
-    S_DOC_FAILED,
-    S_DOC_DELETE,
-    S_VIEW_FIND,
-    S_VIEW_INSERT,
-    S_VIEW_RENAME,
-    S_VIEW_DELETE,
-    S_VIEWS_OF_DOC,
-    S_FIELDS_DELETE_VIEW,
-    S_FIELDS_DELETE_FIELD,
-    S_FIELD_INSERT,
-    S_FIELDS_COPY,
-    S_PINS_COPY,
-    S_PINS_OF_VIEW,
-    S_PINS_OF_FIELD,
-    S_PINS_DELETE_VIEW,
-    S_PINS_DELETE_FIELD,
-    S_PIN_INSERT,
-    S_PINNED,
-    S_CURRENT_OF,
-    S_SCHEMA_FIELDS,
-    S_BLOB_RELATED,
-    S_BLOB_PINNED,
-    S_SQL_COUNT
-} s_sql_t;
-
-static const char *const s_sql[S_SQL_COUNT] = {
-    [S_DOC_GET] = "SELECT d.id, d.view, d.schema, d.edited, d.deleted, d.incremental, d.failed, v.view_id"
-                  " FROM documents d LEFT JOIN views v ON v.id = d.view WHERE d.document_id = ?1",
-    [S_DOC_INSERT] = "INSERT INTO documents (document_id, schema, owner) VALUES (?1, ?2, ?3)",
-    [S_DOC_SET] = "UPDATE documents SET view = ?2, edited = ?3, incremental = ?4, failed = 0, deleted = 0"
-                  " WHERE id = ?1",
-    [S_DOC_ADVANCE] = "UPDATE documents SET view = ?2, edited = 1 WHERE id = ?1",
-    [S_DOC_FAILED] = "UPDATE documents SET failed = ?2 WHERE id = ?1",
-    [S_DOC_DELETE] = "UPDATE documents SET view = NULL, deleted = 1, incremental = 0 WHERE id = ?1",
-    [S_VIEW_FIND] = "SELECT id, document FROM views WHERE view_id = ?1",
-    [S_VIEW_INSERT] = "INSERT INTO views (document, view_id) VALUES (?1, ?2)",
-    [S_VIEW_RENAME] = "UPDATE views SET view_id = ?2 WHERE id = ?1",
-    [S_VIEW_DELETE] = "DELETE FROM views WHERE id = ?1",
-    [S_VIEWS_OF_DOC] = "SELECT id FROM views WHERE document = ?1",
-    [S_FIELDS_DELETE_VIEW] = "DELETE FROM fields WHERE view = ?1",
-    [S_FIELDS_DELETE_FIELD] = "DELETE FROM fields WHERE view = ?1 AND field = ?2",
-    [S_FIELD_INSERT] =
+static const char *const s_sql[PANDA_VIEWS_SQL_COUNT_] = {
+    [PANDA_VIEWS_SQL_DOC_GET] =
+        "SELECT d.id, d.view, d.schema, d.edited, d.deleted, d.incremental, d.failed, v.view_id"
+        " FROM documents d LEFT JOIN views v ON v.id = d.view WHERE d.document_id = ?1",
+    [PANDA_VIEWS_SQL_DOC_INSERT] = "INSERT INTO documents (document_id, schema, owner) VALUES (?1, ?2, ?3)",
+    [PANDA_VIEWS_SQL_DOC_SET] =
+        "UPDATE documents SET view = ?2, edited = ?3, incremental = ?4, failed = 0, deleted = 0"
+        " WHERE id = ?1",
+    [PANDA_VIEWS_SQL_DOC_ADVANCE] = "UPDATE documents SET view = ?2, edited = 1 WHERE id = ?1",
+    [PANDA_VIEWS_SQL_DOC_FAILED] = "UPDATE documents SET failed = ?2 WHERE id = ?1",
+    [PANDA_VIEWS_SQL_DOC_DELETE] =
+        "UPDATE documents SET view = NULL, deleted = 1, incremental = 0 WHERE id = ?1",
+    [PANDA_VIEWS_SQL_VIEW_FIND] = "SELECT id, document FROM views WHERE view_id = ?1",
+    [PANDA_VIEWS_SQL_VIEW_INSERT] = "INSERT INTO views (document, view_id) VALUES (?1, ?2)",
+    [PANDA_VIEWS_SQL_VIEW_RENAME] = "UPDATE views SET view_id = ?2 WHERE id = ?1",
+    [PANDA_VIEWS_SQL_VIEW_DELETE] = "DELETE FROM views WHERE id = ?1",
+    [PANDA_VIEWS_SQL_VIEWS_OF_DOC] = "SELECT id FROM views WHERE document = ?1",
+    [PANDA_VIEWS_SQL_FIELDS_DELETE_VIEW] = "DELETE FROM fields WHERE view = ?1",
+    [PANDA_VIEWS_SQL_FIELDS_DELETE_FIELD] = "DELETE FROM fields WHERE view = ?1 AND field = ?2",
+    [PANDA_VIEWS_SQL_FIELD_INSERT] =
         "INSERT INTO fields (view, field, idx, value, writer, cursor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [S_FIELDS_COPY] =
+    [PANDA_VIEWS_SQL_FIELDS_COPY] =
         "INSERT INTO fields SELECT ?2, field, idx, value, writer, cursor FROM fields WHERE view = ?1",
-    [S_PINS_COPY] = "INSERT INTO pins SELECT ?2, field, target FROM pins WHERE view = ?1",
-    [S_PINS_OF_VIEW] = "SELECT target FROM pins WHERE view = ?1",
-    [S_PINS_OF_FIELD] = "SELECT target FROM pins WHERE view = ?1 AND field = ?2",
-    [S_PINS_DELETE_VIEW] = "DELETE FROM pins WHERE view = ?1",
-    [S_PINS_DELETE_FIELD] = "DELETE FROM pins WHERE view = ?1 AND field = ?2",
-    [S_PIN_INSERT] = "INSERT INTO pins (view, field, target) VALUES (?1, ?2, ?3)",
-    [S_PINNED] = "SELECT 1 FROM pins p JOIN views v ON v.id = p.view JOIN documents d ON d.id = v.document"
-                 " WHERE p.target = ?1 AND d.view = v.id LIMIT 1",
-    [S_CURRENT_OF] =
+    [PANDA_VIEWS_SQL_PINS_COPY] = "INSERT INTO pins SELECT ?2, field, target FROM pins WHERE view = ?1",
+    [PANDA_VIEWS_SQL_PINS_OF_VIEW] = "SELECT target FROM pins WHERE view = ?1",
+    [PANDA_VIEWS_SQL_PINS_OF_FIELD] = "SELECT target FROM pins WHERE view = ?1 AND field = ?2",
+    [PANDA_VIEWS_SQL_PINS_DELETE_VIEW] = "DELETE FROM pins WHERE view = ?1",
+    [PANDA_VIEWS_SQL_PINS_DELETE_FIELD] = "DELETE FROM pins WHERE view = ?1 AND field = ?2",
+    [PANDA_VIEWS_SQL_PIN_INSERT] = "INSERT INTO pins (view, field, target) VALUES (?1, ?2, ?3)",
+    [PANDA_VIEWS_SQL_PINNED] =
+        "SELECT 1 FROM pins p JOIN views v ON v.id = p.view JOIN documents d ON d.id = v.document"
+        " WHERE p.target = ?1 AND d.view = v.id LIMIT 1",
+    [PANDA_VIEWS_SQL_CURRENT_OF] =
         "SELECT v.id, d.view FROM views v JOIN documents d ON d.id = v.document WHERE v.view_id = ?1",
-    [S_SCHEMA_FIELDS] = "SELECT id, name, type FROM schema_fields WHERE schema = ?1",
-    [S_BLOB_RELATED] = "INSERT OR IGNORE INTO blob_refs VALUES (?1)",
-    [S_BLOB_PINNED] = "INSERT OR IGNORE INTO blob_refs SELECT d.document_id FROM views v"
-                      " JOIN documents d ON d.id = v.document WHERE v.view_id = ?1",
+    [PANDA_VIEWS_SQL_SCHEMA_FIELDS] = "SELECT id, name, type FROM schema_fields WHERE schema = ?1",
+    [PANDA_VIEWS_SQL_BLOB_RELATED] = "INSERT OR IGNORE INTO blob_refs VALUES (?1)",
+    [PANDA_VIEWS_SQL_BLOB_PINNED] = "INSERT OR IGNORE INTO blob_refs SELECT d.document_id FROM views v"
+                                    " JOIN documents d ON d.id = v.document WHERE v.view_id = ?1",
 };
 
-#define S_SCHEMA_SLOTS_MIN 64
-
-//  One schema's fields, sorted by name.
-typedef struct {
-    char *id;
-    size_t count;
-    struct {
-        char *name;
-        int64_t id;
-        panda_field_kind_t kind;
-        bool blob; //  a relation kind to blob_v1
-    } * fields;
-} s_schema_t;
-
-typedef struct {
-    char **items;
-    size_t count, capacity;
-} s_strings_t;
-
-//  A field resolved for writing.
-typedef struct {
-    int64_t id;
-    panda_field_kind_t kind;
-    bool blob;
-} s_resolved_t;
-
-struct _panda_views_writer_t {
-    sqlite3 *db;
-    sqlite3_stmt *stmt[S_SQL_COUNT];
-    s_schema_t **schemas; //  open addressing by id
-    size_t slots, schema_count;
-    s_strings_t candidates; //  view ids that may have become unneeded
-    s_strings_t pins; //  pinned view ids written into current views
-};
-
-static panda_err_t
-s_db_error (panda_views_writer_t *self, const char *what, panda_error_t *err)
+panda_err_t
+panda_views_write_db_error (panda_views_writer_t *self, const char *what, panda_error_t *err)
 {
     return panda_error_set (err, PANDA_ERR_IO, "views: %s: %s", what, sqlite3_errmsg (self->db));
 }
 
-static panda_err_t
-s_nomem (panda_error_t *err)
+panda_err_t
+panda_views_write_nomem (panda_error_t *err)
 {
     return panda_error_set (err, PANDA_ERR_NOMEM, "views: out of memory");
 }
 
 //  Bind-and-step helpers: run a statement to completion and reset it.
-static panda_err_t
-s_done (panda_views_writer_t *self, s_sql_t which, panda_error_t *err)
+panda_err_t
+panda_views_write_done (panda_views_writer_t *self, panda_views_sql_t which, panda_error_t *err)
 {
     sqlite3_stmt *stmt = self->stmt[which];
     int rc = sqlite3_step (stmt);
     sqlite3_reset (stmt);
-    return rc == SQLITE_DONE ? PANDA_OK : s_db_error (self, s_sql[which], err);
+    return rc == SQLITE_DONE ? PANDA_OK : panda_views_write_db_error (self, s_sql[which], err);
 }
 
 static panda_err_t
-s_exec_id (panda_views_writer_t *self, s_sql_t which, int64_t a, panda_error_t *err)
+s_exec_id (panda_views_writer_t *self, panda_views_sql_t which, int64_t a, panda_error_t *err)
 {
     sqlite3_bind_int64 (self->stmt[which], 1, a);
-    return s_done (self, which, err);
+    return panda_views_write_done (self, which, err);
 }
 
 static panda_err_t
-s_exec_ids (panda_views_writer_t *self, s_sql_t which, int64_t a, int64_t b, panda_error_t *err)
+s_exec_ids (panda_views_writer_t *self, panda_views_sql_t which, int64_t a, int64_t b, panda_error_t *err)
 {
     sqlite3_bind_int64 (self->stmt[which], 1, a);
     sqlite3_bind_int64 (self->stmt[which], 2, b);
-    return s_done (self, which, err);
+    return panda_views_write_done (self, which, err);
 }
 
-static panda_err_t
-s_strings_push (s_strings_t *self, const char *text, size_t len, panda_error_t *err)
+panda_err_t
+panda_views_write_push (panda_views_strings_t *self, const char *text, size_t len, panda_error_t *err)
 {
     if (self->count == self->capacity) {
         size_t capacity = self->capacity ? 2 * self->capacity : 16;
         char **items = realloc (self->items, capacity * sizeof (char *));
         if (!items)
-            return s_nomem (err);
+            return panda_views_write_nomem (err);
         self->items = items;
         self->capacity = capacity;
     }
     char *copy = malloc (len + 1);
     if (!copy)
-        return s_nomem (err);
+        return panda_views_write_nomem (err);
     memcpy (copy, text, len);
     copy[len] = '\0';
     self->items[self->count++] = copy;
@@ -171,322 +108,25 @@ s_strings_push (s_strings_t *self, const char *text, size_t len, panda_error_t *
 }
 
 static void
-s_strings_clear (s_strings_t *self)
+s_strings_clear (panda_views_strings_t *self)
 {
     for (size_t i = 0; i < self->count; i++)
         free (self->items[i]);
     self->count = 0;
 }
 
-//  --------------------------------------------------------------------------
-//  Schema field cache
-
-static size_t
-s_hash_text (const char *text)
-{
-    size_t h = 1469598103934665603ULL;
-    for (; *text; text++)
-        h = (h ^ (unsigned char) *text) * 1099511628211ULL;
-    return h;
-}
-
-static void
-s_schema_free (s_schema_t *schema)
-{
-    if (!schema)
-        return;
-    for (size_t i = 0; i < schema->count; i++)
-        free (schema->fields[i].name);
-    free (schema->fields);
-    free (schema->id);
-    free (schema);
-}
-
-static int
-s_field_cmp (const void *a, const void *b)
-{
-    return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
-//  Read a schema's fields from schema_fields. *schema_p NULL if it has none.
-static panda_err_t
-s_schema_load (panda_views_writer_t *self, const char *id, s_schema_t **schema_p, panda_error_t *err)
-{
-    *schema_p = NULL;
-    s_schema_t *schema = calloc (1, sizeof *schema);
-    sqlite3_stmt *stmt = self->stmt[S_SCHEMA_FIELDS];
-    panda_err_t rc = schema && (schema->id = strdup (id)) ? PANDA_OK : s_nomem (err);
-    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-    size_t capacity = 0;
-    int step = SQLITE_DONE;
-    while (rc == PANDA_OK && (step = sqlite3_step (stmt)) == SQLITE_ROW) {
-        if (schema->count == capacity) {
-            capacity = capacity ? 2 * capacity : 8;
-            void *fields = realloc (schema->fields, capacity * sizeof (*schema->fields));
-            if (!fields) {
-                rc = s_nomem (err);
-                break;
-            }
-            schema->fields = fields;
-        }
-        const char *type = (const char *) sqlite3_column_text (stmt, 2);
-        size_t off, len;
-        panda_field_kind_t kind;
-        if ((rc = panda_field_type_parse (type, strlen (type), &kind, &off, &len, err)) != PANDA_OK)
-            break;
-        schema->fields[schema->count].id = sqlite3_column_int64 (stmt, 0);
-        schema->fields[schema->count].kind = kind;
-        schema->fields[schema->count].blob = len == 7 && memcmp (type + off, "blob_v1", 7) == 0;
-        schema->fields[schema->count].name = strdup ((const char *) sqlite3_column_text (stmt, 1));
-        if (!schema->fields[schema->count++].name)
-            rc = s_nomem (err);
-    }
-    if (rc == PANDA_OK && step != SQLITE_DONE)
-        rc = s_db_error (self, "read schema fields", err);
-    sqlite3_reset (stmt);
-    if (rc == PANDA_OK && schema->count > 0) {
-        //  name is the first member: sort by it.
-        qsort (schema->fields, schema->count, sizeof (*schema->fields), s_field_cmp);
-        *schema_p = schema;
-        return PANDA_OK;
-    }
-    s_schema_free (schema);
-    return rc;
-}
-
-static panda_err_t
-s_schema_insert (panda_views_writer_t *self, s_schema_t *schema, panda_error_t *err)
-{
-    if (2 * (self->schema_count + 1) > self->slots) {
-        size_t slots = self->slots ? 2 * self->slots : S_SCHEMA_SLOTS_MIN;
-        s_schema_t **table = calloc (slots, sizeof (s_schema_t *));
-        if (!table)
-            return s_nomem (err);
-        for (size_t i = 0; i < self->slots; i++) {
-            if (!self->schemas[i])
-                continue;
-            size_t at = s_hash_text (self->schemas[i]->id) & (slots - 1);
-            while (table[at])
-                at = (at + 1) & (slots - 1);
-            table[at] = self->schemas[i];
-        }
-        free (self->schemas);
-        self->schemas = table;
-        self->slots = slots;
-    }
-    size_t at = s_hash_text (schema->id) & (self->slots - 1);
-    while (self->schemas[at])
-        at = (at + 1) & (self->slots - 1);
-    self->schemas[at] = schema;
-    self->schema_count++;
-    return PANDA_OK;
-}
-
-//  The cached fields of schema id, loading them on first use. NULL (and
-//  PANDA_OK) for a schema without fields: not cached, it may come later.
-static panda_err_t
-s_schema (panda_views_writer_t *self, const char *id, s_schema_t **schema_p, panda_error_t *err)
-{
-    if (self->slots) {
-        size_t at = s_hash_text (id) & (self->slots - 1);
-        for (; self->schemas[at]; at = (at + 1) & (self->slots - 1))
-            if (strcmp (self->schemas[at]->id, id) == 0) {
-                *schema_p = self->schemas[at];
-                return PANDA_OK;
-            }
-    }
-    panda_err_t rc = s_schema_load (self, id, schema_p, err);
-    if (rc == PANDA_OK && *schema_p && (rc = s_schema_insert (self, *schema_p, err)) != PANDA_OK) {
-        s_schema_free (*schema_p);
-        *schema_p = NULL;
-    }
-    return rc;
-}
-
-//  --------------------------------------------------------------------------
-//  Values
-
-static bool
-s_value_fits (panda_field_kind_t kind, const panda_value_t *value)
-{
-    switch (kind) {
-        case PANDA_FIELD_BOOL: return value->kind == PANDA_VALUE_BOOL;
-        case PANDA_FIELD_INT: return value->kind == PANDA_VALUE_INT;
-        case PANDA_FIELD_FLOAT: return value->kind == PANDA_VALUE_FLOAT;
-        case PANDA_FIELD_STR: return value->kind == PANDA_VALUE_STR;
-        case PANDA_FIELD_BYTES: return value->kind == PANDA_VALUE_BYTES;
-        case PANDA_FIELD_RELATION:
-            return value->kind == PANDA_VALUE_BYTES && value->as.bytes.len == PANDA_HASH_SIZE;
-        case PANDA_FIELD_RELATION_LIST: return value->kind == PANDA_VALUE_HASH_LIST;
-        case PANDA_FIELD_PINNED_RELATION:
-            return value->kind == PANDA_VALUE_HASH_LIST && value->as.list.count > 0;
-        case PANDA_FIELD_PINNED_RELATION_LIST: //  [] decodes as an empty hash list
-            return value->kind == PANDA_VALUE_HASH_LIST_LIST ||
-                   (value->kind == PANDA_VALUE_HASH_LIST && value->as.list.count == 0);
-    }
-    return false;
-}
-
-//  Resolve every field to its schema field id and check its value kind.
-//  Caller frees *out.
-static panda_err_t
-s_resolve (panda_views_writer_t *self, const char *schema_id, const panda_views_field_t *fields, size_t count,
-           s_resolved_t **out, panda_error_t *err)
-{
-    *out = NULL;
-    s_schema_t *schema = NULL;
-    panda_err_t rc = s_schema (self, schema_id, &schema, err);
-    if (rc != PANDA_OK)
-        return rc;
-    if (!schema)
-        return panda_error_set (err, PANDA_ERR_NOT_FOUND, "views: schema %.200s is not materialised",
-                                schema_id);
-    s_resolved_t *resolved = malloc ((count ? count : 1) * sizeof (s_resolved_t));
-    if (!resolved)
-        return s_nomem (err);
-    for (size_t i = 0; i < count; i++) {
-        const char *name = fields[i].name;
-        void *found = bsearch (&name, schema->fields, schema->count, sizeof (*schema->fields), s_field_cmp);
-        if (!found) {
-            free (resolved);
-            return panda_error_set (err, PANDA_ERR_NOT_FOUND, "views: no field %.64s in schema %.200s", name,
-                                    schema_id);
-        }
-        size_t at = (size_t) ((char *) found - (char *) schema->fields) / sizeof (*schema->fields);
-        resolved[i].id = schema->fields[at].id;
-        resolved[i].kind = schema->fields[at].kind;
-        resolved[i].blob = schema->fields[at].blob;
-        if (!s_value_fits (resolved[i].kind, fields[i].value)) {
-            const char *kind = panda_field_kind_name (resolved[i].kind);
-            free (resolved);
-            return panda_error_set (err, PANDA_ERR_SCHEMA, "views: value of field %.64s is not a %s", name,
-                                    kind);
-        }
-    }
-    *out = resolved;
-    return PANDA_OK;
-}
-
-static size_t
-s_item_count (panda_field_kind_t kind, const panda_value_t *value)
-{
-    if (kind == PANDA_FIELD_RELATION_LIST)
-        return value->as.list.count;
-    if (kind == PANDA_FIELD_PINNED_RELATION_LIST)
-        return value->kind == PANDA_VALUE_HASH_LIST_LIST ? value->as.lists.count : 0;
-    return 1;
-}
-
-//  Bind item idx of value as column 4 of the field insert. *pin gets the
-//  view id string of a pinned item (caller frees), else NULL.
-static panda_err_t
-s_bind_item (sqlite3_stmt *stmt, panda_field_kind_t kind, const panda_value_t *value, size_t idx, char **pin,
-             panda_error_t *err)
-{
-    *pin = NULL;
-    const panda_hash_list_t *ids = NULL;
-    switch (kind) {
-        case PANDA_FIELD_BOOL: return sqlite3_bind_int (stmt, 4, value->as.boolean ? 1 : 0), PANDA_OK;
-        case PANDA_FIELD_INT: return sqlite3_bind_int64 (stmt, 4, value->as.integer), PANDA_OK;
-        case PANDA_FIELD_FLOAT: return sqlite3_bind_double (stmt, 4, value->as.real), PANDA_OK;
-        case PANDA_FIELD_STR:
-            sqlite3_bind_text (stmt, 4, (const char *) value->as.bytes.data, (int) value->as.bytes.len,
-                               SQLITE_STATIC);
-            return PANDA_OK;
-        case PANDA_FIELD_BYTES:
-        case PANDA_FIELD_RELATION:
-            sqlite3_bind_blob (stmt, 4, value->as.bytes.len ? value->as.bytes.data : (const void *) "",
-                               (int) value->as.bytes.len, SQLITE_STATIC);
-            return PANDA_OK;
-        case PANDA_FIELD_RELATION_LIST:
-            if (value->as.list.count == 0)
-                return sqlite3_bind_null (stmt, 4), PANDA_OK;
-            sqlite3_bind_blob (stmt, 4, value->as.list.items[idx].bytes, PANDA_HASH_SIZE, SQLITE_STATIC);
-            return PANDA_OK;
-        case PANDA_FIELD_PINNED_RELATION: ids = &value->as.list; break;
-        case PANDA_FIELD_PINNED_RELATION_LIST:
-            if (value->kind != PANDA_VALUE_HASH_LIST_LIST || value->as.lists.count == 0)
-                return sqlite3_bind_null (stmt, 4), PANDA_OK;
-            ids = &value->as.lists.lists[idx];
-            break;
-    }
-    *pin = panda_view_id_to_string_new (ids->items, ids->count);
-    if (!*pin)
-        return s_nomem (err);
-    sqlite3_bind_text (stmt, 4, *pin, -1, SQLITE_STATIC);
-    return PANDA_OK;
-}
-
-//  Item idx of a relation to blob_v1 (pin: its view id string, if pinned):
-//  remember the blob as related once (blob_refs), so the unused-blob purge
-//  takes it however soon the relation goes again.
-static panda_err_t
-s_blob_related (panda_views_writer_t *self, panda_field_kind_t kind, const panda_value_t *value, size_t idx,
-                const char *pin, panda_error_t *err)
-{
-    const uint8_t *id = NULL;
-    if (kind == PANDA_FIELD_RELATION && value->as.bytes.len == PANDA_HASH_SIZE)
-        id = value->as.bytes.data;
-    else if (kind == PANDA_FIELD_RELATION_LIST && idx < value->as.list.count)
-        id = value->as.list.items[idx].bytes;
-    if (id) {
-        sqlite3_bind_blob (self->stmt[S_BLOB_RELATED], 1, id, PANDA_HASH_SIZE, SQLITE_STATIC);
-        return s_done (self, S_BLOB_RELATED, err);
-    }
-    if (!pin)
-        return PANDA_OK;
-    sqlite3_bind_text (self->stmt[S_BLOB_PINNED], 1, pin, -1, SQLITE_STATIC);
-    return s_done (self, S_BLOB_PINNED, err);
-}
-
-//  Write the rows of one field into view (and its pins; reported as new
-//  pins when report is set).
-static panda_err_t
-s_write_field (panda_views_writer_t *self, int64_t view, const s_resolved_t *field,
-               const panda_views_field_t *in, bool report, panda_error_t *err)
-{
-    size_t items = s_item_count (field->kind, in->value);
-    sqlite3_stmt *stmt = self->stmt[S_FIELD_INSERT];
-    panda_err_t rc = PANDA_OK;
-    for (size_t idx = 0; rc == PANDA_OK && idx < (items ? items : 1); idx++) {
-        uint8_t cursor[32];
-        panda_views_row_cursor (idx, in->name, in->writer, cursor);
-        char *pin = NULL;
-        sqlite3_bind_int64 (stmt, 1, view);
-        sqlite3_bind_int64 (stmt, 2, field->id);
-        sqlite3_bind_int64 (stmt, 3, (int64_t) idx);
-        rc = s_bind_item (stmt, field->kind, in->value, idx, &pin, err);
-        sqlite3_bind_blob (stmt, 5, in->writer->bytes, PANDA_HASH_SIZE, SQLITE_STATIC);
-        sqlite3_bind_blob (stmt, 6, cursor, sizeof cursor, SQLITE_STATIC);
-        if (rc == PANDA_OK)
-            rc = s_done (self, S_FIELD_INSERT, err);
-        if (rc == PANDA_OK && field->blob)
-            rc = s_blob_related (self, field->kind, in->value, idx, pin, err);
-        if (rc == PANDA_OK && pin) {
-            sqlite3_bind_int64 (self->stmt[S_PIN_INSERT], 1, view);
-            sqlite3_bind_int64 (self->stmt[S_PIN_INSERT], 2, field->id);
-            sqlite3_bind_text (self->stmt[S_PIN_INSERT], 3, pin, -1, SQLITE_STATIC);
-            rc = s_done (self, S_PIN_INSERT, err);
-            if (rc == PANDA_OK && report)
-                rc = s_strings_push (&self->pins, pin, strlen (pin), err);
-        }
-        free (pin);
-    }
-    return rc;
-}
-
 //  Collect the targets a statement (bound already) returns as candidates.
 static panda_err_t
-s_collect (panda_views_writer_t *self, s_sql_t which, panda_error_t *err)
+s_collect (panda_views_writer_t *self, panda_views_sql_t which, panda_error_t *err)
 {
     sqlite3_stmt *stmt = self->stmt[which];
     panda_err_t rc = PANDA_OK;
     int step;
     while (rc == PANDA_OK && (step = sqlite3_step (stmt)) == SQLITE_ROW)
-        rc = s_strings_push (&self->candidates, (const char *) sqlite3_column_text (stmt, 0),
-                             (size_t) sqlite3_column_bytes (stmt, 0), err);
+        rc = panda_views_write_push (&self->candidates, (const char *) sqlite3_column_text (stmt, 0),
+                                     (size_t) sqlite3_column_bytes (stmt, 0), err);
     if (rc == PANDA_OK && step != SQLITE_DONE)
-        rc = s_db_error (self, s_sql[which], err);
+        rc = panda_views_write_db_error (self, s_sql[which], err);
     sqlite3_reset (stmt);
     return rc;
 }
@@ -495,12 +135,12 @@ s_collect (panda_views_writer_t *self, s_sql_t which, panda_error_t *err)
 static panda_err_t
 s_clear_view (panda_views_writer_t *self, int64_t view, panda_error_t *err)
 {
-    sqlite3_bind_int64 (self->stmt[S_PINS_OF_VIEW], 1, view);
-    panda_err_t rc = s_collect (self, S_PINS_OF_VIEW, err);
+    sqlite3_bind_int64 (self->stmt[PANDA_VIEWS_SQL_PINS_OF_VIEW], 1, view);
+    panda_err_t rc = s_collect (self, PANDA_VIEWS_SQL_PINS_OF_VIEW, err);
     if (rc == PANDA_OK)
-        rc = s_exec_id (self, S_PINS_DELETE_VIEW, view, err);
+        rc = s_exec_id (self, PANDA_VIEWS_SQL_PINS_DELETE_VIEW, view, err);
     if (rc == PANDA_OK)
-        rc = s_exec_id (self, S_FIELDS_DELETE_VIEW, view, err);
+        rc = s_exec_id (self, PANDA_VIEWS_SQL_FIELDS_DELETE_VIEW, view, err);
     return rc;
 }
 
@@ -508,28 +148,29 @@ static panda_err_t
 s_delete_view (panda_views_writer_t *self, int64_t view, panda_error_t *err)
 {
     panda_err_t rc = s_clear_view (self, view, err);
-    return rc == PANDA_OK ? s_exec_id (self, S_VIEW_DELETE, view, err) : rc;
+    return rc == PANDA_OK ? s_exec_id (self, PANDA_VIEWS_SQL_VIEW_DELETE, view, err) : rc;
 }
 
 //  Whether some current view pins view_id.
 static panda_err_t
 s_pinned (panda_views_writer_t *self, const char *view_id, bool *pinned, panda_error_t *err)
 {
-    sqlite3_stmt *stmt = self->stmt[S_PINNED];
+    sqlite3_stmt *stmt = self->stmt[PANDA_VIEWS_SQL_PINNED];
     sqlite3_bind_text (stmt, 1, view_id, -1, SQLITE_STATIC);
     int step = sqlite3_step (stmt);
     *pinned = step == SQLITE_ROW;
     sqlite3_reset (stmt);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? PANDA_OK : s_db_error (self, "pinned", err);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? PANDA_OK
+                                                     : panda_views_write_db_error (self, "pinned", err);
 }
 
 static panda_err_t
 s_view_insert (panda_views_writer_t *self, int64_t document, const char *view_id, int64_t *row,
                panda_error_t *err)
 {
-    sqlite3_bind_int64 (self->stmt[S_VIEW_INSERT], 1, document);
-    sqlite3_bind_text (self->stmt[S_VIEW_INSERT], 2, view_id, -1, SQLITE_STATIC);
-    panda_err_t rc = s_done (self, S_VIEW_INSERT, err);
+    sqlite3_bind_int64 (self->stmt[PANDA_VIEWS_SQL_VIEW_INSERT], 1, document);
+    sqlite3_bind_text (self->stmt[PANDA_VIEWS_SQL_VIEW_INSERT], 2, view_id, -1, SQLITE_STATIC);
+    panda_err_t rc = panda_views_write_done (self, PANDA_VIEWS_SQL_VIEW_INSERT, err);
     *row = sqlite3_last_insert_rowid (self->db);
     return rc;
 }
@@ -542,14 +183,14 @@ panda_views_writer_new (panda_views_t *views, panda_error_t *err)
 {
     panda_views_writer_t *self = calloc (1, sizeof *self);
     if (!self) {
-        s_nomem (err);
+        panda_views_write_nomem (err);
         return NULL;
     }
     self->db = panda_views_db (views);
-    for (int i = 0; i < S_SQL_COUNT; i++)
+    for (int i = 0; i < PANDA_VIEWS_SQL_COUNT_; i++)
         if (sqlite3_prepare_v3 (self->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &self->stmt[i], NULL) !=
             SQLITE_OK) {
-            s_db_error (self, s_sql[i], err);
+            panda_views_write_db_error (self, s_sql[i], err);
             panda_views_writer_destroy (&self);
             return NULL;
         }
@@ -562,11 +203,9 @@ panda_views_writer_destroy (panda_views_writer_t **self_p)
     if (!self_p || !*self_p)
         return;
     panda_views_writer_t *self = *self_p;
-    for (int i = 0; i < S_SQL_COUNT; i++)
+    for (int i = 0; i < PANDA_VIEWS_SQL_COUNT_; i++)
         sqlite3_finalize (self->stmt[i]);
-    for (size_t i = 0; i < self->slots; i++)
-        s_schema_free (self->schemas[i]);
-    free (self->schemas);
+    panda_views_fields_cache_free (self);
     s_strings_clear (&self->candidates);
     s_strings_clear (&self->pins);
     free (self->candidates.items);
@@ -587,7 +226,7 @@ panda_views_document_get (panda_views_writer_t *self, const panda_hash_t *docume
                           panda_views_document_t *doc, panda_error_t *err)
 {
     memset (doc, 0, sizeof *doc);
-    sqlite3_stmt *stmt = self->stmt[S_DOC_GET];
+    sqlite3_stmt *stmt = self->stmt[PANDA_VIEWS_SQL_DOC_GET];
     sqlite3_bind_blob (stmt, 1, document_id->bytes, PANDA_HASH_SIZE, SQLITE_STATIC);
     int step = sqlite3_step (stmt);
     panda_err_t rc = PANDA_OK;
@@ -602,9 +241,9 @@ panda_views_document_get (panda_views_writer_t *self, const panda_hash_t *docume
         if (sqlite3_column_type (stmt, 7) != SQLITE_NULL)
             doc->view_id = strdup ((const char *) sqlite3_column_text (stmt, 7));
         if (!doc->schema_id || (doc->view && !doc->view_id))
-            rc = s_nomem (err);
+            rc = panda_views_write_nomem (err);
     } else if (step != SQLITE_DONE)
-        rc = s_db_error (self, "read document", err);
+        rc = panda_views_write_db_error (self, "read document", err);
     sqlite3_reset (stmt);
     if (rc != PANDA_OK)
         panda_views_document_clear (doc);
@@ -623,7 +262,7 @@ panda_err_t
 panda_views_view_find (panda_views_writer_t *self, const char *view_id, int64_t *document_p, int64_t *row_p,
                        panda_error_t *err)
 {
-    sqlite3_stmt *stmt = self->stmt[S_VIEW_FIND];
+    sqlite3_stmt *stmt = self->stmt[PANDA_VIEWS_SQL_VIEW_FIND];
     sqlite3_bind_text (stmt, 1, view_id, -1, SQLITE_STATIC);
     int step = sqlite3_step (stmt);
     if (row_p)
@@ -631,7 +270,8 @@ panda_views_view_find (panda_views_writer_t *self, const char *view_id, int64_t 
     if (document_p)
         *document_p = step == SQLITE_ROW ? sqlite3_column_int64 (stmt, 1) : 0;
     sqlite3_reset (stmt);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? PANDA_OK : s_db_error (self, "find view", err);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? PANDA_OK
+                                                     : panda_views_write_db_error (self, "find view", err);
 }
 
 //  The documents row of document_id, inserted if absent.
@@ -642,11 +282,11 @@ s_document_row (panda_views_writer_t *self, const panda_hash_t *document_id, con
     panda_err_t rc = panda_views_document_get (self, document_id, doc, err);
     if (rc != PANDA_OK || doc->rowid)
         return rc;
-    sqlite3_stmt *stmt = self->stmt[S_DOC_INSERT];
+    sqlite3_stmt *stmt = self->stmt[PANDA_VIEWS_SQL_DOC_INSERT];
     sqlite3_bind_blob (stmt, 1, document_id->bytes, PANDA_HASH_SIZE, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 2, schema_id, -1, SQLITE_STATIC);
     sqlite3_bind_blob (stmt, 3, owner->bytes, PANDA_PUBLIC_KEY_SIZE, SQLITE_STATIC);
-    rc = s_done (self, S_DOC_INSERT, err);
+    rc = panda_views_write_done (self, PANDA_VIEWS_SQL_DOC_INSERT, err);
     doc->rowid = sqlite3_last_insert_rowid (self->db);
     return rc;
 }
@@ -662,7 +302,7 @@ s_current_row (panda_views_writer_t *self, const panda_views_document_t *doc, co
     panda_err_t rc = panda_views_view_find (self, view_id, NULL, row, err);
     if (rc != PANDA_OK || *row) {
         if (rc == PANDA_OK && doc->view && doc->view != *row)
-            rc = s_strings_push (&self->candidates, doc->view_id, strlen (doc->view_id), err);
+            rc = panda_views_write_push (&self->candidates, doc->view_id, strlen (doc->view_id), err);
         return rc;
     }
     *fill = true;
@@ -672,9 +312,9 @@ s_current_row (panda_views_writer_t *self, const panda_views_document_t *doc, co
     if (doc->view && !pinned) {
         *row = doc->view;
         rc = s_clear_view (self, *row, err);
-        sqlite3_bind_text (self->stmt[S_VIEW_RENAME], 2, view_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64 (self->stmt[S_VIEW_RENAME], 1, *row);
-        return rc == PANDA_OK ? s_done (self, S_VIEW_RENAME, err) : rc;
+        sqlite3_bind_text (self->stmt[PANDA_VIEWS_SQL_VIEW_RENAME], 2, view_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64 (self->stmt[PANDA_VIEWS_SQL_VIEW_RENAME], 1, *row);
+        return rc == PANDA_OK ? panda_views_write_done (self, PANDA_VIEWS_SQL_VIEW_RENAME, err) : rc;
     }
     return s_view_insert (self, doc->rowid, view_id, row, err);
 }
@@ -685,8 +325,8 @@ panda_views_put_current (panda_views_writer_t *self, const panda_hash_t *documen
                          const panda_views_field_t *fields, size_t count, bool edited, bool incremental,
                          int64_t *rowid_p, panda_error_t *err)
 {
-    s_resolved_t *resolved = NULL;
-    panda_err_t rc = s_resolve (self, schema_id, fields, count, &resolved, err);
+    panda_views_resolved_t *resolved = NULL;
+    panda_err_t rc = panda_views_fields_resolve (self, schema_id, fields, count, &resolved, err);
     if (rc != PANDA_OK)
         return rc;
     panda_views_document_t doc;
@@ -696,14 +336,14 @@ panda_views_put_current (panda_views_writer_t *self, const panda_hash_t *documen
     if (rc == PANDA_OK)
         rc = s_current_row (self, &doc, view_id, &row, &fill, err);
     for (size_t i = 0; rc == PANDA_OK && fill && i < count; i++)
-        rc = s_write_field (self, row, &resolved[i], &fields[i], true, err);
+        rc = panda_views_fields_write (self, row, &resolved[i], &fields[i], true, err);
     if (rc == PANDA_OK) {
-        sqlite3_stmt *stmt = self->stmt[S_DOC_SET];
+        sqlite3_stmt *stmt = self->stmt[PANDA_VIEWS_SQL_DOC_SET];
         sqlite3_bind_int64 (stmt, 1, doc.rowid);
         sqlite3_bind_int64 (stmt, 2, row);
         sqlite3_bind_int (stmt, 3, edited);
         sqlite3_bind_int (stmt, 4, incremental);
-        rc = s_done (self, S_DOC_SET, err);
+        rc = panda_views_write_done (self, PANDA_VIEWS_SQL_DOC_SET, err);
     }
     if (rc == PANDA_OK && rowid_p)
         *rowid_p = doc.rowid;
@@ -719,9 +359,9 @@ s_copy_view (panda_views_writer_t *self, int64_t document, int64_t from, const c
 {
     panda_err_t rc = s_view_insert (self, document, view_id, row, err);
     if (rc == PANDA_OK)
-        rc = s_exec_ids (self, S_FIELDS_COPY, from, *row, err);
+        rc = s_exec_ids (self, PANDA_VIEWS_SQL_FIELDS_COPY, from, *row, err);
     if (rc == PANDA_OK)
-        rc = s_exec_ids (self, S_PINS_COPY, from, *row, err);
+        rc = s_exec_ids (self, PANDA_VIEWS_SQL_PINS_COPY, from, *row, err);
     return rc;
 }
 
@@ -731,8 +371,8 @@ panda_views_advance (panda_views_writer_t *self, const panda_views_document_t *d
 {
     if (PANDA_NEVER (!doc->view))
         return panda_error_set (err, PANDA_ERR_INTERNAL, "views: advancing a deleted document");
-    s_resolved_t *resolved = NULL;
-    panda_err_t rc = s_resolve (self, doc->schema_id, changed, count, &resolved, err);
+    panda_views_resolved_t *resolved = NULL;
+    panda_err_t rc = panda_views_fields_resolve (self, doc->schema_id, changed, count, &resolved, err);
     if (rc != PANDA_OK)
         return rc;
     bool pinned = false;
@@ -741,26 +381,26 @@ panda_views_advance (panda_views_writer_t *self, const panda_views_document_t *d
     if (rc == PANDA_OK && pinned)
         rc = s_copy_view (self, doc->rowid, doc->view, view_id, &row, err);
     else if (rc == PANDA_OK) {
-        sqlite3_bind_int64 (self->stmt[S_VIEW_RENAME], 1, row);
-        sqlite3_bind_text (self->stmt[S_VIEW_RENAME], 2, view_id, -1, SQLITE_STATIC);
-        rc = s_done (self, S_VIEW_RENAME, err);
+        sqlite3_bind_int64 (self->stmt[PANDA_VIEWS_SQL_VIEW_RENAME], 1, row);
+        sqlite3_bind_text (self->stmt[PANDA_VIEWS_SQL_VIEW_RENAME], 2, view_id, -1, SQLITE_STATIC);
+        rc = panda_views_write_done (self, PANDA_VIEWS_SQL_VIEW_RENAME, err);
     }
     for (size_t i = 0; rc == PANDA_OK && i < count; i++) {
         panda_field_kind_t kind = resolved[i].kind;
         if (kind == PANDA_FIELD_PINNED_RELATION || kind == PANDA_FIELD_PINNED_RELATION_LIST) {
-            sqlite3_bind_int64 (self->stmt[S_PINS_OF_FIELD], 1, row);
-            sqlite3_bind_int64 (self->stmt[S_PINS_OF_FIELD], 2, resolved[i].id);
-            rc = s_collect (self, S_PINS_OF_FIELD, err);
+            sqlite3_bind_int64 (self->stmt[PANDA_VIEWS_SQL_PINS_OF_FIELD], 1, row);
+            sqlite3_bind_int64 (self->stmt[PANDA_VIEWS_SQL_PINS_OF_FIELD], 2, resolved[i].id);
+            rc = s_collect (self, PANDA_VIEWS_SQL_PINS_OF_FIELD, err);
             if (rc == PANDA_OK)
-                rc = s_exec_ids (self, S_PINS_DELETE_FIELD, row, resolved[i].id, err);
+                rc = s_exec_ids (self, PANDA_VIEWS_SQL_PINS_DELETE_FIELD, row, resolved[i].id, err);
         }
         if (rc == PANDA_OK)
-            rc = s_exec_ids (self, S_FIELDS_DELETE_FIELD, row, resolved[i].id, err);
+            rc = s_exec_ids (self, PANDA_VIEWS_SQL_FIELDS_DELETE_FIELD, row, resolved[i].id, err);
         if (rc == PANDA_OK)
-            rc = s_write_field (self, row, &resolved[i], &changed[i], true, err);
+            rc = panda_views_fields_write (self, row, &resolved[i], &changed[i], true, err);
     }
     if (rc == PANDA_OK)
-        rc = s_exec_ids (self, S_DOC_ADVANCE, doc->rowid, row, err);
+        rc = s_exec_ids (self, PANDA_VIEWS_SQL_DOC_ADVANCE, doc->rowid, row, err);
     free (resolved);
     return rc;
 }
@@ -774,15 +414,15 @@ panda_views_put_pinned (panda_views_writer_t *self, int64_t document, const char
     panda_err_t rc = panda_views_view_find (self, view_id, NULL, &row, err);
     if (rc != PANDA_OK || row)
         return rc;
-    s_resolved_t *resolved = NULL;
-    rc = s_resolve (self, schema_id, fields, count, &resolved, err);
+    panda_views_resolved_t *resolved = NULL;
+    rc = panda_views_fields_resolve (self, schema_id, fields, count, &resolved, err);
     if (rc == PANDA_OK)
         rc = s_view_insert (self, document, view_id, &row, err);
     for (size_t i = 0; rc == PANDA_OK && i < count; i++)
-        rc = s_write_field (self, row, &resolved[i], &fields[i], false, err);
+        rc = panda_views_fields_write (self, row, &resolved[i], &fields[i], false, err);
     //  Unneeded once no current view pins it: let prune decide.
     if (rc == PANDA_OK)
-        rc = s_strings_push (&self->candidates, view_id, strlen (view_id), err);
+        rc = panda_views_write_push (&self->candidates, view_id, strlen (view_id), err);
     free (resolved);
     return rc;
 }
@@ -790,7 +430,7 @@ panda_views_put_pinned (panda_views_writer_t *self, int64_t document, const char
 panda_err_t
 panda_views_delete_document (panda_views_writer_t *self, int64_t document, panda_error_t *err)
 {
-    sqlite3_stmt *stmt = self->stmt[S_VIEWS_OF_DOC];
+    sqlite3_stmt *stmt = self->stmt[PANDA_VIEWS_SQL_VIEWS_OF_DOC];
     sqlite3_bind_int64 (stmt, 1, document);
     int64_t *rows = NULL;
     size_t n = 0, capacity = 0;
@@ -801,7 +441,7 @@ panda_views_delete_document (panda_views_writer_t *self, int64_t document, panda
             capacity = capacity ? 2 * capacity : 4;
             int64_t *grown = realloc (rows, capacity * sizeof (int64_t));
             if (!grown) {
-                rc = s_nomem (err);
+                rc = panda_views_write_nomem (err);
                 break;
             }
             rows = grown;
@@ -809,18 +449,18 @@ panda_views_delete_document (panda_views_writer_t *self, int64_t document, panda
         rows[n++] = sqlite3_column_int64 (stmt, 0);
     }
     if (rc == PANDA_OK && step != SQLITE_DONE)
-        rc = s_db_error (self, "views of document", err);
+        rc = panda_views_write_db_error (self, "views of document", err);
     sqlite3_reset (stmt);
     for (size_t i = 0; rc == PANDA_OK && i < n; i++)
         rc = s_delete_view (self, rows[i], err);
     free (rows);
-    return rc == PANDA_OK ? s_exec_id (self, S_DOC_DELETE, document, err) : rc;
+    return rc == PANDA_OK ? s_exec_id (self, PANDA_VIEWS_SQL_DOC_DELETE, document, err) : rc;
 }
 
 panda_err_t
 panda_views_set_failed (panda_views_writer_t *self, int64_t document, bool failed, panda_error_t *err)
 {
-    return s_exec_ids (self, S_DOC_FAILED, document, failed, err);
+    return s_exec_ids (self, PANDA_VIEWS_SQL_DOC_FAILED, document, failed, err);
 }
 
 const char *const *
@@ -842,14 +482,14 @@ panda_views_forget_pins (panda_views_writer_t *self)
 static panda_err_t
 s_prune_one (panda_views_writer_t *self, const char *view_id, size_t *pruned, panda_error_t *err)
 {
-    sqlite3_stmt *stmt = self->stmt[S_CURRENT_OF];
+    sqlite3_stmt *stmt = self->stmt[PANDA_VIEWS_SQL_CURRENT_OF];
     sqlite3_bind_text (stmt, 1, view_id, -1, SQLITE_STATIC);
     int step = sqlite3_step (stmt);
     int64_t row = step == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
     bool current = step == SQLITE_ROW && sqlite3_column_int64 (stmt, 1) == row;
     sqlite3_reset (stmt);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return s_db_error (self, "find view", err);
+        return panda_views_write_db_error (self, "find view", err);
     if (!row || current)
         return PANDA_OK;
     bool pinned = false;
@@ -869,7 +509,7 @@ panda_views_prune (panda_views_writer_t *self, size_t *pruned, panda_error_t *er
     //  pinned by a non-current view, which never counts, so one more look
     //  at each is all it takes. Take the list, then check what was added.
     while (rc == PANDA_OK && self->candidates.count > 0) {
-        s_strings_t batch = self->candidates;
+        panda_views_strings_t batch = self->candidates;
         memset (&self->candidates, 0, sizeof self->candidates);
         for (size_t i = 0; rc == PANDA_OK && i < batch.count; i++)
             rc = s_prune_one (self, batch.items[i], &count, err);
