@@ -358,24 +358,36 @@ s_round_trip (const panda_repl_msg_t *msg, const char *hex)
 }
 
 //  pandad's extensions: Hello, Ranges, Credit, SyncRequest mode 2, live SyncDone.
+#define S_NODE_KEY                                                                                           \
+    "5820"                                                                                                   \
+    "abababababababababababababababababababababababababababababababab"
 static void
 test_repl_extensions (void **state)
 {
     uint8_t proof[32];
     for (size_t i = 0; i < 32; i++)
         proof[i] = (uint8_t) i;
+    uint8_t node_key[32];
+    memset (node_key, 0xab, sizeof node_key);
     panda_repl_msg_t hello = {.type = PANDA_REPL_HELLO,
                               .protocol_version = PANDA_REPL_HELLO_VERSION,
                               .network_tag = {1, 2, 3, 4, 5, 6, 7, 8},
-                              .max_frame_bytes = 65536};
-    s_round_trip (&hello, "85186402480102030405060708f61a00010000");
+                              .max_frame_bytes = 65536,
+                              .node_key = node_key};
+    s_round_trip (&hello, "86186402480102030405060708f61a00010000" S_NODE_KEY);
     hello.psk_proof = proof;
-    s_round_trip (&hello, "85186402480102030405060708"
-                          "5820000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f1a00010000");
-    s_rejects ("851864024701020304050607f61a00010000", PANDA_ERR_DECODE,
+    s_round_trip (
+        &hello, "86186402480102030405060708"
+                "5820000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f1a00010000" S_NODE_KEY);
+    s_rejects ("861864024701020304050607f61a00010000" S_NODE_KEY, PANDA_ERR_DECODE,
                "network tag in hello message: 7 bytes");
-    s_rejects ("8518640248010203040506070841001a00010000", PANDA_ERR_DECODE,
+    s_rejects ("8618640248010203040506070841001a00010000" S_NODE_KEY, PANDA_ERR_DECODE,
                "psk proof in hello message: 1 bytes");
+    s_rejects ("86186402480102030405060708f61a00010000"
+               "4101",
+               PANDA_ERR_DECODE, "node key in hello message: 1 bytes");
+    s_rejects ("85186402480102030405060708f61a00010000", PANDA_ERR_DECODE,
+               "missing node key in hello message");
 }
 //  Ranges carry one CBOR item untouched; Credit and the mode/live flags.
 static void
@@ -468,7 +480,9 @@ test_repl_frame_batch (void **state)
     panda_cbor_writer_t w;
     panda_cbor_writer_init (&w);
     panda_error_t err;
-    panda_repl_msg_t hello = {.type = PANDA_REPL_HELLO, .protocol_version = 2, .max_frame_bytes = 4096};
+    uint8_t node_key[32] = {0};
+    panda_repl_msg_t hello = {
+        .type = PANDA_REPL_HELLO, .protocol_version = 2, .max_frame_bytes = 4096, .node_key = node_key};
     assert_int_equal (panda_repl_msg_encode (&hello, &w, &err), PANDA_OK);
     for (uint64_t i = 0; i < 100; i++) {
         panda_repl_msg_t msg = {.type = PANDA_REPL_ENTRY,

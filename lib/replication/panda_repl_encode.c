@@ -88,7 +88,9 @@ s_check (const panda_repl_msg_t *msg, panda_error_t *err)
         }
         case PANDA_REPL_SYNC_DONE:
         case PANDA_REPL_CREDIT:
-        case PANDA_REPL_HELLO: return PANDA_OK;
+        case PANDA_REPL_HELLO:
+            return msg->node_key ? PANDA_OK
+                                 : panda_error_set (err, PANDA_ERR_INVALID, "hello without a node key");
         default:
             return panda_error_set (err, PANDA_ERR_INVALID, "refusing to send unknown message type %d",
                                     (int) msg->type);
@@ -171,7 +173,7 @@ s_write (const panda_repl_msg_t *msg, panda_cbor_writer_t *w, panda_error_t *err
             s_write_u64 (w, msg->credit_bytes);
             return PANDA_OK;
         case PANDA_REPL_HELLO:
-            panda_cbor_write_head (w, PANDA_CBOR_ARRAY, 5);
+            panda_cbor_write_head (w, PANDA_CBOR_ARRAY, 6);
             s_write_u64 (w, PANDA_REPL_HELLO);
             s_write_u64 (w, msg->protocol_version);
             panda_cbor_write_bytes (w, msg->network_tag, PANDA_REPL_NETWORK_TAG_SIZE);
@@ -180,6 +182,7 @@ s_write (const panda_repl_msg_t *msg, panda_cbor_writer_t *w, panda_error_t *err
             else
                 s_write_null (w);
             s_write_u64 (w, msg->max_frame_bytes);
+            panda_cbor_write_bytes (w, msg->node_key, PANDA_REPL_PUBLIC_KEY_SIZE);
             return PANDA_OK;
     }
     return panda_error_set (err, PANDA_ERR_INTERNAL, "unchecked message type");

@@ -388,7 +388,7 @@ s_read_fields (s_ctx_t *ctx, panda_repl_msg_t *msg, uint64_t *expected, panda_er
                 rc = s_read_u64 (ctx, "bytes in credit message", &msg->credit_bytes, err);
             return rc;
         case PANDA_REPL_HELLO: {
-            *expected = 5;
+            *expected = 6;
             const uint8_t *tag;
             rc = s_need (ctx, 1, "missing protocol version in hello message", err);
             if (rc == PANDA_OK)
@@ -409,6 +409,11 @@ s_read_fields (s_ctx_t *ctx, panda_repl_msg_t *msg, uint64_t *expected, panda_er
                 rc = s_need (ctx, 4, "missing max frame bytes in hello message", err);
             if (rc == PANDA_OK)
                 rc = s_read_u64 (ctx, "max frame bytes in hello message", &msg->max_frame_bytes, err);
+            if (rc == PANDA_OK)
+                rc = s_need (ctx, 5, "missing node key in hello message", err);
+            if (rc == PANDA_OK)
+                rc = s_read_bytes (ctx, "node key in hello message", PANDA_REPL_PUBLIC_KEY_SIZE, true,
+                                   &msg->node_key, &len, err);
             return rc;
         }
         default: return panda_error_set (err, PANDA_ERR_DECODE, "unknown message type");

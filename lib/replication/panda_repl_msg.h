@@ -15,7 +15,8 @@
       10  Have         [10, session_id, [[public_key:bytes(32), [[log_id, seq_num]...]]...]]
     pandad's extensions (docs/replication.md, "Wire extensions"):
       100 Hello        [100, protocol_version (2), network_tag:bytes(8),
-                        psk_proof:bytes(32)|null, max_frame_bytes]
+                        psk_proof:bytes(32)|null, max_frame_bytes,
+                        node_key:bytes(32)]
       12  Ranges       [12, session_id, ranges]  ranges: one CBOR item, opaque here
       13  Credit       [13, entries, bytes]  the receiver grants the sender that
                                               many more entries and bytes
@@ -32,7 +33,7 @@
     unknown or invalid key means.
 
     Ownership of a decoded message: byte fields (entry, operation, ranges,
-    psk proof) BORROW the frame, which must outlive the message; schema id
+    psk proof, node key) BORROW the frame, which must outlive the message; schema id
     sets and Have authors and logs are OWNED and released with
     panda_repl_msg_clear. On error nothing is left allocated. The encoder
     only reads the message, so a caller may point its fields at its own
@@ -118,6 +119,7 @@ typedef struct {
     uint8_t network_tag[PANDA_REPL_NETWORK_TAG_SIZE]; //  Hello
     const uint8_t *psk_proof; //  Hello: PANDA_REPL_PSK_PROOF_SIZE bytes, NULL for null
     uint64_t max_frame_bytes; //  Hello: the largest frame the sender accepts
+    const uint8_t *node_key; //  Hello: the sender's Ed25519 node key (its CURVE key is derived from it)
 } panda_repl_msg_t;
 
 //  Walks the messages of one frame.

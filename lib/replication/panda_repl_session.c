@@ -47,7 +47,8 @@ panda_repl_session_new (uint64_t id, bool initiator, uint64_t mode, const panda_
     //  A copy through intersect with itself keeps the canonical order.
     if (panda_schema_set_intersect (target, target, &self->target, err) != PANDA_OK ||
         panda_recon_set_seal (self->logs, err) != PANDA_OK ||
-        (mode == PANDA_REPL_MODE_LOG_HEIGHT_RANGES && !(self->recon = panda_recon_new (self->logs, NULL, err)))) {
+        (mode == PANDA_REPL_MODE_LOG_HEIGHT_RANGES &&
+         !(self->recon = panda_recon_new (self->logs, NULL, err)))) {
         panda_repl_session_destroy (&self);
         return NULL;
     }
@@ -204,8 +205,8 @@ s_diff_recon (panda_repl_session_t *self, panda_error_t *err)
     panda_err_t rc = PANDA_OK;
     for (size_t i = 0; rc == PANDA_OK && i < n; i++)
         if (diffs[i].local_seq > diffs[i].remote_seq)
-            rc = s_add_send (self, diffs[i].public_key, diffs[i].log_id, diffs[i].remote_seq + 1, diffs[i].local_seq,
-                             &cap, err);
+            rc = s_add_send (self, diffs[i].public_key, diffs[i].log_id, diffs[i].remote_seq + 1,
+                             diffs[i].local_seq, &cap, err);
     self->sends_ready = rc == PANDA_OK;
     return rc;
 }
@@ -265,42 +266,43 @@ panda_repl_session_handle (panda_repl_session_t *self, const panda_repl_msg_t *m
         self->state = PANDA_REPL_ESTABLISHED;
     panda_err_t rc = PANDA_OK;
     switch (msg->type) {
-    case PANDA_REPL_HAVE:
-        if (self->mode != PANDA_REPL_MODE_LOG_HEIGHT)
-            return panda_error_set (err, PANDA_ERR_INVALID, "Have in a set reconciliation session");
-        if (self->have_received)
-            return panda_error_set (err, PANDA_ERR_INVALID, "Received Have from remote message twice");
-        self->have_received = true;
-        if (!self->have_sent && (rc = s_write_have (self, out, err)) != PANDA_OK)
-            return rc;
-        return s_diff_have (self, msg, err);
-    case PANDA_REPL_RANGES: {
-        if (self->mode != PANDA_REPL_MODE_LOG_HEIGHT_RANGES)
-            return panda_error_set (err, PANDA_ERR_INVALID, "Ranges in a log-height session");
-        if (!self->recon || panda_recon_done (self->recon))
-            return panda_error_set (err, PANDA_ERR_INVALID, "Ranges after reconciliation was over");
-        uint8_t *reply = NULL;
-        size_t len = 0;
-        if ((rc = panda_recon_respond (self->recon, msg->ranges, msg->ranges_len, &reply, &len, err)) != PANDA_OK)
-            return rc;
-        if (reply && (rc = s_write_ranges (self, reply, len, out, err)) != PANDA_OK)
-            return rc;
-        return panda_recon_done (self->recon) ? s_diff_recon (self, err) : PANDA_OK;
-    }
-    case PANDA_REPL_SYNC_DONE:
-        if (self->remote_done && (self->state != PANDA_REPL_LIVE || msg->live_mode))
-            return panda_error_set (err, PANDA_ERR_INVALID, "SyncDone received twice");
-        if (self->state == PANDA_REPL_LIVE) { //  SyncDone(false): the peer leaves live mode
-            self->state = PANDA_REPL_DONE;
-            return PANDA_OK;
+        case PANDA_REPL_HAVE:
+            if (self->mode != PANDA_REPL_MODE_LOG_HEIGHT)
+                return panda_error_set (err, PANDA_ERR_INVALID, "Have in a set reconciliation session");
+            if (self->have_received)
+                return panda_error_set (err, PANDA_ERR_INVALID, "Received Have from remote message twice");
+            self->have_received = true;
+            if (!self->have_sent && (rc = s_write_have (self, out, err)) != PANDA_OK)
+                return rc;
+            return s_diff_have (self, msg, err);
+        case PANDA_REPL_RANGES: {
+            if (self->mode != PANDA_REPL_MODE_LOG_HEIGHT_RANGES)
+                return panda_error_set (err, PANDA_ERR_INVALID, "Ranges in a log-height session");
+            if (!self->recon || panda_recon_done (self->recon))
+                return panda_error_set (err, PANDA_ERR_INVALID, "Ranges after reconciliation was over");
+            uint8_t *reply = NULL;
+            size_t len = 0;
+            if ((rc = panda_recon_respond (self->recon, msg->ranges, msg->ranges_len, &reply, &len, err)) !=
+                PANDA_OK)
+                return rc;
+            if (reply && (rc = s_write_ranges (self, reply, len, out, err)) != PANDA_OK)
+                return rc;
+            return panda_recon_done (self->recon) ? s_diff_recon (self, err) : PANDA_OK;
         }
-        self->remote_done = true;
-        self->remote_live = msg->live_mode;
-        s_update (self);
-        return PANDA_OK;
-    default:
-        return panda_error_set (err, PANDA_ERR_INVALID, "unexpected %s in a session",
-                                panda_repl_type_name (msg->type));
+        case PANDA_REPL_SYNC_DONE:
+            if (self->remote_done && (self->state != PANDA_REPL_LIVE || msg->live_mode))
+                return panda_error_set (err, PANDA_ERR_INVALID, "SyncDone received twice");
+            if (self->state == PANDA_REPL_LIVE) { //  SyncDone(false): the peer leaves live mode
+                self->state = PANDA_REPL_DONE;
+                return PANDA_OK;
+            }
+            self->remote_done = true;
+            self->remote_live = msg->live_mode;
+            s_update (self);
+            return PANDA_OK;
+        default:
+            return panda_error_set (err, PANDA_ERR_INVALID, "unexpected %s in a session",
+                                    panda_repl_type_name (msg->type));
     }
 }
 

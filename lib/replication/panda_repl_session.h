@@ -83,8 +83,9 @@ PANDA_NODISCARD panda_err_t panda_repl_session_start (panda_repl_session_t *self
 //  an error), writing replies to out. Errors end the session: "Received
 //  Have from remote message twice", "Ranges in a log-height session", a
 //  malformed Ranges payload, a message after SyncDone, ...
-PANDA_NODISCARD panda_err_t panda_repl_session_handle (panda_repl_session_t *self, const panda_repl_msg_t *msg,
-                                                       panda_cbor_writer_t *out, panda_error_t *err);
+PANDA_NODISCARD panda_err_t panda_repl_session_handle (panda_repl_session_t *self,
+                                                       const panda_repl_msg_t *msg, panda_cbor_writer_t *out,
+                                                       panda_error_t *err);
 
 //  An Entry arrived for this session: whether its schema is in the target
 //  set (else the session fails: "UnmatchedTargetSet"). Marks the session
@@ -104,8 +105,8 @@ PANDA_NODISCARD panda_err_t panda_repl_session_sent (panda_repl_session_t *self,
                                                      panda_error_t *err);
 
 //  Leave live mode from our side (SyncDone(false)); the session is done.
-PANDA_NODISCARD panda_err_t panda_repl_session_stop_live (panda_repl_session_t *self, panda_cbor_writer_t *out,
-                                                          panda_error_t *err);
+PANDA_NODISCARD panda_err_t panda_repl_session_stop_live (panda_repl_session_t *self,
+                                                          panda_cbor_writer_t *out, panda_error_t *err);
 
 //  Whether our SyncDone was sent, and whether the peer's was received.
 bool panda_repl_session_local_done (const panda_repl_session_t *self);

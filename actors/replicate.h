@@ -1,0 +1,198 @@
+/*  replicate.h - the replicate actor's parts (replicate*.c), private to it.
+
+    replicate.c         the actor: sockets, timers, ingest requests, events
+    replicate_peer.c    one connection to another node: Hello, Announce,
+                        credit, sessions, streaming entries out
+    replicate_auth.c    the ZAP handler admitting CurveZMQ clients
+    replicate_id.c      the node identity (key file) and the peer policy  */
+#ifndef REPLICATE_H_INCLUDED
+#define REPLICATE_H_INCLUDED
+
+#include "panda_actors.h"
+#include "panda_peer_id.h"
+#include "panda_repl_inbox.h"
+#include "panda_repl_session.h"
+#include "panda_store.h"
+
+//  Who may connect, by CURVE (X25519) key: peer ids are turned into the
+//  CURVE keys they derive, so the ZAP handler compares raw keys.
+typedef struct {
+    bool allow_any;
+    uint8_t (*allowed)[32];
+    size_t n_allowed;
+    uint8_t (*blocked)[32];
+    size_t n_blocked;
+} panda_replicate_policy_t;
+
+//  --------------------------------------------------------------------------
+//  replicate_id.c
+
+//  The node identity: the private_key file (created 0600 with a new key if
+//  missing), else <data_dir>/node.key the same way. NULL with err.
+panda_peer_identity_t *panda_replicate_identity (const panda_config_t *config, panda_error_t *err);
+
+//  The policy of allow_peer_ids / block_peer_ids. PANDA_ERR_DECODE naming
+//  a peer id that does not parse.
+PANDA_NODISCARD panda_err_t panda_replicate_policy_load (panda_replicate_policy_t *policy,
+                                                         const panda_config_t *config, panda_error_t *err);
+void panda_replicate_policy_clear (panda_replicate_policy_t *policy);
+
+//  Whether policy lets the node with this CURVE key in.
+bool panda_replicate_policy_admits (const panda_replicate_policy_t *policy, const uint8_t *curve_key);
+
+//  The network tag of this node's network (psk or none): 8 bytes.
+void panda_replicate_network_tag (const panda_config_t *config, uint8_t tag[PANDA_REPL_NETWORK_TAG_SIZE]);
+
+//  The psk proof of one side of a connection (client: the dialer), over
+//  both CURVE keys. false without a psk.
+bool panda_replicate_psk_proof (const panda_config_t *config, bool client, const uint8_t *client_curve,
+                                const uint8_t *server_curve, uint8_t proof[PANDA_REPL_PSK_PROOF_SIZE]);
+
+//  --------------------------------------------------------------------------
+//  replicate_auth.c
+
+//  Answer ZAP requests of domain with policy (borrowed until unregister).
+//  Returns 0, or -1 when no handler could be started (the ZAP endpoint is
+//  taken by someone else in this process).
+int panda_replicate_auth_register (const char *domain, const panda_replicate_policy_t *policy);
+void panda_replicate_auth_unregister (const char *domain);
+
+#endif
+
+//  --------------------------------------------------------------------------
+//  The actor's state, shared by replicate.c and replicate_peer.c
+
+#define PANDA_REPLICATE_MAX_SESSIONS 3 //  open sessions per connection, as aquadoggo
+#define PANDA_REPLICATE_FRAME_TARGET (64u << 10) //  batch entries up to this
+
+typedef struct _panda_replicate_t panda_replicate_t;
+typedef struct _panda_replicate_peer_t panda_replicate_peer_t;
+
+//  A session and the entries it still has to send, by store position.
+typedef struct {
+    panda_repl_session_t *session;
+    int64_t *positions; //  ascending: the store's order is causal
+    size_t n_positions, next;
+    int64_t last_activity; //  zclock_mono
+} panda_replicate_session_t;
+
+typedef struct {
+    uint64_t entries_sent, bytes_sent, entries_received, bytes_received;
+    uint64_t sessions_done, sessions_failed;
+    int64_t last_seen; //  zclock_time of the last message, 0 never
+} panda_replicate_stats_t;
+
+typedef enum {
+    PANDA_PEER_CONNECTING, //  outgoing, no connection yet
+    PANDA_PEER_HELLO, //  connected, Hello exchange under way
+    PANDA_PEER_READY //  Hello done both ways
+} panda_peer_state_t;
+
+struct _panda_replicate_peer_t {
+    panda_replicate_t *node;
+    uint32_t number; //  names the peer in the inbox
+    bool outgoing;
+    zsock_t *dealer; //  outgoing: our DEALER
+    zsock_t *monitor; //  outgoing: its connection events
+    zframe_t *routing_id; //  incoming: the ROUTER's identity of the peer
+    char address[256]; //  host:port dialled, or the peer's address
+    bool pinned; //  outgoing: the key was given with the address
+    uint8_t curve_key[32]; //  the connection's peer CURVE key
+    uint8_t node_key[32]; //  from its Hello
+    char peer_id[PANDA_PEER_ID_MAX + 1]; //  "" until known
+    panda_peer_state_t state;
+    bool hello_sent;
+    uint64_t max_frame; //  the peer's, from its Hello
+    bool announced; //  its Announce arrived
+    panda_schema_set_t their_schemas;
+    uint64_t their_timestamp;
+    bool announce_sent; //  our current Announce went out
+    uint64_t send_entries, send_bytes; //  credit the peer granted us
+    uint64_t owed_entries, owed_bytes; //  taken from the inbox, not yet granted back
+    uint64_t recv_entries, recv_bytes; //  credit we granted and the peer has not used
+    panda_replicate_session_t sessions[PANDA_REPLICATE_MAX_SESSIONS];
+    size_t n_sessions;
+    uint64_t next_session_id;
+    int64_t next_sync; //  zclock_mono: next session to start (dialer), 0 none
+    int64_t backoff_ms; //  after a failed session
+    int64_t next_dial; //  outgoing and down: when to dial again
+    int64_t hello_deadline; //  Hello must be done by then
+    panda_replicate_stats_t stats;
+    panda_cbor_writer_t out; //  messages for the next frame
+};
+
+#define PANDA_REPLICATE_MAX_PEERS 256 //  connections, whatever max_peers says
+
+struct _panda_replicate_t {
+    const panda_actor_args_t *args;
+    const panda_config_t *config;
+    zpoller_t *poller;
+    panda_peer_identity_t *identity;
+    panda_replicate_policy_t policy;
+    char zap_domain[32];
+    bool zap_registered;
+    uint8_t network_tag[PANDA_REPL_NETWORK_TAG_SIZE];
+    zsock_t *router; //  CurveZMQ server on node_port
+    int port; //  the bound node port
+    zsock_t *ingest; //  DEALER to ingest: REPLICATE
+    zsock_t *events; //  SUB: STORED
+    zsock_t *schemas; //  SUB: SCHEMA
+    panda_store_t *store; //  read connection to the entries
+    panda_actor_schemas_t *known; //  schemas, for the supported set
+    panda_schema_set_t supported; //  what we announce
+    uint64_t announce_timestamp;
+    panda_repl_inbox_t *inbox;
+    size_t in_flight; //  REPLICATE requests at ingest
+    panda_replicate_peer_t *peers[PANDA_REPLICATE_MAX_PEERS];
+    size_t n_peers;
+    uint32_t next_peer_number;
+    int64_t next_tick;
+    char reason[PANDA_ERROR_MESSAGE_MAX + 256];
+};
+
+//  replicate_peer.c: one connection's protocol.
+
+//  A new connection: outgoing to address (curve_key NULL: not known yet)
+//  or incoming from routing_id (taken). NULL on OOM.
+panda_replicate_peer_t *panda_replicate_peer_new (panda_replicate_t *node, bool outgoing, const char *address,
+                                                  const uint8_t *curve_key, zframe_t **routing_id);
+void panda_replicate_peer_destroy (panda_replicate_peer_t **self_p);
+
+//  One frame from the peer (its CURVE key in curve_key, from ZAP).
+void panda_replicate_peer_frame (panda_replicate_peer_t *self, zframe_t *frame);
+
+//  The connection (re)opened or closed: sessions end, Hello starts over.
+void panda_replicate_peer_connected (panda_replicate_peer_t *self);
+void panda_replicate_peer_disconnected (panda_replicate_peer_t *self, const char *why);
+
+//  Timers: start sessions, expire silent ones, send what credit allows,
+//  flush the frame. Returns the ms until it wants to run again (-1 none).
+int64_t panda_replicate_peer_tick (panda_replicate_peer_t *self, int64_t now);
+
+//  A new entry was stored (live push), from origin (node key, or NULL).
+void panda_replicate_peer_stored (panda_replicate_peer_t *self, int64_t position, const char *schema_id,
+                                  const uint8_t *origin);
+
+//  Our supported set changed: announce it again.
+void panda_replicate_peer_announce (panda_replicate_peer_t *self);
+
+//  An entry of this peer was stored, or refused (ends its sessions).
+void panda_replicate_peer_entry_done (panda_replicate_peer_t *self, size_t bytes);
+void panda_replicate_peer_entry_failed (panda_replicate_peer_t *self, const char *reason);
+
+//  Send the pending frame now (returns -1 when the peer is gone).
+int panda_replicate_peer_flush (panda_replicate_peer_t *self);
+
+//  replicate.c: what the peers need from the actor.
+
+//  This node's logs of a target set (blob closure applied). NULL with err.
+panda_recon_set_t *panda_replicate_local_logs (panda_replicate_t *node, const panda_schema_set_t *target,
+                                               panda_error_t *err);
+
+//  Hand a received entry to the inbox (and on to ingest when ready).
+PANDA_NODISCARD panda_err_t panda_replicate_receive (panda_replicate_t *node, panda_replicate_peer_t *peer,
+                                                     const uint8_t *entry, size_t entry_len, const uint8_t *op,
+                                                     size_t op_len, panda_error_t *err);
+
+//  The incoming READY connection from the node with this key, if any.
+panda_replicate_peer_t *panda_replicate_find_incoming (panda_replicate_t *node, const uint8_t *node_key);
