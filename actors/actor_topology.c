@@ -71,6 +71,14 @@ static const panda_plug_info_t s_plugs[PANDA_PLUG_COUNT] = {
                                         PANDA_MSG_BIT (PANDA_MSG_SCHEMA)},
     [PANDA_PLUG_API_SCHEMAS] = {"api", ZMQ_SUB, false, S_AT (schemas_endpoint), S_EVENTS_HWM,
                                 PANDA_MSG_BIT (PANDA_MSG_SCHEMA)},
+    //  replicate bounds its own requests in flight (its inbox and credit).
+    [PANDA_PLUG_REPLICATE_PIPELINE] = {"replicate", ZMQ_DEALER, false, S_AT (ingest_endpoint), S_PIPELINE_HWM,
+                                       S_VERBS (PANDA_MSG_REPLICATE, PANDA_MSG_ARGS) |
+                                           PANDA_MSG_BIT (PANDA_MSG_FAILED)},
+    [PANDA_PLUG_REPLICATE_EVENTS] = {"replicate", ZMQ_SUB, false, S_AT (events_endpoint), S_EVENTS_HWM,
+                                     S_VERBS (PANDA_MSG_STORED, PANDA_MSG_PURGED)},
+    [PANDA_PLUG_REPLICATE_SCHEMAS] = {"replicate", ZMQ_SUB, false, S_AT (schemas_endpoint), S_EVENTS_HWM,
+                                      PANDA_MSG_BIT (PANDA_MSG_SCHEMA)},
 };
 
 const panda_plug_info_t *

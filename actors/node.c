@@ -22,9 +22,9 @@
 #define S_FILES_PER_WORKER 10
 
 struct _panda_node_t {
-    panda_actor_args_t storage_args, materialize_args, ingest_args, api_args;
+    panda_actor_args_t storage_args, materialize_args, ingest_args, api_args, replicate_args;
     panda_actor_args_t verify_args[S_MAX_VERIFY];
-    zactor_t *storage, *materialize, *ingest, *api;
+    zactor_t *storage, *materialize, *ingest, *api, *replicate;
     zactor_t *verify[S_MAX_VERIFY];
     unsigned workers;
     int lock; //  of the database (-1 or -2: none held)
@@ -94,7 +94,7 @@ s_check_endpoints (const panda_config_t *config, panda_error_t *err)
             endpoint = panda_actor_plug_endpoint (config, p);
             if (panda_config_runs (config, s_plug_actor (info)))
                 here = s_plug_actor (info);
-            else
+            else if (strcmp (info->actor, "replicate") != 0) //  optional: a node may not replicate
                 elsewhere = s_plug_actor (info);
         }
         if (here && elsewhere && endpoint && strncmp (endpoint, "inproc://", 9) == 0)
@@ -144,6 +144,12 @@ panda_node_new (const panda_config_t *config, panda_error_t *err)
     if (panda_config_runs (config, "ingest") &&
         !(self->ingest = panda_actor_start (panda_ingest_actor, &self->ingest_args, "ingest", err)))
         goto fail;
+    //  Replication reads both databases (the views one exists now) and
+    //  feeds ingest like the api does.
+    self->replicate_args = (panda_actor_args_t){.config = config};
+    if (panda_config_runs (config, "replicate") &&
+        !(self->replicate = panda_actor_start (panda_replicate_actor, &self->replicate_args, "replicate", err)))
+        goto fail;
     self->api_args = (panda_actor_args_t){.config = config};
     if (panda_config_runs (config, "api") &&
         !(self->api = panda_actor_start (panda_api_actor, &self->api_args, "api", err)))
@@ -161,6 +167,7 @@ panda_node_destroy (panda_node_t **self_p)
     if (!self)
         return;
     zactor_destroy (&self->api);
+    zactor_destroy (&self->replicate);
     zactor_destroy (&self->ingest);
     for (unsigned i = 0; i < self->workers; i++)
         zactor_destroy (&self->verify[i]);

@@ -37,6 +37,7 @@ void panda_ingest_actor (zsock_t *pipe, void *args);
 void panda_verify_actor (zsock_t *pipe, void *args);
 void panda_storage_actor (zsock_t *pipe, void *args);
 void panda_materialize_actor (zsock_t *pipe, void *args);
+void panda_replicate_actor (zsock_t *pipe, void *args);
 
 //  --------------------------------------------------------------------------
 //  Messages over sockets (actor_msg.c)
@@ -95,6 +96,9 @@ typedef enum {
     PANDA_PLUG_MATERIALIZE_STORAGE, //  materialize PUSH to storage_endpoint
     PANDA_PLUG_MATERIALIZE_SCHEMAS, //  materialize PUB on schemas_endpoint
     PANDA_PLUG_API_SCHEMAS, //  api SUB to schemas_endpoint
+    PANDA_PLUG_REPLICATE_PIPELINE, //  replicate DEALER to ingest_endpoint
+    PANDA_PLUG_REPLICATE_EVENTS, //  replicate SUB to events_endpoint
+    PANDA_PLUG_REPLICATE_SCHEMAS, //  replicate SUB to schemas_endpoint
     PANDA_PLUG_COUNT
 } panda_plug_t;
 

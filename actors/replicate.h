@@ -13,6 +13,7 @@
 #include "panda_repl_inbox.h"
 #include "panda_repl_session.h"
 #include "panda_store.h"
+#include "panda_views.h"
 
 //  Who may connect, by CURVE (X25519) key: peer ids are turned into the
 //  CURVE keys they derive, so the ZAP handler compares raw keys.
@@ -138,6 +139,7 @@ struct _panda_replicate_t {
     zsock_t *events; //  SUB: STORED
     zsock_t *schemas; //  SUB: SCHEMA
     panda_store_t *store; //  read connection to the entries
+    panda_views_t *views; //  read connection to the views (schemas, blob relations)
     panda_actor_schemas_t *known; //  schemas, for the supported set
     panda_schema_set_t supported; //  what we announce
     uint64_t announce_timestamp;
@@ -191,8 +193,16 @@ panda_recon_set_t *panda_replicate_local_logs (panda_replicate_t *node, const pa
 
 //  Hand a received entry to the inbox (and on to ingest when ready).
 PANDA_NODISCARD panda_err_t panda_replicate_receive (panda_replicate_t *node, panda_replicate_peer_t *peer,
-                                                     const uint8_t *entry, size_t entry_len, const uint8_t *op,
-                                                     size_t op_len, panda_error_t *err);
+                                                     const uint8_t *entry, size_t entry_len,
+                                                     const uint8_t *op, size_t op_len, panda_error_t *err);
+
+//  Logs of the blobs (and pieces) related to by the target set's documents.
+PANDA_NODISCARD panda_err_t panda_replicate_blob_logs (panda_replicate_t *node,
+                                                       const panda_schema_set_t *target,
+                                                       panda_recon_set_t *set, panda_error_t *err);
+
+//  Connections past Hello, both directions.
+size_t panda_replicate_ready_peers (const panda_replicate_t *node);
 
 //  The incoming READY connection from the node with this key, if any.
 panda_replicate_peer_t *panda_replicate_find_incoming (panda_replicate_t *node, const uint8_t *node_key);

@@ -47,7 +47,8 @@ panda_replicate_policy_admits (const panda_replicate_policy_t *policy, const uin
 {
     if (s_key_in ((const uint8_t (*)[32]) policy->blocked, policy->n_blocked, curve_key))
         return false;
-    return policy->allow_any || s_key_in ((const uint8_t (*)[32]) policy->allowed, policy->n_allowed, curve_key);
+    return policy->allow_any ||
+           s_key_in ((const uint8_t (*)[32]) policy->allowed, policy->n_allowed, curve_key);
 }
 
 //  The decision for one request: "200" or "400" and why.

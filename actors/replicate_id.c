@@ -29,7 +29,8 @@ s_create (const char *path, panda_error_t *err)
     char text[PANDA_PEER_KEY_FILE_SIZE + 1];
     panda_peer_identity_key_file (identity, text);
     int fd = open (path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    bool ok = fd >= 0 && write (fd, text, PANDA_PEER_KEY_FILE_SIZE) == PANDA_PEER_KEY_FILE_SIZE && fsync (fd) == 0;
+    bool ok =
+        fd >= 0 && write (fd, text, PANDA_PEER_KEY_FILE_SIZE) == PANDA_PEER_KEY_FILE_SIZE && fsync (fd) == 0;
     int saved = errno;
     if (fd >= 0)
         close (fd);
@@ -96,7 +97,8 @@ s_keys (const panda_strlist_t *ids, const char *setting, uint8_t (**keys)[32], s
 }
 
 panda_err_t
-panda_replicate_policy_load (panda_replicate_policy_t *policy, const panda_config_t *config, panda_error_t *err)
+panda_replicate_policy_load (panda_replicate_policy_t *policy, const panda_config_t *config,
+                             panda_error_t *err)
 {
     memset (policy, 0, sizeof *policy);
     policy->allow_any = config->allow_all_peer_ids;
@@ -125,7 +127,8 @@ s_psk (const panda_config_t *config, uint8_t psk[32])
     if (!config->psk || strlen (config->psk) != 64)
         return false;
     for (size_t i = 0; i < 32; i++)
-        psk[i] = (uint8_t) (panda_hex_digit (config->psk[2 * i]) << 4 | panda_hex_digit (config->psk[2 * i + 1]));
+        psk[i] =
+            (uint8_t) (panda_hex_digit (config->psk[2 * i]) << 4 | panda_hex_digit (config->psk[2 * i + 1]));
     return true;
 }
 

@@ -11,6 +11,7 @@
 
 #include "panda/panda_operation.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,8 +26,8 @@ s_name (const panda_replicate_peer_t *self)
 }
 
 panda_replicate_peer_t *
-panda_replicate_peer_new (panda_replicate_t *node, bool outgoing, const char *address, const uint8_t *curve_key,
-                          zframe_t **routing_id)
+panda_replicate_peer_new (panda_replicate_t *node, bool outgoing, const char *address,
+                          const uint8_t *curve_key, zframe_t **routing_id)
 {
     panda_replicate_peer_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -97,19 +98,22 @@ panda_replicate_peer_flush (panda_replicate_peer_t *self)
         self->out.failed = false;
         return -1;
     }
-    zmsg_t *msg = zmsg_new ();
-    if (self->routing_id)
-        zmsg_append (msg, &(zframe_t *) {zframe_dup (self->routing_id)});
-    zmsg_addmem (msg, self->out.data, self->out.len);
-    self->out.len = 0;
     zsock_t *sock = self->outgoing ? self->dealer : self->node->router;
+    zframe_t *data = zframe_new (self->out.data, self->out.len);
+    self->out.len = 0;
     //  Never block the actor: credit keeps an honest peer's queue short, a
-    //  peer that stopped reading is dropped.
-    int rc = sock ? zmsg_send_dontwait (&msg, sock) : -1;
-    if (rc != 0) {
-        zmsg_destroy (&msg);
-        panda_replicate_peer_disconnected (self, "its queue is full or it is gone");
+    //  peer that stopped reading (or is gone: ROUTER_MANDATORY) is dropped.
+    int rc = sock && data ? 0 : -1;
+    if (rc == 0 && self->routing_id) {
+        zframe_t *routing = zframe_dup (self->routing_id);
+        rc = zframe_send (&routing, sock, ZFRAME_MORE | ZFRAME_DONTWAIT);
+        zframe_destroy (&routing);
     }
+    if (rc == 0)
+        rc = zframe_send (&data, sock, ZFRAME_DONTWAIT);
+    zframe_destroy (&data);
+    if (rc != 0)
+        panda_replicate_peer_disconnected (self, "its queue is full or it is gone");
     return rc;
 }
 
@@ -130,8 +134,9 @@ s_send_hello (panda_replicate_peer_t *self)
     panda_replicate_t *node = self->node;
     const uint8_t *ours = panda_peer_identity_curve_public_key (node->identity);
     uint8_t proof[PANDA_REPL_PSK_PROOF_SIZE];
-    bool with_proof = panda_replicate_psk_proof (node->config, self->outgoing, self->outgoing ? ours : self->curve_key,
-                                                 self->outgoing ? self->curve_key : ours, proof);
+    bool with_proof =
+        panda_replicate_psk_proof (node->config, self->outgoing, self->outgoing ? ours : self->curve_key,
+                                   self->outgoing ? self->curve_key : ours, proof);
     panda_repl_msg_t hello;
     panda_repl_msg_init (&hello);
     hello.type = PANDA_REPL_HELLO;
@@ -219,13 +224,16 @@ s_hello (panda_replicate_peer_t *self, const panda_repl_msg_t *msg)
     else if (panda_peer_curve_public_key (msg->node_key, derived, &err) != PANDA_OK ||
              memcmp (derived, self->curve_key, 32) != 0)
         why = "node key does not match its connection key";
-    else if (panda_replicate_psk_proof (node->config, !self->outgoing, self->outgoing ? ours : self->curve_key,
+    else if (panda_replicate_psk_proof (node->config, !self->outgoing,
+                                        self->outgoing ? ours : self->curve_key,
                                         self->outgoing ? self->curve_key : ours, expected) &&
              (!msg->psk_proof || sodium_memcmp (msg->psk_proof, expected, sizeof expected) != 0))
         why = "could not prove the psk";
     else if (!panda_replicate_policy_admits (&node->policy, self->curve_key))
         why = "is not allowed (allow_peer_ids / block_peer_ids)";
-    memcpy (self->node_key, msg->node_key ? msg->node_key : (const uint8_t[32]) {0}, 32);
+    else if (panda_replicate_ready_peers (node) >= node->config->max_peers)
+        why = "would be one peer too many (max_peers)";
+    memcpy (self->node_key, msg->node_key ? msg->node_key : (const uint8_t[32]){0}, 32);
     if (!why && !panda_peer_id_from_public_key (self->node_key, self->peer_id))
         why = "out of memory";
     if (why) {
@@ -288,7 +296,8 @@ s_add_session (panda_replicate_peer_t *self, uint64_t id, bool initiator, uint64
                const panda_schema_set_t *target, bool live, panda_error_t *err)
 {
     if (self->n_sessions == PANDA_REPLICATE_MAX_SESSIONS) {
-        panda_error_set (err, PANDA_ERR_LIMIT, "too many sessions at once (%d)", PANDA_REPLICATE_MAX_SESSIONS);
+        panda_error_set (err, PANDA_ERR_LIMIT, "too many sessions at once (%d)",
+                         PANDA_REPLICATE_MAX_SESSIONS);
         return NULL;
     }
     panda_recon_set_t *logs = panda_replicate_local_logs (self->node, target, err);
@@ -329,7 +338,8 @@ s_initiates (panda_replicate_peer_t *self)
     if (!self->outgoing)
         return false;
     const uint8_t *ours = panda_peer_identity_public_key (self->node->identity);
-    return memcmp (ours, self->node_key, 32) < 0 || !panda_replicate_find_incoming (self->node, self->node_key);
+    return memcmp (ours, self->node_key, 32) < 0 ||
+           !panda_replicate_find_incoming (self->node, self->node_key);
 }
 
 static void
@@ -360,7 +370,8 @@ s_sync_request (panda_replicate_peer_t *self, const panda_repl_msg_t *msg)
     for (size_t i = 0; !why && !c->allow_all_schema_ids && i < msg->schema_ids.count; i++)
         if (!panda_schema_set_contains (&self->node->supported, &msg->schema_ids.ids[i]))
             why = "UnsupportedTargetSet";
-    if (!why && !s_add_session (self, msg->session_id, false, msg->mode, &msg->schema_ids, c->replication_live, &err))
+    if (!why &&
+        !s_add_session (self, msg->session_id, false, msg->mode, &msg->schema_ids, c->replication_live, &err))
         why = err.message;
     if (why)
         panda_log_warn ("replicate", "refused session %llu of %s: %s", (unsigned long long) msg->session_id,
@@ -403,6 +414,8 @@ s_plan (panda_replicate_peer_t *self, panda_replicate_session_t *s, panda_error_
         if (rc != PANDA_OK)
             return rc;
     }
+    if (s->n_positions == s->next)
+        return PANDA_OK;
     //  Live pushes may already be queued: merge, keep each once.
     qsort (s->positions + s->next, s->n_positions - s->next, sizeof *s->positions, s_position_cmp);
     size_t w = s->next;
@@ -452,15 +465,16 @@ s_stream (panda_replicate_peer_t *self, panda_replicate_session_t *s)
     panda_error_t err;
     if (!panda_repl_session_sends_ready (s->session))
         return;
-    size_t frame_max = self->max_frame && self->max_frame < PANDA_REPLICATE_FRAME_TARGET ? self->max_frame / 2
-                                                                                         : PANDA_REPLICATE_FRAME_TARGET;
+    size_t frame_max = self->max_frame && self->max_frame < PANDA_REPLICATE_FRAME_TARGET
+                           ? self->max_frame / 2
+                           : PANDA_REPLICATE_FRAME_TARGET;
     while (s->next < s->n_positions) {
         if (self->out.len >= frame_max && panda_replicate_peer_flush (self))
             return;
         s_send_ctx_t ctx = {self, s, false};
         bool found;
-        if (panda_store_entry_at (self->node->store, s->positions[s->next], s_send_entry, &ctx, &found, &err) !=
-            PANDA_OK) {
+        if (panda_store_entry_at (self->node->store, s->positions[s->next], s_send_entry, &ctx, &found,
+                                  &err) != PANDA_OK) {
             s_session_failed (self, s, err.message);
             return;
         }
@@ -528,11 +542,12 @@ s_entry (panda_replicate_peer_t *self, const panda_repl_msg_t *msg)
     self->stats.bytes_received += bytes;
     panda_replicate_session_t *s = s_find_session (self, msg->session_id);
     panda_error_t err;
-    panda_operation_t *op = msg->operation ? panda_operation_decode (msg->operation, msg->operation_len, &err) : NULL;
+    panda_operation_t *op =
+        msg->operation ? panda_operation_decode (msg->operation, msg->operation_len, &err) : NULL;
     const char *why = NULL;
     if (!s)
-        panda_log_debug ("replicate", "entry for unknown session %llu from %s", (unsigned long long) msg->session_id,
-                         s_name (self));
+        panda_log_debug ("replicate", "entry for unknown session %llu from %s",
+                         (unsigned long long) msg->session_id, s_name (self));
     else if (!op)
         why = msg->operation ? err.message : "entry without operation";
     else if (!panda_repl_session_accepts (s->session, panda_operation_schema_id (op)))
@@ -571,34 +586,35 @@ static void
 s_message (panda_replicate_peer_t *self, const panda_repl_msg_t *msg)
 {
     switch (msg->type) {
-    case PANDA_REPL_ANNOUNCE:
-        //  §9.7: a newer announcement of protocol 1 replaces the old.
-        if (msg->protocol_version == PANDA_REPL_ANNOUNCE_VERSION &&
-            (!self->announced || msg->timestamp > self->their_timestamp)) {
-            panda_schema_set_t copy;
-            panda_schema_set_init (&copy);
-            panda_error_t err;
-            if (panda_schema_set_intersect (&msg->schema_ids, &msg->schema_ids, &copy, &err) == PANDA_OK) {
-                panda_schema_set_clear (&self->their_schemas);
-                self->their_schemas = copy;
-                self->their_timestamp = msg->timestamp;
-                self->announced = true;
-                self->next_sync = zclock_mono (); //  a new schema may be in common now
+        case PANDA_REPL_ANNOUNCE:
+            //  §9.7: a newer announcement of protocol 1 replaces the old.
+            if (msg->protocol_version == PANDA_REPL_ANNOUNCE_VERSION &&
+                (!self->announced || msg->timestamp > self->their_timestamp)) {
+                panda_schema_set_t copy;
+                panda_schema_set_init (&copy);
+                panda_error_t err;
+                if (panda_schema_set_intersect (&msg->schema_ids, &msg->schema_ids, &copy, &err) ==
+                    PANDA_OK) {
+                    panda_schema_set_clear (&self->their_schemas);
+                    self->their_schemas = copy;
+                    self->their_timestamp = msg->timestamp;
+                    self->announced = true;
+                    self->next_sync = zclock_mono (); //  a new schema may be in common now
+                }
             }
-        }
-        break;
-    case PANDA_REPL_CREDIT:
-        self->send_entries += msg->credit_entries;
-        self->send_bytes += msg->credit_bytes;
-        for (size_t i = 0; i < self->n_sessions; i++)
-            s_stream (self, &self->sessions[i]);
-        break;
-    case PANDA_REPL_SYNC_REQUEST: s_sync_request (self, msg); break;
-    case PANDA_REPL_ENTRY: s_entry (self, msg); break;
-    case PANDA_REPL_HAVE:
-    case PANDA_REPL_RANGES:
-    case PANDA_REPL_SYNC_DONE: s_session_message (self, msg); break;
-    case PANDA_REPL_HELLO: panda_replicate_peer_disconnected (self, "it sent Hello twice"); break;
+            break;
+        case PANDA_REPL_CREDIT:
+            self->send_entries += msg->credit_entries;
+            self->send_bytes += msg->credit_bytes;
+            for (size_t i = 0; i < self->n_sessions; i++)
+                s_stream (self, &self->sessions[i]);
+            break;
+        case PANDA_REPL_SYNC_REQUEST: s_sync_request (self, msg); break;
+        case PANDA_REPL_ENTRY: s_entry (self, msg); break;
+        case PANDA_REPL_HAVE:
+        case PANDA_REPL_RANGES:
+        case PANDA_REPL_SYNC_DONE: s_session_message (self, msg); break;
+        case PANDA_REPL_HELLO: panda_replicate_peer_disconnected (self, "it sent Hello twice"); break;
     }
 }
 
@@ -653,7 +669,8 @@ panda_replicate_peer_stored (panda_replicate_peer_t *self, int64_t position, con
         bool live = state == PANDA_REPL_LIVE ||
                     (state != PANDA_REPL_DONE && panda_repl_session_wants_live (s->session));
         //  accepts() checks the target set (and marks nothing new).
-        if (live && panda_repl_session_accepts (s->session, schema_id) && s_push_position (s, position) == PANDA_OK)
+        if (live && panda_repl_session_accepts (s->session, schema_id) &&
+            s_push_position (s, position) == PANDA_OK)
             s_stream (self, s);
     }
 }
@@ -687,7 +704,8 @@ panda_replicate_peer_tick (panda_replicate_peer_t *self, int64_t now)
         if (self->n_sessions < PANDA_REPLICATE_MAX_SESSIONS)
             s_start_session (self, c->replication_live && !live_open);
         int64_t interval = c->replication_interval_ms;
-        self->next_sync = now + interval - interval / 5 + (int64_t) randombytes_uniform ((uint32_t) (interval * 2 / 5 + 1));
+        self->next_sync =
+            now + interval - interval / 5 + (int64_t) randombytes_uniform ((uint32_t) (interval * 2 / 5 + 1));
     }
     if (self->next_sync)
         wait = self->next_sync - now;

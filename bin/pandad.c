@@ -86,7 +86,7 @@ s_watchdog (void *args_)
 static void
 s_report_actors (const panda_config_t *config, unsigned workers)
 {
-    static const char *names[] = {"ingest", "verify", "storage", "materialize"};
+    static const char *names[] = {"ingest", "verify", "storage", "materialize", "replicate"};
     char line[256] = "";
     size_t len = 0;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)

@@ -49,7 +49,9 @@ test_config_defaults (void **state)
     assert_true (c->allow_all_schema_ids);
     assert_true (c->mdns);
     assert_false (c->relay_mode);
-    assert_string_equal (c->transport, "QUIC");
+    assert_string_equal (c->transport, "TCP"); //  what pandad speaks
+    assert_true (c->replication_live);
+    assert_int_equal (c->max_peers, 16);
     assert_int_equal (c->worker_pool_size, 16);
     assert_string_equal (c->data_dir, "/home/panda/.local/share/pandad");
     assert_string_equal (c->database_url, "sqlite:/home/panda/.local/share/pandad/pandad.sqlite3");

@@ -73,6 +73,14 @@ typedef struct {
     //  panda_config_runs; the others run in processes of their own
     panda_strlist_t actors;
     uint32_t pipeline_timeout_ms; //  ingest's wait for verify or storage
+    //  replication (docs/replication.md)
+    char *node_address; //  address node_port binds
+    uint32_t max_peers; //  connections at once
+    bool replication_live; //  push new entries after catch-up
+    uint32_t replication_interval_ms; //  anti-entropy period
+    uint32_t replication_timeout_ms; //  a stalled catch-up fails
+    uint32_t replication_credit_entries; //  per peer, granted by the receiver
+    uint32_t replication_credit_bytes;
     //  ZeroMQ endpoints between actors: inproc by default, any ZeroMQ URL
     //  to put a stage into another process (docs/design.md)
     char *ingest_endpoint;
@@ -93,7 +101,8 @@ panda_config_t *panda_config_new (void);
 
 void panda_config_destroy (panda_config_t **self_p);
 
-//  True if actor ("api", "ingest", "verify", "storage", "materialize")
+//  True if actor ("api", "ingest", "verify", "storage", "materialize",
+//  "replicate")
 //  is among the actors setting, i.e. runs in this process.
 bool panda_config_runs (const panda_config_t *self, const char *actor);
 

@@ -27,8 +27,9 @@ const setting_t panda_config_settings[] = {
     {"database_max_connections", 0, T_UINT, AT (database_max_connections), 0, "32", "N", "read connections"},
     {"http_port", 'p', T_PORT, AT (http_port), 0, "2020", "PORT",
      "HTTP port for GraphQL and blobs (0: any free port)"},
-    {"transport", 'q', T_TRANSPORT, AT (transport), 0, "QUIC", "TRANSPORT",
-     "replication transport: QUIC or TCP"},
+    {"transport", 'q', T_TRANSPORT, AT (transport), 0, "TCP", "TRANSPORT",
+     "replication transport: pandad speaks TCP (CurveZMQ); QUIC is accepted for aquadoggo configs, with a "
+     "warning"},
     {"node_port", 't', T_PORT, AT (node_port), 0, "2022", "PORT", "replication port"},
     {"psk", 'y', T_PSK, AT (psk), 0, NULL, "PSK", "pre-shared key (64 hex chars) for a private network"},
     {"blobs_base_path", 'f', T_STRING, AT (blobs_base_path), 0, NULL, "PATH",
@@ -78,9 +79,24 @@ const setting_t panda_config_settings[] = {
      "time one GraphQL request may run; also stopped when its client disconnects"},
     {"shutdown_timeout_ms", 0, T_UINT, AT (shutdown_timeout_ms), 0, "5000", "MS",
      "longest a SIGTERM waits for running requests before the node exits anyway"},
-    {"actors", 0, T_LIST, AT (actors), 0, "api,ingest,verify,storage,materialize", "ACTOR...",
-     "actors this process runs (api, ingest, verify, storage, materialize); the others are reached over "
+    {"actors", 0, T_LIST, AT (actors), 0, "api,ingest,verify,storage,materialize,replicate", "ACTOR...",
+     "actors this process runs (api, ingest, verify, storage, materialize, replicate); the others are "
+     "reached over "
      "the endpoints below, which must then be ipc:// or tcp://"},
+    {"node_address", 0, T_STRING, AT (node_address), 0, "0.0.0.0", "ADDRESS",
+     "address the replication port binds"},
+    {"max_peers", 0, T_UINT, AT (max_peers), 0, "16", "N",
+     "nodes connected at once, both directions together"},
+    {"replication_live", 0, T_BOOL, AT (replication_live), 0, "true", "BOOL",
+     "after catching up, keep sessions open and push new entries at once"},
+    {"replication_interval_ms", 0, T_UINT, AT (replication_interval_ms), 0, "60000", "MS",
+     "anti-entropy: how often a connected pair compares everything again (+-20 %)"},
+    {"replication_timeout_ms", 0, T_UINT, AT (replication_timeout_ms), 0, "60000", "MS",
+     "a catch-up session that makes no progress for this long fails"},
+    {"replication_credit_entries", 0, T_UINT, AT (replication_credit_entries), 0, "256", "N",
+     "entries a peer may send before we grant more (our queue per peer)"},
+    {"replication_credit_bytes", 0, T_UINT, AT (replication_credit_bytes), 0, "4194304", "BYTES",
+     "entry and operation bytes a peer may send before we grant more"},
     {"pipeline_timeout_ms", 0, T_UINT, AT (pipeline_timeout_ms), 0, "5000", "MS",
      "time ingest waits for verify or storage to answer a request before failing it"},
     {"ingest_endpoint", 0, T_STRING, AT (ingest_endpoint), 0, "inproc://pandad-ingest", "URL",
@@ -99,21 +115,10 @@ const setting_t panda_config_settings[] = {
 
 const size_t panda_config_settings_count = sizeof panda_config_settings / sizeof panda_config_settings[0];
 
-//  aquadoggo's networking keys: accepted so its config files work, marked in
-//  --help and warned about when set, until replication and discovery use
-//  them. worker_pool_size and database_max_connections size tokio tasks and
-//  an sqlx pool that pandad's actors have no counterpart of.
-static const char *const s_not_used_yet[] = {"transport",
-                                             "node_port",
-                                             "psk",
-                                             "private_key",
-                                             "mdns",
-                                             "direct_node_addresses",
-                                             "allow_peer_ids",
-                                             "block_peer_ids",
-                                             "relay_addresses",
-                                             "relay_mode",
-                                             "worker_pool_size",
+//  aquadoggo's discovery keys: accepted so its config files work, marked in
+//  --help and warned about when set, until discovery uses them. worker_pool_size and database_max_connections
+//  size tokio tasks and an sqlx pool that pandad's actors have no counterpart of.
+static const char *const s_not_used_yet[] = {"mdns", "relay_addresses", "relay_mode", "worker_pool_size",
                                              "database_max_connections"};
 
 bool
@@ -622,18 +627,29 @@ s_derive_defaults (panda_config_t *self, char **envp, panda_error_t *err)
 static panda_err_t
 s_check_bounds (const panda_config_t *self, panda_error_t *err)
 {
-    static const char *positive[] = {"http_threads",           "http_header_timeout_ms",
-                                     "http_body_timeout_ms",   "http_keep_alive_timeout_ms",
-                                     "http_max_body_bytes",    "graphql_timeout_ms",
-                                     "shutdown_timeout_ms",    "graphql_max_cost",
-                                     "graphql_max_documents",  "graphql_max_json_depth",
-                                     "graphql_max_json_nodes", "pipeline_timeout_ms"};
+    static const char *positive[] = {"http_threads",
+                                     "http_header_timeout_ms",
+                                     "http_body_timeout_ms",
+                                     "http_keep_alive_timeout_ms",
+                                     "http_max_body_bytes",
+                                     "graphql_timeout_ms",
+                                     "shutdown_timeout_ms",
+                                     "graphql_max_cost",
+                                     "graphql_max_documents",
+                                     "graphql_max_json_depth",
+                                     "graphql_max_json_nodes",
+                                     "pipeline_timeout_ms",
+                                     "max_peers",
+                                     "replication_interval_ms",
+                                     "replication_timeout_ms",
+                                     "replication_credit_entries",
+                                     "replication_credit_bytes"};
     for (size_t i = 0; i < sizeof positive / sizeof positive[0]; i++) {
         const setting_t *s = s_find_key (positive[i], strlen (positive[i]));
         if (s && *(const uint32_t *) ((const char *) self + s->offset) == 0)
             return panda_error_set (err, PANDA_ERR_INVALID, "%s: must be greater than 0", s->key);
     }
-    static const char *actors[] = {"api", "ingest", "verify", "storage", "materialize"};
+    static const char *actors[] = {"api", "ingest", "verify", "storage", "materialize", "replicate"};
     size_t known = 0;
     for (size_t i = 0; i < sizeof actors / sizeof actors[0]; i++)
         known += panda_config_runs (self, actors[i]);
@@ -648,8 +664,8 @@ s_check_bounds (const panda_config_t *self, panda_error_t *err)
         return panda_error_set (err, PANDA_ERR_INVALID, "actors: must name at least one actor");
     if (known != named)
         return panda_error_set (err, PANDA_ERR_INVALID,
-                                "actors: expected names among api, ingest, verify, storage, materialize "
-                                "(each once)");
+                                "actors: expected names among api, ingest, verify, storage, materialize, "
+                                "replicate (each once)");
     if (self->http_max_body_memory_bytes <= self->http_max_body_bytes)
         return panda_error_set (err, PANDA_ERR_INVALID,
                                 "http_max_body_memory_bytes: must be greater than http_max_body_bytes (%u)",

@@ -218,6 +218,18 @@ panda_recon_set_height (const panda_recon_set_t *self, const uint8_t public_key[
     return s_height (self, key);
 }
 
+void
+panda_recon_set_get (const panda_recon_set_t *self, size_t i, uint8_t public_key[32], uint64_t *log_id,
+                     uint64_t *seq)
+{
+    const panda_recon_item_t *item = &self->items[i];
+    memcpy (public_key, item->key, 32);
+    *log_id = 0;
+    for (size_t b = 32; b < PANDA_RECON_KEY_SIZE; b++)
+        *log_id = *log_id << 8 | item->key[b];
+    *seq = item->seq;
+}
+
 //  ---------------------------------------------------------------- exchange
 
 panda_recon_t *

@@ -118,6 +118,11 @@ bool panda_recon_set_fingerprint (const panda_recon_set_t *self, uint8_t fp[PAND
 uint64_t panda_recon_set_height (const panda_recon_set_t *self, const uint8_t public_key[32],
                                  uint64_t log_id);
 
+//  Log i (0 <= i < count) of a sealed set, in key order: by public key,
+//  then log id.
+void panda_recon_set_get (const panda_recon_set_t *self, size_t i, uint8_t public_key[32], uint64_t *log_id,
+                          uint64_t *seq);
+
 //  One side of one exchange over a sealed set (borrowed: keep it alive and
 //  unchanged). limits NULL = defaults. NULL with err on OOM, an unsealed
 //  set or limits below the minimums.

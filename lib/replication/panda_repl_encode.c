@@ -87,7 +87,7 @@ s_check (const panda_repl_msg_t *msg, panda_error_t *err)
             return PANDA_OK;
         }
         case PANDA_REPL_SYNC_DONE:
-        case PANDA_REPL_CREDIT:
+        case PANDA_REPL_CREDIT: return PANDA_OK;
         case PANDA_REPL_HELLO:
             return msg->node_key ? PANDA_OK
                                  : panda_error_set (err, PANDA_ERR_INVALID, "hello without a node key");

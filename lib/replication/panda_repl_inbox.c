@@ -310,6 +310,14 @@ panda_repl_inbox_next (panda_repl_inbox_t *self, panda_repl_ready_t *ready)
     return true;
 }
 
+size_t
+panda_repl_inbox_ticket_bytes (panda_repl_inbox_t *self, uint64_t ticket)
+{
+    uint32_t slot;
+    s_node_t *node = s_ticket_node (self, ticket, &slot);
+    return node ? node->entry_len + node->op_len : 0;
+}
+
 uint32_t
 panda_repl_inbox_done (panda_repl_inbox_t *self, uint64_t ticket)
 {

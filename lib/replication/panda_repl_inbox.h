@@ -63,6 +63,9 @@ typedef struct {
 //  outcome. False when none is ready.
 bool panda_repl_inbox_next (panda_repl_inbox_t *self, panda_repl_ready_t *ready);
 
+//  The entry + operation bytes of a held ticket (0 if unknown).
+size_t panda_repl_inbox_ticket_bytes (panda_repl_inbox_t *self, uint64_t ticket);
+
 //  Stored (or already stored): it leaves, entries waiting on it may go.
 //  Unknown tickets are ignored. Returns the peer it came from, or
 //  UINT32_MAX.

@@ -42,8 +42,6 @@ panda_repl_session_new (uint64_t id, bool initiator, uint64_t mode, const panda_
     self->logs = logs;
     self->live_wanted = live;
     panda_schema_set_init (&self->target);
-    panda_schema_set_t empty;
-    panda_schema_set_init (&empty);
     //  A copy through intersect with itself keeps the canonical order.
     if (panda_schema_set_intersect (target, target, &self->target, err) != PANDA_OK ||
         panda_recon_set_seal (self->logs, err) != PANDA_OK ||
@@ -91,6 +89,12 @@ panda_repl_state_t
 panda_repl_session_state (const panda_repl_session_t *self)
 {
     return self->state;
+}
+
+bool
+panda_repl_session_wants_live (const panda_repl_session_t *self)
+{
+    return self->live_wanted;
 }
 
 bool

@@ -108,6 +108,9 @@ PANDA_NODISCARD panda_err_t panda_repl_session_sent (panda_repl_session_t *self,
 PANDA_NODISCARD panda_err_t panda_repl_session_stop_live (panda_repl_session_t *self,
                                                           panda_cbor_writer_t *out, panda_error_t *err);
 
+//  Whether we asked for live mode.
+bool panda_repl_session_wants_live (const panda_repl_session_t *self);
+
 //  Whether our SyncDone was sent, and whether the peer's was received.
 bool panda_repl_session_local_done (const panda_repl_session_t *self);
 bool panda_repl_session_remote_done (const panda_repl_session_t *self);

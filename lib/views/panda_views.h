@@ -123,6 +123,21 @@ typedef panda_err_t (panda_views_schema_fn) (void *ctx, panda_schema_t *schema);
 PANDA_NODISCARD panda_err_t panda_views_schemas (panda_views_t *self, panda_views_schema_fn *fn, void *ctx,
                                                  panda_error_t *err);
 
+//  --------------------------------------------------------------------------
+//  Replication (panda_views_sync.c)
+
+//  Called once per document id.
+typedef panda_err_t (panda_views_id_fn) (void *ctx, const panda_hash_t *document_id);
+
+//  The blob documents (blob_v1) that views of documents of schema_id relate
+//  to, by relation or pinned relation fields; an id may come more than once.
+PANDA_NODISCARD panda_err_t panda_views_related_blobs (panda_views_t *self, const char *schema_id,
+                                                       panda_views_id_fn *fn, void *ctx, panda_error_t *err);
+
+//  The piece documents (blob_piece_v1) any view of the blob lists, once each.
+PANDA_NODISCARD panda_err_t panda_views_blob_pieces (panda_views_t *self, const panda_hash_t *blob,
+                                                     panda_views_id_fn *fn, void *ctx, panda_error_t *err);
+
 //  schema_fields.id of a field of a known schema (system or materialised);
 //  PANDA_ERR_NOT_FOUND when there is none.
 PANDA_NODISCARD panda_err_t panda_views_field_id (panda_views_t *self, const char *schema_id,

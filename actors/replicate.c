@@ -1,0 +1,660 @@
+/*  replicate.c - the replicate actor: this node's connections to other
+    nodes, over TCP with CurveZMQ (docs/replication.md).
+
+    One ROUTER bound on node_port serves every node that dials us, in both
+    directions on its one connection (it may be behind NAT); one DEALER per
+    configured peer (direct_node_addresses) dials out. The protocol of one
+    connection is replicate_peer.c; sessions, codecs and reconciliation are
+    pure code in lib/replication.
+
+    Received entries take the publish path: the inbox releases each once
+    its dependencies have left it, as REPLICATE to ingest, then verify and
+    storage; storage's STORED events come back here and are pushed to
+    peers in live sessions (never to the peer an entry came from).
+
+    Accepts:  frames           on ROUTER @tcp://node_address:node_port (peers)
+                               and on each DEALER >peer (peers)
+              ARGS, FAILED     on DEALER >ingest_endpoint (answers)
+              STORED           on SUB >events_endpoint
+              SCHEMA           on SUB >schemas_endpoint
+    Emits:    REPLICATE        on DEALER >ingest_endpoint
+              frames           to peers
+    Opens the entries database (database_url) and the views database
+    <db>-views, both only to read.                                         */
+#include "replicate.h"
+
+#include "panda/panda_hex.h"
+#include "panda/panda_operation.h"
+#include "panda_views.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define S_TICK_MS 250 //  timers are checked at least this often while peers exist
+#define S_DIAL_EVERY_MS 20000 //  aquadoggo's redial interval
+#define S_HEARTBEAT_IVL_MS 5000
+#define S_HEARTBEAT_TIMEOUT_MS 20000
+#define S_INGEST_IN_FLIGHT 1024 //  REPLICATE requests at ingest at once
+#define S_SNDHWM 1000 //  frames queued per connection; credit keeps it short
+
+//  --------------------------------------------------------------------------
+//  Local data
+
+static panda_err_t
+s_add_log (void *ctx, const panda_public_key_t *key, uint64_t log_id, uint64_t seq_num)
+{
+    panda_error_t err;
+    return panda_recon_set_add (ctx, key->bytes, log_id, seq_num, &err);
+}
+
+panda_recon_set_t *
+panda_replicate_local_logs (panda_replicate_t *node, const panda_schema_set_t *target, panda_error_t *err)
+{
+    panda_recon_set_t *set = panda_recon_set_new ();
+    if (!set) {
+        panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    panda_err_t rc = PANDA_OK;
+    for (size_t i = 0; rc == PANDA_OK && i < target->count; i++) {
+        char *id = panda_schema_id_format (&target->ids[i]);
+        if (!id) {
+            rc = panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
+            break;
+        }
+        //  Blobs and pieces travel only with what relates to them (§9.5).
+        if (strcmp (id, "blob_v1") != 0 && strcmp (id, "blob_piece_v1") != 0)
+            rc = panda_store_schema_logs (node->store, id, s_add_log, set, err);
+        free (id);
+    }
+    if (rc == PANDA_OK)
+        rc = panda_replicate_blob_logs (node, target, set, err);
+    if (rc != PANDA_OK)
+        panda_recon_set_destroy (&set);
+    return set;
+}
+
+//  Blobs related to by the documents of the target set, and (with
+//  blob_piece_v1 in the set too) the pieces those blobs list: aquadoggo's
+//  rule, so unrelated blobs never travel.
+typedef struct {
+    panda_replicate_t *node;
+    panda_recon_set_t *set;
+    zhashx_t *seen; //  document ids (hex) whose logs are in set
+    bool pieces;
+    panda_error_t *err;
+} s_blobs_t;
+
+static panda_err_t
+s_document_logs (s_blobs_t *blobs, const panda_hash_t *id, bool *fresh)
+{
+    char hex[PANDA_HASH_HEX_SIZE + 1];
+    panda_hash_to_hex (id, hex);
+    *fresh = !zhashx_lookup (blobs->seen, hex);
+    if (!*fresh)
+        return PANDA_OK;
+    zhashx_insert (blobs->seen, hex, (void *) 1);
+    return panda_store_document_logs (blobs->node->store, id, s_add_log, blobs->set, blobs->err);
+}
+
+static panda_err_t
+s_piece (void *ctx, const panda_hash_t *id)
+{
+    bool fresh;
+    return s_document_logs (ctx, id, &fresh);
+}
+
+static panda_err_t
+s_blob (void *ctx, const panda_hash_t *id)
+{
+    s_blobs_t *blobs = ctx;
+    bool fresh;
+    panda_err_t rc = s_document_logs (blobs, id, &fresh);
+    if (rc == PANDA_OK && fresh && blobs->pieces)
+        rc = panda_views_blob_pieces (blobs->node->views, id, s_piece, blobs, blobs->err);
+    return rc;
+}
+
+panda_err_t
+panda_replicate_blob_logs (panda_replicate_t *node, const panda_schema_set_t *target, panda_recon_set_t *set,
+                           panda_error_t *err)
+{
+    bool blobs_in = false, pieces_in = false;
+    for (size_t i = 0; i < target->count; i++) {
+        blobs_in |= target->ids[i].kind == PANDA_SCHEMA_ID_SYSTEM &&
+                    target->ids[i].system == PANDA_SYSTEM_SCHEMA_BLOB;
+        pieces_in |= target->ids[i].kind == PANDA_SCHEMA_ID_SYSTEM &&
+                     target->ids[i].system == PANDA_SYSTEM_SCHEMA_BLOB_PIECE;
+    }
+    if (!blobs_in)
+        return PANDA_OK;
+    s_blobs_t blobs = {node, set, zhashx_new (), pieces_in, err};
+    if (!blobs.seen)
+        return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
+    panda_err_t rc = PANDA_OK;
+    for (size_t i = 0; rc == PANDA_OK && i < target->count; i++) {
+        if (target->ids[i].kind != PANDA_SCHEMA_ID_APPLICATION)
+            continue;
+        char *id = panda_schema_id_format (&target->ids[i]);
+        rc = id ? panda_views_related_blobs (node->views, id, s_blob, &blobs, err)
+                : panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
+        free (id);
+    }
+    zhashx_destroy (&blobs.seen);
+    return rc;
+}
+
+static panda_err_t
+s_add_supported (void *ctx, panda_schema_t *schema)
+{
+    panda_schema_set_t *set = ctx;
+    panda_error_t err;
+    panda_err_t rc =
+        panda_schema_set_add_text (set, panda_schema_id (schema), strlen (panda_schema_id (schema)), &err);
+    panda_schema_destroy (&schema);
+    return rc;
+}
+
+//  What we announce (§9.7): the allow list if there is one, else every
+//  schema we know, system schemas included.
+static void
+s_refresh_supported (panda_replicate_t *self)
+{
+    const panda_config_t *c = self->config;
+    panda_schema_set_t set;
+    panda_schema_set_init (&set);
+    panda_error_t err;
+    panda_err_t rc = PANDA_OK;
+    if (!c->allow_all_schema_ids)
+        for (size_t i = 0; rc == PANDA_OK && i < c->allow_schema_ids.count; i++)
+            rc = panda_schema_set_add_text (&set, c->allow_schema_ids.items[i],
+                                            strlen (c->allow_schema_ids.items[i]), &err);
+    else {
+        static const char *system[] = {"schema_definition_v1", "schema_field_definition_v1", "blob_v1",
+                                       "blob_piece_v1"};
+        for (size_t i = 0; rc == PANDA_OK && i < 4; i++)
+            rc = panda_schema_set_add_text (&set, system[i], strlen (system[i]), &err);
+        if (rc == PANDA_OK && self->views)
+            rc = panda_views_schemas (self->views, s_add_supported, &set, &err);
+    }
+    if (rc != PANDA_OK) {
+        panda_log_error ("replicate", "cannot list the schemas to announce: %s", err.message);
+        panda_schema_set_clear (&set);
+        return;
+    }
+    panda_schema_set_normalize (&set);
+    if (panda_schema_set_eq (&set, &self->supported)) {
+        panda_schema_set_clear (&set);
+        return;
+    }
+    panda_schema_set_clear (&self->supported);
+    self->supported = set;
+    uint64_t now = (uint64_t) (zclock_time () / 1000);
+    self->announce_timestamp = now > self->announce_timestamp ? now : self->announce_timestamp + 1;
+    for (size_t i = 0; i < self->n_peers; i++)
+        panda_replicate_peer_announce (self->peers[i]);
+}
+
+//  --------------------------------------------------------------------------
+//  The inbox and ingest
+
+//  Send ready entries to ingest while it has room.
+static void
+s_pump (panda_replicate_t *self)
+{
+    panda_repl_ready_t ready;
+    while (self->in_flight < S_INGEST_IN_FLIGHT && (zsock_events (self->ingest) & ZMQ_POLLOUT) &&
+           panda_repl_inbox_next (self->inbox, &ready)) {
+        uint8_t origin[32] = {0};
+        for (size_t i = 0; i < self->n_peers; i++)
+            if (self->peers[i]->number == ready.peer)
+                memcpy (origin, self->peers[i]->node_key, 32);
+        panda_msg_t *msg = panda_msg_replicate_new (ready.ticket, ready.entry, ready.entry_len,
+                                                    ready.operation, ready.op_len, origin, sizeof origin);
+        if (panda_actor_send (self->ingest, NULL, &msg) == 0)
+            self->in_flight++;
+        else
+            panda_repl_inbox_failed (self->inbox, ready.ticket);
+    }
+}
+
+panda_err_t
+panda_replicate_receive (panda_replicate_t *node, panda_replicate_peer_t *peer, const uint8_t *entry,
+                         size_t entry_len, const uint8_t *op, size_t op_len, panda_error_t *err)
+{
+    bool added;
+    panda_err_t rc =
+        panda_repl_inbox_add (node->inbox, peer->number, entry, entry_len, op, op_len, &added, err);
+    if (rc == PANDA_OK && !added) //  already on its way: the credit is free again
+        panda_replicate_peer_entry_done (peer, entry_len + op_len);
+    return rc;
+}
+
+static panda_replicate_peer_t *
+s_peer_by_number (panda_replicate_t *self, uint32_t number)
+{
+    for (size_t i = 0; i < self->n_peers; i++)
+        if (self->peers[i]->number == number)
+            return self->peers[i];
+    return NULL;
+}
+
+//  ARGS or FAILED for a REPLICATE (req = inbox ticket).
+static void
+s_ingest_answer (panda_replicate_t *self)
+{
+    panda_msg_t *msg = panda_actor_recv (self->ingest, NULL);
+    if (!msg)
+        return;
+    if (self->in_flight)
+        self->in_flight--;
+    panda_msg_id_t id = panda_msg_id (msg);
+    uint64_t ticket = id == PANDA_MSG_ARGS ? panda_msg_args_req (msg) : panda_msg_failed_req (msg);
+    size_t bytes = panda_repl_inbox_ticket_bytes (self->inbox, ticket);
+    if (id == PANDA_MSG_ARGS) {
+        panda_replicate_peer_t *peer = s_peer_by_number (self, panda_repl_inbox_done (self->inbox, ticket));
+        if (peer)
+            panda_replicate_peer_entry_done (peer, bytes);
+    } else if (id == PANDA_MSG_FAILED) {
+        const char *message = panda_msg_failed_message (msg);
+        //  §9.6: a schema not known yet is not an error; the entry waits.
+        if (panda_msg_failed_code (msg) == PANDA_ERR_NOT_FOUND && strcmp (message, "Schema not found") == 0)
+            panda_repl_inbox_defer (self->inbox, ticket);
+        else {
+            panda_replicate_peer_t *peer =
+                s_peer_by_number (self, panda_repl_inbox_failed (self->inbox, ticket));
+            if (peer) {
+                panda_replicate_peer_entry_done (peer, bytes);
+                panda_replicate_peer_entry_failed (peer, message);
+            }
+        }
+    }
+    panda_msg_destroy (&msg);
+}
+
+//  --------------------------------------------------------------------------
+//  Peers
+
+panda_replicate_peer_t *
+panda_replicate_find_incoming (panda_replicate_t *node, const uint8_t *node_key)
+{
+    for (size_t i = 0; i < node->n_peers; i++) {
+        panda_replicate_peer_t *peer = node->peers[i];
+        if (!peer->outgoing && peer->state == PANDA_PEER_READY && memcmp (peer->node_key, node_key, 32) == 0)
+            return peer;
+    }
+    return NULL;
+}
+
+size_t
+panda_replicate_ready_peers (const panda_replicate_t *node)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < node->n_peers; i++)
+        n += node->peers[i]->state == PANDA_PEER_READY;
+    return n;
+}
+
+static void
+s_remove_peer (panda_replicate_t *self, size_t i)
+{
+    panda_replicate_peer_t *peer = self->peers[i];
+    if (peer->dealer)
+        zpoller_remove (self->poller, peer->dealer);
+    if (peer->monitor)
+        zpoller_remove (self->poller, peer->monitor);
+    panda_replicate_peer_destroy (&peer);
+    self->peers[i] = self->peers[--self->n_peers];
+}
+
+//  Dial a peer: a DEALER with our CURVE keys and the peer's, watched by a
+//  monitor so that a new connection starts with Hello.
+static int
+s_dial (panda_replicate_t *self, panda_replicate_peer_t *peer)
+{
+    if (!peer->dealer) {
+        zsock_t *dealer = zsock_new (ZMQ_DEALER);
+        if (!dealer)
+            return -1;
+        zsock_set_linger (dealer, 0);
+        zsock_set_sndhwm (dealer, S_SNDHWM);
+        zsock_set_immediate (dealer, 1); //  nothing queues across connections
+        zsock_set_maxmsgsize (dealer, PANDA_REPL_MAX_FRAME_BYTES);
+        zsock_set_heartbeat_ivl (dealer, S_HEARTBEAT_IVL_MS);
+        zsock_set_heartbeat_timeout (dealer, S_HEARTBEAT_TIMEOUT_MS);
+        zsock_set_reconnect_ivl (dealer, 1000);
+        zsock_set_reconnect_ivl_max (dealer, S_DIAL_EVERY_MS);
+        zsock_set_curve_serverkey_bin (dealer, peer->curve_key);
+        zsock_set_curve_publickey_bin (dealer, panda_peer_identity_curve_public_key (self->identity));
+        zsock_set_curve_secretkey_bin (dealer, panda_peer_identity_curve_secret_key (self->identity));
+        char endpoint[64];
+        snprintf (endpoint, sizeof endpoint, "inproc://pandad-replicate-monitor-%p", (void *) peer);
+        int events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
+                     ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                     ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+        zsock_t *monitor = NULL;
+        if (zmq_socket_monitor (zsock_resolve (dealer), endpoint, events) == 0)
+            monitor = zsock_new_pair (endpoint);
+        if (!monitor) {
+            zsock_destroy (&dealer);
+            return -1;
+        }
+        peer->dealer = dealer;
+        peer->monitor = monitor;
+        zpoller_add (self->poller, dealer);
+        zpoller_add (self->poller, monitor);
+    }
+    char host[256];
+    snprintf (host, sizeof host, "%s", peer->address);
+    char *colon = strrchr (host, ':');
+    if (!colon)
+        return -1;
+    *colon = 0;
+    //  tcp://host:port; ZeroMQ resolves names and redials by itself.
+    if (zsock_connect (peer->dealer, "tcp://%s:%s", host, colon + 1) != 0) {
+        panda_log_warn ("replicate", "cannot dial %s: %s", peer->address, zmq_strerror (zmq_errno ()));
+        return -1;
+    }
+    peer->next_dial = 0;
+    panda_log_debug ("replicate", "dialling %s", peer->address);
+    return 0;
+}
+
+static void
+s_undial (panda_replicate_peer_t *peer)
+{
+    char host[256];
+    snprintf (host, sizeof host, "%s", peer->address);
+    char *colon = strrchr (host, ':');
+    if (peer->dealer && colon) {
+        *colon = 0;
+        zsock_disconnect (peer->dealer, "tcp://%s:%s", host, colon + 1);
+    }
+}
+
+//  A connection event of an outgoing peer's DEALER.
+static void
+s_monitor_event (panda_replicate_t *self, panda_replicate_peer_t *peer)
+{
+    zmsg_t *event = zmsg_recv (peer->monitor);
+    zframe_t *first = event ? zmsg_first (event) : NULL;
+    if (!first || zframe_size (first) < 6) {
+        zmsg_destroy (&event);
+        return;
+    }
+    uint16_t id;
+    memcpy (&id, zframe_data (first), sizeof id);
+    zmsg_destroy (&event);
+    if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+        panda_replicate_peer_connected (peer);
+    else if (id == ZMQ_EVENT_DISCONNECTED)
+        panda_replicate_peer_disconnected (peer, "connection lost");
+    else {
+        //  Refused (not allowed, or not who we think): no retry storm.
+        panda_log_warn ("replicate", "%s refused our connection (%s); next try in %d s", peer->address,
+                        id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "not allowed" : "handshake failed",
+                        S_DIAL_EVERY_MS / 1000);
+        panda_replicate_peer_disconnected (peer, "handshake refused");
+        s_undial (peer);
+        peer->next_dial = zclock_mono () + S_DIAL_EVERY_MS;
+    }
+    (void) self;
+}
+
+//  A frame on the ROUTER: from a known incoming peer, or a new one.
+static void
+s_router_frame (panda_replicate_t *self)
+{
+    zmsg_t *msg = zmsg_recv (self->router);
+    zframe_t *routing = msg ? zmsg_pop (msg) : NULL;
+    zframe_t *frame = msg ? zmsg_pop (msg) : NULL;
+    zmsg_destroy (&msg);
+    if (!routing || !frame) {
+        zframe_destroy (&routing);
+        zframe_destroy (&frame);
+        return;
+    }
+    panda_replicate_peer_t *peer = NULL;
+    for (size_t i = 0; i < self->n_peers && !peer; i++)
+        if (self->peers[i]->routing_id && zframe_eq (self->peers[i]->routing_id, routing))
+            peer = self->peers[i];
+    if (!peer) {
+        //  The ZAP handler admitted it and named its CURVE key.
+        const char *user = zframe_meta (frame, "User-Id");
+        uint8_t key[32];
+        bool ok = user && strlen (user) == 64;
+        for (size_t i = 0; ok && i < 32; i++) {
+            int hi = panda_hex_digit (user[2 * i]), lo = panda_hex_digit (user[2 * i + 1]);
+            ok = hi >= 0 && lo >= 0;
+            key[i] = (uint8_t) (hi << 4 | lo);
+        }
+        const char *address = zframe_meta (frame, "Peer-Address");
+        if (ok && self->n_peers < PANDA_REPLICATE_MAX_PEERS &&
+            (peer = panda_replicate_peer_new (self, false, address, key, &routing)))
+            self->peers[self->n_peers++] = peer;
+        else
+            panda_log_debug ("replicate", "dropped a frame from an unknown connection");
+    }
+    if (peer)
+        panda_replicate_peer_frame (peer, frame);
+    zframe_destroy (&routing);
+    zframe_destroy (&frame);
+}
+
+//  direct_node_addresses: "host:port", or "<peer id>@host:port" to pin
+//  the key.
+static void
+s_add_direct (panda_replicate_t *self, const char *text)
+{
+    const char *at = strchr (text, '@');
+    uint8_t ed[32], curve[32];
+    panda_error_t err;
+    if (!at) {
+        panda_log_warn ("replicate",
+                        "direct_node_addresses: %s has no peer id; write <peer id>@%s (pandad "
+                        "prints its peer id at start)",
+                        text, text);
+        return;
+    }
+    if (panda_peer_id_parse (text, (size_t) (at - text), ed, &err) != PANDA_OK ||
+        panda_peer_curve_public_key (ed, curve, &err) != PANDA_OK) {
+        panda_log_warn ("replicate", "direct_node_addresses: %s: %s", text, err.message);
+        return;
+    }
+    panda_replicate_peer_t *peer = self->n_peers < PANDA_REPLICATE_MAX_PEERS
+                                       ? panda_replicate_peer_new (self, true, at + 1, curve, NULL)
+                                       : NULL;
+    if (!peer)
+        return;
+    self->peers[self->n_peers++] = peer;
+    if (s_dial (self, peer))
+        peer->next_dial = zclock_mono () + S_DIAL_EVERY_MS;
+}
+
+//  --------------------------------------------------------------------------
+//  The actor
+
+static const char *
+s_start (void *self_, zpoller_t *poller)
+{
+    panda_actor_set_name ("replicate");
+    panda_replicate_t *self = self_;
+    const panda_config_t *c = self->config = self->args->config;
+    self->poller = poller;
+    panda_error_t err;
+    if (c->transport && strcmp (c->transport, "QUIC") == 0)
+        panda_log_warn ("replicate", "transport = \"QUIC\": pandad replicates over TCP (CurveZMQ) only");
+    if (!(self->identity = panda_replicate_identity (c, &err)) ||
+        panda_replicate_policy_load (&self->policy, c, &err) != PANDA_OK) {
+        snprintf (self->reason, sizeof self->reason, "%s", err.message);
+        return self->reason;
+    }
+    panda_replicate_network_tag (c, self->network_tag);
+    size_t inbox_entries = (size_t) c->max_peers * c->replication_credit_entries;
+    size_t inbox_bytes = (size_t) c->max_peers * c->replication_credit_bytes;
+    if (!(self->inbox = panda_repl_inbox_new (inbox_entries, inbox_bytes)))
+        return "out of memory (replication inbox)";
+    char *path = panda_actor_store_path (c), *views_path = panda_actor_views_path (c);
+    if (path)
+        self->store = panda_store_open (path, &err);
+    if (views_path)
+        self->views = panda_views_open (views_path, true, &err);
+    free (path);
+    free (views_path);
+    if (!self->store || !self->views) {
+        snprintf (self->reason, sizeof self->reason, "cannot open the databases: %s", err.message);
+        return self->reason;
+    }
+    //  It streams through entries once, as the materialiser does.
+    if (panda_store_set_cache_size (self->store, 2048, &err) != PANDA_OK)
+        panda_log_warn ("replicate", "%s", err.message);
+    snprintf (self->zap_domain, sizeof self->zap_domain, "pandad-%p", (void *) self);
+    if (panda_replicate_auth_register (self->zap_domain, &self->policy))
+        return "cannot start the ZAP handler (another ZAP handler runs in this process)";
+    self->zap_registered = true;
+    if (!(self->router = zsock_new (ZMQ_ROUTER)))
+        return "out of memory";
+    zsock_set_linger (self->router, 0);
+    zsock_set_sndhwm (self->router, S_SNDHWM);
+    zsock_set_router_mandatory (self->router, 1);
+    zsock_set_maxmsgsize (self->router, PANDA_REPL_MAX_FRAME_BYTES);
+    zsock_set_heartbeat_ivl (self->router, S_HEARTBEAT_IVL_MS);
+    zsock_set_heartbeat_timeout (self->router, S_HEARTBEAT_TIMEOUT_MS);
+    zsock_set_zap_domain (self->router, self->zap_domain);
+    zsock_set_curve_server (self->router, 1);
+    zsock_set_curve_secretkey_bin (self->router, panda_peer_identity_curve_secret_key (self->identity));
+    self->port = c->node_port ? zsock_bind (self->router, "tcp://%s:%u", c->node_address, c->node_port)
+                              : zsock_bind (self->router, "tcp://%s:*", c->node_address);
+    if (self->port < 0 && c->node_port) { //  as aquadoggo: a taken port gives a random one
+        self->port = zsock_bind (self->router, "tcp://%s:*", c->node_address);
+        if (self->port >= 0)
+            panda_log_warn ("replicate", "node_port %u is taken; replicating on port %d", c->node_port,
+                            self->port);
+    }
+    if (self->port < 0) {
+        snprintf (self->reason, sizeof self->reason, "cannot bind the replication port %s:%u: %s",
+                  c->node_address, c->node_port, zmq_strerror (zmq_errno ()));
+        return self->reason;
+    }
+    if (!(self->ingest = panda_actor_plug (PANDA_PLUG_REPLICATE_PIPELINE, c, 0)) ||
+        !(self->events = panda_actor_plug (PANDA_PLUG_REPLICATE_EVENTS, c, 0)) ||
+        !(self->schemas = panda_actor_plug (PANDA_PLUG_REPLICATE_SCHEMAS, c, 0)))
+        return "cannot connect to the pipeline's endpoints";
+    zpoller_add (poller, self->router);
+    zpoller_add (poller, self->ingest);
+    zpoller_add (poller, self->events);
+    zpoller_add (poller, self->schemas);
+    panda_schema_set_init (&self->supported);
+    s_refresh_supported (self);
+    panda_log_info ("replicate", "peer id %s, replicating on tcp://%s:%d",
+                    panda_peer_identity_peer_id (self->identity), c->node_address, self->port);
+    for (size_t i = 0; i < c->direct_node_addresses.count; i++)
+        s_add_direct (self, c->direct_node_addresses.items[i]);
+    return NULL;
+}
+
+static void
+s_event (panda_replicate_t *self, zsock_t *which)
+{
+    panda_msg_t *msg = panda_actor_recv (which, NULL);
+    if (!msg)
+        return;
+    if (panda_msg_id (msg) == PANDA_MSG_STORED) {
+        size_t origin_len;
+        const uint8_t *origin = panda_msg_stored_origin (msg, &origin_len);
+        for (size_t i = 0; i < self->n_peers; i++)
+            panda_replicate_peer_stored (self->peers[i], (int64_t) panda_msg_stored_position (msg),
+                                         panda_msg_stored_schema_id (msg), origin_len == 32 ? origin : NULL);
+    } else if (panda_msg_id (msg) == PANDA_MSG_SCHEMA) {
+        //  Entries waiting for this schema may go; it is announced.
+        panda_repl_inbox_schema (self->inbox, panda_msg_schema_schema_id (msg));
+        s_refresh_supported (self);
+    }
+    panda_msg_destroy (&msg);
+}
+
+static void
+s_tick (panda_replicate_t *self)
+{
+    int64_t now = zclock_mono ();
+    if (now < self->next_tick)
+        return;
+    self->next_tick = now + S_TICK_MS;
+    for (size_t i = 0; i < self->n_peers; i++) {
+        panda_replicate_peer_t *peer = self->peers[i];
+        if (peer->outgoing && peer->next_dial && now >= peer->next_dial && s_dial (self, peer))
+            peer->next_dial = now + S_DIAL_EVERY_MS;
+        panda_replicate_peer_tick (peer, now);
+    }
+    //  Incoming connections that never finished Hello, or went away and
+    //  came back under a new routing id, are forgotten.
+    for (size_t i = self->n_peers; i-- > 0;)
+        if (!self->peers[i]->outgoing && self->peers[i]->state != PANDA_PEER_READY &&
+            now > self->peers[i]->hello_deadline)
+            s_remove_peer (self, i);
+}
+
+static void
+s_handle (void *self_, zsock_t *which)
+{
+    panda_replicate_t *self = self_;
+    if (which == self->router)
+        s_router_frame (self);
+    else if (which == self->ingest)
+        s_ingest_answer (self);
+    else if (which == self->events || which == self->schemas)
+        s_event (self, which);
+    else if (which)
+        for (size_t i = 0; i < self->n_peers; i++) {
+            panda_replicate_peer_t *peer = self->peers[i];
+            if (which == peer->monitor)
+                s_monitor_event (self, peer);
+            else if (which == peer->dealer) {
+                zframe_t *frame = zframe_recv (peer->dealer);
+                if (frame && peer->state != PANDA_PEER_CONNECTING)
+                    panda_replicate_peer_frame (peer, frame);
+                zframe_destroy (&frame);
+            } else
+                continue;
+            break;
+        }
+    s_tick (self);
+    s_pump (self);
+    for (size_t i = 0; i < self->n_peers; i++)
+        panda_replicate_peer_flush (self->peers[i]);
+}
+
+static int
+s_wait (void *self_)
+{
+    panda_replicate_t *self = self_;
+    if (self->n_peers == 0)
+        return -1;
+    int64_t left = self->next_tick - zclock_mono ();
+    return left < 1 ? 1 : (int) left;
+}
+
+void
+panda_replicate_actor (zsock_t *pipe, void *args)
+{
+    panda_replicate_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return;
+    self->args = args;
+    panda_actor_loop_timed (pipe, self, s_start, s_handle, s_wait);
+    while (self->n_peers)
+        s_remove_peer (self, self->n_peers - 1);
+    zsock_destroy (&self->router);
+    if (self->zap_registered)
+        panda_replicate_auth_unregister (self->zap_domain);
+    zsock_destroy (&self->ingest);
+    zsock_destroy (&self->events);
+    zsock_destroy (&self->schemas);
+    panda_store_destroy (&self->store);
+    panda_views_destroy (&self->views);
+    panda_repl_inbox_destroy (&self->inbox);
+    panda_schema_set_clear (&self->supported);
+    panda_replicate_policy_clear (&self->policy);
+    panda_peer_identity_destroy (&self->identity);
+    free (self);
+}
