@@ -148,7 +148,8 @@ panda_node_new (const panda_config_t *config, panda_error_t *err)
     //  feeds ingest like the api does.
     self->replicate_args = (panda_actor_args_t){.config = config};
     if (panda_config_runs (config, "replicate") &&
-        !(self->replicate = panda_actor_start (panda_replicate_actor, &self->replicate_args, "replicate", err)))
+        !(self->replicate =
+              panda_actor_start (panda_replicate_actor, &self->replicate_args, "replicate", err)))
         goto fail;
     self->api_args = (panda_actor_args_t){.config = config};
     if (panda_config_runs (config, "api") &&

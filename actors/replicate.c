@@ -140,6 +140,8 @@ panda_replicate_blob_logs (panda_replicate_t *node, const panda_schema_set_t *ta
                 : panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
         free (id);
     }
+    panda_log_debug ("replicate", "%zu blob and piece documents travel with the target set",
+                     zhashx_size (blobs.seen));
     zhashx_destroy (&blobs.seen);
     return rc;
 }
@@ -191,8 +193,10 @@ s_refresh_supported (panda_replicate_t *self)
     self->supported = set;
     uint64_t now = (uint64_t) (zclock_time () / 1000);
     self->announce_timestamp = now > self->announce_timestamp ? now : self->announce_timestamp + 1;
-    for (size_t i = 0; i < self->n_peers; i++)
+    for (size_t i = 0; i < self->n_peers; i++) {
         panda_replicate_peer_announce (self->peers[i]);
+        self->peers[i]->next_sync = zclock_mono (); //  more in common now, perhaps
+    }
 }
 
 //  --------------------------------------------------------------------------
@@ -258,9 +262,10 @@ s_ingest_answer (panda_replicate_t *self)
     } else if (id == PANDA_MSG_FAILED) {
         const char *message = panda_msg_failed_message (msg);
         //  §9.6: a schema not known yet is not an error; the entry waits.
-        if (panda_msg_failed_code (msg) == PANDA_ERR_NOT_FOUND && strcmp (message, "Schema not found") == 0)
+        if (panda_msg_failed_code (msg) == PANDA_ERR_NOT_FOUND && strcmp (message, "Schema not found") == 0) {
+            panda_log_debug ("replicate", "an entry waits for its schema");
             panda_repl_inbox_defer (self->inbox, ticket);
-        else {
+        } else {
             panda_replicate_peer_t *peer =
                 s_peer_by_number (self, panda_repl_inbox_failed (self->inbox, ticket));
             if (peer) {
@@ -299,9 +304,9 @@ static void
 s_remove_peer (panda_replicate_t *self, size_t i)
 {
     panda_replicate_peer_t *peer = self->peers[i];
-    if (peer->dealer)
+    if (peer->dealer && self->poller)
         zpoller_remove (self->poller, peer->dealer);
-    if (peer->monitor)
+    if (peer->monitor && self->poller)
         zpoller_remove (self->poller, peer->monitor);
     panda_replicate_peer_destroy (&peer);
     self->peers[i] = self->peers[--self->n_peers];
@@ -642,6 +647,7 @@ panda_replicate_actor (zsock_t *pipe, void *args)
         return;
     self->args = args;
     panda_actor_loop_timed (pipe, self, s_start, s_handle, s_wait);
+    self->poller = NULL; //  the loop destroyed it
     while (self->n_peers)
         s_remove_peer (self, self->n_peers - 1);
     zsock_destroy (&self->router);

@@ -414,6 +414,9 @@ s_plan (panda_replicate_peer_t *self, panda_replicate_session_t *s, panda_error_
         if (rc != PANDA_OK)
             return rc;
     }
+    panda_log_debug ("replicate", "session %llu with %s: %zu logs, %zu entries to send",
+                     (unsigned long long) panda_repl_session_id (s->session), s_name (self), n,
+                     s->n_positions - s->next);
     if (s->n_positions == s->next)
         return PANDA_OK;
     //  Live pushes may already be queued: merge, keep each once.
@@ -463,7 +466,12 @@ static void
 s_stream (panda_replicate_peer_t *self, panda_replicate_session_t *s)
 {
     panda_error_t err;
-    if (!panda_repl_session_sends_ready (s->session))
+    //  Catch-up: the list is known and our SyncDone not sent yet. Live:
+    //  after it, in a session that stays open.
+    bool catchup = panda_repl_session_sends_ready (s->session);
+    bool live = panda_repl_session_local_done (s->session) && panda_repl_session_wants_live (s->session) &&
+                panda_repl_session_state (s->session) != PANDA_REPL_DONE;
+    if (!catchup && !live)
         return;
     size_t frame_max = self->max_frame && self->max_frame < PANDA_REPLICATE_FRAME_TARGET
                            ? self->max_frame / 2
@@ -483,7 +491,7 @@ s_stream (panda_replicate_peer_t *self, panda_replicate_session_t *s)
         s->next++; //  sent, or purged since: nothing to send
         s->last_activity = zclock_mono ();
     }
-    if (!panda_repl_session_local_done (s->session)) {
+    if (catchup) {
         if (panda_repl_session_sent (s->session, &self->out, &err) != PANDA_OK)
             s_session_failed (self, s, err.message);
         else
@@ -696,9 +704,27 @@ panda_replicate_peer_tick (panda_replicate_peer_t *self, int64_t now)
             s_session_failed (self, s, "timed out");
     }
     if (s_initiates (self) && self->announced && self->next_sync && now >= self->next_sync) {
+        //  A live session covers the target set it began with: when the
+        //  set grew (a new schema on either side) it ends and a new one
+        //  catches up on the whole set.
+        panda_schema_set_t target;
+        bool have_target = s_target (self, &target);
         bool live_open = false;
-        for (size_t i = 0; i < self->n_sessions; i++)
-            live_open |= panda_repl_session_wants_live (self->sessions[i].session);
+        for (size_t i = self->n_sessions; i-- > 0;) {
+            panda_replicate_session_t *s = &self->sessions[i];
+            if (!panda_repl_session_wants_live (s->session))
+                continue;
+            if (have_target && panda_schema_set_eq (&target, panda_repl_session_target (s->session)))
+                live_open = true;
+            else {
+                panda_error_t err;
+                if (panda_repl_session_stop_live (s->session, &self->out, &err) != PANDA_OK)
+                    panda_log_warn ("replicate", "%s", err.message);
+                s_remove_session (self, s);
+            }
+        }
+        if (have_target)
+            panda_schema_set_clear (&target);
         //  The first session asks for live mode; later ones are periodic
         //  anti-entropy beside it (cheap with set reconciliation).
         if (self->n_sessions < PANDA_REPLICATE_MAX_SESSIONS)

@@ -294,9 +294,11 @@ panda_repl_session_handle (panda_repl_session_t *self, const panda_repl_msg_t *m
             return panda_recon_done (self->recon) ? s_diff_recon (self, err) : PANDA_OK;
         }
         case PANDA_REPL_SYNC_DONE:
-            if (self->remote_done && (self->state != PANDA_REPL_LIVE || msg->live_mode))
-                return panda_error_set (err, PANDA_ERR_INVALID, "SyncDone received twice");
-            if (self->state == PANDA_REPL_LIVE) { //  SyncDone(false): the peer leaves live mode
+            if (self->remote_done) {
+                //  SyncDone(false) after SyncDone(true): the peer leaves live mode.
+                if (!self->remote_live || msg->live_mode)
+                    return panda_error_set (err, PANDA_ERR_INVALID, "SyncDone received twice");
+                self->remote_live = false;
                 self->state = PANDA_REPL_DONE;
                 return PANDA_OK;
             }

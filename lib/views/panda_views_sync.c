@@ -9,11 +9,11 @@
 #include "panda/panda_hash.h"
 
 //  Relation values of the schema's fields that point at blob_v1: a
-//  document id (relation) or a document view id (pinned relation).
+//  document id (relation: its 34 bytes) or a document view id (pinned
+//  relation: its text).
 static const char s_related[] =
-    "SELECT DISTINCT f.value FROM documents d JOIN views v ON v.document = d.id JOIN fields f ON f.view = "
-    "v.id"
-    " WHERE d.schema = ?1 AND typeof (f.value) = 'text'"
+    "SELECT DISTINCT f.value FROM documents d JOIN views v ON v.document = d.id"
+    " JOIN fields f ON f.view = v.id WHERE d.schema = ?1 AND typeof (f.value) IN ('text', 'blob')"
     "  AND f.field IN (SELECT id FROM schema_fields WHERE schema = ?1 AND type LIKE '%(blob_v1)')";
 
 static const char s_view_document[] =
@@ -65,9 +65,16 @@ panda_views_related_blobs (panda_views_t *self, const char *schema_id, panda_vie
     panda_err_t rc = PANDA_OK;
     int step;
     while (rc == PANDA_OK && (step = sqlite3_step (related)) == SQLITE_ROW) {
+        panda_hash_t id;
+        if (sqlite3_column_type (related, 0) == SQLITE_BLOB) {
+            if (sqlite3_column_bytes (related, 0) == PANDA_HASH_SIZE) {
+                memcpy (id.bytes, sqlite3_column_blob (related, 0), PANDA_HASH_SIZE);
+                rc = fn (ctx, &id);
+            }
+            continue;
+        }
         const char *value = (const char *) sqlite3_column_text (related, 0);
         size_t len = (size_t) sqlite3_column_bytes (related, 0);
-        panda_hash_t id;
         if (panda_hash_from_hex (&id, value, len, NULL) == PANDA_OK)
             rc = fn (ctx, &id);
         else { //  a pinned relation: the document of that view
