@@ -446,34 +446,76 @@ s_router_frame (panda_replicate_t *self)
     zframe_destroy (&frame);
 }
 
-//  direct_node_addresses: "host:port", or "<peer id>@host:port" to pin
-//  the key.
+//  direct_node_addresses: "<peer id>@host:port" pins the node key;
+//  "host:port" (aquadoggo's form) learns it by asking (replicate_udp.c).
 static void
 s_add_direct (panda_replicate_t *self, const char *text)
 {
     const char *at = strchr (text, '@');
     uint8_t ed[32], curve[32];
     panda_error_t err;
-    if (!at) {
-        panda_log_warn ("replicate",
-                        "direct_node_addresses: %s has no peer id; write <peer id>@%s (pandad "
-                        "prints its peer id at start)",
-                        text, text);
-        return;
-    }
-    if (panda_peer_id_parse (text, (size_t) (at - text), ed, &err) != PANDA_OK ||
-        panda_peer_curve_public_key (ed, curve, &err) != PANDA_OK) {
+    if (at && (panda_peer_id_parse (text, (size_t) (at - text), ed, &err) != PANDA_OK ||
+               panda_peer_curve_public_key (ed, curve, &err) != PANDA_OK)) {
         panda_log_warn ("replicate", "direct_node_addresses: %s: %s", text, err.message);
         return;
     }
-    panda_replicate_peer_t *peer = self->n_peers < PANDA_REPLICATE_MAX_PEERS
-                                       ? panda_replicate_peer_new (self, true, at + 1, curve, NULL)
-                                       : NULL;
+    panda_replicate_peer_t *peer =
+        self->n_peers < PANDA_REPLICATE_MAX_PEERS
+            ? panda_replicate_peer_new (self, true, at ? at + 1 : text, at ? curve : NULL, NULL)
+            : NULL;
     if (!peer)
         return;
     self->peers[self->n_peers++] = peer;
-    if (s_dial (self, peer))
+    if (!at) {
+        if (self->udp)
+            zstr_sendx (self->udp, "ASK", peer->address, NULL);
+        else
+            panda_log_warn ("replicate",
+                            "direct_node_addresses: %s: cannot learn its key (no UDP port); write "
+                            "<peer id>@%s",
+                            text, text);
+    } else if (s_dial (self, peer))
         peer->next_dial = zclock_mono () + S_DIAL_EVERY_MS;
+}
+
+//  The answer to a who-are-you: trust the key on first use and dial.
+static void
+s_udp_answer (panda_replicate_t *self)
+{
+    char *verdict = NULL, *address = NULL, *detail = NULL;
+    if (zstr_recvx (self->udp, &verdict, &address, &detail, NULL) < 2) {
+        zstr_free (&verdict);
+        zstr_free (&address);
+        return;
+    }
+    for (size_t i = 0; i < self->n_peers; i++) {
+        panda_replicate_peer_t *peer = self->peers[i];
+        if (!peer->outgoing || peer->key_known || strcmp (peer->address, address) != 0)
+            continue;
+        uint8_t ed[32];
+        bool ok = strcmp (verdict, "KEY") == 0 && detail && strlen (detail) == 64;
+        for (size_t b = 0; ok && b < 32; b++) {
+            int hi = panda_hex_digit (detail[2 * b]), lo = panda_hex_digit (detail[2 * b + 1]);
+            ok = hi >= 0 && lo >= 0;
+            ed[b] = (uint8_t) (hi << 4 | lo);
+        }
+        panda_error_t err;
+        if (ok && panda_peer_curve_public_key (ed, peer->curve_key, &err) == PANDA_OK) {
+            char id[PANDA_PEER_ID_MAX + 1];
+            panda_log_info ("replicate", "%s says it is %s (trusted on first use)", address,
+                            panda_peer_id_from_public_key (ed, id) ? id : "?");
+            peer->key_known = true;
+            if (s_dial (self, peer))
+                peer->next_dial = zclock_mono () + S_DIAL_EVERY_MS;
+        } else {
+            panda_log_warn ("replicate", "cannot learn the node key of %s: %s; asking again in %d s", address,
+                            detail ? detail : "bad answer", S_DIAL_EVERY_MS / 1000);
+            peer->next_dial = zclock_mono () + S_DIAL_EVERY_MS;
+        }
+    }
+    zstr_free (&verdict);
+    zstr_free (&address);
+    zstr_free (&detail);
 }
 
 //  --------------------------------------------------------------------------
@@ -545,6 +587,14 @@ s_start (void *self_, zpoller_t *poller)
         !(self->events = panda_actor_plug (PANDA_PLUG_REPLICATE_EVENTS, c, 0)) ||
         !(self->schemas = panda_actor_plug (PANDA_PLUG_REPLICATE_SCHEMAS, c, 0)))
         return "cannot connect to the pipeline's endpoints";
+    self->udp =
+        panda_replicate_udp_new (c->node_address, self->port, panda_peer_identity_public_key (self->identity),
+                                 self->network_tag, &err);
+    if (self->udp)
+        zpoller_add (poller, self->udp);
+    else
+        panda_log_warn ("replicate", "%s: nodes that know only our address cannot learn our key",
+                        err.message);
     zpoller_add (poller, self->router);
     zpoller_add (poller, self->ingest);
     zpoller_add (poller, self->events);
@@ -587,8 +637,14 @@ s_tick (panda_replicate_t *self)
     self->next_tick = now + S_TICK_MS;
     for (size_t i = 0; i < self->n_peers; i++) {
         panda_replicate_peer_t *peer = self->peers[i];
-        if (peer->outgoing && peer->next_dial && now >= peer->next_dial && s_dial (self, peer))
-            peer->next_dial = now + S_DIAL_EVERY_MS;
+        if (peer->outgoing && peer->next_dial && now >= peer->next_dial) {
+            if (!peer->key_known) {
+                peer->next_dial = 0;
+                if (self->udp)
+                    zstr_sendx (self->udp, "ASK", peer->address, NULL);
+            } else if (s_dial (self, peer))
+                peer->next_dial = now + S_DIAL_EVERY_MS;
+        }
         panda_replicate_peer_tick (peer, now);
     }
     //  Incoming connections that never finished Hello, or went away and
@@ -609,6 +665,8 @@ s_handle (void *self_, zsock_t *which)
         s_ingest_answer (self);
     else if (which == self->events || which == self->schemas)
         s_event (self, which);
+    else if (self->udp && which == (zsock_t *) self->udp)
+        s_udp_answer (self);
     else if (which)
         for (size_t i = 0; i < self->n_peers; i++) {
             panda_replicate_peer_t *peer = self->peers[i];
@@ -651,6 +709,7 @@ panda_replicate_actor (zsock_t *pipe, void *args)
     while (self->n_peers)
         s_remove_peer (self, self->n_peers - 1);
     zsock_destroy (&self->router);
+    zactor_destroy (&self->udp);
     if (self->zap_registered)
         panda_replicate_auth_unregister (self->zap_domain);
     zsock_destroy (&self->ingest);

@@ -50,6 +50,16 @@ bool panda_replicate_psk_proof (const panda_config_t *config, bool client, const
                                 const uint8_t *server_curve, uint8_t proof[PANDA_REPL_PSK_PROOF_SIZE]);
 
 //  --------------------------------------------------------------------------
+//  replicate_udp.c
+
+//  Answer who-are-you on UDP address:port with node_key, and ask it of
+//  others: send "ASK host:port" to the actor, it answers "KEY host:port
+//  <hex node key>" or "NONE host:port <why>". NULL with err when the port
+//  cannot be bound.
+zactor_t *panda_replicate_udp_new (const char *address, int port, const uint8_t *node_key,
+                                   const uint8_t *network_tag, panda_error_t *err);
+
+//  --------------------------------------------------------------------------
 //  replicate_auth.c
 
 //  Answer ZAP requests of domain with policy (borrowed until unregister).
@@ -98,6 +108,7 @@ struct _panda_replicate_peer_t {
     zframe_t *routing_id; //  incoming: the ROUTER's identity of the peer
     char address[256]; //  host:port dialled, or the peer's address
     bool pinned; //  outgoing: the key was given with the address
+    bool key_known; //  outgoing: pinned, or learned by asking (replicate_udp.c)
     uint8_t curve_key[32]; //  the connection's peer CURVE key
     uint8_t node_key[32]; //  from its Hello
     char peer_id[PANDA_PEER_ID_MAX + 1]; //  "" until known
@@ -134,6 +145,7 @@ struct _panda_replicate_t {
     bool zap_registered;
     uint8_t network_tag[PANDA_REPL_NETWORK_TAG_SIZE];
     zsock_t *router; //  CurveZMQ server on node_port
+    zactor_t *udp; //  who-are-you on the same port number (replicate_udp.c)
     int port; //  the bound node port
     zsock_t *ingest; //  DEALER to ingest: REPLICATE
     zsock_t *events; //  SUB: STORED

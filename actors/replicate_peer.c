@@ -38,7 +38,8 @@ panda_replicate_peer_new (panda_replicate_t *node, bool outgoing, const char *ad
     snprintf (self->address, sizeof self->address, "%s", address ? address : "?");
     if (curve_key) {
         memcpy (self->curve_key, curve_key, 32);
-        self->pinned = true;
+        self->pinned = outgoing;
+        self->key_known = true;
     }
     if (routing_id) {
         self->routing_id = *routing_id;
