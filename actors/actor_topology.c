@@ -79,6 +79,11 @@ static const panda_plug_info_t s_plugs[PANDA_PLUG_COUNT] = {
                                      S_VERBS (PANDA_MSG_STORED, PANDA_MSG_PURGED)},
     [PANDA_PLUG_REPLICATE_SCHEMAS] = {"replicate", ZMQ_SUB, false, S_AT (schemas_endpoint), S_EVENTS_HWM,
                                       PANDA_MSG_BIT (PANDA_MSG_SCHEMA)},
+    //  A question per GET /replication; the api waits one second at most.
+    [PANDA_PLUG_REPLICATE_INFO] = {"replicate", ZMQ_ROUTER, true, S_AT (replication_endpoint), S_EVENTS_HWM,
+                                   S_VERBS (PANDA_MSG_PEERS, PANDA_MSG_PEERS_INFO)},
+    [PANDA_PLUG_API_REPLICATION] = {"api worker", ZMQ_DEALER, false, S_AT (replication_endpoint),
+                                    S_EVENTS_HWM, S_VERBS (PANDA_MSG_PEERS, PANDA_MSG_PEERS_INFO)},
 };
 
 const panda_plug_info_t *

@@ -118,6 +118,8 @@ s_serve (s_api_actor_t *self, struct mg_connection *conn)
     const char *method = ri->request_method, *path = ri->local_uri;
     bool graphql = strcmp (path, "/graphql") == 0;
     bool blobs = strncmp (path, "/blobs/", 7) == 0 && path[7];
+    if (strcmp (path, "/replication") == 0 && (strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0))
+        return panda_api_replication (conn, &self->api);
     if (!graphql && !blobs) {
         panda_api_respond (conn, 404, NULL, NULL, 0, NULL);
         return 404;

@@ -200,4 +200,8 @@ int panda_api_blobs (struct mg_connection *conn, panda_api_t *api, panda_api_wor
 void panda_api_respond (struct mg_connection *conn, int status, const char *content_type, const char *body,
                         size_t len, const char *extra_headers);
 
+//  GET /replication (api_replication.c): the replicate actor's peers and
+//  counters as JSON, asked over replication_endpoint.
+int panda_api_replication (struct mg_connection *conn, const panda_api_t *api);
+
 #endif

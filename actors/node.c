@@ -84,6 +84,7 @@ s_check_endpoints (const panda_config_t *config, panda_error_t *err)
         {offsetof (panda_config_t, replies_endpoint), "replies_endpoint"},
         {offsetof (panda_config_t, events_endpoint), "events_endpoint"},
         {offsetof (panda_config_t, schemas_endpoint), "schemas_endpoint"},
+        {offsetof (panda_config_t, replication_endpoint), "replication_endpoint"},
     };
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
         const char *here = NULL, *elsewhere = NULL, *endpoint = NULL;

@@ -99,6 +99,8 @@ typedef enum {
     PANDA_PLUG_REPLICATE_PIPELINE, //  replicate DEALER to ingest_endpoint
     PANDA_PLUG_REPLICATE_EVENTS, //  replicate SUB to events_endpoint
     PANDA_PLUG_REPLICATE_SCHEMAS, //  replicate SUB to schemas_endpoint
+    PANDA_PLUG_REPLICATE_INFO, //  replicate ROUTER on replication_endpoint
+    PANDA_PLUG_API_REPLICATION, //  api worker DEALER to replication_endpoint
     PANDA_PLUG_COUNT
 } panda_plug_t;
 

@@ -45,7 +45,9 @@
     X ("PURGE", PANDA_MSG_PURGE, purge, "materialize -> storage", "storage_endpoint")                        \
     X ("PURGED", PANDA_MSG_PURGED, purged, "storage -> materialize (PUB/SUB)", "events_endpoint")            \
     X ("REPLICATE", PANDA_MSG_REPLICATE, replicate, "replicate -> ingest -> verify[k] -> storage",           \
-       "ingest_endpoint, verify_endpoint, storage_endpoint")
+       "ingest_endpoint, verify_endpoint, storage_endpoint")                                                 \
+    X ("PEERS", PANDA_MSG_PEERS, peers, "api worker -> replicate", "replication_endpoint")                   \
+    X ("PEERS_INFO", PANDA_MSG_PEERS_INFO, peers_info, "replicate -> api worker", "replication_endpoint")
 
 //  The fields of each data verb: F (verb name, type, field name).
 //  A request and its answer: the api worker's request id comes back.
@@ -71,6 +73,10 @@
 //  An entry received from another node (origin: its 32-byte public key).
 //  The publish path, except that an entry already stored is a success
 //  (answered ARGS, no STORED event): concurrent sessions offer the same.
+//  GET /replication: the replicate actor's state as JSON (its identity and
+//  every connection with its counters).
+#define PANDA_MSG_FIELDS_PANDA_MSG_PEERS(F, v) F (v, U64, req)
+#define PANDA_MSG_FIELDS_PANDA_MSG_PEERS_INFO(F, v) F (v, U64, req) F (v, TEXT, json)
 #define PANDA_MSG_FIELDS_PANDA_MSG_REPLICATE(F, v)                                                           \
     F (v, U64, req) F (v, BYTES, entry) F (v, BYTES, op) F (v, BYTES, origin)
 

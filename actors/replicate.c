@@ -17,7 +17,9 @@
               ARGS, FAILED     on DEALER >ingest_endpoint (answers)
               STORED           on SUB >events_endpoint
               SCHEMA           on SUB >schemas_endpoint
+              PEERS            on ROUTER @replication_endpoint (api workers)
     Emits:    REPLICATE        on DEALER >ingest_endpoint
+              PEERS_INFO       on that ROUTER (JSON for GET /replication)
               frames           to peers
     Opens the entries database (database_url) and the views database
     <db>-views, both only to read.                                         */
@@ -27,6 +29,7 @@
 #include "panda/panda_operation.h"
 #include "panda_views.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -585,7 +588,8 @@ s_start (void *self_, zpoller_t *poller)
     }
     if (!(self->ingest = panda_actor_plug (PANDA_PLUG_REPLICATE_PIPELINE, c, 0)) ||
         !(self->events = panda_actor_plug (PANDA_PLUG_REPLICATE_EVENTS, c, 0)) ||
-        !(self->schemas = panda_actor_plug (PANDA_PLUG_REPLICATE_SCHEMAS, c, 0)))
+        !(self->schemas = panda_actor_plug (PANDA_PLUG_REPLICATE_SCHEMAS, c, 0)) ||
+        !(self->info = panda_actor_plug (PANDA_PLUG_REPLICATE_INFO, c, 0)))
         return "cannot connect to the pipeline's endpoints";
     self->udp =
         panda_replicate_udp_new (c->node_address, self->port, panda_peer_identity_public_key (self->identity),
@@ -599,6 +603,7 @@ s_start (void *self_, zpoller_t *poller)
     zpoller_add (poller, self->ingest);
     zpoller_add (poller, self->events);
     zpoller_add (poller, self->schemas);
+    zpoller_add (poller, self->info);
     panda_schema_set_init (&self->supported);
     s_refresh_supported (self);
     panda_log_info ("replicate", "peer id %s, replicating on tcp://%s:%d",
@@ -625,6 +630,46 @@ s_event (panda_replicate_t *self, zsock_t *which)
         panda_repl_inbox_schema (self->inbox, panda_msg_schema_schema_id (msg));
         s_refresh_supported (self);
     }
+    panda_msg_destroy (&msg);
+}
+
+//  GET /replication (through the api): who we are and every connection.
+static void
+s_info (panda_replicate_t *self)
+{
+    zframe_t *identity = NULL;
+    panda_msg_t *msg = panda_actor_recv (self->info, &identity);
+    if (!msg || panda_msg_id (msg) != PANDA_MSG_PEERS) {
+        panda_msg_destroy (&msg);
+        zframe_destroy (&identity);
+        return;
+    }
+    json_t *peers = json_array ();
+    for (size_t i = 0; peers && i < self->n_peers; i++) {
+        const panda_replicate_peer_t *p = self->peers[i];
+        static const char *states[] = {"connecting", "hello", "ready"};
+        const panda_replicate_stats_t *st = &p->stats;
+        json_array_append_new (
+            peers,
+            json_pack ("{s:s?, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "peer_id",
+                       p->peer_id[0] ? p->peer_id : NULL, "address", p->address, "direction",
+                       p->outgoing ? "outgoing" : "incoming", "state", states[p->state], "sessions",
+                       (json_int_t) p->n_sessions, "entries_sent", (json_int_t) st->entries_sent,
+                       "bytes_sent", (json_int_t) st->bytes_sent, "entries_received",
+                       (json_int_t) st->entries_received, "bytes_received", (json_int_t) st->bytes_received,
+                       "sessions_done", (json_int_t) st->sessions_done, "sessions_failed",
+                       (json_int_t) st->sessions_failed, "last_seen_ms", (json_int_t) st->last_seen));
+    }
+    json_t *root = json_pack (
+        "{s:s, s:s, s:i, s:I, s:I, s:o}", "peer_id", panda_peer_identity_peer_id (self->identity), "address",
+        self->config->node_address, "port", self->port, "inbox_entries",
+        (json_int_t) panda_repl_inbox_count (self->inbox), "inbox_deferred",
+        (json_int_t) panda_repl_inbox_deferred (self->inbox), "peers", peers ? peers : json_array ());
+    char *text = root ? json_dumps (root, JSON_COMPACT) : NULL;
+    panda_msg_t *reply = panda_msg_peers_info_new (panda_msg_peers_req (msg), text ? text : "{}");
+    panda_actor_send (self->info, &identity, &reply);
+    free (text);
+    json_decref (root);
     panda_msg_destroy (&msg);
 }
 
@@ -667,6 +712,8 @@ s_handle (void *self_, zsock_t *which)
         s_event (self, which);
     else if (self->udp && which == (zsock_t *) self->udp)
         s_udp_answer (self);
+    else if (which == self->info)
+        s_info (self);
     else if (which)
         for (size_t i = 0; i < self->n_peers; i++) {
             panda_replicate_peer_t *peer = self->peers[i];
@@ -715,6 +762,7 @@ panda_replicate_actor (zsock_t *pipe, void *args)
     zsock_destroy (&self->ingest);
     zsock_destroy (&self->events);
     zsock_destroy (&self->schemas);
+    zsock_destroy (&self->info);
     panda_store_destroy (&self->store);
     panda_views_destroy (&self->views);
     panda_repl_inbox_destroy (&self->inbox);

@@ -85,6 +85,9 @@ typedef struct {
     int64_t *positions; //  ascending: the store's order is causal
     size_t n_positions, next;
     int64_t last_activity; //  zclock_mono
+    int64_t started; //  zclock_mono
+    uint64_t sent, sent_bytes, received, received_bytes; //  entries of this session
+    bool reported; //  its catch-up was logged
 } panda_replicate_session_t;
 
 typedef struct {
@@ -150,6 +153,7 @@ struct _panda_replicate_t {
     zsock_t *ingest; //  DEALER to ingest: REPLICATE
     zsock_t *events; //  SUB: STORED
     zsock_t *schemas; //  SUB: SCHEMA
+    zsock_t *info; //  ROUTER: GET /replication
     panda_store_t *store; //  read connection to the entries
     panda_views_t *views; //  read connection to the views (schemas, blob relations)
     panda_actor_schemas_t *known; //  schemas, for the supported set

@@ -309,7 +309,7 @@ s_add_session (panda_replicate_peer_t *self, uint64_t id, bool initiator, uint64
     panda_replicate_session_t *s = &self->sessions[self->n_sessions++];
     memset (s, 0, sizeof *s);
     s->session = session;
-    s->last_activity = zclock_mono ();
+    s->last_activity = s->started = zclock_mono ();
     if (panda_repl_session_start (session, &self->out, err) != PANDA_OK) {
         s_remove_session (self, s);
         return NULL;
@@ -457,6 +457,8 @@ s_send_entry (void *ctx_, const panda_store_raw_t *raw)
     self->send_bytes -= bytes;
     self->stats.entries_sent++;
     self->stats.bytes_sent += bytes;
+    ctx->s->sent++;
+    ctx->s->sent_bytes += bytes;
     ctx->sent = true;
     return PANDA_OK;
 }
@@ -500,15 +502,31 @@ s_stream (panda_replicate_peer_t *self, panda_replicate_session_t *s)
     }
 }
 
+//  Log a session's catch-up once (info), and remove it when done.
 static void
 s_session_check (panda_replicate_peer_t *self, panda_replicate_session_t *s)
 {
-    if (panda_repl_session_state (s->session) != PANDA_REPL_DONE)
+    panda_repl_state_t state = panda_repl_session_state (s->session);
+    if (!s->reported && (state == PANDA_REPL_LIVE || state == PANDA_REPL_DONE)) {
+        s->reported = true;
+        const panda_replicate_stats_t *st = &self->stats;
+        panda_log_info (
+            "replicate",
+            "session %llu with %s: caught up in %lld ms, sent %llu entries (%llu bytes), received %llu "
+            "(%llu bytes)%s; with this peer so far: sent %llu, received %llu, sessions %llu done, %llu "
+            "failed",
+            (unsigned long long) panda_repl_session_id (s->session), s_name (self),
+            (long long) (zclock_mono () - s->started), (unsigned long long) s->sent,
+            (unsigned long long) s->sent_bytes, (unsigned long long) s->received,
+            (unsigned long long) s->received_bytes, state == PANDA_REPL_LIVE ? ", now live" : "",
+            (unsigned long long) st->entries_sent, (unsigned long long) st->entries_received,
+            (unsigned long long) st->sessions_done + (state == PANDA_REPL_DONE),
+            (unsigned long long) st->sessions_failed);
+    }
+    if (state != PANDA_REPL_DONE)
         return;
     self->stats.sessions_done++;
     self->backoff_ms = S_BACKOFF_MIN_MS;
-    panda_log_debug ("replicate", "session %llu with %s done",
-                     (unsigned long long) panda_repl_session_id (s->session), s_name (self));
     s_remove_session (self, s);
 }
 
@@ -564,8 +582,11 @@ s_entry (panda_replicate_peer_t *self, const panda_repl_msg_t *msg)
     else if (panda_replicate_receive (self->node, self, msg->entry, msg->entry_len, msg->operation,
                                       msg->operation_len, &err) != PANDA_OK)
         why = err.message;
-    else
+    else {
         s->last_activity = zclock_mono ();
+        s->received++;
+        s->received_bytes += bytes;
+    }
     panda_operation_destroy (&op);
     if (!s || why) //  it never entered the inbox: its credit comes back
         panda_replicate_peer_entry_done (self, bytes);
@@ -741,7 +762,9 @@ panda_replicate_peer_tick (panda_replicate_peer_t *self, int64_t now)
         s_grant (self, self->owed_entries, self->owed_bytes);
         self->owed_entries = self->owed_bytes = 0;
     }
-    for (size_t i = 0; i < self->n_sessions; i++)
+    for (size_t i = self->n_sessions; i-- > 0;) {
         s_stream (self, &self->sessions[i]);
+        s_session_check (self, &self->sessions[i]);
+    }
     return wait;
 }

@@ -89,6 +89,7 @@ typedef struct {
     char *replies_endpoint;
     char *events_endpoint;
     char *schemas_endpoint;
+    char *replication_endpoint; //  where the replicate actor answers GET /replication
     //  what the command line asked for besides settings
     char *config_path; //  the file that was read, or NULL
     bool show_help;

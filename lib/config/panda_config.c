@@ -111,6 +111,8 @@ const setting_t panda_config_settings[] = {
      "ZeroMQ PUB endpoint of storage events (STORED)"},
     {"schemas_endpoint", 0, T_STRING, AT (schemas_endpoint), 0, "inproc://pandad-schemas", "URL",
      "ZeroMQ PUB endpoint of the materialiser's events (SCHEMA: a new schema is queryable)"},
+    {"replication_endpoint", 0, T_STRING, AT (replication_endpoint), 0, "inproc://pandad-replication", "URL",
+     "ZeroMQ endpoint where the replicate actor answers the api's GET /replication"},
 };
 
 const size_t panda_config_settings_count = sizeof panda_config_settings / sizeof panda_config_settings[0];

@@ -93,6 +93,15 @@ await checkAsync('the same author goes on writing on B: A gets it live, the othe
   await until(a.url, `{ ${note}(id: "${fromB}") { fields { text } } }`, (d) => d[note]?.fields.text === 'hello from B', 'A gets B\'s note (live, the other way)', LIVE_MS);
 });
 
+await checkAsync('GET /replication on B names A with what it received', async () => {
+  const info = await (await fetch(b.url.replace(/\/graphql$/, '/replication'))).json();
+  const peer = info.peers.find((p) => p.peer_id === aPeer);
+  assertEq(peer?.state, 'ready', 'A\'s connection on B');
+  assertEq(peer.direction, 'outgoing', 'B dialled A');
+  if (!(peer.entries_received > 10 && peer.bytes_received > 256000 && peer.entries_sent >= 1))
+    throw new Error(`counters ${JSON.stringify(peer)}`);
+});
+
 if (failedSoFar()) { a.printLog(); b?.printLog(); }
 await b?.stop();
 await a.stop();
