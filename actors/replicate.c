@@ -730,8 +730,10 @@ s_handle (void *self_, zsock_t *which)
         }
     s_tick (self);
     s_pump (self);
-    for (size_t i = 0; i < self->n_peers; i++)
+    for (size_t i = 0; i < self->n_peers; i++) {
+        panda_replicate_peer_refill (self->peers[i], false);
         panda_replicate_peer_flush (self->peers[i]);
+    }
 }
 
 static int

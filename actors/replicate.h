@@ -198,6 +198,10 @@ void panda_replicate_peer_announce (panda_replicate_peer_t *self);
 void panda_replicate_peer_entry_done (panda_replicate_peer_t *self, size_t bytes);
 void panda_replicate_peer_entry_failed (panda_replicate_peer_t *self, const char *reason);
 
+//  Grant the peer the credit its entries freed: when a quarter of the
+//  window is owed, or everything (all).
+void panda_replicate_peer_refill (panda_replicate_peer_t *self, bool all);
+
 //  Send the pending frame now (returns -1 when the peer is gone).
 int panda_replicate_peer_flush (panda_replicate_peer_t *self);
 

@@ -595,6 +595,21 @@ s_entry (panda_replicate_peer_t *self, const panda_repl_msg_t *msg)
 }
 
 void
+panda_replicate_peer_refill (panda_replicate_peer_t *self, bool all)
+{
+    //  Credit goes back for what left the inbox: in batches of a quarter
+    //  of the window, so the sender never waits for it; the rest at ticks.
+    const panda_config_t *c = self->node->config;
+    if (self->state != PANDA_PEER_READY || self->owed_entries == 0)
+        return;
+    if (all || self->owed_entries >= c->replication_credit_entries / 4 ||
+        self->owed_bytes >= c->replication_credit_bytes / 4) {
+        s_grant (self, self->owed_entries, self->owed_bytes);
+        self->owed_entries = self->owed_bytes = 0;
+    }
+}
+
+void
 panda_replicate_peer_entry_done (panda_replicate_peer_t *self, size_t bytes)
 {
     self->owed_entries++;
@@ -757,11 +772,7 @@ panda_replicate_peer_tick (panda_replicate_peer_t *self, int64_t now)
     }
     if (self->next_sync)
         wait = self->next_sync - now;
-    //  Give back credit for what left the inbox, in batches.
-    if (self->owed_entries) {
-        s_grant (self, self->owed_entries, self->owed_bytes);
-        self->owed_entries = self->owed_bytes = 0;
-    }
+    panda_replicate_peer_refill (self, true);
     for (size_t i = self->n_sessions; i-- > 0;) {
         s_stream (self, &self->sessions[i]);
         s_session_check (self, &self->sessions[i]);

@@ -202,7 +202,7 @@ s_read_schema_set (s_ctx_t *ctx, const char *context, bool non_empty, panda_sche
 {
     char what[64];
     snprintf (what, sizeof what, "target set in %s message", context);
-    uint64_t count;
+    uint64_t count = 0;
     panda_err_t rc = s_read_array (ctx, what, 1, ctx->limits->max_schema_ids, &count, err);
     for (uint64_t i = 0; rc == PANDA_OK && i < count; i++) {
         panda_cbor_head_t head;
@@ -230,7 +230,7 @@ static panda_err_t
 s_read_have (s_ctx_t *ctx, panda_repl_msg_t *msg, panda_error_t *err)
 {
     const char *what = "log heights in have message";
-    uint64_t n_authors, pair;
+    uint64_t n_authors = 0, pair = 0;
     //  An author takes at least 36 bytes: [h'<32 bytes>', []].
     panda_err_t rc = s_read_array (ctx, what, 36, ctx->limits->max_authors, &n_authors, err);
     if (rc == PANDA_OK && n_authors > 0) {
@@ -243,7 +243,7 @@ s_read_have (s_ctx_t *ctx, panda_repl_msg_t *msg, panda_error_t *err)
         panda_repl_author_t *author = &msg->authors[i];
         const uint8_t *key;
         size_t key_len;
-        uint64_t n_logs;
+        uint64_t n_logs = 0;
         rc = s_read_array (ctx, what, 1, 0, &pair, err);
         if (rc == PANDA_OK && pair != 2)
             rc = panda_error_set (err, PANDA_ERR_DECODE,
@@ -430,7 +430,7 @@ panda_repl_msg_decode (panda_repl_msg_t *self, const uint8_t *data, size_t len,
     *consumed = 0;
     panda_cbor_reader_init (&ctx.r, data, len);
     panda_cbor_head_t head;
-    uint64_t type, expected = 0;
+    uint64_t type = 0, expected = 0;
     if (panda_cbor_read_head (&ctx.r, &head, err))
         return PANDA_ERR_DECODE;
     if (head.major != PANDA_CBOR_ARRAY)
