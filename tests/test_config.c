@@ -254,20 +254,22 @@ test_config_not_used_yet (void **state)
     assert_int_equal (s_load (&c, same, env, &err), PANDA_OK);
     assert_int_equal (panda_config_not_used_yet (c, keys, 16), 0);
     panda_config_destroy (&c);
+    //  Replication's keys are used now; discovery's are not yet.
     const char *set[] = {"--node-port",
                          "2023",
                          "--direct-node-addresses",
                          "192.0.2.1:2022",
-                         "--allow-peer-ids",
-                         "12D3KooWabc",
+                         "--mdns",
+                         "false",
+                         "--relay-addresses",
+                         "192.0.2.2:2022",
                          "--http-port",
                          "3000",
                          NULL};
     assert_int_equal (s_load (&c, set, env, &err), PANDA_OK);
-    assert_int_equal (panda_config_not_used_yet (c, keys, 16), 3);
-    assert_string_equal (keys[0], "node_port");
-    assert_string_equal (keys[1], "direct_node_addresses");
-    assert_string_equal (keys[2], "allow_peer_ids");
+    assert_int_equal (panda_config_not_used_yet (c, keys, 16), 2);
+    assert_string_equal (keys[0], "mdns");
+    assert_string_equal (keys[1], "relay_addresses");
     panda_config_destroy (&c);
     //  --help says so on those lines only.
     char *text = NULL;
@@ -275,11 +277,15 @@ test_config_not_used_yet (void **state)
     FILE *out = open_memstream (&text, &len);
     panda_config_print_help (out);
     fclose (out);
-    const char *psk = strstr (text, "--psk");
+    const char *relay = strstr (text, "--relay-addresses");
     const char *port = strstr (text, "--http-port");
-    assert_non_null (psk);
+    const char *psk = strstr (text, "--psk");
+    assert_non_null (relay);
     assert_non_null (port);
-    assert_true (strstr (psk, "not used yet") < strchr (psk, '\n'));
+    assert_non_null (psk);
+    assert_true (strstr (relay, "not used yet") < strchr (relay, '\n'));
+    const char *psk_mark = strstr (psk, "not used yet");
+    assert_true (!psk_mark || psk_mark > strchr (psk, '\n'));
     const char *mark = strstr (port, "not used yet");
     assert_true (!mark || mark > strchr (port, '\n'));
     free (text);
