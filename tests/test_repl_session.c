@@ -873,31 +873,35 @@ test_session_errors (void **state)
 
     //  Malformed Ranges payloads (the codec only checks they are one item).
 #define S_Z16 "00000000000000000000000000000000"
-    const char *bad_ranges[] = {
-        "a0", //  a map
-        "01", //  an integer
-        "8180", //  a range without bound and mode
-        "81820900", //  a bound that is no byte string
-        "8182f609", //  an unknown range mode
-        "8183f60141aa", //  a fingerprint of 1 byte
-        "828241000083f60150" S_Z16, //  a bound ending in 0x00
-        "8283f60150" S_Z16 "83f60150" S_Z16, //  two ranges up to infinity
-        "8183f60380", //  an empty answer
-        "8183f60281835820" S_Z16 S_Z16 "0000", //  an item with seq 0
-        "8183f60281835821" S_Z16 S_Z16 "00"
-        "0001", //  a 33-byte public key
-        "81", //  truncated
+    const struct {
+        const char *hex, *text;
+    } bad_ranges[] = {
+        {"a0", "unexpected map"},
+        {"01", "unexpected integer"},
+        {"8180", "range 0 has 0 fields"},
+        {"81820900", "bound is not null or 1 to 40 bytes"},
+        {"8182f609", "bad mode 9"},
+        {"8183f60141aa", "fingerprint of 1 bytes"},
+        {"828241000083f60150" S_Z16, "bound ends in a zero byte"},
+        {"8283f60150" S_Z16 "83f60150" S_Z16, "range 1 bound not above range 0"},
+        {"8183f60380", "empty answer"},
+        {"8183f60281835820" S_Z16 S_Z16 "0000", "item 0 has seq 0"},
+        {"8183f60281835821" S_Z16 S_Z16 "00"
+         "0001",
+         "public key of 33 bytes"},
+        {"81", "recon payload"}, //  truncated
     };
     for (size_t i = 0; i < sizeof bad_ranges / sizeof *bad_ranges; i++) {
         s = s_session (false, PANDA_REPL_MODE_LOG_HEIGHT_RANGES);
-        uint8_t *payload = panda_test_unhex (bad_ranges[i], &len);
+        uint8_t *payload = panda_test_unhex (bad_ranges[i].hex, &len);
         panda_repl_msg_t bad = {
             .type = PANDA_REPL_RANGES, .session_id = 4, .ranges = payload, .ranges_len = len};
         panda_cbor_writer_free (&out);
         panda_cbor_writer_init (&out);
         panda_err_t rc = panda_repl_session_handle (s, &bad, &out, &err);
-        if (rc == PANDA_OK)
-            fail_msg ("Ranges %s accepted", bad_ranges[i]);
+        if (rc == PANDA_OK || !strstr (err.message, bad_ranges[i].text))
+            fail_msg ("Ranges %s: got %d `%s`, expected `%s`", bad_ranges[i].hex, rc, rc ? err.message : "",
+                      bad_ranges[i].text);
         assert_int_equal (out.len, 0); //  nothing is said on failure
         free (payload);
         //  The exchange is over: even a good payload is refused now.
