@@ -233,8 +233,16 @@ s_write_ranges (panda_repl_session_t *self, uint8_t *payload, size_t len, panda_
 panda_err_t
 panda_repl_session_start (panda_repl_session_t *self, panda_cbor_writer_t *out, panda_error_t *err)
 {
-    if (!self->initiator)
-        return self->mode == PANDA_REPL_MODE_LOG_HEIGHT ? s_write_have (self, out, err) : PANDA_OK;
+    if (!self->initiator) {
+        if (self->mode != PANDA_REPL_MODE_LOG_HEIGHT)
+            return PANDA_OK;
+        panda_err_t rc = s_write_have (self, out, err);
+        //  §9.4: an empty Have offers nothing, so we are done locally at
+        //  once: SyncDone follows it, as aquadoggo's responder does.
+        if (rc == PANDA_OK && panda_recon_set_count (self->logs) == 0)
+            rc = panda_repl_session_sent (self, out, err);
+        return rc;
+    }
     panda_repl_msg_t msg;
     panda_repl_msg_init (&msg);
     msg.type = PANDA_REPL_SYNC_REQUEST;

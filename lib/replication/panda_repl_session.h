@@ -75,7 +75,8 @@ const panda_schema_set_t *panda_repl_session_target (const panda_repl_session_t 
 panda_repl_state_t panda_repl_session_state (const panda_repl_session_t *self);
 
 //  Write the session's opening messages: the initiator's SyncRequest (and
-//  first Ranges in mode 2), the responder's Have (mode 0).
+//  first Ranges in mode 2), the responder's Have (mode 0), followed by its
+//  SyncDone when that Have is empty (nothing to offer: locally done).
 PANDA_NODISCARD panda_err_t panda_repl_session_start (panda_repl_session_t *self, panda_cbor_writer_t *out,
                                                       panda_error_t *err);
 
