@@ -646,6 +646,9 @@ panda_replicate_peer_frame (panda_replicate_peer_t *self, zframe_t *frame)
         }
         if (self->state != PANDA_PEER_READY) {
             bool ok = msg.type == PANDA_REPL_HELLO && s_hello (self, &msg);
+            if (msg.type != PANDA_REPL_HELLO)
+                panda_log_warn ("replicate", "refused %s: its first message was %s, not Hello", s_name (self),
+                                panda_repl_type_name (msg.type));
             panda_repl_msg_clear (&msg);
             if (!ok) {
                 panda_replicate_peer_disconnected (self, "no valid Hello");
