@@ -51,6 +51,8 @@
 #define RETRY_WINDOW_MS 5000
 //  Credit A grants each peer in the hostile client test (small: flood fast).
 #define CREDIT 4
+//  A's max_peers in the hostile client test: B and the clients at hand.
+#define MAX_PEERS 4
 #define MAX_NODES 5
 
 static const char *const FIELD_DEF = "schema_field_definition_v1";
@@ -711,9 +713,11 @@ test_hostile_client (void **state)
     panda_fixture_require ();
     world_t *w = *state;
     node_t *a = s_node_new (w, "A"), *b = s_node_new (w, "B (well-behaved)");
-    char credit[16];
+    char credit[16], max_peers[16];
     snprintf (credit, sizeof credit, "%d", CREDIT);
-    s_node_start (a, (const char *const[]){"--replication-credit-entries", credit, NULL});
+    snprintf (max_peers, sizeof max_peers, "%d", MAX_PEERS);
+    s_node_start (
+        a, (const char *const[]){"--replication-credit-entries", credit, "--max-peers", max_peers, NULL});
     size_t published = 0;
     doc_t first = s_publish (a, "first");
     published++;
@@ -803,6 +807,20 @@ test_hostile_client (void **state)
                   PANDA_REPL_MAX_FRAME_BYTES, event);
     s_client_close (&w->client);
     s_assert_serving (a, b, "a frame over the size limit");
+    published++;
+
+    //  (d) clients that say Hello and leave, more of them than max_peers:
+    //  gone connections must not keep a place, or nobody new gets in.
+    for (int i = 0; i < MAX_PEERS; i++) {
+        s_client_open (&w->client, a);
+        assert_int_equal (s_client_handshake (&w->client, a), CREDIT);
+        s_client_close (&w->client);
+    }
+    s_client_open (&w->client, a);
+    assert_int_equal (s_client_handshake (&w->client, a), CREDIT);
+    s_client_close (&w->client);
+    assert_int_equal (s_log_count (a, "would be one peer too many"), 0);
+    s_assert_serving (a, b, "clients that said Hello and left");
     published++;
 
     //  Nothing of it on A: not over GraphQL, not in its database.
