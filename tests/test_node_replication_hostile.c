@@ -11,10 +11,12 @@
     * a hostile client written here with CZMQ (a DEALER with a CURVE key
       of its own) sends garbage instead of Hello, messages before Hello,
       entries with bad signatures, an entry outside the session's target
-      set, entries beyond its credit, a frame over the size limit. Each
-      time: nothing of it is stored, A keeps serving HTTP and its
-      well-behaved peer B (which gets a newly published entry live), and
-      A's log names the reason.
+      set, entries beyond its credit, a frame over the size limit (ZeroMQ
+      drops that connection before pandad sees the frame, so only the
+      client sees why), and says Hello and leaves, more often than
+      max_peers. Each time: nothing of it is stored, A keeps serving HTTP
+      and its well-behaved peer B (which gets a newly published entry
+      live), and A's log names the reason.
 
     "Nothing arrives" is shown against a control: the refused node lacks
     what an allowed node, started with it, has received. All nodes listen
