@@ -209,6 +209,25 @@ panda_replicate_peer_disconnected (panda_replicate_peer_t *self, const char *why
     self->out.len = 0;
 }
 
+//  Room for one more READY peer. An incoming peer that went away stays
+//  READY until something is sent to it (the ROUTER does not tell when a
+//  node leaves), so at the limit each gets an empty Credit first: the send
+//  fails for those gone (ROUTER_MANDATORY) and frees their place.
+static bool
+s_room (panda_replicate_t *node, const panda_replicate_peer_t *self)
+{
+    if (panda_replicate_ready_peers (node) < node->config->max_peers)
+        return true;
+    for (size_t i = 0; i < node->n_peers; i++) {
+        panda_replicate_peer_t *peer = node->peers[i];
+        if (peer != self && !peer->outgoing && peer->state == PANDA_PEER_READY) {
+            s_grant (peer, 0, 0);
+            panda_replicate_peer_flush (peer);
+        }
+    }
+    return panda_replicate_ready_peers (node) < node->config->max_peers;
+}
+
 //  Check the peer's Hello; on success the connection is READY.
 static bool
 s_hello (panda_replicate_peer_t *self, const panda_repl_msg_t *msg)
@@ -232,7 +251,7 @@ s_hello (panda_replicate_peer_t *self, const panda_repl_msg_t *msg)
         why = "could not prove the psk";
     else if (!panda_replicate_policy_admits (&node->policy, self->curve_key))
         why = "is not allowed (allow_peer_ids / block_peer_ids)";
-    else if (panda_replicate_ready_peers (node) >= node->config->max_peers)
+    else if (!s_room (node, self))
         why = "would be one peer too many (max_peers)";
     memcpy (self->node_key, msg->node_key ? msg->node_key : (const uint8_t[32]){0}, 32);
     if (!why && !panda_peer_id_from_public_key (self->node_key, self->peer_id))
@@ -683,6 +702,9 @@ panda_replicate_peer_frame (panda_replicate_peer_t *self, zframe_t *frame)
         }
         if (self->state != PANDA_PEER_READY) {
             bool ok = msg.type == PANDA_REPL_HELLO && s_hello (self, &msg);
+            if (msg.type != PANDA_REPL_HELLO)
+                panda_log_warn ("replicate", "refused %s: its first message was %s, not Hello", s_name (self),
+                                panda_repl_type_name (msg.type));
             panda_repl_msg_clear (&msg);
             if (!ok) {
                 panda_replicate_peer_disconnected (self, "no valid Hello");
