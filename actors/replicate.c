@@ -380,6 +380,15 @@ s_undial (panda_replicate_peer_t *peer)
     }
 }
 
+void
+panda_replicate_give_up (panda_replicate_peer_t *peer)
+{
+    if (!peer->outgoing)
+        return;
+    s_undial (peer);
+    peer->next_dial = zclock_mono () + S_DIAL_EVERY_MS;
+}
+
 //  A connection event of an outgoing peer's DEALER.
 static void
 s_monitor_event (panda_replicate_t *self, panda_replicate_peer_t *peer)
@@ -403,8 +412,7 @@ s_monitor_event (panda_replicate_t *self, panda_replicate_peer_t *peer)
                         id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "not allowed" : "handshake failed",
                         S_DIAL_EVERY_MS / 1000);
         panda_replicate_peer_disconnected (peer, "handshake refused");
-        s_undial (peer);
-        peer->next_dial = zclock_mono () + S_DIAL_EVERY_MS;
+        panda_replicate_give_up (peer);
     }
     (void) self;
 }

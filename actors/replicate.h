@@ -224,5 +224,9 @@ PANDA_NODISCARD panda_err_t panda_replicate_blob_logs (panda_replicate_t *node,
 //  Connections past Hello, both directions.
 size_t panda_replicate_ready_peers (const panda_replicate_t *node);
 
+//  A connection that failed Hello: an outgoing one is closed and dialled
+//  again in 20 s (no retry storm); an incoming one waits to be forgotten.
+void panda_replicate_give_up (panda_replicate_peer_t *peer);
+
 //  The incoming READY connection from the node with this key, if any.
 panda_replicate_peer_t *panda_replicate_find_incoming (panda_replicate_t *node, const uint8_t *node_key);

@@ -708,7 +708,7 @@ panda_replicate_peer_frame (panda_replicate_peer_t *self, zframe_t *frame)
             panda_repl_msg_clear (&msg);
             if (!ok) {
                 panda_replicate_peer_disconnected (self, "no valid Hello");
-                self->next_dial = zclock_mono () + 20000; //  no retry storm
+                panda_replicate_give_up (self); //  no retry storm
                 return;
             }
             continue;
@@ -748,7 +748,7 @@ panda_replicate_peer_tick (panda_replicate_peer_t *self, int64_t now)
     const panda_config_t *c = self->node->config;
     if (self->state == PANDA_PEER_HELLO && now > self->hello_deadline) {
         panda_replicate_peer_disconnected (self, "no Hello in time");
-        self->next_dial = now + 20000;
+        panda_replicate_give_up (self);
         return -1;
     }
     if (self->state != PANDA_PEER_READY)
