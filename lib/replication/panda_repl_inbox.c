@@ -276,6 +276,16 @@ panda_repl_inbox_add (panda_repl_inbox_t *self, uint32_t peer, const uint8_t *en
     const panda_hash_t *previous = panda_operation_previous (op, &n_previous);
     for (size_t i = 0; rc == PANDA_OK && i < n_previous; i++)
         rc = s_depend (self, slot, &previous[i], err);
+    //  A DELETE also waits for every held entry of its schema that came
+    //  before it: an UPDATE concurrent with it (same previous) was stored
+    //  before it by the sender, but the verify pool may store it after the
+    //  DELETE here, and storage refuses an update of a deleted document.
+    for (uint32_t other = 0;
+         rc == PANDA_OK && panda_operation_action (op) == PANDA_ACTION_DELETE && other < self->max_entries;
+         other++)
+        if (other != slot && self->nodes[other].state != S_FREE &&
+            strcmp (self->nodes[other].schema_id, node->schema_id) == 0)
+            rc = s_depend (self, slot, &self->nodes[other].hash, err);
     if (rc != PANDA_OK) {
         //  Stale references to it in others' dependents are ignored.
         s_release_slot (self, slot);

@@ -6,6 +6,9 @@
     them over the verify pool, which may reorder entries of different logs.
     The inbox therefore releases an entry only when none of its
     dependencies is still in the inbox (waiting, in flight, or deferred).
+    A DELETE also depends on the held entries of its schema that arrived
+    before it, so that a concurrent UPDATE the sender stored first is not
+    refused here as an update of a deleted document.
     One inbox serves every peer, so an entry that depends on another peer's
     entry in flight waits for it too, and an entry offered by two peers at
     once travels once.
