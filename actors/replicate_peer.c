@@ -301,6 +301,12 @@ s_session_failed (panda_replicate_peer_t *self, panda_replicate_session_t *s, co
     panda_log_warn ("replicate", "session %llu with %s failed: %s",
                     (unsigned long long) panda_repl_session_id (s->session), s_name (self), why);
     self->stats.sessions_failed++;
+    //  aquadoggo tells the peer nothing; a pandad peer is told, so it does
+    //  not keep a session (live ones never time out) that blocks new ones.
+    panda_error_t err;
+    if (self->state == PANDA_PEER_READY &&
+        panda_repl_session_stop_live (s->session, &self->out, &err) != PANDA_OK)
+        panda_log_debug ("replicate", "%s", err.message);
     s_remove_session (self, s);
     size_t before = panda_repl_inbox_peer_count (self->node->inbox, self->number);
     panda_repl_inbox_drop_peer (self->node->inbox, self->number);

@@ -115,7 +115,8 @@ s_serve (const panda_config_t *config, const sigset_t *signals)
     size_t count = panda_config_not_used_yet (config, unused, 16);
     for (size_t i = 0; i < count; i++)
         panda_log_warn ("pandad",
-                        "%s is set but not used yet: pandad does not replicate or discover peers yet",
+                        "%s is set but not used yet: pandad does not discover peers by itself yet (use "
+                        "direct_node_addresses)",
                         unused[i]);
     panda_error_t err;
     panda_node_t *node = panda_node_new (config, &err);

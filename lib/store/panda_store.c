@@ -376,8 +376,7 @@ s_validate (panda_store_t *self, const panda_store_item_t *item, panda_store_sch
         if ((rc = s_check_previous (self, operation, &plan->doc, err)) != PANDA_OK)
             return rc;
         if (self->cache.docs[plan->doc].deleted)
-            return panda_error_set (err, PANDA_ERR_INVALID,
-                                    "You are trying to update or delete a document which has been deleted");
+            return panda_error_set (err, PANDA_ERR_INVALID, PANDA_STORE_DELETED_MESSAGE);
         document_id = &self->cache.docs[plan->doc].id;
     }
     uint32_t existing =

@@ -51,6 +51,11 @@ PANDA_NODISCARD panda_err_t panda_store_set_cache_size (panda_store_t *self, int
 //  --------------------------------------------------------------------------
 //  Publishing
 
+//  The reference message for an UPDATE or DELETE of a deleted document.
+//  Replication treats it as a conflict to skip, not a peer's fault: a
+//  concurrent UPDATE and DELETE are both valid where they were written.
+#define PANDA_STORE_DELETED_MESSAGE "You are trying to update or delete a document which has been deleted"
+
 typedef struct {
     const panda_entry_t *entry; //  decoded and verified
     panda_operation_t *operation; //  decoded (not yet checked against a schema)
