@@ -77,12 +77,20 @@ panda_actor_recv (zsock_t *sock, zframe_t **identity)
 void
 panda_actor_loop (zsock_t *pipe, void *self, panda_actor_start_fn *start, panda_actor_handler_fn *handler)
 {
-    panda_actor_loop_timed (pipe, self, start, handler, NULL);
+    panda_actor_loop_batched (pipe, self, start, handler, NULL, NULL);
 }
 
 void
 panda_actor_loop_timed (zsock_t *pipe, void *self, panda_actor_start_fn *start,
                         panda_actor_handler_fn *handler, panda_actor_wait_fn *wait)
+{
+    panda_actor_loop_batched (pipe, self, start, handler, NULL, wait);
+}
+
+void
+panda_actor_loop_batched (zsock_t *pipe, void *self, panda_actor_start_fn *start,
+                          panda_actor_handler_fn *handler, panda_actor_handler_fn *drained,
+                          panda_actor_wait_fn *wait)
 {
     zsock_signal (pipe, 0);
     zpoller_t *poller = zpoller_new (pipe, NULL);
@@ -108,6 +116,8 @@ panda_actor_loop_timed (zsock_t *pipe, void *self, panda_actor_start_fn *start,
             do
                 handler (self, which);
             while (--budget && (zsock_events (which) & ZMQ_POLLIN));
+            if (drained)
+                drained (self, which);
         } else if (zpoller_terminated (poller))
             break;
         else if (started && wait)

@@ -8,7 +8,12 @@
 
     Back-pressure: every queue is bounded. An actor drains a readable
     socket up to a budget (S_DRAIN_MAX in actor_msg.c) and then polls again,
-    so $TERM is seen. A PUSH or DEALER whose queue is full blocks its
+    so $TERM is seen: only that loop drains, a handler takes one message
+    per call. What batches or coalesces does it when a drain ends
+    (panda_actor_loop_batched): storage commits once nothing more waits or
+    its batch is full, keeping the batch open across drains cut by the
+    budget; api rebuilds its schema and materialize runs once per drain,
+    not once per event. A PUSH or DEALER whose queue is full blocks its
     sender: verify waits for storage, materialize for storage; that stops
     them reading, so the queues before them fill. Ingest is the one stage
     that must never block, since every answer returns through it: it

@@ -48,6 +48,7 @@ typedef struct {
     panda_api_t api;
     struct mg_context *http;
     zsock_t *schemas; //  SUB: SCHEMA events of the materialiser
+    bool reload; //  a SCHEMA came in the drain that is ending
     char reason[PANDA_ERROR_MESSAGE_MAX + 64];
 } s_api_actor_t;
 
@@ -347,9 +348,9 @@ s_start (void *self_, zpoller_t *poller)
     return NULL;
 }
 
-//  SCHEMA [id]: a schema was recorded; rebuild from the views database
-//  (events queued meanwhile are covered by the same rebuild). A failed
-//  rebuild keeps the schema that is served now.
+//  SCHEMA [id]: a schema was recorded; rebuild from the views database once
+//  the drain ends (s_drained: the events of one drain share one rebuild).
+//  A failed rebuild keeps the schema that is served now.
 static void
 s_handle (void *self_, zsock_t *which)
 {
@@ -357,18 +358,23 @@ s_handle (void *self_, zsock_t *which)
     panda_msg_t *msg = panda_actor_recv (which, NULL);
     if (!msg)
         return;
-    if (panda_msg_id (msg) != PANDA_MSG_SCHEMA) {
+    if (panda_msg_id (msg) == PANDA_MSG_SCHEMA) {
+        panda_log_debug ("api", "schema %s added, rebuilding the GraphQL schema",
+                         panda_msg_schema_schema_id (msg));
+        self->reload = true;
+    } else
         panda_log_warn ("api", "unexpected %s on schemas_endpoint", panda_msg_name (panda_msg_id (msg)));
-        panda_msg_destroy (&msg);
-        return;
-    }
-    panda_log_debug ("api", "schema %s added, rebuilding the GraphQL schema",
-                     panda_msg_schema_schema_id (msg));
     panda_msg_destroy (&msg);
-    while (zsock_events (which) & ZMQ_POLLIN) {
-        msg = panda_actor_recv (which, NULL);
-        panda_msg_destroy (&msg);
-    }
+}
+
+static void
+s_drained (void *self_, zsock_t *which)
+{
+    s_api_actor_t *self = self_;
+    (void) which;
+    if (!self->reload)
+        return;
+    self->reload = false;
     panda_error_t err;
     if (panda_api_snapshot_reload (&self->api, &err) != PANDA_OK)
         panda_log_error ("api", "cannot rebuild the GraphQL schema, keeping the previous one: %s",
@@ -381,7 +387,7 @@ panda_api_actor (zsock_t *pipe, void *args)
     s_api_actor_t self = {.args = args};
     const panda_config_t *config = ((panda_actor_args_t *) args)->config;
     panda_api_init (&self.api, config);
-    panda_actor_loop (pipe, &self, s_start, s_handle);
+    panda_actor_loop_batched (pipe, &self, s_start, s_handle, s_drained, NULL);
     if (self.http) {
         //  Requests see the stop and end (a publish already sent still
         //  gets its answer); what is left is cut, so that mg_stop, which

@@ -63,6 +63,7 @@ typedef struct {
     bool blobs_stale; //  entries were materialised since the last blob sync
     int64_t blobs_synced; //  zclock_mono of the last blob sync
     bool run_due; //  entries were stored since the last run
+    bool kicked; //  a kick came in the drain that is ending
     int64_t run_started; //  zclock_mono of the last run
     char reason[PANDA_ERROR_MESSAGE_MAX + 256];
 } s_materialize_t;
@@ -253,41 +254,48 @@ s_wait (void *self_)
     return (int) wait;
 }
 
+//  Every waiting event or kick asks for the same thing: take them all
+//  (s_handle, one per call), then run once (s_drained). A kick (a full
+//  chunk, or blob work left) runs at once: a catch-up never waits.
+static void
+s_drained (void *self_, zsock_t *which)
+{
+    s_materialize_t *self = self_;
+    (void) which;
+    self->run_due = true;
+    if (self->kicked || zclock_mono () - self->run_started >= S_RUN_GAP_MS)
+        s_run (self);
+    self->kicked = false;
+}
+
+//  One event or kick; no socket: a timer is due.
 static void
 s_handle (void *self_, zsock_t *which)
 {
     s_materialize_t *self = self_;
-    //  Every waiting event or kick asks for the same thing: take them all,
-    //  then run once. No socket: a timer is due. A kick (a full chunk, or
-    //  blob work left) runs at once: a catch-up never waits.
-    bool kicked = which == self->kick_in;
-    while (which) {
-        if (which == self->events) {
-            panda_msg_t *msg = panda_actor_recv (which, NULL);
-            panda_msg_id_t id = msg ? panda_msg_id (msg) : PANDA_MSG_COUNT;
-            const char *schema = id == PANDA_MSG_STORED ? panda_msg_stored_schema_id (msg) : NULL;
-            if (schema && strncmp (schema, "blob_", 5) == 0)
-                self->blobs_due = true;
-            if (id == PANDA_MSG_PURGED)
-                s_on_purged (self, msg);
-            panda_msg_destroy (&msg);
-        } else {
-            zmsg_t *msg = zmsg_recv (which);
-            zmsg_destroy (&msg);
-        }
-        if (!(zsock_events (which) & ZMQ_POLLIN))
-            break;
+    if (!which)
+        s_drained (self, NULL);
+    else if (which == self->events) {
+        panda_msg_t *msg = panda_actor_recv (which, NULL);
+        panda_msg_id_t id = msg ? panda_msg_id (msg) : PANDA_MSG_COUNT;
+        const char *schema = id == PANDA_MSG_STORED ? panda_msg_stored_schema_id (msg) : NULL;
+        if (schema && strncmp (schema, "blob_", 5) == 0)
+            self->blobs_due = true;
+        if (id == PANDA_MSG_PURGED)
+            s_on_purged (self, msg);
+        panda_msg_destroy (&msg);
+    } else {
+        zmsg_t *msg = zmsg_recv (which);
+        zmsg_destroy (&msg);
+        self->kicked = true;
     }
-    self->run_due = true;
-    if (kicked || zclock_mono () - self->run_started >= S_RUN_GAP_MS)
-        s_run (self);
 }
 
 void
 panda_materialize_actor (zsock_t *pipe, void *args)
 {
     s_materialize_t self = {.args = args};
-    panda_actor_loop_timed (pipe, &self, s_start, s_handle, s_wait);
+    panda_actor_loop_batched (pipe, &self, s_start, s_handle, s_drained, s_wait);
     zsock_destroy (&self.storage);
     zsock_destroy (&self.kick_out);
     zsock_destroy (&self.kick_in);

@@ -54,8 +54,10 @@ panda_msg_t *panda_actor_recv (zsock_t *sock, zframe_t **identity);
 
 //  The body of every actor thread. Signals the pipe; on START calls start,
 //  which creates the actor's sockets and adds the readable ones to poller,
-//  and answers the reason it failed ("" when ready); then calls handler for
-//  each readable socket until $TERM.
+//  and answers the reason it failed ("" when ready); then, until $TERM,
+//  drains each readable socket: handler takes one message per call, and is
+//  called while more waits, up to a budget (the back-pressure policy:
+//  actor_topology.c). A handler never loops over its socket itself.
 typedef const char *(panda_actor_start_fn) (void *self, zpoller_t *poller);
 typedef void (panda_actor_handler_fn) (void *self, zsock_t *which);
 void panda_actor_loop (zsock_t *pipe, void *self, panda_actor_start_fn *start,
@@ -66,6 +68,13 @@ void panda_actor_loop (zsock_t *pipe, void *self, panda_actor_start_fn *start,
 typedef int (panda_actor_wait_fn) (void *self);
 void panda_actor_loop_timed (zsock_t *pipe, void *self, panda_actor_start_fn *start,
                              panda_actor_handler_fn *handler, panda_actor_wait_fn *wait);
+
+//  The same for an actor that batches or coalesces what one drain brought:
+//  after each drain of which (nothing more waits, or the budget is spent)
+//  drained (self, which) is called once. wait may be NULL (no timer).
+void panda_actor_loop_batched (zsock_t *pipe, void *self, panda_actor_start_fn *start,
+                               panda_actor_handler_fn *handler, panda_actor_handler_fn *drained,
+                               panda_actor_wait_fn *wait);
 
 //  Name the calling thread (at most 15 characters shown), so top -H, perf
 //  and gdb tell the actors apart. Called by each actor's start.

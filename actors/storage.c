@@ -1,10 +1,11 @@
 /*  storage.c - the storage actor: the single writer.
 
     Owns the only write connection to SQLite (lib/panda_store). Takes every
-    request waiting on its socket (up to S_BATCH_MAX) and commits all the
-    publishes among them in one transaction, then answers each one and
-    publishes a STORED event per stored entry. A REPLICATE already stored
-    is answered ARGS too, with no event: concurrent sessions repeat entries. An answer is sent only after
+    request waiting on its socket (over as many budgeted drains as it takes,
+    up to S_BATCH_MAX) and commits all the publishes among them in one
+    transaction, then answers each one and publishes a STORED event per
+    stored entry. A REPLICATE already stored is answered ARGS too, with no
+    event: concurrent sessions repeat entries. An answer is sent only after
     its COMMIT returned: an acknowledged entry is never lost.
 
     NEXT_ARGS is answered here too, from the store's cache of log heads,
@@ -217,33 +218,62 @@ s_purge (s_storage_t *self, panda_msg_t *msg)
     }
 }
 
+//  One request. A publish joins the batch, which commits when full or when
+//  its drain ends with nothing more waiting (s_drained); anything else
+//  commits the batch first, so it sees every publish received before it.
 static void
 s_handle (void *self_, zsock_t *which)
 {
     s_storage_t *self = self_;
-    //  Everything already waiting joins this batch.
-    do {
-        panda_msg_t *msg;
-        zmsg_t *request = panda_actor_recv_raw (which, &msg);
-        if (!request)
-            continue;
-        if (panda_msg_id (msg) == PANDA_MSG_PUBLISH || panda_msg_id (msg) == PANDA_MSG_REPLICATE) {
-            s_queue (self, request, msg);
-            if (self->count == S_BATCH_MAX)
-                s_flush (self);
-            continue;
-        }
-        s_flush (self);
-        if (panda_msg_id (msg) == PANDA_MSG_NEXT_ARGS)
-            s_next_args (self, request, msg);
-        else if (panda_msg_id (msg) == PANDA_MSG_PURGE)
-            s_purge (self, msg);
-        else
-            panda_log_warn ("storage", "dropped unexpected %s", panda_msg_name (panda_msg_id (msg)));
-        zmsg_destroy (&request);
-        panda_msg_destroy (&msg);
-    } while (zsock_events (which) & ZMQ_POLLIN);
+    panda_msg_t *msg;
+    zmsg_t *request = panda_actor_recv_raw (which, &msg);
+    if (!request)
+        return;
+    if (panda_msg_id (msg) == PANDA_MSG_PUBLISH || panda_msg_id (msg) == PANDA_MSG_REPLICATE) {
+        s_queue (self, request, msg);
+        if (self->count == S_BATCH_MAX)
+            s_flush (self);
+        return;
+    }
     s_flush (self);
+    if (panda_msg_id (msg) == PANDA_MSG_NEXT_ARGS)
+        s_next_args (self, request, msg);
+    else if (panda_msg_id (msg) == PANDA_MSG_PURGE)
+        s_purge (self, msg);
+    else
+        panda_log_warn ("storage", "dropped unexpected %s", panda_msg_name (panda_msg_id (msg)));
+    zmsg_destroy (&request);
+    panda_msg_destroy (&msg);
+}
+
+//  A drain ended. When it ended on the budget with more waiting, the batch
+//  stays open for the next drain (the loop looks at the pipe between the
+//  two): everything waiting still joins one commit, up to S_BATCH_MAX.
+static void
+s_drained (void *self_, zsock_t *which)
+{
+    s_storage_t *self = self_;
+    if (!(zsock_events (which) & ZMQ_POLLIN))
+        s_flush (self);
+}
+
+//  $TERM came between two drains of one batch: the other actors are gone
+//  or going, so nothing could be answered. The requests were never
+//  acknowledged (their clients see a failure), so they are not stored
+//  either: nothing a client was told failed is stored later.
+static void
+s_abandon (s_storage_t *self)
+{
+    if (self->count)
+        panda_log_warn ("storage", "stopping: %zu publishes not stored (never acknowledged)", self->count);
+    for (size_t i = 0; i < self->count; i++) {
+        s_pending_t *p = &self->pending[i];
+        zmsg_destroy (&p->request);
+        panda_msg_destroy (&p->msg);
+        panda_entry_destroy (&p->entry);
+        panda_operation_destroy (&p->operation);
+    }
+    self->count = 0;
 }
 
 static const char *
@@ -262,7 +292,8 @@ panda_storage_actor (zsock_t *pipe, void *args)
         return;
     }
     self->args = args;
-    panda_actor_loop (pipe, self, s_start, s_handle);
+    panda_actor_loop_batched (pipe, self, s_start, s_handle, s_drained, NULL);
+    s_abandon (self);
     zsock_destroy (&self->in);
     zsock_destroy (&self->replies);
     zsock_destroy (&self->events);

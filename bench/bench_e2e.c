@@ -16,12 +16,25 @@
        answer must be the NextArguments that follow the entry just sent
        (logId, seqNum, backlink, skiplink), else the bench fails loudly.
     Each E run spawns a fresh pandad on a fresh data dir; the medians of
-    RUNS runs are printed. Per run it also prints, per request, the CPU
+    RUNS runs are printed.
+
+    --verify-procs: E becomes four layouts of the same node (actors api,
+    ingest, verify x2, storage, materialize; no replicate), each run
+    trying them in a rotated order so that each is measured beside the
+    others on the same load of the shared machine:
+       1  one process, inproc:// endpoints (the default node)
+       2  one process, ipc:// endpoints (what crossing processes costs
+          without crossing them)
+       3  the verify pool (2 workers) in a second pandad (--actors verify)
+       4  two verify pandads of one worker each (verify-0 and verify-1)
+    Besides the medians it prints the median of each run's ratio to
+    layout 1 (paired). Per run it also prints, per request, the CPU
     time and times scheduled of each server thread by name (schedstat),
     the load generator's CPU and how busy the machine was (/proc/stat).
 
     usage: bench_e2e [--runs N] [--entries N] [--logs N] [--conns N]
                      [--http-threads N] [--seconds S] [--ceiling-seconds S]
+                     [--verify-procs 1]
     --http-threads sets pandad's http_threads and ceiling B's num_threads.
     pandad is $PANDA_BIN_DIR/pandad, else <dir of this binary>/../bin/pandad
     (tests/panda_pandad.c).                                                 */
@@ -37,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <civetweb.h>
@@ -58,6 +72,7 @@ typedef struct {
     int runs;
     size_t entries, logs, conns, http_threads;
     double seconds, ceiling_seconds;
+    bool verify_procs;
 } s_opts_t;
 
 //  One publish request and the NextArguments that must answer it.
@@ -426,6 +441,138 @@ s_pandad_run (const s_work_t *work, const char *threads, double seconds, s_resul
         snprintf (result->error, sizeof result->error, "pandad exit status %d after SIGTERM", status);
 }
 
+//  ----------------------------------------------------------------------
+//  --verify-procs: the verify pool in pandad's process or in others.
+
+typedef enum { S_ONE_INPROC, S_ONE_IPC, S_VERIFY_PROCESS, S_VERIFY_PROCESSES, S_LAYOUTS } s_layout_t;
+
+static const char *s_layout_names[S_LAYOUTS] = {"one process, inproc://", "one process, ipc://",
+                                                "verify pool (2) in a 2nd process",
+                                                "2 verify processes x 1 worker"};
+
+//  The pipeline endpoints that cross processes, in a temp dir.
+typedef struct {
+    char dir[64], verify[96], verify_1[96], storage[96], replies[96];
+} s_ipc_t;
+
+static void
+s_ipc_new (s_ipc_t *ipc)
+{
+    snprintf (ipc->dir, sizeof ipc->dir, "/tmp/bench-e2e-ipc-XXXXXX");
+    if (!mkdtemp (ipc->dir))
+        s_die ("%s", "mkdtemp failed");
+    snprintf (ipc->verify, sizeof ipc->verify, "ipc://%s/verify-*", ipc->dir);
+    snprintf (ipc->verify_1, sizeof ipc->verify_1, "ipc://%s/verify-1", ipc->dir);
+    snprintf (ipc->storage, sizeof ipc->storage, "ipc://%s/storage", ipc->dir);
+    snprintf (ipc->replies, sizeof ipc->replies, "ipc://%s/replies", ipc->dir);
+}
+
+static void
+s_ipc_remove (s_ipc_t *ipc)
+{
+    const char *names[] = {"verify-0", "verify-1", "storage", "replies"};
+    char path[128];
+    for (size_t i = 0; i < 4; i++) {
+        snprintf (path, sizeof path, "%s/%s", ipc->dir, names[i]);
+        unlink (path);
+    }
+    rmdir (ipc->dir);
+}
+
+//  dst += src, per thread name.
+static void
+s_roles_add (bench_roles_t *dst, const bench_roles_t *src)
+{
+    for (size_t i = 0; i < src->count; i++) {
+        size_t j = 0;
+        while (j < dst->count && strcmp (dst->names[j], src->names[i]) != 0)
+            j++;
+        if (j == dst->count) {
+            if (dst->count == BENCH_ROLES_MAX)
+                continue;
+            snprintf (dst->names[j], sizeof dst->names[j], "%s", src->names[i]);
+            dst->seconds[j] = dst->slices[j] = 0;
+            dst->count++;
+        }
+        dst->seconds[j] += src->seconds[i];
+        dst->slices[j] += src->slices[i];
+    }
+}
+
+//  One fresh node in layout, the whole work published once. The verify
+//  processes start first (they bind), then the node that listens; its
+//  ingest connects at start, and the drive begins S_CONNECT_MS later (a
+//  publish sent before the connection is up fails at once: ingest's verify
+//  sockets queue only on live connections).
+#define S_CONNECT_MS 300
+static void
+s_layout_run (const s_work_t *work, const char *threads, s_layout_t layout, double seconds,
+              s_result_t *result)
+{
+    s_ipc_t ipc;
+    s_ipc_new (&ipc);
+    const char *all = "api,ingest,verify,storage,materialize", *no_verify = "api,ingest,storage,materialize";
+    const char *args[] = {"--http-threads",
+                          threads,
+                          "--http-max-connections-per-address",
+                          "0",
+                          "--verify-threads",
+                          "2",
+                          "--actors",
+                          layout == S_ONE_INPROC || layout == S_ONE_IPC ? all : no_verify,
+                          layout == S_ONE_INPROC ? NULL : "--verify-endpoint",
+                          ipc.verify,
+                          "--storage-endpoint",
+                          ipc.storage,
+                          "--replies-endpoint",
+                          ipc.replies,
+                          NULL};
+    //  Verify processes: the pool of 2, or worker 0 and worker 1 alone.
+    size_t helpers = layout == S_VERIFY_PROCESS ? 1 : layout == S_VERIFY_PROCESSES ? 2 : 0;
+    panda_pandad_t *verify[2] = {NULL, NULL};
+    for (size_t h = 0; h < helpers; h++) {
+        const char *verify_args[] = {"--actors",
+                                     "verify",
+                                     "--verify-threads",
+                                     helpers == 1 ? "2" : "1",
+                                     "--verify-endpoint",
+                                     h == 0 ? ipc.verify : ipc.verify_1,
+                                     "--storage-endpoint",
+                                     ipc.storage,
+                                     "--replies-endpoint",
+                                     ipc.replies,
+                                     NULL};
+        if (!(verify[h] = panda_pandad_start_marker (verify_args, "pandad: ready", S_STARTUP_TIMEOUT_MS)))
+            s_die ("%s", "a verify pandad did not start (its output is above)");
+    }
+    panda_pandad_t *node = panda_pandad_start (args, S_STARTUP_TIMEOUT_MS);
+    if (!node)
+        s_die ("%s", "pandad did not start (its output is above)");
+    struct timespec connect = {0, S_CONNECT_MS * 1000000L};
+    nanosleep (&connect, NULL);
+    bench_roles_t before[3], after[3];
+    int pids[3] = {panda_pandad_pid (node), helpers > 0 ? panda_pandad_pid (verify[0]) : 0,
+                   helpers > 1 ? panda_pandad_pid (verify[1]) : 0};
+    for (size_t p = 0; p <= helpers; p++)
+        bench_roles_read (pids[p], &before[p]);
+    s_drive (work, panda_pandad_port (node), false, seconds, result);
+    for (size_t p = 0; p <= helpers; p++)
+        bench_roles_read (pids[p], &after[p]);
+    bench_roles_diff (&before[0], &after[0], &result->cpu);
+    for (size_t p = 1; p <= helpers; p++) {
+        bench_roles_t diff;
+        bench_roles_diff (&before[p], &after[p], &diff);
+        s_roles_add (&result->cpu, &diff);
+    }
+    int status = panda_pandad_stop (&node);
+    for (size_t h = 0; h < helpers; h++)
+        if (panda_pandad_stop (&verify[h]) != 0 && status == 0)
+            status = -2;
+    if (status != 0 && !result->error[0])
+        snprintf (result->error, sizeof result->error, "a pandad exit status was %d after SIGTERM", status);
+    s_ipc_remove (&ipc);
+}
+
 //  Where the CPU went, in microseconds per request, by thread name (only
 //  the name `only` when given).
 static void
@@ -472,6 +619,8 @@ s_parse (int argc, char *argv[], s_opts_t *opts)
             opts->seconds = atof (argv[i + 1]);
         else if (strcmp (argv[i], "--ceiling-seconds") == 0)
             opts->ceiling_seconds = atof (argv[i + 1]);
+        else if (strcmp (argv[i], "--verify-procs") == 0)
+            opts->verify_procs = atoi (argv[i + 1]) != 0;
         else
             opts->runs = 0;
     }
@@ -481,7 +630,7 @@ s_parse (int argc, char *argv[], s_opts_t *opts)
         opts->seconds <= 0 || opts->ceiling_seconds <= 0) {
         fprintf (stderr,
                  "usage: bench_e2e [--runs 1..%d] [--entries N>=logs] [--logs 1..%d] [--conns 1..logs]"
-                 " [--http-threads N] [--seconds S] [--ceiling-seconds S]\n",
+                 " [--http-threads N] [--seconds S] [--ceiling-seconds S] [--verify-procs 1]\n",
                  S_RUNS_MAX, S_LOGS_MAX);
         exit (1);
     }
@@ -517,6 +666,34 @@ s_table (double *verify, s_series_t *http, s_series_t *e2e, size_t n)
             bench_median (e2e->p50, n), bench_median (e2e->p99, n), bench_median (e2e->max, n), e / b, e / a);
 }
 
+//  The --verify-procs summary: each layout's medians, and the median of
+//  its per-run ratio to layout 1.
+static void
+s_layout_table (double *verify, s_series_t *http, s_series_t *layouts, size_t n)
+{
+    double a = bench_median (verify, n), b = bench_median (http->rate, n);
+    printf ("%-4s %-34s %10s %8s %8s %8s %6s %6s %8s\n", "case", "", "ops/s", "p50 ms", "p99 ms", "max ms",
+            "x B", "x A", "x E1");
+    printf ("%-4s %-34s %10.0f %8s %8s %8s %6s %6.2f %8s\n", "A", "bare verify, 2 threads", a, "-", "-", "-",
+            "-", 1.0, "-");
+    printf ("%-4s %-34s %10.0f %8.3f %8.3f %8.1f %6.2f %6.2f %8s\n", "B", "civetweb trivial POST handler", b,
+            bench_median (http->p50, n), bench_median (http->p99, n), bench_median (http->max, n), 1.0, b / a,
+            "-");
+    for (int l = 0; l < S_LAYOUTS; l++) {
+        double ratio[S_RUNS_MAX], rate[S_RUNS_MAX];
+        for (size_t r = 0; r < n; r++) {
+            ratio[r] = layouts[l].rate[r] / layouts[S_ONE_INPROC].rate[r];
+            rate[r] = layouts[l].rate[r];
+        }
+        double e = bench_median (rate, n);
+        char id[8];
+        snprintf (id, sizeof id, "E%d", l + 1);
+        printf ("%-4s %-34s %10.0f %8.3f %8.3f %8.1f %6.2f %6.2f %8.3f\n", id, s_layout_names[l], e,
+                bench_median (layouts[l].p50, n), bench_median (layouts[l].p99, n),
+                bench_median (layouts[l].max, n), e / b, e / a, bench_median (ratio, n));
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -533,8 +710,39 @@ main (int argc, char *argv[])
     char threads[16];
     snprintf (threads, sizeof threads, "%zu", opts.http_threads);
     double verify[S_RUNS_MAX];
-    s_series_t http, e2e;
+    s_series_t http, e2e, layouts[S_LAYOUTS];
     size_t published = 0;
+    for (int r = 0; opts.verify_procs && r < opts.runs; r++) {
+        s_result_t result;
+        verify[r] = s_ceiling_verify (opts.ceiling_seconds);
+        s_ceiling_http (&work, threads, opts.ceiling_seconds, &result);
+        if (result.error[0])
+            s_die ("ceiling B: %s", result.error);
+        s_record (&http, r, &result);
+        printf ("# run %d: A %.0f verify/s, B %.0f req/s\n", r + 1, verify[r], http.rate[r]);
+        for (int i = 0; i < S_LAYOUTS; i++) {
+            s_layout_t layout = (s_layout_t) ((i + r) % S_LAYOUTS);
+            s_layout_run (&work, threads, layout, opts.seconds, &result);
+            char what[64];
+            snprintf (what, sizeof what, "E%d (%s)", layout + 1, s_layout_names[layout]);
+            printf ("# run %d: %s %zu/%zu publishes in %.2f s (p50 %.3f, p99 %.3f, max %.1f ms)\n", r + 1,
+                    what, result.done, work.total, result.seconds, result.p50_ms, result.p99_ms,
+                    result.max_ms);
+            s_print_cpu (r, what, &result, NULL);
+            fflush (stdout);
+            if (result.error[0])
+                s_die ("pandad: %s", result.error);
+            s_record (&layouts[layout], r, &result);
+            published += result.done;
+        }
+    }
+    if (opts.verify_procs) {
+        s_layout_table (verify, &http, layouts, (size_t) opts.runs);
+        printf ("# checksum (answers checked) %zu\n", published);
+        s_free_work (&work);
+        mg_exit_library ();
+        return 0;
+    }
     for (int r = 0; r < opts.runs; r++) {
         s_result_t result;
         verify[r] = s_ceiling_verify (opts.ceiling_seconds);

@@ -7,6 +7,8 @@
 #include "panda/panda_log_writer.h"
 #include "panda/panda_operation_json.h"
 
+#include <stdatomic.h>
+
 #define S_WORKERS 2
 #define S_DEADLINE_MS 20000
 
@@ -390,6 +392,90 @@ test_storage_start_failure_names_the_database (void **state)
     panda_config_destroy (&config);
 }
 
+//  A drain is bounded: with more queued than one drain takes, the loop
+//  polls again after S_DRAIN_MAX (256) messages, and drained ends each
+//  drain; every message is taken once.
+#define S_DRAIN_MESSAGES 2000
+typedef struct {
+    zsock_t *in, *done; //  PULL of the messages; PUSH: all were taken
+    atomic_size_t taken;
+    size_t drains, largest, at_last; //  read after the thread ended
+} s_drain_t;
+
+static const char *
+s_drain_start (void *self_, zpoller_t *poller)
+{
+    s_drain_t *self = self_;
+    if (!(self->in = zsock_new_pull ("@inproc://test-drain")))
+        return "cannot bind";
+    zsock_set_rcvhwm (self->in, 0);
+    zpoller_add (poller, self->in);
+    return (self->done = zsock_new_push (">inproc://test-drain-done")) ? NULL : "cannot connect";
+}
+
+static void
+s_drain_take (void *self_, zsock_t *which)
+{
+    s_drain_t *self = self_;
+    zmsg_t *msg = zmsg_recv (which);
+    zmsg_destroy (&msg);
+    atomic_fetch_add (&self->taken, 1);
+}
+
+static void
+s_drain_end (void *self_, zsock_t *which)
+{
+    s_drain_t *self = self_;
+    (void) which;
+    size_t taken = atomic_load (&self->taken);
+    if (taken - self->at_last > self->largest)
+        self->largest = taken - self->at_last;
+    self->at_last = taken;
+    self->drains++;
+    if (taken == S_DRAIN_MESSAGES)
+        zstr_send (self->done, "done");
+}
+
+static void
+s_drain_actor (zsock_t *pipe, void *args)
+{
+    s_drain_t *self = args;
+    panda_actor_loop_batched (pipe, self, s_drain_start, s_drain_take, s_drain_end, NULL);
+    zsock_destroy (&self->in);
+    zsock_destroy (&self->done);
+}
+
+static void
+test_drain_is_bounded (void **state)
+{
+    (void) state;
+    s_drain_t drain = {.taken = 0};
+    zsock_t *done = zsock_new_pull ("@inproc://test-drain-done");
+    assert_non_null (done);
+    zsock_set_rcvtimeo (done, S_DEADLINE_MS);
+    zactor_t *actor = zactor_new (s_drain_actor, &drain);
+    assert_non_null (actor);
+    zstr_send (actor, "START");
+    char *reason = zstr_recv (actor);
+    assert_string_equal (reason, "");
+    zstr_free (&reason);
+    zsock_t *push = zsock_new_push (">inproc://test-drain");
+    assert_non_null (push);
+    zsock_set_sndhwm (push, 0);
+    for (int i = 0; i < S_DRAIN_MESSAGES; i++)
+        zstr_send (push, "x");
+    char *all_taken = zstr_recv (done);
+    assert_non_null (all_taken);
+    zstr_free (&all_taken);
+    zactor_destroy (&actor);
+    zsock_destroy (&push);
+    zsock_destroy (&done);
+    assert_int_equal (atomic_load (&drain.taken), S_DRAIN_MESSAGES);
+    assert_true (drain.largest <= 256);
+    assert_true (drain.drains >= S_DRAIN_MESSAGES / 256);
+    assert_int_equal (drain.at_last, S_DRAIN_MESSAGES);
+}
+
 int
 main (void)
 {
@@ -401,6 +487,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_pipeline_rejects_in_reference_order, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_pipeline_survives_malformed_messages, s_setup, s_teardown),
         cmocka_unit_test (test_storage_start_failure_names_the_database),
+        cmocka_unit_test (test_drain_is_bounded),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
     zsys_shutdown ();
