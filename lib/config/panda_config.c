@@ -93,7 +93,7 @@ const setting_t panda_config_settings[] = {
      "anti-entropy: how often a connected pair compares everything again (+-20 %)"},
     {"replication_timeout_ms", 0, T_UINT, AT (replication_timeout_ms), 0, "60000", "MS",
      "a catch-up session that makes no progress for this long fails"},
-    {"replication_credit_entries", 0, T_UINT, AT (replication_credit_entries), 0, "256", "N",
+    {"replication_credit_entries", 0, T_UINT, AT (replication_credit_entries), 0, "1024", "N",
      "entries a peer may send before we grant more (our queue per peer)"},
     {"replication_credit_bytes", 0, T_UINT, AT (replication_credit_bytes), 0, "4194304", "BYTES",
      "entry and operation bytes a peer may send before we grant more"},
