@@ -2,7 +2,11 @@
 
     replicate.c         the actor: sockets, timers, ingest requests, events
     replicate_peer.c    one connection to another node: Hello, Announce,
-                        credit, sessions, streaming entries out
+                        credit, frames, timers
+    replicate_sessions.c  its sessions: starting, answering, streaming
+                        entries out within credit, taking entries in,
+                        live push
+    replicate_udp.c     who-are-you over UDP beside node_port
     replicate_auth.c    the ZAP handler admitting CurveZMQ clients
     replicate_id.c      the node identity (key file) and the peer policy  */
 #ifndef REPLICATE_H_INCLUDED
@@ -75,6 +79,8 @@ void panda_replicate_auth_unregister (const char *domain);
 
 #define PANDA_REPLICATE_MAX_SESSIONS 3 //  open sessions per connection, as aquadoggo
 #define PANDA_REPLICATE_FRAME_TARGET (64u << 10) //  batch entries up to this
+#define PANDA_REPLICATE_BACKOFF_MIN_MS 5000 //  a failed session is retried after this,
+#define PANDA_REPLICATE_BACKOFF_MAX_MS 60000 //  doubling up to this
 
 typedef struct _panda_replicate_t panda_replicate_t;
 typedef struct _panda_replicate_peer_t panda_replicate_peer_t;
@@ -204,6 +210,25 @@ void panda_replicate_peer_refill (panda_replicate_peer_t *self, bool all);
 
 //  Send the pending frame now (returns -1 when the peer is gone).
 int panda_replicate_peer_flush (panda_replicate_peer_t *self);
+
+//  Shared by replicate_peer.c and replicate_sessions.c.
+const char *panda_replicate_peer_name (const panda_replicate_peer_t *self); //  peer id, else address
+void panda_replicate_peer_write (panda_replicate_peer_t *self, const panda_repl_msg_t *msg); //  to the frame
+
+//  replicate_sessions.c: the sessions of a connection.
+void panda_replicate_sessions_end (panda_replicate_peer_t *self);
+panda_replicate_session_t *panda_replicate_session_find (panda_replicate_peer_t *self, uint64_t id);
+void panda_replicate_session_remove (panda_replicate_peer_t *self, panda_replicate_session_t *s);
+void panda_replicate_session_failed (panda_replicate_peer_t *self, panda_replicate_session_t *s,
+                                     const char *why);
+void panda_replicate_session_stream (panda_replicate_peer_t *self, panda_replicate_session_t *s);
+void panda_replicate_session_check (panda_replicate_peer_t *self, panda_replicate_session_t *s);
+bool panda_replicate_target (panda_replicate_peer_t *self, panda_schema_set_t *target);
+bool panda_replicate_initiates (panda_replicate_peer_t *self);
+void panda_replicate_start_session (panda_replicate_peer_t *self, bool live);
+void panda_replicate_sync_request (panda_replicate_peer_t *self, const panda_repl_msg_t *msg);
+void panda_replicate_session_message (panda_replicate_peer_t *self, const panda_repl_msg_t *msg);
+void panda_replicate_entry_received (panda_replicate_peer_t *self, const panda_repl_msg_t *msg);
 
 //  replicate.c: what the peers need from the actor.
 
