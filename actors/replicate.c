@@ -527,8 +527,17 @@ s_beacon (panda_replicate_t *self)
             peer->last_beacon = now;
         known = true;
     }
-    if (known || memcmp (ours, ed, 32) > 0)
+    if (known)
         return;
+    if (memcmp (ours, ed, 32) > 0) {
+        //  It dials us once it hears us: beacon now rather than in up to a
+        //  second (at most one extra beacon a second).
+        if (now >= self->next_prompt) {
+            self->next_prompt = now + 1000;
+            panda_replicate_discovery_publish (self->beacon, ours, self->port, self->network_tag);
+        }
+        return;
+    }
     char id[PANDA_PEER_ID_MAX + 1];
     if (!panda_peer_id_from_public_key (ed, id))
         snprintf (id, sizeof id, "?");

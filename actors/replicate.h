@@ -72,6 +72,10 @@ zactor_t *panda_replicate_discovery_new (uint16_t discovery_port, const uint8_t 
                                          const uint8_t *network_tag, char *interface, size_t size,
                                          panda_error_t *err);
 
+//  (Re)start broadcasting: the first beacon goes out at once.
+void panda_replicate_discovery_publish (zactor_t *beacon, const uint8_t *node_key, int port,
+                                        const uint8_t *network_tag);
+
 //  Read one beacon: true with the sender's node key and the host:port of
 //  its replication port (the sender's IP, the beaconed port); false for
 //  anything else.
@@ -173,6 +177,7 @@ struct _panda_replicate_t {
     zactor_t *beacon; //  LAN discovery (replicate_discovery.c), NULL when off
     char discovery[PANDA_ERROR_MESSAGE_MAX + 64]; //  "on ..." or "off: why", for GET /replication
     char interface[64]; //  the address zbeacon broadcasts from
+    int64_t next_prompt; //  zclock_mono: earliest extra beacon for a smaller node that has not dialled
     int port; //  the bound node port
     zsock_t *ingest; //  DEALER to ingest: REPLICATE
     zsock_t *events; //  SUB: STORED

@@ -65,14 +65,24 @@ panda_replicate_discovery_new (uint16_t discovery_port, const uint8_t *node_key,
     }
     snprintf (interface, size, "%s", hostname);
     zstr_free (&hostname);
+    panda_replicate_discovery_publish (beacon, node_key, port, network_tag);
+    uint8_t prefix[S_PREFIX_SIZE];
+    s_prefix (prefix, network_tag);
+    zsock_send (beacon, "sb", "SUBSCRIBE", prefix, sizeof prefix);
+    return beacon;
+}
+
+void
+panda_replicate_discovery_publish (zactor_t *beacon, const uint8_t *node_key, int port,
+                                   const uint8_t *network_tag)
+{
     uint8_t data[S_BEACON_SIZE];
     s_prefix (data, network_tag);
     memcpy (data + S_PREFIX_SIZE, node_key, 32);
     data[S_PREFIX_SIZE + 32] = (uint8_t) (port >> 8);
     data[S_PREFIX_SIZE + 33] = (uint8_t) port;
+    //  zbeacon sends the first one at once, then every interval.
     zsock_send (beacon, "sbi", "PUBLISH", data, sizeof data, S_INTERVAL_MS);
-    zsock_send (beacon, "sb", "SUBSCRIBE", data, (size_t) S_PREFIX_SIZE);
-    return beacon;
 }
 
 bool
