@@ -39,6 +39,7 @@
 #define S_HEARTBEAT_TIMEOUT_MS 20000
 #define S_INGEST_IN_FLIGHT 1024 //  REPLICATE requests at ingest at once
 #define S_SNDHWM 1000 //  frames queued per connection; credit keeps it short
+#define S_BEACON_QUIET_MS 10000 //  a discovered peer this long without a beacon, and down, is dropped
 
 //  --------------------------------------------------------------------------
 //  Local data
@@ -457,6 +458,25 @@ s_router_frame (panda_replicate_t *self)
     zframe_destroy (&frame);
 }
 
+//  A peer we dial at address (host:port). With its CURVE key (pinned) it
+//  is dialled at once; without, the caller learns the key first. NULL when
+//  the table is full or out of memory.
+static panda_replicate_peer_t *
+s_add_outgoing (panda_replicate_t *self, const char *address, const uint8_t *curve_key)
+{
+    panda_replicate_peer_t *peer = self->n_peers < PANDA_REPLICATE_MAX_PEERS
+                                       ? panda_replicate_peer_new (self, true, address, curve_key, NULL)
+                                       : NULL;
+    if (!peer) {
+        panda_log_warn ("replicate", "cannot add the peer at %s (%zu connections)", address, self->n_peers);
+        return NULL;
+    }
+    self->peers[self->n_peers++] = peer;
+    if (curve_key && s_dial (self, peer))
+        peer->next_dial = zclock_mono () + S_DIAL_EVERY_MS;
+    return peer;
+}
+
 //  direct_node_addresses: "<peer id>@host:port" pins the node key;
 //  "host:port" (aquadoggo's form) learns it by asking (replicate_udp.c).
 static void
@@ -470,23 +490,67 @@ s_add_direct (panda_replicate_t *self, const char *text)
         panda_log_warn ("replicate", "direct_node_addresses: %s: %s", text, err.message);
         return;
     }
-    panda_replicate_peer_t *peer =
-        self->n_peers < PANDA_REPLICATE_MAX_PEERS
-            ? panda_replicate_peer_new (self, true, at ? at + 1 : text, at ? curve : NULL, NULL)
-            : NULL;
-    if (!peer)
+    panda_replicate_peer_t *peer = s_add_outgoing (self, at ? at + 1 : text, at ? curve : NULL);
+    if (!peer || at)
         return;
-    self->peers[self->n_peers++] = peer;
-    if (!at) {
-        if (self->udp)
-            zstr_sendx (self->udp, "ASK", peer->address, NULL);
-        else
-            panda_log_warn ("replicate",
-                            "direct_node_addresses: %s: cannot learn its key (no UDP port); write "
-                            "<peer id>@%s",
-                            text, text);
-    } else if (s_dial (self, peer))
-        peer->next_dial = zclock_mono () + S_DIAL_EVERY_MS;
+    if (self->udp)
+        zstr_sendx (self->udp, "ASK", peer->address, NULL);
+    else
+        panda_log_warn ("replicate",
+                        "direct_node_addresses: %s: cannot learn its key (no UDP port); write "
+                        "<peer id>@%s",
+                        text, text);
+}
+
+//  A beacon of our network (replicate_discovery.c): dial a node we have no
+//  connection to, if ours is the smaller node key (the other one waits to
+//  be dialled, so a pair makes one connection, the one the sessions would
+//  choose anyway).
+static void
+s_beacon (panda_replicate_t *self)
+{
+    uint8_t ed[32], curve[32];
+    char address[128];
+    if (!panda_replicate_discovery_recv (self->beacon, self->network_tag, ed, address, sizeof address))
+        return;
+    const uint8_t *ours = panda_peer_identity_public_key (self->identity);
+    panda_error_t err;
+    if (memcmp (ed, ours, 32) == 0 || panda_peer_curve_public_key (ed, curve, &err) != PANDA_OK)
+        return;
+    int64_t now = zclock_mono ();
+    bool known = false;
+    for (size_t i = 0; i < self->n_peers; i++) {
+        panda_replicate_peer_t *peer = self->peers[i];
+        if ((peer->outgoing && !peer->key_known) || memcmp (peer->curve_key, curve, 32) != 0)
+            continue;
+        if (peer->discovered)
+            peer->last_beacon = now;
+        known = true;
+    }
+    if (known)
+        return;
+    if (memcmp (ours, ed, 32) > 0) {
+        //  It dials us once it hears us: beacon now rather than in up to a
+        //  second (at most one extra beacon a second).
+        if (now >= self->next_prompt) {
+            self->next_prompt = now + 1000;
+            panda_replicate_discovery_publish (self->beacon, ours, self->port, self->network_tag);
+        }
+        return;
+    }
+    char id[PANDA_PEER_ID_MAX + 1];
+    if (!panda_peer_id_from_public_key (ed, id))
+        snprintf (id, sizeof id, "?");
+    if (!panda_replicate_policy_admits (&self->policy, curve)) {
+        panda_log_debug ("replicate", "not dialling %s at %s (found on the LAN): not allowed", id, address);
+        return;
+    }
+    panda_log_info ("replicate", "found %s at %s on the LAN; dialling it", id, address);
+    panda_replicate_peer_t *peer = s_add_outgoing (self, address, curve);
+    if (peer) {
+        peer->discovered = true;
+        peer->last_beacon = now;
+    }
 }
 
 //  The answer to a who-are-you: trust the key on first use and dial.
@@ -607,6 +671,18 @@ s_start (void *self_, zpoller_t *poller)
     else
         panda_log_warn ("replicate", "%s: nodes that know only our address cannot learn our key",
                         err.message);
+    if (!c->mdns)
+        snprintf (self->discovery, sizeof self->discovery, "off: mdns = false");
+    else if (!(self->beacon = panda_replicate_discovery_new (
+                   c->discovery_port, panda_peer_identity_public_key (self->identity), self->port,
+                   self->network_tag, self->interface, sizeof self->interface, &err)))
+        snprintf (self->discovery, sizeof self->discovery, "off: %s", err.message);
+    else {
+        snprintf (self->discovery, sizeof self->discovery, "on UDP port %u, interface %s", c->discovery_port,
+                  self->interface);
+        zpoller_add (poller, self->beacon);
+    }
+    panda_log_info ("replicate", "LAN discovery is %s", self->discovery);
     zpoller_add (poller, self->router);
     zpoller_add (poller, self->ingest);
     zpoller_add (poller, self->events);
@@ -658,20 +734,20 @@ s_info (panda_replicate_t *self)
         static const char *states[] = {"connecting", "hello", "ready"};
         const panda_replicate_stats_t *st = &p->stats;
         json_array_append_new (
-            peers,
-            json_pack ("{s:s?, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "peer_id",
-                       p->peer_id[0] ? p->peer_id : NULL, "address", p->address, "direction",
-                       p->outgoing ? "outgoing" : "incoming", "state", states[p->state], "sessions",
-                       (json_int_t) p->n_sessions, "entries_sent", (json_int_t) st->entries_sent,
-                       "bytes_sent", (json_int_t) st->bytes_sent, "entries_received",
-                       (json_int_t) st->entries_received, "bytes_received", (json_int_t) st->bytes_received,
-                       "sessions_done", (json_int_t) st->sessions_done, "sessions_failed",
-                       (json_int_t) st->sessions_failed, "last_seen_ms", (json_int_t) st->last_seen));
+            peers, json_pack ("{s:s?, s:s, s:s, s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "peer_id",
+                              p->peer_id[0] ? p->peer_id : NULL, "address", p->address, "direction",
+                              p->outgoing ? "outgoing" : "incoming", "discovered", p->discovered, "state",
+                              states[p->state], "sessions", (json_int_t) p->n_sessions, "entries_sent",
+                              (json_int_t) st->entries_sent, "bytes_sent", (json_int_t) st->bytes_sent,
+                              "entries_received", (json_int_t) st->entries_received, "bytes_received",
+                              (json_int_t) st->bytes_received, "sessions_done",
+                              (json_int_t) st->sessions_done, "sessions_failed",
+                              (json_int_t) st->sessions_failed, "last_seen_ms", (json_int_t) st->last_seen));
     }
     json_t *root = json_pack (
-        "{s:s, s:s, s:i, s:I, s:I, s:o}", "peer_id", panda_peer_identity_peer_id (self->identity), "address",
-        self->config->node_address, "port", self->port, "inbox_entries",
-        (json_int_t) panda_repl_inbox_count (self->inbox), "inbox_deferred",
+        "{s:s, s:s, s:i, s:s, s:I, s:I, s:o}", "peer_id", panda_peer_identity_peer_id (self->identity),
+        "address", self->config->node_address, "port", self->port, "lan_discovery", self->discovery,
+        "inbox_entries", (json_int_t) panda_repl_inbox_count (self->inbox), "inbox_deferred",
         (json_int_t) panda_repl_inbox_deferred (self->inbox), "peers", peers ? peers : json_array ());
     char *text = root ? json_dumps (root, JSON_COMPACT) : NULL;
     panda_msg_t *reply = panda_msg_peers_info_new (panda_msg_peers_req (msg), text ? text : "{}");
@@ -701,11 +777,20 @@ s_tick (panda_replicate_t *self)
         panda_replicate_peer_tick (peer, now);
     }
     //  Incoming connections that never finished Hello, or went away and
-    //  came back under a new routing id, are forgotten.
-    for (size_t i = self->n_peers; i-- > 0;)
-        if (!self->peers[i]->outgoing && self->peers[i]->state != PANDA_PEER_READY &&
-            now > self->peers[i]->hello_deadline)
+    //  came back under a new routing id, are forgotten; so are peers found
+    //  on the LAN that stopped beaconing and whose connection is down.
+    for (size_t i = self->n_peers; i-- > 0;) {
+        panda_replicate_peer_t *peer = self->peers[i];
+        if (peer->state == PANDA_PEER_READY)
+            continue;
+        if (!peer->outgoing && now > peer->hello_deadline)
             s_remove_peer (self, i);
+        else if (peer->discovered && now - peer->last_beacon > S_BEACON_QUIET_MS) {
+            panda_log_info ("replicate", "%s at %s stopped beaconing and is not connected; forgetting it",
+                            peer->peer_id[0] ? peer->peer_id : "a node", peer->address);
+            s_remove_peer (self, i);
+        }
+    }
 }
 
 static void
@@ -720,6 +805,8 @@ s_handle (void *self_, zsock_t *which)
         s_event (self, which);
     else if (self->udp && which == (zsock_t *) self->udp)
         s_udp_answer (self);
+    else if (self->beacon && which == (zsock_t *) self->beacon)
+        s_beacon (self);
     else if (which == self->info)
         s_info (self);
     else if (which)
@@ -767,6 +854,7 @@ panda_replicate_actor (zsock_t *pipe, void *args)
         s_remove_peer (self, self->n_peers - 1);
     zsock_destroy (&self->router);
     zactor_destroy (&self->udp);
+    zactor_destroy (&self->beacon);
     if (self->zap_registered)
         panda_replicate_auth_unregister (self->zap_domain);
     zsock_destroy (&self->ingest);

@@ -8,7 +8,9 @@
                         live push
     replicate_udp.c     who-are-you over UDP beside node_port
     replicate_auth.c    the ZAP handler admitting CurveZMQ clients
-    replicate_id.c      the node identity (key file) and the peer policy  */
+    replicate_id.c      the node identity (key file) and the peer policy
+    replicate_udp.c     who-are-you on the node port number over UDP
+    replicate_discovery.c  LAN discovery: zbeacon broadcasts (mdns)      */
 #ifndef REPLICATE_H_INCLUDED
 #define REPLICATE_H_INCLUDED
 
@@ -62,6 +64,27 @@ bool panda_replicate_psk_proof (const panda_config_t *config, bool client, const
 //  cannot be bound.
 zactor_t *panda_replicate_udp_new (const char *address, int port, const uint8_t *node_key,
                                    const uint8_t *network_tag, panda_error_t *err);
+
+//  --------------------------------------------------------------------------
+//  replicate_discovery.c
+
+//  Broadcast node_key, port and network_tag every second on UDP
+//  discovery_port and listen for beacons of the same network (zbeacon).
+//  interface gets the address zbeacon chose. NULL with err when LAN
+//  discovery cannot run (no broadcast interface).
+zactor_t *panda_replicate_discovery_new (uint16_t discovery_port, const uint8_t *node_key, int port,
+                                         const uint8_t *network_tag, char *interface, size_t size,
+                                         panda_error_t *err);
+
+//  (Re)start broadcasting: the first beacon goes out at once.
+void panda_replicate_discovery_publish (zactor_t *beacon, const uint8_t *node_key, int port,
+                                        const uint8_t *network_tag);
+
+//  Read one beacon: true with the sender's node key and the host:port of
+//  its replication port (the sender's IP, the beaconed port); false for
+//  anything else.
+bool panda_replicate_discovery_recv (zactor_t *beacon, const uint8_t *network_tag, uint8_t node_key[32],
+                                     char *address, size_t size);
 
 //  --------------------------------------------------------------------------
 //  replicate_auth.c
@@ -118,6 +141,8 @@ struct _panda_replicate_peer_t {
     char address[256]; //  host:port dialled, or the peer's address
     bool pinned; //  outgoing: the key was given with the address
     bool key_known; //  outgoing: pinned, or learned by asking (replicate_udp.c)
+    bool discovered; //  outgoing: added by LAN discovery, dropped when it goes quiet
+    int64_t last_beacon; //  discovered: zclock_mono of its last beacon
     uint8_t curve_key[32]; //  the connection's peer CURVE key
     uint8_t node_key[32]; //  from its Hello
     char peer_id[PANDA_PEER_ID_MAX + 1]; //  "" until known
@@ -155,6 +180,10 @@ struct _panda_replicate_t {
     uint8_t network_tag[PANDA_REPL_NETWORK_TAG_SIZE];
     zsock_t *router; //  CurveZMQ server on node_port
     zactor_t *udp; //  who-are-you on the same port number (replicate_udp.c)
+    zactor_t *beacon; //  LAN discovery (replicate_discovery.c), NULL when off
+    char discovery[PANDA_ERROR_MESSAGE_MAX + 64]; //  "on ..." or "off: why", for GET /replication
+    char interface[64]; //  the address zbeacon broadcasts from
+    int64_t next_prompt; //  zclock_mono: earliest extra beacon for a smaller node that has not dialled
     int port; //  the bound node port
     zsock_t *ingest; //  DEALER to ingest: REPLICATE
     zsock_t *events; //  SUB: STORED

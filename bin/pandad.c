@@ -115,8 +115,8 @@ s_serve (const panda_config_t *config, const sigset_t *signals)
     size_t count = panda_config_not_used_yet (config, unused, 16);
     for (size_t i = 0; i < count; i++)
         panda_log_warn ("pandad",
-                        "%s is set but not used yet: pandad does not discover peers by itself yet (use "
-                        "direct_node_addresses)",
+                        "%s is set but not used yet: pandad has no rendezvous or relay yet (use "
+                        "direct_node_addresses, or mdns on a LAN)",
                         unused[i]);
     panda_error_t err;
     panda_node_t *node = panda_node_new (config, &err);

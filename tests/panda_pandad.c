@@ -303,10 +303,12 @@ s_end_child (panda_pandad_t *self, int sig)
 static int
 s_launch (panda_pandad_t *self, int timeout_ms)
 {
-    char *argv[PANDA_PANDAD_MAX_ARGS + 8] = {NULL,        "--data-dir", self->dir, "--http-address",
-                                             "127.0.0.1", "-p",         "0"};
+    //  No LAN discovery unless a test asks for it (--mdns true): nodes of
+    //  unrelated tests on this host would otherwise find each other.
+    char *argv[PANDA_PANDAD_MAX_ARGS + 10] = {NULL, "--data-dir", self->dir, "--http-address", "127.0.0.1",
+                                              "-p", "0",          "--mdns",  "false"};
     for (size_t i = 0; self->args[i]; i++)
-        argv[7 + i] = self->args[i];
+        argv[9 + i] = self->args[i];
     self->pid = s_spawn (argv, &self->out_fd);
     if (self->pid <= 0) {
         self->pid = 0;

@@ -3,7 +3,11 @@
 
     Each instance gets a fresh temporary data dir (mkdtemp under $TMPDIR or
     /tmp) and is started as
-        pandad --data-dir DIR --http-address 127.0.0.1 -p 0 <extra args>
+        pandad --data-dir DIR --http-address 127.0.0.1 -p 0 --mdns false <extra args>
+    (LAN discovery off, so nodes of unrelated tests never meet; a test that
+    wants it passes --mdns true). It inherits the test's environment and
+    network namespace: tests/test_node_discovery.c enters a namespace
+    (setns) around the start.
     Start waits (poll with a deadline, no sleeps) for the stderr line with
     "listening on http://HOST:PORT/graphql"; after that a thread copies the
     child's stdout+stderr into DIR/pandad.log so the child never blocks.

@@ -75,6 +75,7 @@ typedef struct {
     uint32_t pipeline_timeout_ms; //  ingest's wait for verify or storage
     //  replication (docs/replication.md)
     char *node_address; //  address node_port binds
+    uint16_t discovery_port; //  UDP, LAN beacons (mdns)
     uint32_t max_peers; //  connections at once
     bool replication_live; //  push new entries after catch-up
     uint32_t replication_interval_ms; //  anti-entropy period

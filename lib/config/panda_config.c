@@ -36,7 +36,8 @@ const setting_t panda_config_settings[] = {
      "where blob files are written (default: <data_dir>/blobs)"},
     {"private_key", 'k', T_STRING, AT (private_key), 0, NULL, "PATH",
      "node identity key file (created if missing)"},
-    {"mdns", 'm', T_BOOL, AT (mdns), 0, "true", "BOOL", "discover peers on the local network"},
+    {"mdns", 'm', T_BOOL, AT (mdns), 0, "true", "BOOL",
+     "discover peers on the local network (UDP broadcast beacons on discovery_port)"},
     {"direct_node_addresses", 'n', T_LIST, AT (direct_node_addresses), 0, "", "IP:PORT...", "nodes to dial"},
     {"allow_peer_ids", 'a', T_STAR_LIST, AT (allow_peer_ids), AT (allow_all_peer_ids), "*", "PEER_ID...",
      "peers allowed to connect: \"*\" or a list"},
@@ -85,6 +86,8 @@ const setting_t panda_config_settings[] = {
      "the endpoints below, which must then be ipc:// or tcp://"},
     {"node_address", 0, T_STRING, AT (node_address), 0, "0.0.0.0", "ADDRESS",
      "address the replication port binds"},
+    {"discovery_port", 0, T_PORT, AT (discovery_port), 0, "2023", "PORT",
+     "UDP port of LAN discovery beacons (mdns), shared by every node of the LAN and of this host"},
     {"max_peers", 0, T_UINT, AT (max_peers), 0, "16", "N",
      "nodes connected at once, both directions together"},
     {"replication_live", 0, T_BOOL, AT (replication_live), 0, "true", "BOOL",
@@ -117,10 +120,10 @@ const setting_t panda_config_settings[] = {
 
 const size_t panda_config_settings_count = sizeof panda_config_settings / sizeof panda_config_settings[0];
 
-//  aquadoggo's discovery keys: accepted so its config files work, marked in
-//  --help and warned about when set, until discovery uses them. worker_pool_size and database_max_connections
-//  size tokio tasks and an sqlx pool that pandad's actors have no counterpart of.
-static const char *const s_not_used_yet[] = {"mdns", "relay_addresses", "relay_mode", "worker_pool_size",
+//  aquadoggo's relay keys: accepted so its config files work, marked in
+//  --help and warned about when set, until rendezvous and relay use them. worker_pool_size and
+//  database_max_connections size tokio tasks and an sqlx pool that pandad's actors have no counterpart of.
+static const char *const s_not_used_yet[] = {"relay_addresses", "relay_mode", "worker_pool_size",
                                              "database_max_connections"};
 
 bool
