@@ -50,7 +50,8 @@ function within(promise, ms, what) {
 
 // One pandad process on `node.dataDir`; resolves with the URL it listens on.
 function launch(node) {
-  const args = ['--data-dir', node.dataDir, '--http-address', '127.0.0.1', '-p', '0', ...node.extraArgs];
+  // No LAN discovery: nodes of other tests on this host must not find each other.
+  const args = ['--data-dir', node.dataDir, '--http-address', '127.0.0.1', '-p', '0', '--mdns', 'false', ...node.extraArgs];
   fs.appendFileSync(node.logFile, `=== pandad ${args.join(' ')}\n`);
   const child = spawn(path.join(binDir, 'pandad'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
