@@ -7,6 +7,7 @@
                         entries out within credit, taking entries in,
                         live push
     replicate_udp.c     who-are-you over UDP beside node_port
+    replicate_local.c   our logs of a target set, the schemas we announce
     replicate_auth.c    the ZAP handler admitting CurveZMQ clients
     replicate_id.c      the node identity (key file) and the peer policy
     replicate_udp.c     who-are-you on the node port number over UDP
@@ -269,6 +270,11 @@ panda_recon_set_t *panda_replicate_local_logs (panda_replicate_t *node, const pa
 PANDA_NODISCARD panda_err_t panda_replicate_receive (panda_replicate_t *node, panda_replicate_peer_t *peer,
                                                      const uint8_t *entry, size_t entry_len,
                                                      const uint8_t *op, size_t op_len, panda_error_t *err);
+
+//  replicate_local.c: what we have. Our announced set (§9.7: the allow
+//  list, else every known schema) is read again, and announced to every
+//  peer when it changed.
+void panda_replicate_refresh_supported (panda_replicate_t *node);
 
 //  Logs of the blobs (and pieces) related to by the target set's documents.
 PANDA_NODISCARD panda_err_t panda_replicate_blob_logs (panda_replicate_t *node,
