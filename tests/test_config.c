@@ -137,6 +137,16 @@ test_config_list_flags (void **state)
     assert_int_equal (c->direct_node_addresses.count, 2);
     assert_string_equal (c->direct_node_addresses.items[1], "b:2");
     panda_config_destroy (&c);
+    //  A list flag named twice adds up (aquadoggo's CLI); the first time it
+    //  replaces what the environment said.
+    const char *a5[] = {"-n", "c:3", "--direct-node-addresses", "d:4", "e:5", "-s", "blob_v1", "-s",
+                        "*",  NULL};
+    assert_int_equal (s_load (&c, a5, env, &err), PANDA_OK);
+    assert_int_equal (c->direct_node_addresses.count, 3);
+    assert_string_equal (c->direct_node_addresses.items[0], "c:3");
+    assert_string_equal (c->direct_node_addresses.items[2], "e:5");
+    assert_true (c->allow_all_schema_ids); //  "*" is the wildcard, whatever came before
+    panda_config_destroy (&c);
     const char *a4[] = {"-m", "-e", "true", "-l", "aquadoggo=WARN", NULL};
     assert_int_equal (s_load (&c, a4, NULL, &err), PANDA_OK);
     assert_true (c->mdns);

@@ -525,8 +525,9 @@ s_is_flag (const char *arg)
 }
 
 //  One flag and its values at argv[*i]; advances *i past what it used.
+//  seen marks the list settings the command line named already.
 static panda_err_t
-s_load_flag (panda_config_t *self, int argc, char **argv, int *i, panda_error_t *err)
+s_load_flag (panda_config_t *self, int argc, char **argv, int *i, bool *seen, panda_error_t *err)
 {
     const char *arg = argv[*i], *value;
     if (strcmp (arg, "-h") == 0 || strcmp (arg, "--help") == 0)
@@ -558,6 +559,15 @@ s_load_flag (panda_config_t *self, int argc, char **argv, int *i, panda_error_t 
             effective = only;
         else if (only && json_string_length (only) == 0)
             json_array_clear (list);
+        //  Named again: the items add up, as aquadoggo's repeated flags do
+        //  (-n a -n b dials both); the first time they replace the file's.
+        size_t index = (size_t) (s - panda_config_settings);
+        const panda_strlist_t *before = s_field (self, s->offset);
+        bool wildcard = s->type == T_STAR_LIST && *(bool *) s_field (self, s->star_offset);
+        if (seen[index] && effective == list && !wildcard)
+            for (size_t k = before->count; k-- > 0;)
+                json_array_insert_new (list, 0, json_string (before->items[k]));
+        seen[index] = true;
         panda_err_t rc = s_apply_list (self, s, effective, source, err);
         json_decref (list);
         return rc;
@@ -707,8 +717,12 @@ panda_config_load (panda_config_t *self, int argc, char **argv, char **envp, pan
             return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
     }
     panda_err_t rc = s_load_env (self, envp, err);
+    bool *seen = calloc (panda_config_settings_count, sizeof *seen);
+    if (!seen)
+        rc = panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
     for (int i = 1; rc == PANDA_OK && i < argc; i++)
-        rc = s_load_flag (self, argc, argv, &i, err);
+        rc = s_load_flag (self, argc, argv, &i, seen, err);
+    free (seen);
     if (rc == PANDA_OK)
         rc = s_derive_defaults (self, envp, err);
     if (rc == PANDA_OK)
