@@ -1,80 +1,36 @@
 /*  test_recon.c - range-based reconciliation of log heights, against a
     brute-force model, at 100,000 logs, and on malformed payloads.        */
-#include "panda_test.h"
+#include "test_repl_logs.h"
 #include "panda_recon.h"
 #include "panda_cbor.h"
 
 #include <stdio.h>
 
-static uint64_t
-s_next (uint64_t *x)
-{
-    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
-    return *x;
-}
-
-//  One log of the model: its heights on A and B (0 = absent).
-typedef struct {
-    uint8_t pk[32];
-    uint64_t log_id;
-    uint64_t seq_a, seq_b;
-} s_log_t;
-
-static int
-s_log_cmp (const void *a, const void *b)
-{
-    const s_log_t *x = a, *y = b;
-    int c = memcmp (x->pk, y->pk, 32);
-    if (c)
-        return c;
-    return x->log_id < y->log_id ? -1 : x->log_id > y->log_id;
-}
-
 //  n distinct logs: authors drawn from a small pool (several logs each),
 //  some authors sharing long key prefixes, log ids small or huge.
-static s_log_t *
+static t_log_t *
 s_make_logs (uint64_t *x, size_t n, size_t *kept_p)
 {
-    s_log_t *logs = calloc (n ? n : 1, sizeof *logs);
+    t_log_t *logs = calloc (n ? n : 1, sizeof *logs);
     size_t authors = n / 3 + 1;
     for (size_t i = 0; i < n; i++) {
-        uint64_t author = s_next (x) % authors, seed = author * 0x9e3779b97f4a7c15u + 1;
+        uint64_t author = t_next (x) % authors, seed = author * 0x9e3779b97f4a7c15u + 1;
         panda_test_random_bytes (&seed, logs[i].pk, 32);
         if (author % 7 == 0)
             memset (logs[i].pk, 0xab, 20); //  long shared prefix
-        uint64_t r = s_next (x);
-        logs[i].log_id = r % 4 == 0 ? s_next (x) : r % 4 == 1 ? i : r % 16;
+        uint64_t r = t_next (x);
+        logs[i].log_id = r % 4 == 0 ? t_next (x) : r % 4 == 1 ? i : r % 16;
     }
-    qsort (logs, n, sizeof *logs, s_log_cmp);
-    size_t kept = 0; //  drop duplicate keys
-    for (size_t i = 0; i < n; i++)
-        if (kept == 0 || s_log_cmp (&logs[kept - 1], &logs[i]) != 0)
-            logs[kept++] = logs[i];
-    *kept_p = kept;
+    *kept_p = t_logs_unique (logs, n);
     return logs;
 }
 
+//  One side's logs as a sealed set.
 static panda_recon_set_t *
-s_set (const s_log_t *logs, size_t n, bool side_b, uint64_t *x)
+s_set (const t_log_t *logs, size_t n, bool side_b, uint64_t *x)
 {
-    //  Added in a shuffled order: seal sorts.
-    size_t *order = malloc ((n ? n : 1) * sizeof *order);
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    for (size_t i = n; i > 1; i--) {
-        size_t j = s_next (x) % i, t = order[i - 1];
-        order[i - 1] = order[j], order[j] = t;
-    }
-    panda_recon_set_t *set = panda_recon_set_new ();
-    assert_non_null (set);
-    for (size_t k = 0; k < n; k++) {
-        const s_log_t *log = &logs[order[k]];
-        uint64_t seq = side_b ? log->seq_b : log->seq_a;
-        if (seq)
-            assert_int_equal (panda_recon_set_add (set, log->pk, log->log_id, seq, NULL), PANDA_OK);
-    }
+    panda_recon_set_t *set = t_logs_set (logs, n, side_b, x);
     assert_int_equal (panda_recon_set_seal (set, NULL), PANDA_OK);
-    free (order);
     return set;
 }
 
@@ -115,7 +71,7 @@ s_exchange (panda_recon_t *a, panda_recon_t *b, s_stats_t *stats, size_t max_mes
 
 //  Both sides' differences equal the model's, with both heights.
 static void
-s_check (panda_recon_t *self, const s_log_t *logs, size_t n, bool side_b)
+s_check (panda_recon_t *self, const t_log_t *logs, size_t n, bool side_b)
 {
     size_t count, k = 0;
     const panda_recon_diff_t *diffs = panda_recon_differences (self, &count);
@@ -137,16 +93,16 @@ s_check (panda_recon_t *self, const s_log_t *logs, size_t n, bool side_b)
 //  Random pair: each log on both sides (maybe at different heights) or on
 //  one side only, with per-case probabilities.
 static void
-s_random_heights (uint64_t *x, s_log_t *logs, size_t n, unsigned p_only, unsigned p_diff,
+s_random_heights (uint64_t *x, t_log_t *logs, size_t n, unsigned p_only, unsigned p_diff,
                   unsigned p_empty_side)
 {
     for (size_t i = 0; i < n; i++) {
-        uint64_t seq = 1 + s_next (x) % (s_next (x) % 8 == 0 ? 1000000 : 30);
+        uint64_t seq = 1 + t_next (x) % (t_next (x) % 8 == 0 ? 1000000 : 30);
         logs[i].seq_a = logs[i].seq_b = seq;
-        if (s_next (x) % 100 < p_only)
-            *(s_next (x) % 2 ? &logs[i].seq_a : &logs[i].seq_b) = 0;
-        else if (s_next (x) % 100 < p_diff)
-            logs[i].seq_b = 1 + s_next (x) % 40;
+        if (t_next (x) % 100 < p_only)
+            *(t_next (x) % 2 ? &logs[i].seq_a : &logs[i].seq_b) = 0;
+        else if (t_next (x) % 100 < p_diff)
+            logs[i].seq_b = 1 + t_next (x) % 40;
         if (p_empty_side == 1)
             logs[i].seq_a = 0;
         else if (p_empty_side == 2)
@@ -158,7 +114,7 @@ static void
 s_run_case (uint64_t *x, size_t n, unsigned p_only, unsigned p_diff, unsigned empty_side,
             const panda_recon_limits_t *limits, size_t max_messages, size_t *messages)
 {
-    s_log_t *logs = s_make_logs (x, n, &n);
+    t_log_t *logs = s_make_logs (x, n, &n);
     s_random_heights (x, logs, n, p_only, p_diff, empty_side);
     panda_recon_set_t *sa = s_set (logs, n, false, x), *sb = s_set (logs, n, true, x);
     panda_recon_t *a = panda_recon_new (sa, limits, NULL), *b = panda_recon_new (sb, limits, NULL);
@@ -185,9 +141,9 @@ test_recon_matches_model (void **state)
     size_t worst = 0;
     for (int c = 0; c < 400; c++) {
         size_t scale = (size_t[]){2, 40, 300, 2001}[c % 4];
-        size_t n = s_next (&x) % scale, messages;
+        size_t n = t_next (&x) % scale, messages;
         unsigned empty = c % 10 == 3 ? 1 : c % 10 == 7 ? 2 : 0;
-        s_run_case (&x, n, p_only[s_next (&x) % 5], p_diff[s_next (&x) % 5], empty, NULL, 16, &messages);
+        s_run_case (&x, n, p_only[t_next (&x) % 5], p_diff[t_next (&x) % 5], empty, NULL, 16, &messages);
         if (messages > worst)
             worst = messages;
     }
@@ -204,7 +160,7 @@ test_recon_small_limits (void **state)
     uint64_t x = 77;
     size_t worst = 0;
     for (int c = 0; c < 40; c++) {
-        size_t n = 200 + s_next (&x) % 1800, messages;
+        size_t n = 200 + t_next (&x) % 1800, messages;
         s_run_case (&x, n, (unsigned[]){100, 50, 10, 0}[c % 4], 30, c % 5 == 0 ? 1 : 0, &limits, 4000,
                     &messages);
         if (messages > worst)
@@ -219,14 +175,14 @@ s_big (size_t d, s_stats_t *stats)
 {
     const size_t n = 100000;
     uint64_t x = 1234 + d;
-    s_log_t *logs = calloc (n + d, sizeof *logs);
+    t_log_t *logs = calloc (n + d, sizeof *logs);
     for (size_t i = 0; i < n + d; i++) {
         panda_test_random_bytes (&x, logs[i].pk, 32);
-        logs[i].log_id = s_next (&x) % 4;
-        logs[i].seq_a = logs[i].seq_b = 1 + s_next (&x) % 500;
+        logs[i].log_id = t_next (&x) % 4;
+        logs[i].seq_a = logs[i].seq_b = 1 + t_next (&x) % 500;
     }
     for (size_t k = 0; k < d; k++) {
-        s_log_t *log = &logs[s_next (&x) % n];
+        t_log_t *log = &logs[t_next (&x) % n];
         if (k % 3 == 0)
             log->seq_b += 1 + k;
         else if (k % 3 == 1)
@@ -238,7 +194,7 @@ s_big (size_t d, s_stats_t *stats)
     for (size_t k = 0; k < d; k++)
         if (k % 3 != 2)
             logs[n + k].seq_a = logs[n + k].seq_b = 0;
-    qsort (logs, total, sizeof *logs, s_log_cmp);
+    qsort (logs, total, sizeof *logs, t_log_cmp);
     size_t kept = 0;
     for (size_t i = 0; i < total; i++)
         if (logs[i].seq_a || logs[i].seq_b)

@@ -5,7 +5,7 @@
     brute-force model (mode 0 and mode 2), the §9.4 exchange order and the
     §9.2 bytes of a mode-0 exchange, the state transitions with live mode,
     and every error the session reports.                                   */
-#include "panda_test.h"
+#include "test_repl_logs.h"
 #include "panda_repl_session.h"
 
 #include <stdio.h>
@@ -28,13 +28,6 @@
 #define S_DONE "830300f4"
 
 static const char *s_three[] = {"schema_definition_v1", "schema_field_definition_v1", S_CHAT};
-
-static uint64_t
-s_next (uint64_t *x)
-{
-    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
-    return *x;
-}
 
 static void
 s_target (panda_schema_set_t *set)
@@ -204,58 +197,37 @@ s_pump (s_side_t *a, s_side_t *b)
 // --------------------------------------------------------------------------
 //  The model: logs with a height on each side (0 = absent).
 
-typedef struct {
-    uint8_t pk[32];
-    uint64_t log_id;
-    uint64_t seq_a, seq_b;
-} s_log_t;
-
-static int
-s_log_cmp (const void *a, const void *b)
-{
-    const s_log_t *x = a, *y = b;
-    int c = memcmp (x->pk, y->pk, 32);
-    if (c)
-        return c;
-    return x->log_id < y->log_id ? -1 : x->log_id > y->log_id;
-}
-
 //  Up to n distinct logs over a few authors (some with long common key
 //  prefixes), sorted by key.
-static s_log_t *
+static t_log_t *
 s_make_logs (uint64_t *x, size_t n, size_t *kept_p)
 {
-    s_log_t *logs = calloc (n ? n : 1, sizeof *logs);
+    t_log_t *logs = calloc (n ? n : 1, sizeof *logs);
     size_t authors = n / 4 + 1;
     for (size_t i = 0; i < n; i++) {
-        uint64_t author = s_next (x) % authors, seed = author * 0x9e3779b97f4a7c15u + 7;
+        uint64_t author = t_next (x) % authors, seed = author * 0x9e3779b97f4a7c15u + 7;
         panda_test_random_bytes (&seed, logs[i].pk, 32);
         if (author % 5 == 0)
             memset (logs[i].pk, 0x5a, 24);
-        uint64_t r = s_next (x);
-        logs[i].log_id = r % 8 == 0 ? s_next (x) : r % 8 == 1 ? UINT64_MAX - r % 3 : r % 6;
+        uint64_t r = t_next (x);
+        logs[i].log_id = r % 8 == 0 ? t_next (x) : r % 8 == 1 ? UINT64_MAX - r % 3 : r % 6;
     }
-    qsort (logs, n, sizeof *logs, s_log_cmp);
-    size_t kept = 0;
-    for (size_t i = 0; i < n; i++)
-        if (kept == 0 || s_log_cmp (&logs[kept - 1], &logs[i]) != 0)
-            logs[kept++] = logs[i];
-    *kept_p = kept;
+    *kept_p = t_logs_unique (logs, n);
     return logs;
 }
 
 static uint64_t
 s_height (uint64_t *x)
 {
-    uint64_t r = s_next (x) % 16;
-    return r < 3 ? 0 : r < 13 ? r - 2 : s_next (x) >> (s_next (x) % 64); //  sometimes huge
+    uint64_t r = t_next (x) % 16;
+    return r < 3 ? 0 : r < 13 ? r - 2 : t_next (x) >> (t_next (x) % 64); //  sometimes huge
 }
 
 //  Heights on both sides following a scenario: 0 random, 1 identical,
 //  2 A empty, 3 B empty, 4 both empty, 5 A ahead everywhere, 6 almost
 //  identical (one log differs).
 static void
-s_scenario (uint64_t *x, s_log_t *logs, size_t n, int scenario)
+s_scenario (uint64_t *x, t_log_t *logs, size_t n, int scenario)
 {
     for (size_t i = 0; i < n; i++) {
         logs[i].seq_a = s_height (x);
@@ -268,42 +240,19 @@ s_scenario (uint64_t *x, s_log_t *logs, size_t n, int scenario)
             logs[i].seq_b = 0;
         if (scenario == 5) {
             logs[i].seq_a = logs[i].seq_a ? logs[i].seq_a : 1;
-            logs[i].seq_b = logs[i].seq_a - 1 - s_next (x) % logs[i].seq_a;
+            logs[i].seq_b = logs[i].seq_a - 1 - t_next (x) % logs[i].seq_a;
         }
     }
     if (scenario == 6 && n) {
-        size_t i = s_next (x) % n;
-        logs[i].seq_b = logs[i].seq_a + 1 + s_next (x) % 3;
+        size_t i = t_next (x) % n;
+        logs[i].seq_b = logs[i].seq_a + 1 + t_next (x) % 3;
     }
-}
-
-//  A set of one side's logs, added in a shuffled order (seal sorts).
-static panda_recon_set_t *
-s_set (const s_log_t *logs, size_t n, bool side_b, uint64_t *x)
-{
-    size_t *order = malloc ((n ? n : 1) * sizeof *order);
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    for (size_t i = n; i > 1; i--) {
-        size_t j = s_next (x) % i, t = order[i - 1];
-        order[i - 1] = order[j], order[j] = t;
-    }
-    panda_recon_set_t *set = panda_recon_set_new ();
-    assert_non_null (set);
-    for (size_t k = 0; k < n; k++) {
-        const s_log_t *log = &logs[order[k]];
-        uint64_t seq = side_b ? log->seq_b : log->seq_a;
-        if (seq)
-            assert_int_equal (panda_recon_set_add (set, log->pk, log->log_id, seq, NULL), PANDA_OK);
-    }
-    free (order);
-    return set;
 }
 
 //  side's sends list must be exactly the logs where it is ahead, in key
 //  order, from the other's height + 1 to its own.
 static void
-s_check_sends (const s_side_t *side, const s_log_t *logs, size_t n, bool side_b, const char *what)
+s_check_sends (const s_side_t *side, const t_log_t *logs, size_t n, bool side_b, const char *what)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -330,13 +279,13 @@ static size_t
 s_run_model (uint64_t *x, uint64_t mode, size_t n_max, int scenario, bool live_a, bool live_b)
 {
     size_t n;
-    s_log_t *logs = s_make_logs (x, n_max, &n);
+    t_log_t *logs = s_make_logs (x, n_max, &n);
     s_scenario (x, logs, n, scenario);
     s_side_t a, b;
     s_side_init (&a, live_a);
     s_side_init (&b, live_b);
-    uint64_t id = s_next (x) % 4 == 0 ? s_next (x) : s_next (x) % 3;
-    s_open (&a, &b, id, mode, s_set (logs, n, false, x), s_set (logs, n, true, x));
+    uint64_t id = t_next (x) % 4 == 0 ? t_next (x) : t_next (x) % 3;
+    s_open (&a, &b, id, mode, t_logs_set (logs, n, false, x), t_logs_set (logs, n, true, x));
     size_t rounds = s_pump (&a, &b);
     char what[96];
     snprintf (what, sizeof what, "mode %llu, %zu logs, scenario %d, A", (unsigned long long) mode, n,
@@ -374,8 +323,8 @@ test_session_model (void **state)
         for (int i = 0; i < 280; i++) {
             //  Small sets, and sets past the reconciliation's item
             //  threshold so that ranges split.
-            size_t n_max = i % 4 == 3 ? 40 + s_next (&x) % 200 : s_next (&x) % 24;
-            size_t rounds = s_run_model (&x, mode, n_max, i % 7, s_next (&x) % 3 == 0, s_next (&x) % 3 == 0);
+            size_t n_max = i % 4 == 3 ? 40 + t_next (&x) % 200 : t_next (&x) % 24;
+            size_t rounds = s_run_model (&x, mode, n_max, i % 7, t_next (&x) % 3 == 0, t_next (&x) % 3 == 0);
             if (rounds > max_rounds[mode])
                 max_rounds[mode] = rounds;
         }
@@ -564,14 +513,15 @@ test_session_order_mode0 (void **state)
 {
     uint64_t x = 77;
     size_t n;
-    s_log_t *logs = s_make_logs (&x, 12, &n);
+    t_log_t *logs = s_make_logs (&x, 12, &n);
     s_scenario (&x, logs, n, 0);
     logs[0].seq_a = 3, logs[0].seq_b = 1; //  both sides ahead somewhere
     logs[1].seq_a = 1, logs[1].seq_b = 4;
     s_side_t a, b;
     s_side_init (&a, false);
     s_side_init (&b, false);
-    s_open (&a, &b, 5, PANDA_REPL_MODE_LOG_HEIGHT, s_set (logs, n, false, &x), s_set (logs, n, true, &x));
+    s_open (&a, &b, 5, PANDA_REPL_MODE_LOG_HEIGHT, t_logs_set (logs, n, false, &x),
+            t_logs_set (logs, n, true, &x));
     panda_error_t err;
 
     //  B -> A: its Have alone.
@@ -632,13 +582,13 @@ test_session_order_mode2 (void **state)
 {
     uint64_t x = 99;
     size_t n;
-    s_log_t *logs = s_make_logs (&x, 20, &n);
+    t_log_t *logs = s_make_logs (&x, 20, &n);
     s_scenario (&x, logs, n, 1);
     s_side_t a, b;
     s_side_init (&a, true);
     s_side_init (&b, true);
-    s_open (&a, &b, 1, PANDA_REPL_MODE_LOG_HEIGHT_RANGES, s_set (logs, n, false, &x),
-            s_set (logs, n, true, &x));
+    s_open (&a, &b, 1, PANDA_REPL_MODE_LOG_HEIGHT_RANGES, t_logs_set (logs, n, false, &x),
+            t_logs_set (logs, n, true, &x));
     assert_int_equal (b.received, 1); //  the Ranges after the SyncRequest
     assert_int_equal (panda_repl_session_state (b.s), PANDA_REPL_ESTABLISHED);
     //  Equal fingerprints: B's reply [] is final, so B is done reconciling
@@ -672,11 +622,11 @@ s_pair (s_side_t *a, s_side_t *b, uint64_t mode, bool live_a, bool live_b)
 {
     uint64_t x = 1234 + mode;
     size_t n;
-    s_log_t *logs = s_make_logs (&x, 30, &n);
+    t_log_t *logs = s_make_logs (&x, 30, &n);
     s_scenario (&x, logs, n, 0);
     s_side_init (a, live_a);
     s_side_init (b, live_b);
-    s_open (a, b, 3, mode, s_set (logs, n, false, &x), s_set (logs, n, true, &x));
+    s_open (a, b, 3, mode, t_logs_set (logs, n, false, &x), t_logs_set (logs, n, true, &x));
     s_pump (a, b);
     s_check_sends (a, logs, n, false, "A");
     s_check_sends (b, logs, n, true, "B");
