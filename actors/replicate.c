@@ -25,7 +25,6 @@
     <db>-views, both only to read.                                         */
 #include "replicate.h"
 
-#include "panda/panda_hex.h"
 #include "panda/panda_operation.h"
 #include "panda_views.h"
 
@@ -277,12 +276,7 @@ s_router_frame (panda_replicate_t *self)
         //  The ZAP handler admitted it and named its CURVE key.
         const char *user = zframe_meta (frame, "User-Id");
         uint8_t key[32];
-        bool ok = user && strlen (user) == 64;
-        for (size_t i = 0; ok && i < 32; i++) {
-            int hi = panda_hex_digit (user[2 * i]), lo = panda_hex_digit (user[2 * i + 1]);
-            ok = hi >= 0 && lo >= 0;
-            key[i] = (uint8_t) (hi << 4 | lo);
-        }
+        bool ok = panda_replicate_unhex32 (user, key);
         const char *address = zframe_meta (frame, "Peer-Address");
         if (ok && self->n_peers < PANDA_REPLICATE_MAX_PEERS &&
             (peer = panda_replicate_peer_new (self, false, address, key, &routing)))
@@ -406,12 +400,7 @@ s_udp_answer (panda_replicate_t *self)
         if (!peer->outgoing || peer->key_known || strcmp (peer->address, address) != 0)
             continue;
         uint8_t ed[32];
-        bool ok = strcmp (verdict, "KEY") == 0 && detail && strlen (detail) == 64;
-        for (size_t b = 0; ok && b < 32; b++) {
-            int hi = panda_hex_digit (detail[2 * b]), lo = panda_hex_digit (detail[2 * b + 1]);
-            ok = hi >= 0 && lo >= 0;
-            ed[b] = (uint8_t) (hi << 4 | lo);
-        }
+        bool ok = strcmp (verdict, "KEY") == 0 && panda_replicate_unhex32 (detail, ed);
         panda_error_t err;
         if (ok && panda_peer_curve_public_key (ed, peer->curve_key, &err) == PANDA_OK) {
             char id[PANDA_PEER_ID_MAX + 1];

@@ -48,6 +48,10 @@ void panda_replicate_policy_clear (panda_replicate_policy_t *policy);
 //  Whether policy lets the node with this CURVE key in.
 bool panda_replicate_policy_admits (const panda_replicate_policy_t *policy, const uint8_t *curve_key);
 
+//  64 hex characters (either case) into 32 bytes: keys in ZAP's User-Id,
+//  who-are-you answers, the psk. false for anything else (out undefined).
+bool panda_replicate_unhex32 (const char *text, uint8_t out[32]);
+
 //  The network tag of this node's network (psk or none): 8 bytes.
 void panda_replicate_network_tag (const panda_config_t *config, uint8_t tag[PANDA_REPL_NETWORK_TAG_SIZE]);
 

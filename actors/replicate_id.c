@@ -124,11 +124,20 @@ panda_replicate_policy_clear (panda_replicate_policy_t *policy)
 static bool
 s_psk (const panda_config_t *config, uint8_t psk[32])
 {
-    if (!config->psk || strlen (config->psk) != 64)
+    return config->psk && panda_replicate_unhex32 (config->psk, psk);
+}
+
+bool
+panda_replicate_unhex32 (const char *text, uint8_t out[32])
+{
+    if (!text || strlen (text) != 64)
         return false;
-    for (size_t i = 0; i < 32; i++)
-        psk[i] =
-            (uint8_t) (panda_hex_digit (config->psk[2 * i]) << 4 | panda_hex_digit (config->psk[2 * i + 1]));
+    for (size_t i = 0; i < 32; i++) {
+        int hi = panda_hex_digit (text[2 * i]), lo = panda_hex_digit (text[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out[i] = (uint8_t) (hi << 4 | lo);
+    }
     return true;
 }
 
