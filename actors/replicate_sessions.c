@@ -117,8 +117,11 @@ panda_replicate_target (panda_replicate_peer_t *self, panda_schema_set_t *target
 bool
 panda_replicate_initiates (panda_replicate_peer_t *self)
 {
-    if (!self->outgoing)
+    if (!self->outgoing || self->relay_only)
         return false;
+    //  Through a relay only while no direct connection is up.
+    if (self->via)
+        return !panda_replicate_find_direct (self->node, self->node_key);
     const uint8_t *ours = panda_peer_identity_public_key (self->node->identity);
     return memcmp (ours, self->node_key, 32) < 0 ||
            !panda_replicate_find_incoming (self->node, self->node_key);
