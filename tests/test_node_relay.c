@@ -15,7 +15,11 @@
        connection is "relayed" and the pure relay (allow_schema_ids = [])
        stores none of their entries, though it forwarded their bytes.
     2. The relay dies: both keep their data and A keeps publishing; the
-       relay comes back on its key: B catches up through it.             */
+       relay comes back on its key: B catches up through it.
+    3. On 127.0.0.1 (no namespaces): a relay allowing one circuit refuses
+       the others with the reason, and the nodes still replicate directly;
+       a node of another network (psk) uses the same relay for relaying
+       only and meets nobody of ours.                                    */
 #define _GNU_SOURCE //  setns
 
 #include <errno.h>
@@ -439,11 +443,138 @@ test_relay_nat (void **state)
     assert_int_equal (s_stored_entries (f, PUB), 0);
 }
 
+static bool
+s_log_has (fixture_t *f, int i, const char *text)
+{
+    char path[1024];
+    snprintf (path, sizeof path, "%s/pandad.log", panda_fixture_dir (f->nodes[i]));
+    FILE *file = fopen (path, "r");
+    bool found = false;
+    char line[2048];
+    while (file && !found && fgets (line, sizeof line, file))
+        found = strstr (line, text) != NULL;
+    if (file)
+        fclose (file);
+    return found;
+}
+
+//  Ready peers of node i's GET /replication (on 127.0.0.1, no namespace).
+static size_t
+s_ready_peers (fixture_t *f, int i, bool *relay_only)
+{
+    panda_http_response_t resp = {0};
+    int rc =
+        panda_http_request (panda_fixture_http (f->nodes[i]), "GET", "/replication", NULL, NULL, 0, &resp);
+    json_t *info = rc == 0 ? json_loads (resp.body, 0, NULL) : NULL;
+    panda_http_response_release (&resp);
+    size_t n = 0, k;
+    json_t *peer;
+    json_array_foreach (json_object_get (info, "peers"), k, peer)
+    {
+        if (strcmp (json_string_value (json_object_get (peer, "state")), "ready") != 0)
+            continue;
+        n++;
+        if (relay_only && json_is_true (json_object_get (peer, "relay_only")))
+            *relay_only = true;
+    }
+    json_decref (info);
+    return n;
+}
+
+static void
+test_relay_limits (void **state)
+{
+    fixture_t *f = *state;
+    panda_fixture_require ();
+    panda_fixture_t *relay, *nodes[4] = {NULL};
+    const char *relay_args[] = {"--relay-mode",
+                                "true",
+                                "--allow-schema-ids",
+                                "",
+                                "--relay-max-circuits",
+                                "1",
+                                "--node-port",
+                                "0",
+                                "--node-address",
+                                "127.0.0.1",
+                                NULL};
+    assert_int_equal (panda_fixture_setup (&relay, relay_args), 0);
+    panda_http_response_t resp = {0};
+    assert_int_equal (
+        panda_http_request (panda_fixture_http (relay), "GET", "/replication", NULL, NULL, 0, &resp), 0);
+    json_t *info = json_loads (resp.body, 0, NULL);
+    panda_http_response_release (&resp);
+    char via[256];
+    snprintf (via, sizeof via, "%s@127.0.0.1:%lld", json_string_value (json_object_get (info, "peer_id")),
+              (long long) json_integer_value (json_object_get (info, "port")));
+    json_decref (info);
+    const char *args[] = {"--relay-addresses", via,  "--node-port", "0", "--node-address",
+                          "127.0.0.1",         NULL, NULL,          NULL};
+    for (int i = 0; i < 4; i++) {
+        if (i == 3) { //  D: another network
+            args[6] = "--psk";
+            args[7] = "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0";
+        }
+        assert_int_equal (panda_fixture_setup (&nodes[i], args), 0);
+    }
+    fixture_t view = {.nodes = {relay, nodes[0], nodes[1]}};
+    //  A, B and C all meet (directly: the relay lists where they listen);
+    //  the relay forwards for one pair and refuses the others, saying why.
+    double deadline = s_now_ms () + CONVERGE_MS;
+    bool refused = false;
+    while (s_now_ms () < deadline) {
+        refused = s_log_has (&view, 1, "relay busy") || s_log_has (&view, 2, "relay busy");
+        if (refused && s_ready_peers (&view, 1, NULL) >= 3)
+            break;
+        usleep (100 * 1000); //  polling a log; the deadline bounds it
+    }
+    if (!refused)
+        fail_msg ("no node was told 'relay busy'");
+    info = NULL;
+    assert_int_equal (
+        panda_http_request (panda_fixture_http (relay), "GET", "/replication", NULL, NULL, 0, &resp), 0);
+    info = json_loads (resp.body, 0, NULL);
+    panda_http_response_release (&resp);
+    json_t *stats = json_object_get (info, "relay");
+    assert_true (json_integer_value (json_object_get (stats, "circuits")) <= 1);
+    assert_true (json_integer_value (json_object_get (stats, "refused")) >= 1);
+    assert_true (json_integer_value (json_object_get (stats, "registrations")) == 4);
+    json_decref (info);
+    //  A data item still gets from A to C.
+    fixture_t fa = {.nodes = {nodes[0], nodes[2]}};
+    panda_http_t *http = panda_fixture_http (nodes[0]);
+    for (size_t k = 0; k < TAG_ENTRIES; k++)
+        json_decref (panda_fixture_publish_sequence_entry (http, k, NULL));
+    panda_fixture_wait_schema (panda_fixture_http (nodes[2]), s_tag, CONVERGE_MS);
+    //  D, of another network, has the relay (relaying only) and nobody else.
+    bool relay_only = false;
+    size_t d_peers = s_ready_peers (&(fixture_t){.nodes = {nodes[3]}}, 0, &relay_only);
+    assert_int_equal (d_peers, 1);
+    assert_true (relay_only);
+    //  and A's connections never include D.
+    json_t *d_info = NULL;
+    assert_int_equal (
+        panda_http_request (panda_fixture_http (nodes[3]), "GET", "/replication", NULL, NULL, 0, &resp), 0);
+    d_info = json_loads (resp.body, 0, NULL);
+    panda_http_response_release (&resp);
+    assert_int_equal (
+        panda_http_request (panda_fixture_http (nodes[0]), "GET", "/replication", NULL, NULL, 0, &resp), 0);
+    assert_null (strstr (resp.body, json_string_value (json_object_get (d_info, "peer_id"))));
+    assert_true (s_ready_peers (&fa, 0, NULL) >= 3); //  the relay, B, C
+    panda_http_response_release (&resp);
+    json_decref (d_info);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal (panda_fixture_stop (&nodes[i]), 0);
+    assert_int_equal (panda_fixture_stop (&relay), 0);
+    (void) f;
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_relay_nat),
+        cmocka_unit_test (test_relay_limits),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
