@@ -5,9 +5,9 @@
     The internet: a "pub" namespace (10.0.1.1 and 10.0.2.1) running the
     relay. Two homes: hA and hB (both 192.168.1.2, as home networks are),
     each behind a router namespace (rA at 10.0.1.2, rB at 10.0.2.2) that
-    masquerades (nftables). A home node can dial the relay; nothing can
-    dial a home node, and the address the relay sees for one (its
-    router's) leads nowhere. Every name starts with pdr<pid>; leftovers of
+    masquerades (nftables), made by tests/netns_nat.sh. A home node can
+    dial the relay; nothing can dial a home node, and the address the
+    relay sees for one (its router's) leads nowhere. Every name starts with pdr<pid>; leftovers of
     gone processes are removed first, everything at exit, also after a
     failure. Without root, namespaces or nft, the test skips and says why.
 
@@ -40,13 +40,14 @@
 #include "panda/panda_operation.h"
 
 #define CONVERGE_MS 60000 //  longest wait (ASan, two loaded cores)
+#define S_NAT_SCRIPT PANDA_TEST_VECTORS "/../netns_nat.sh"
 
 static const char s_tag[] = "vector_tag_002097d3a1a0f3425d2909274d3b1bb3eba84047fac3f2392456ee4fede400e5ba2f";
 #define TAG_ENTRIES 2 //  publish_sequence.json entries 0-1 make vector_tag
 #define TAGS_QUERY "{ all_%s(first: 100, orderBy: DOCUMENT_ID) { totalCount } }"
 
 enum { PUB, HOME_A, HOME_B, NODES };
-static const char *s_names[] = {"pub", "hA", "hB", "rA", "rB"};
+static const char *s_names[] = {"pub", "hA", "hB"};
 static char s_prefix[32]; //  pdr<pid>
 static int s_home = -1; //  the test's own network namespace
 static bool s_made;
@@ -111,8 +112,7 @@ s_remove_all (void)
         return;
     if (s_home >= 0)
         setns (s_home, CLONE_NEWNET);
-    for (size_t i = 0; i < sizeof s_names / sizeof s_names[0]; i++)
-        s_sh (false, "ip netns del %s%s", s_prefix, s_names[i]);
+    s_sh (false, "%s down %s", S_NAT_SCRIPT, s_prefix);
     s_made = false;
 }
 
@@ -124,7 +124,8 @@ s_on_signal (int sig)
     raise (sig);
 }
 
-//  The internet, two routers with NAT, two homes. 0, or -1 with why.
+//  The internet, two routers with NAT, two homes (tests/netns_nat.sh). 0,
+//  or -1 with why.
 static int
 s_make_nets (char *why, size_t size)
 {
@@ -137,47 +138,15 @@ s_make_nets (char *why, size_t size)
         return -1;
     }
     s_remove_leftovers ();
-    const char *p = s_prefix;
-    if (s_sh (false, "ip netns add %spub", p)) {
+    if (s_sh (false, "ip netns add %stry && ip netns del %stry", s_prefix, s_prefix)) {
         snprintf (why, size, "'ip netns add' fails here (a container?)");
         return -1;
     }
     s_made = true;
     signal (SIGINT, s_on_signal);
     signal (SIGTERM, s_on_signal);
-    int rc = 0;
-    for (size_t i = 1; rc == 0 && i < sizeof s_names / sizeof s_names[0]; i++)
-        rc = s_sh (true, "ip netns add %s%s", p, s_names[i]);
-    for (size_t i = 0; rc == 0 && i < sizeof s_names / sizeof s_names[0]; i++)
-        rc = s_sh (true, "ip -n %s%s link set lo up", p, s_names[i]);
-    //  x = a (home A's side) or b; X = A or B; n = 1 or 2.
-    for (int k = 0; rc == 0 && k < 2; k++) {
-        char x = k ? 'b' : 'a', X = k ? 'B' : 'A';
-        int n = k + 1;
-        rc = s_sh (true, "ip link add %s%cw netns %spub type veth peer name %s%cu netns %sr%c", p, x, p, p, x,
-                   p, X) ||
-             s_sh (true, "ip link add %s%cl netns %sr%c type veth peer name %s%ch netns %sh%c", p, x, p, X, p,
-                   x, p, X) ||
-             s_sh (true, "ip -n %spub addr add 10.0.%d.1/24 dev %s%cw", p, n, p, x) ||
-             s_sh (true, "ip -n %spub link set %s%cw up", p, p, x) ||
-             s_sh (true, "ip -n %sr%c addr add 10.0.%d.2/24 dev %s%cu", p, X, n, p, x) ||
-             s_sh (true, "ip -n %sr%c link set %s%cu up", p, X, p, x) ||
-             s_sh (true, "ip -n %sr%c addr add 192.168.1.1/24 dev %s%cl", p, X, p, x) ||
-             s_sh (true, "ip -n %sr%c link set %s%cl up", p, X, p, x) ||
-             s_sh (true, "ip -n %sh%c addr add 192.168.1.2/24 dev %s%ch", p, X, p, x) ||
-             s_sh (true, "ip -n %sh%c link set %s%ch up", p, X, p, x) ||
-             s_sh (true, "ip -n %sh%c route add default via 192.168.1.1", p, X) ||
-             s_sh (true, "ip -n %sr%c route add default via 10.0.%d.1", p, X, n) ||
-             s_sh (true, "ip netns exec %sr%c sysctl -qw net.ipv4.ip_forward=1", p, X) ||
-             s_sh (true, "ip netns exec %sr%c nft add table ip nat", p, X) ||
-             s_sh (true,
-                   "ip netns exec %sr%c nft 'add chain ip nat post { type nat hook postrouting priority 100 "
-                   "; }'",
-                   p, X) ||
-             s_sh (true, "ip netns exec %sr%c nft add rule ip nat post oifname %s%cu masquerade", p, X, p, x);
-    }
-    if (rc) {
-        snprintf (why, size, "cannot build the namespaces, veths and NAT");
+    if (s_sh (true, "%s up %s", S_NAT_SCRIPT, s_prefix)) {
+        snprintf (why, size, "cannot build the namespaces, veths and NAT (%s)", S_NAT_SCRIPT);
         s_remove_all ();
         return -1;
     }
