@@ -97,9 +97,9 @@ static void
 s_observed (const char *ip, uint64_t port, char *out, size_t size)
 {
     if (strchr (ip, ':'))
-        snprintf (out, size, "[%s]:%u", ip, (unsigned) port);
+        snprintf (out, size, "[%.200s]:%u", ip, (unsigned) port);
     else
-        snprintf (out, size, "%s:%u", ip, (unsigned) port);
+        snprintf (out, size, "%.200s:%u", ip, (unsigned) port);
 }
 
 static void
