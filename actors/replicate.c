@@ -149,8 +149,8 @@ size_t
 panda_replicate_ready_peers (const panda_replicate_t *node)
 {
     size_t n = 0;
-    for (size_t i = 0; i < node->n_peers; i++)
-        n += node->peers[i]->state == PANDA_PEER_READY;
+    for (size_t i = 0; i < node->n_peers; i++) //  relay-only ones hold no credit: the relay bounds them
+        n += node->peers[i]->state == PANDA_PEER_READY && !node->peers[i]->relay_only;
     return n;
 }
 

@@ -248,7 +248,7 @@ s_hello (panda_replicate_peer_t *self, const panda_repl_msg_t *msg)
         why = "could not prove the psk";
     else if (!panda_replicate_policy_admits (&node->policy, self->curve_key))
         why = "is not allowed (allow_peer_ids / block_peer_ids)";
-    else if (!s_room (node, self))
+    else if (!self->relay_only && !s_room (node, self))
         why = "would be one peer too many (max_peers)";
     memcpy (self->node_key, msg->node_key ? msg->node_key : (const uint8_t[32]){0}, 32);
     if (!why && !panda_peer_id_from_public_key (self->node_key, self->peer_id))

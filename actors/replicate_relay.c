@@ -22,6 +22,7 @@
 #define S_OPEN_RETRY_MS 5000 //  an Open without answer is sent again
 #define S_GIVE_UP_MS 20000 //  after a refusal or a failed Hello
 #define S_PUMP_BUDGET 256 //  payloads released per turn
+#define S_LOOKUP_MIN_MS 2000 //  a relay answers a connection's Lookup at most this often
 
 //  --------------------------------------------------------------------------
 //  Shared
@@ -86,8 +87,15 @@ panda_replicate_relay_start (panda_replicate_t *node)
         return "out of memory (relay tables)";
     panda_log_info ("replicate",
                     "relay mode: nodes may register here and replicate through this node (at most %u nodes, "
-                    "%u circuits; max_peers %u bounds the connections)",
-                    c->relay_max_registrations, c->relay_max_circuits, c->max_peers);
+                    "%u circuits)",
+                    c->relay_max_registrations, c->relay_max_circuits);
+    if (c->max_peers < c->relay_max_registrations)
+        panda_log_warn (
+            "replicate",
+            "relay mode with max_peers = %u: at most %u nodes of this node's own network can be "
+            "connected at once (nodes of other networks do not count); raise max_peers for a busy "
+            "relay",
+            c->max_peers, c->max_peers);
     return NULL;
 }
 
@@ -148,7 +156,16 @@ s_serve (panda_replicate_peer_t *peer, const panda_repl_msg_t *msg)
             s_send (peer, &reply);
             return;
         }
-        case PANDA_REPL_LOOKUP: s_serve_lookup (peer); return;
+        case PANDA_REPL_LOOKUP:
+            //  An answer may be 1024 entries: at most one per S_LOOKUP_MIN_MS a
+            //  connection, so a small request cannot make the relay send much.
+            if (now < peer->next_register) {
+                panda_log_debug ("replicate", "%s looks up too often; ignored", peer->peer_id);
+                return;
+            }
+            peer->next_register = now + S_LOOKUP_MIN_MS;
+            s_serve_lookup (peer);
+            return;
         case PANDA_REPL_FORWARD:
             if (panda_relay_forward (node->relay, peer->number, msg->node_key, msg->payload, msg->payload_len,
                                      now, &err)) {
