@@ -107,8 +107,12 @@ s_route (struct mg_connection *conn, void *cbdata)
         //  connection, for as long as the client sends.
         mg_disable_connection_keep_alive (conn);
     panda_api_guard_enter (self->api.guard);
+    int64_t started = zclock_usecs ();
     int status = s_serve (self, conn);
     panda_api_guard_leave (self->api.guard);
+    //  request_uri as sent (not decoded: no control characters in the log)
+    panda_log_debug ("api", "%s %s %d %.1f ms", ri->request_method, ri->request_uri, status,
+                     (double) (zclock_usecs () - started) / 1000.0);
     return status;
 }
 
