@@ -1,4 +1,5 @@
-/*  pandad_summary.c - the start-up summary. See pandad_summary.h.
+/*  pandad_summary.c - the start-up summary block: files, URLs, schemas,
+    peer id, shown whatever log_level says. See pandad_summary.h.
 
     An address bound to every interface (0.0.0.0, ::) is not one a browser
     or another node can use: the summary names localhost and the
