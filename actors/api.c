@@ -8,7 +8,8 @@
     api_guard.c (connections per address, deadlines on sockets, body
     memory) and the stop checks of api_graphql.c.
 
-    Routes: POST /graphql, GET|HEAD /graphql (IDE page), GET|HEAD
+    Routes: POST /graphql, GET|HEAD /graphql (IDE page) and
+    /graphql/assets/<hash>/<name> (its files, api_assets.c), GET|HEAD
     /blobs/<document_id>[/<view_id>], OPTIONS on each (CORS preflight).
     Anything else: 404, or 405 for a known path with another method.
 
@@ -19,6 +20,7 @@
     and blobs, and on each schema reload; reads blobs_base_path files.   */
 #define _GNU_SOURCE //  pthread_getattr_np
 #include "api.h"
+#include "api_assets.h"
 
 #include <stdatomic.h>
 #include <stddef.h>
@@ -107,8 +109,12 @@ s_route (struct mg_connection *conn, void *cbdata)
         //  connection, for as long as the client sends.
         mg_disable_connection_keep_alive (conn);
     panda_api_guard_enter (self->api.guard);
+    int64_t started = zclock_usecs ();
     int status = s_serve (self, conn);
     panda_api_guard_leave (self->api.guard);
+    //  request_uri as sent (not decoded: no control characters in the log)
+    panda_log_debug ("api", "%s %s %d %.1f ms", ri->request_method, ri->request_uri, status,
+                     (double) (zclock_usecs () - started) / 1000.0);
     return status;
 }
 
@@ -118,6 +124,8 @@ s_serve (s_api_actor_t *self, struct mg_connection *conn)
     const struct mg_request_info *ri = mg_get_request_info (conn);
     const char *method = ri->request_method, *path = ri->local_uri;
     bool graphql = strcmp (path, "/graphql") == 0;
+    if (panda_api_is_asset_path (path) && (strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0))
+        return panda_api_assets_serve (conn, path);
     bool blobs = strncmp (path, "/blobs/", 7) == 0 && path[7];
     if (strcmp (path, "/replication") == 0 && (strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0))
         return panda_api_replication (conn, &self->api);
@@ -135,8 +143,9 @@ s_serve (s_api_actor_t *self, struct mg_connection *conn)
     if (graphql && strcmp (method, "POST") == 0)
         return panda_api_graphql (conn, &self->api, mg_get_thread_pointer (conn));
     if (graphql && get) {
-        panda_api_respond (conn, 200, "text/html; charset=utf-8", panda_api_playground_html,
-                           strlen (panda_api_playground_html), NULL);
+        size_t len;
+        const char *page = panda_api_playground (&len);
+        panda_api_respond (conn, 200, "text/html; charset=utf-8", page, len, "Cache-Control: no-cache\r\n");
         return 200;
     }
     if (blobs && get)

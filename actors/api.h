@@ -181,8 +181,9 @@ const char *panda_api_stopped (panda_api_worker_t *worker);
 //  or when the request stops (see panda_api_stopped) before the answer.
 panda_msg_t *panda_api_call (panda_api_worker_t *worker, panda_msg_t **request_p, panda_error_t *err);
 
-//  The GraphQL IDE page for GET /graphql (api_playground.c).
-extern const char panda_api_playground_html[];
+//  The GraphQL IDE page for GET /graphql (api_playground.c): borrowed,
+//  the same for the life of the process.
+const char *panda_api_playground (size_t *len);
 
 //  GET|HEAD /blobs/<rest> (api_blobs.c).
 int panda_api_blobs (struct mg_connection *conn, panda_api_t *api, panda_api_worker_t *worker,

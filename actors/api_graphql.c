@@ -413,14 +413,20 @@ s_args_json (panda_msg_t *reply)
     return panda_node_schema_next_args_json (&args);
 }
 
-//  Run request through the pipeline and put its ARGS answer into out.
+//  Run request through the pipeline and put its ARGS answer into out. A
+//  publish (author: its author's hex) that is not stored is logged: the
+//  operator sees why clients fail.
 static int
-s_call_args (panda_gql_call_t *call, panda_gql_out_t *out, panda_msg_t *request)
+s_call_args (panda_gql_call_t *call, panda_gql_out_t *out, panda_msg_t *request, const char *author)
 {
     if (!request)
         return panda_gql_call_error (call, "out of memory");
     panda_error_t err;
     panda_msg_t *reply = panda_api_call (call->user, &request, &err);
+    if (!reply && author && err.code == PANDA_ERR_IO) //  the node's trouble, not the client's
+        panda_log_warn ("api", "publish by %s not stored: %s", author, err.message);
+    else if (!reply && author)
+        panda_log_info ("api", "rejected publish by %s: %s", author, err.message);
     if (!reply)
         return panda_gql_call_error (call, "%s", err.message);
     if (panda_msg_id (reply) != PANDA_MSG_ARGS || !(out->json = s_args_json (reply))) {
@@ -453,7 +459,7 @@ s_next_args (panda_gql_call_t *call, panda_gql_out_t *out)
         panda_msg_next_args_new (++worker->next_req, key, key_len, ids, count * PANDA_HASH_SIZE);
     free (key);
     free (ids);
-    return s_call_args (call, out, request);
+    return s_call_args (call, out, request, NULL);
 }
 
 static int
@@ -469,12 +475,20 @@ s_publish (panda_gql_call_t *call, panda_gql_out_t *out)
         panda_hex_decode (op_hex, strlen (op_hex), &op, &op_len, &err)) {
         free (op);
         free (entry);
+        panda_log_info ("api", "rejected publish: invalid publish arguments (not hex)");
         return panda_gql_call_error (call, "invalid publish arguments");
+    }
+    //  A Bamboo entry starts with its tag and its author's key.
+    panda_public_key_t key;
+    char author[PANDA_PUBLIC_KEY_HEX_SIZE + 1] = "an unknown author (entry too short)";
+    if (entry_len >= 1 + PANDA_PUBLIC_KEY_SIZE) {
+        memcpy (key.bytes, entry + 1, PANDA_PUBLIC_KEY_SIZE);
+        panda_public_key_to_hex (&key, author);
     }
     panda_msg_t *request = panda_msg_publish_new (++worker->next_req, entry, entry_len, op, op_len);
     free (entry);
     free (op);
-    return s_call_args (call, out, request);
+    return s_call_args (call, out, request, author);
 }
 
 const panda_gql_resolve_fn panda_api_resolvers[PANDA_NODE_RESOLVE_COUNT] = {

@@ -77,6 +77,25 @@ s_on_schema (void *self_, const char *schema_id)
     panda_actor_send (self->schemas, NULL, &msg);
 }
 
+//  Each created, updated or deleted document, in aquadoggo's words (its
+//  reduce task), with the schema and the author of the change.
+static void
+s_on_change (void *self_, const panda_materializer_change_t *change)
+{
+    (void) self_;
+    char id[PANDA_HASH_HEX_SIZE + 1], author[PANDA_PUBLIC_KEY_HEX_SIZE + 1];
+    panda_hash_to_hex (&change->document_id, id);
+    panda_public_key_to_hex (&change->author, author);
+    if (change->change == PANDA_CHANGE_CREATED)
+        panda_log_info ("materialize", "Created document %s (schema %s, author %s)", id, change->schema_id,
+                        author);
+    else
+        panda_log_info ("materialize", "%s document %s %s view %s (schema %s, author %s)",
+                        change->change == PANDA_CHANGE_DELETED ? "Deleted" : "Updated", id,
+                        change->change == PANDA_CHANGE_DELETED ? "final" : "latest", change->view_id,
+                        change->schema_id, author);
+}
+
 //  A document whose operations cannot be reduced keeps its previous view
 //  (document.json E1); the operator sees why.
 static void
@@ -208,6 +227,8 @@ s_start (void *self_, zpoller_t *poller)
     if (!self->materializer)
         return s_fail (self, "cannot open the views database", err.message);
     panda_materializer_set_log (self->materializer, s_on_failure, self);
+    if (panda_log_enabled ("materialize", PANDA_LOG_INFO)) //  else no change is kept
+        panda_materializer_set_changes (self->materializer, s_on_change, self);
     if (!(self->events = panda_actor_plug (PANDA_PLUG_MATERIALIZE_EVENTS, c, 0)))
         return "cannot connect to events_endpoint";
     if (!(self->schemas = panda_actor_plug (PANDA_PLUG_MATERIALIZE_SCHEMAS, c, 0)))

@@ -192,3 +192,21 @@ panda_node_verify_workers (const panda_node_t *self)
 {
     return self->workers;
 }
+
+const char *
+panda_node_peer_id (const panda_node_t *self)
+{
+    return self->replicate ? self->replicate_args.peer_id : NULL;
+}
+
+int
+panda_node_node_port (const panda_node_t *self)
+{
+    return self->replicate ? self->replicate_args.node_port : 0;
+}
+
+const char *
+panda_node_discovery (const panda_node_t *self)
+{
+    return self->replicate ? self->replicate_args.discovery : NULL;
+}

@@ -21,6 +21,7 @@
 #include "panda/panda_config.h"
 #include "panda/panda_schema.h"
 #include "panda_msg.h"
+#include "panda_log_filter.h"
 
 #include <czmq.h>
 
@@ -30,6 +31,10 @@ typedef struct {
     unsigned index; //  verify: worker number
     unsigned workers; //  ingest: number of verify workers
     int port; //  api: set to the bound HTTP port before it answers START
+    //  replicate: set before it answers START, for the start-up summary
+    int node_port; //  the bound replication port
+    char peer_id[64];
+    const char *discovery; //  LAN discovery: "on UDP port ..." or "off: why"; the actor's
 } panda_actor_args_t;
 
 void panda_api_actor (zsock_t *pipe, void *args);
@@ -206,19 +211,29 @@ zmsg_t *panda_actor_recv_raw (zsock_t *sock, panda_msg_t **msg);
 void panda_actor_fail (zsock_t *sock, zmsg_t *request, uint64_t req, panda_err_t code, const char *message);
 
 //  --------------------------------------------------------------------------
-//  Logging (actor_log.c): one line per event on stderr, filtered by level.
+//  Logging (actor_log.c): one line per event on stderr, filtered per
+//  actor by the log_level setting (lib/config/panda_log_filter.h).
 
+//  Every actor at level (tests).
 void panda_log_set_level (panda_log_level_t level);
-bool panda_log_enabled (panda_log_level_t level);
+//  The node's log_level, parsed; set before the node starts.
+void panda_log_set_filter (const panda_log_filter_t *filter);
+//  True if lines of actor at level are shown.
+bool panda_log_enabled (const char *actor, panda_log_level_t level);
 void panda_log (panda_log_level_t level, const char *actor, const char *format, ...)
     __attribute__ ((format (printf, 3, 4)));
+//  A line the operator needs whatever the filter says (the start-up
+//  summary, the URL): logged at info if actor's info lines are shown,
+//  else printed bare on stdout, as aquadoggo's info_or_print. text may
+//  span several lines; it leaves in one write.
+void panda_log_key (const char *actor, const char *text);
 
 #define panda_log_error(actor, ...) panda_log (PANDA_LOG_ERROR, actor, __VA_ARGS__)
 #define panda_log_warn(actor, ...) panda_log (PANDA_LOG_WARN, actor, __VA_ARGS__)
 #define panda_log_info(actor, ...) panda_log (PANDA_LOG_INFO, actor, __VA_ARGS__)
 #define panda_log_debug(actor, ...)                                                                          \
     do {                                                                                                     \
-        if (panda_log_enabled (PANDA_LOG_DEBUG))                                                             \
+        if (panda_log_enabled (actor, PANDA_LOG_DEBUG))                                                      \
             panda_log (PANDA_LOG_DEBUG, actor, __VA_ARGS__);                                                 \
     } while (0)
 

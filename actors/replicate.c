@@ -577,7 +577,7 @@ s_start (void *self_, zpoller_t *poller)
                   self->interface);
         zpoller_add (poller, self->beacon);
     }
-    panda_log_info ("replicate", "LAN discovery is %s", self->discovery);
+    panda_log_debug ("replicate", "LAN discovery is %s", self->discovery);
     zpoller_add (poller, self->router);
     zpoller_add (poller, self->ingest);
     zpoller_add (poller, self->events);
@@ -585,8 +585,13 @@ s_start (void *self_, zpoller_t *poller)
     zpoller_add (poller, self->info);
     panda_schema_set_init (&self->supported);
     panda_replicate_refresh_supported (self);
-    panda_log_info ("replicate", "peer id %s, replicating on tcp://%s:%d",
-                    panda_peer_identity_peer_id (self->identity), c->node_address, self->port);
+    //  pandad's start-up summary shows these
+    panda_log_debug ("replicate", "peer id %s, replicating on tcp://%s:%d",
+                     panda_peer_identity_peer_id (self->identity), c->node_address, self->port);
+    self->args->node_port = self->port;
+    snprintf (self->args->peer_id, sizeof self->args->peer_id, "%s",
+              panda_peer_identity_peer_id (self->identity));
+    self->args->discovery = self->discovery;
     for (size_t i = 0; i < c->direct_node_addresses.count; i++)
         s_add_direct (self, c->direct_node_addresses.items[i], false);
     if (c->relay_mode && (reason = panda_replicate_relay_start (self)))

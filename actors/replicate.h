@@ -190,7 +190,7 @@ struct _panda_replicate_peer_t {
 #define PANDA_REPLICATE_MAX_PEERS 256 //  connections, whatever max_peers says
 
 struct _panda_replicate_t {
-    const panda_actor_args_t *args;
+    panda_actor_args_t *args; //  replicate fills in its peer id, port, discovery
     const panda_config_t *config;
     zpoller_t *poller;
     panda_peer_identity_t *identity;

@@ -63,7 +63,7 @@ s_start (void *self_, zpoller_t *poller)
     if (!path)
         return "out of memory";
     if (strncmp (path, "file:", 5) != 0)
-        panda_log_info ("storage", "database %s", path);
+        panda_log_debug ("storage", "database %s", path); //  pandad's start-up summary names it
     panda_error_t err;
     self->store = panda_store_open (path, &err);
     if (!self->store)

@@ -9,6 +9,7 @@
     the mask and only sigwait() here ever sees them.                      */
 #include "panda_actors.h"
 #include "panda/panda_node.h"
+#include "pandad_summary.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -108,9 +109,6 @@ s_report_actors (const panda_config_t *config, unsigned workers)
 static int
 s_serve (const panda_config_t *config, const sigset_t *signals)
 {
-    panda_log_info ("pandad", "pandad %s, data directory %s", PANDA_VERSION, config->data_dir);
-    if (config->config_path)
-        panda_log_info ("pandad", "configuration from %s", config->config_path);
     const char *unused[16];
     size_t count = panda_config_not_used_yet (config, unused, 16);
     for (size_t i = 0; i < count; i++)
@@ -121,16 +119,12 @@ s_serve (const panda_config_t *config, const sigset_t *signals)
     panda_error_t err;
     panda_node_t *node = panda_node_new (config, &err);
     if (!node) {
+        pandad_summary (config, NULL);
         panda_log_error ("pandad", "cannot start: %s", err.message);
         return 1;
     }
-    const char *host = config->http_address;
-    if (panda_config_runs (config, "api")) {
-        panda_log_info ("pandad", "%u verify workers, %u HTTP threads", panda_node_verify_workers (node),
-                        config->http_threads);
-        panda_log_info ("pandad", "listening on http://%s%s%s:%d/graphql", strchr (host, ':') ? "[" : "",
-                        host, strchr (host, ':') ? "]" : "", panda_node_http_port (node));
-    } else
+    pandad_summary (config, node);
+    if (!panda_config_runs (config, "api"))
         s_report_actors (config, panda_node_verify_workers (node));
     int sig = 0;
     sigwait (signals, &sig);
@@ -143,6 +137,27 @@ s_serve (const panda_config_t *config, const sigset_t *signals)
     panda_node_destroy (&node);
     atomic_store (&watchdog.done, true);
     panda_log_info ("pandad", "stopped");
+    return 0;
+}
+
+//  log_level was checked when the config loaded; module names of other
+//  programs in it (sqlx=debug) are said to be ignored, even with logs off.
+static int
+s_set_log_filter (const panda_config_t *config)
+{
+    panda_log_filter_t filter;
+    panda_error_t err;
+    if (panda_log_filter_parse (config->log_level, &filter, &err) != PANDA_OK) {
+        fprintf (stderr, "pandad: log_level: %s\n", err.message);
+        return -1;
+    }
+    panda_log_set_filter (&filter);
+    if (filter.ignored[0]) {
+        char line[512];
+        snprintf (line, sizeof line, "log_level: %s: no such part in pandad, ignored (docs/operating.md)",
+                  filter.ignored);
+        panda_log_key ("pandad", line);
+    }
     return 0;
 }
 
@@ -172,8 +187,7 @@ main (int argc, char *argv[], char *envp[])
     else if (config->print_config)
         panda_config_print (config, stdout);
     else {
-        panda_log_set_level (config->log_level);
-        status = s_prepare_dirs (config) ? 1 : s_serve (config, &signals);
+        status = s_set_log_filter (config) || s_prepare_dirs (config) ? 1 : s_serve (config, &signals);
     }
     panda_config_destroy (&config);
     zsys_shutdown ();

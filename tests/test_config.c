@@ -76,7 +76,7 @@ test_config_precedence (void **state)
     assert_int_equal (s_load (&c, args, env, &err), PANDA_OK);
     assert_int_equal (c->http_port, 4000);
     assert_int_equal (c->node_port, 3600);
-    assert_int_equal (c->log_level, PANDA_LOG_DEBUG);
+    assert_string_equal (c->log_level, "debug");
     assert_false (c->allow_all_schema_ids);
     assert_int_equal (c->allow_schema_ids.count, 1);
     assert_string_equal (c->allow_schema_ids.items[0], "blob_v1");
@@ -151,7 +151,7 @@ test_config_list_flags (void **state)
     assert_int_equal (s_load (&c, a4, NULL, &err), PANDA_OK);
     assert_true (c->mdns);
     assert_true (c->relay_mode);
-    assert_int_equal (c->log_level, PANDA_LOG_WARN);
+    assert_string_equal (c->log_level, "aquadoggo=WARN");
     panda_config_destroy (&c);
 }
 
@@ -182,7 +182,8 @@ test_config_errors (void **state)
         {{"-q", "udp"}, {NULL}, "transport: expected QUIC or TCP"},
         {{"-y", "abcd"}, {NULL}, "psk: expected 64 hex characters"},
         {{"-d", "postgres://x"}, {NULL}, "database_url: only sqlite:PATH and sqlite::memory: are supported"},
-        {{"-l", "loud"}, {NULL}, "log_level: expected off, error, warn, info, debug or trace"},
+        {{"-l", "loud"}, {NULL}, "log_level: 'loud' is neither a level"},
+        {{"-l", "aquadoggo=loud"}, {NULL}, "log_level: invalid directive 'aquadoggo=loud'"},
         {{"-s", "blob_v1", "chess"},
          {NULL},
          "allow_schema_ids: invalid schema id 'chess': malformed schema id"},

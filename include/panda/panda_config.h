@@ -49,7 +49,7 @@ typedef struct {
     panda_strlist_t relay_addresses;
     bool relay_mode;
     uint32_t worker_pool_size;
-    panda_log_level_t log_level;
+    char *log_level; //  a level or a filter (lib/config/panda_log_filter.h)
     //  pandad's own keys
     char *data_dir; //  where the default database and blobs live
     char *http_address; //  address to bind, "0.0.0.0" like aquadoggo

@@ -23,6 +23,12 @@ void panda_node_destroy (panda_node_t **self_p);
 //  The HTTP port actually bound (useful with http_port 0); 0 without api.
 int panda_node_http_port (const panda_node_t *self);
 
+//  The node's replication identity and port, and whether LAN discovery
+//  runs ("on UDP port ..." or "off: why"): NULL and 0 without replicate.
+const char *panda_node_peer_id (const panda_node_t *self);
+int panda_node_node_port (const panda_node_t *self);
+const char *panda_node_discovery (const panda_node_t *self);
+
 //  Number of verify workers started.
 unsigned panda_node_verify_workers (const panda_node_t *self);
 

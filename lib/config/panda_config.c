@@ -8,6 +8,7 @@
     the not-used-yet check are in panda_config_print.c.                                */
 #include "panda_config_int.h"
 #include "panda/panda_schema_id.h"
+#include "panda_log_filter.h"
 #include "panda_toml.h"
 
 #include <ctype.h>
@@ -50,7 +51,10 @@ const setting_t panda_config_settings[] = {
      "act as a relay and rendezvous point for other nodes (with allow_schema_ids = [] a pure relay that "
      "stores nothing)"},
     {"worker_pool_size", 0, T_UINT, AT (worker_pool_size), 0, "16", "N", "materialiser concurrency"},
-    {"log_level", 'l', T_LEVEL, AT (log_level), 0, "info", "LEVEL", "off, error, warn, info, debug or trace"},
+    {"log_level", 'l', T_LEVEL, AT (log_level), 0, "info", "FILTER",
+     "off, error, warn, info, debug or trace, or a filter as aquadoggo's "
+     "(\"aquadoggo=info,replicate=debug\", "
+     "docs/operating.md)"},
     {"data_dir", 0, T_STRING, AT (data_dir), 0, NULL, "PATH",
      "data directory, created at start (default: $XDG_DATA_HOME/pandad or ~/.local/share/pandad)"},
     {"http_address", 0, T_STRING, AT (http_address), 0, "0.0.0.0", "ADDRESS",
@@ -238,17 +242,12 @@ s_apply_text (panda_config_t *self, const setting_t *s, const char *text, const 
                 return s_bad (err, source, s, "expected true or false");
             return PANDA_OK;
         case T_LEVEL: {
-            //  aquadoggo also takes env_logger filters such as "aquadoggo=info";
-            //  the level named for the node's own module counts.
-            const char *level = text, *eq = strrchr (text, '=');
-            if (eq)
-                level = eq + 1;
-            for (size_t i = 0; i <= PANDA_LOG_TRACE; i++)
-                if (strcasecmp (level, s_level_names[i]) == 0) {
-                    *(panda_log_level_t *) field = (panda_log_level_t) i;
-                    return PANDA_OK;
-                }
-            return s_bad (err, source, s, "expected off, error, warn, info, debug or trace");
+            //  A level or an env_logger filter, as aquadoggo takes it.
+            panda_log_filter_t filter;
+            panda_error_t why;
+            if (panda_log_filter_parse (text, &filter, &why) != PANDA_OK)
+                return s_bad (err, source, s, why.message);
+            break;
         }
         case T_TRANSPORT:
             if (strcasecmp (text, "QUIC") != 0 && strcasecmp (text, "TCP") != 0)
@@ -398,7 +397,7 @@ panda_config_destroy (panda_config_t **self_p)
         if (panda_config_settings[i].type == T_LIST || panda_config_settings[i].type == T_STAR_LIST)
             s_strlist_clear (field);
         else if (panda_config_settings[i].type == T_STRING || panda_config_settings[i].type == T_TRANSPORT ||
-                 panda_config_settings[i].type == T_PSK)
+                 panda_config_settings[i].type == T_PSK || panda_config_settings[i].type == T_LEVEL)
             free (*(char **) field);
     }
     free (self->config_path);

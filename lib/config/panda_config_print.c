@@ -16,7 +16,7 @@ s_same (const panda_config_t *a, const panda_config_t *b, const setting_t *s)
         case T_PORT: return *(const uint16_t *) x == *(const uint16_t *) y;
         case T_UINT: return *(const uint32_t *) x == *(const uint32_t *) y;
         case T_BOOL: return *(const bool *) x == *(const bool *) y;
-        case T_LEVEL: return *(const panda_log_level_t *) x == *(const panda_log_level_t *) y;
+        case T_LEVEL:
         case T_STRING:
         case T_TRANSPORT:
         case T_PSK: {
@@ -104,9 +104,6 @@ panda_config_print (const panda_config_t *self, FILE *out)
             case T_UINT: fprintf (out, "%s = %u\n", s->key, *(const uint32_t *) field); break;
             case T_BOOL: fprintf (out, "%s = %s\n", s->key, *(const bool *) field ? "true" : "false"); break;
             case T_LEVEL:
-                fprintf (out, "%s = \"%s\"\n", s->key,
-                         panda_log_level_name (*(const panda_log_level_t *) field));
-                break;
             case T_STRING:
             case T_TRANSPORT:
             case T_PSK:

@@ -75,6 +75,49 @@ s_schemas_clear (panda_materializer_t *self)
     self->schema_count = 0;
 }
 
+static void
+s_changes_clear (panda_materializer_t *self)
+{
+    for (size_t i = 0; i < self->change_count; i++) {
+        free ((char *) self->changes[i].schema_id);
+        free ((char *) self->changes[i].view_id);
+    }
+    self->change_count = 0;
+}
+
+//  Keep a change for the end of the run. Only for the log: out of memory,
+//  it is dropped.
+static void
+s_change (panda_materializer_t *self, panda_change_t change, const panda_store_stored_t *stored,
+          const char *schema_id, const char *view_id)
+{
+    if (!self->on_change)
+        return;
+    if (self->change_count == self->change_capacity) {
+        size_t capacity = self->change_capacity ? self->change_capacity * 2 : 64;
+        panda_materializer_change_t *grown = realloc (self->changes, capacity * sizeof *grown);
+        if (!grown)
+            return;
+        self->changes = grown;
+        self->change_capacity = capacity;
+    }
+    char *schema = strdup (schema_id), *view = strdup (view_id);
+    if (!schema || !view) {
+        free (schema);
+        free (view);
+        return;
+    }
+    self->changes[self->change_count++] =
+        (panda_materializer_change_t){change, *stored->document_id, *stored->public_key, schema, view};
+}
+
+void
+panda_materializer_set_changes (panda_materializer_t *self, panda_materializer_change_fn *fn, void *ctx)
+{
+    self->on_change = fn;
+    self->change_ctx = ctx;
+}
+
 void
 panda_materializer_destroy (panda_materializer_t **self_p)
 {
@@ -86,6 +129,8 @@ panda_materializer_destroy (panda_materializer_t **self_p)
     panda_views_writer_destroy (&self->writer);
     s_schemas_clear (self);
     free (self->schemas);
+    s_changes_clear (self);
+    free (self->changes);
     free (self);
     *self_p = NULL;
 }
@@ -227,8 +272,8 @@ s_rebuild (panda_materializer_t *self, const panda_store_stored_t *stored, const
             rc = panda_views_set_failed (self->writer, doc->rowid, true, err);
         }
     } else if (rc == PANDA_OK && panda_document_view_deleted (view)) {
-        if (!doc->deleted)
-            rc = panda_views_delete_document (self->writer, doc->rowid, err);
+        if (!doc->deleted && (rc = panda_views_delete_document (self->writer, doc->rowid, err)) == PANDA_OK)
+            s_change (self, PANDA_CHANGE_DELETED, stored, doc->schema_id, panda_document_view_id_str (view));
     } else if (rc == PANDA_OK) {
         size_t count = 0;
         panda_views_field_t *fields = panda_materialize_view_fields (view, &count);
@@ -242,6 +287,8 @@ s_rebuild (panda_materializer_t *self, const panda_store_stored_t *stored, const
         rc = s_write_result (self, stored->document_id, rc, err);
         if (rc == PANDA_OK && !(*view_id_p = strdup (panda_document_view_id_str (view))))
             rc = panda_error_set (err, PANDA_ERR_NOMEM, "materialiser: out of memory");
+        if (rc == PANDA_OK)
+            s_change (self, PANDA_CHANGE_UPDATED, stored, doc->schema_id, *view_id_p);
     }
     panda_document_view_destroy (&view);
     panda_materialize_ops_fini (&ops);
@@ -294,8 +341,12 @@ s_apply (panda_materializer_t *self, const panda_store_stored_t *stored, const p
         panda_materialize_fail (self, stored->document_id, "document %s is not materialised", hex);
         return PANDA_OK;
     }
-    if (action == PANDA_ACTION_DELETE && s_is_incremental (doc, op))
-        return panda_views_delete_document (self->writer, doc->rowid, err);
+    if (action == PANDA_ACTION_DELETE && s_is_incremental (doc, op)) {
+        panda_err_t rc = panda_views_delete_document (self->writer, doc->rowid, err);
+        if (rc == PANDA_OK)
+            s_change (self, PANDA_CHANGE_DELETED, stored, doc->schema_id, hex);
+        return rc;
+    }
     if (action != PANDA_ACTION_CREATE && !s_is_incremental (doc, op))
         return s_rebuild (self, stored, doc, view_id_p, err);
     if (action == PANDA_ACTION_CREATE && doc->rowid)
@@ -313,6 +364,9 @@ s_apply (panda_materializer_t *self, const panda_store_stored_t *stored, const p
     rc = s_write_result (self, stored->document_id, rc, err);
     if (rc == PANDA_OK && !(*view_id_p = strdup (hex)))
         rc = panda_error_set (err, PANDA_ERR_NOMEM, "materialiser: out of memory");
+    if (rc == PANDA_OK)
+        s_change (self, action == PANDA_ACTION_CREATE ? PANDA_CHANGE_CREATED : PANDA_CHANGE_UPDATED, stored,
+                  action == PANDA_ACTION_CREATE ? panda_operation_schema_id (op) : doc->schema_id, hex);
     return rc == PANDA_ERR_DOCUMENT ? PANDA_OK : rc;
 }
 
@@ -377,6 +431,7 @@ panda_materializer_run (panda_materializer_t *self, size_t max, size_t *done,
         return rc;
     panda_views_writer_reset (self->writer);
     s_schemas_clear (self);
+    s_changes_clear (self);
     s_run_t run = {self, err, position};
     rc = s_wanted_any (self, err);
     if (rc == PANDA_OK)
@@ -391,8 +446,12 @@ panda_materializer_run (panda_materializer_t *self, size_t max, size_t *done,
         panda_views_rollback (self->views);
         panda_views_writer_reset (self->writer);
         s_schemas_clear (self);
+        s_changes_clear (self);
         return rc;
     }
+    for (size_t i = 0; i < self->change_count; i++)
+        self->on_change (self->change_ctx, &self->changes[i]);
+    s_changes_clear (self);
     for (size_t i = 0; on_schema && i < self->schema_count; i++)
         on_schema (ctx, self->schemas[i]);
     s_schemas_clear (self);

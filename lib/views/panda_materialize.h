@@ -41,6 +41,22 @@ typedef void (panda_materializer_schema_fn) (void *ctx, const char *schema_id);
 //  (reduction failed, unknown schema, a bad schema definition), with why.
 typedef void (panda_materializer_log_fn) (void *ctx, const panda_hash_t *document_id, const char *message);
 
+//  What a run did to a document, as aquadoggo's reduce task logs it: the
+//  operation of author made it created, updated (view_id: its latest view)
+//  or deleted (view_id: its final view).
+typedef enum { PANDA_CHANGE_CREATED, PANDA_CHANGE_UPDATED, PANDA_CHANGE_DELETED } panda_change_t;
+
+typedef struct {
+    panda_change_t change;
+    panda_hash_t document_id;
+    panda_public_key_t author;
+    const char *schema_id;
+    const char *view_id;
+} panda_materializer_change_t;
+
+//  Called after COMMIT for each document a run changed, in entry order.
+typedef void (panda_materializer_change_fn) (void *ctx, const panda_materializer_change_t *change);
+
 //  A materialiser reading store and writing views (both borrowed; must
 //  outlive it; store is only read). Caller owns the result; NULL with err
 //  set on failure.
@@ -51,6 +67,11 @@ void panda_materializer_destroy (panda_materializer_t **self_p);
 
 //  Where failures are reported (default: nowhere, only counted).
 void panda_materializer_set_log (panda_materializer_t *self, panda_materializer_log_fn *fn, void *ctx);
+
+//  Where changes are reported (default: nowhere, and none are kept). A run
+//  keeps the changes of its entries (at most max of panda_materializer_run)
+//  until its COMMIT.
+void panda_materializer_set_changes (panda_materializer_t *self, panda_materializer_change_fn *fn, void *ctx);
 
 //  Number of failures reported since panda_materializer_new.
 uint64_t panda_materializer_failures (const panda_materializer_t *self);

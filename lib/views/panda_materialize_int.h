@@ -41,6 +41,10 @@ struct _panda_materializer_t {
     bool wanted_any; //  the wanted table may have rows
     char **schemas; //  recorded by the current run
     size_t schema_count, schema_capacity;
+    panda_materializer_change_fn *on_change;
+    void *change_ctx;
+    panda_materializer_change_t *changes; //  of the current run (strings owned)
+    size_t change_count, change_capacity;
 };
 
 //  Count and report a failure of document_id (may be NULL).
