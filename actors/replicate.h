@@ -182,7 +182,8 @@ struct _panda_replicate_peer_t {
     panda_replicate_peer_t *via; //  relayed: the connection to the relay carrying it
     panda_tunnel_t *tunnel; //  relayed: the end-to-end channel inside
     int64_t next_open; //  relayed: earliest (re)opening of the tunnel
-    int64_t next_register; //  relay_server: when to register and look up again; at a relay: earliest Lookup answered
+    int64_t next_register; //  relay_server: when to register and look up again; at a relay: earliest Lookup
+                           //  answered
     uint64_t relay_unacked; //  relay_server: forwarded bytes taken in, not yet acknowledged
     char relay_address[128]; //  relay_server: where the relay sees us
 };
