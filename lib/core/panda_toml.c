@@ -351,7 +351,9 @@ s_parse_inline_table (cursor_t *c, json_t **out, int depth)
         }
         if (c->ptr >= c->end || *c->ptr != ',') {
             json_decref (table);
-            return s_fail (c, "expected ',' or '}' in inline table");
+            return s_fail (c, c->ptr >= c->end || *c->ptr == '\n'
+                                  ? "unterminated inline table (it must end on its line)"
+                                  : "expected ',' or '}' in inline table");
         }
         c->ptr++;
         s_skip_blank (c, false);
