@@ -179,7 +179,8 @@ test_toml_document_rejects_redefinitions (void **state)
         {"a = { x = 1, x = 2 }\n", "line 1: duplicate key 'x'"},
         {"[a\n", "line 1: expected ']' after the table name"},
         {"[[a]\n", "line 1: expected ']]' after the table name"},
-        {"a = {b = {c = {d = {e = {f = {g = {h = {i = {j = 1}}}}}}}}}\n", "line 1: inline tables nested too deep"},
+        {"a = {b = {c = {d = {e = {f = {g = {h = {i = {j = 1}}}}}}}}}\n",
+         "line 1: inline tables nested too deep"},
         {"a.b.c.d.e.f.g.h.i = 1\n", "line 1: dotted key has too many parts"},
         {"[a] x = 1\n", "line 1: expected a new line after the value"},
     };

@@ -1,5 +1,5 @@
-/*  panda_toml.c - the flat subset of TOML used by config files.
-    See panda_toml.h. A cursor walks the text; every read checks the end.  */
+/*  panda_toml.c - the subset of TOML of config files, schema files and lock
+    files. See panda_toml.h. A cursor walks the text; every read checks the end.  */
 #include "panda/panda_hex.h"
 #include "panda_toml.h"
 
