@@ -7,12 +7,14 @@
         names: 64 hex characters, as `panda key new FILE` writes) and
         appends them to the lock file (written whole, then renamed over).
         Prints each schema's id and whether it was created, updated or
-        unchanged. --dry-run prints the same and writes nothing.
+        unchanged. --dry-run prints the same and writes nothing. fishy's
+        spellings work too: -s/--schema, -l/--lock, -k/--key, -i/--inspect.
     deploy [LOCK_FILE] [--node URL]
         Checks the whole lock file (hashes, signatures, logs) before
         sending anything, then, in order, asks the node (default
         http://localhost:2020/graphql) with nextArgs whether it has each
-        commit and publishes those it lacks.                                */
+        commit and publishes those it lacks. fishy's -e/--endpoint and
+        -l/--lock work too.                                                 */
 #include "panda_cmd.h"
 #include "panda_http_client.h"
 #include "panda/panda_hex.h"
@@ -141,11 +143,12 @@ s_write_file (const char *path, const char *text)
     return 0;
 }
 
-//  The value of option name at argv[*i] ("--x VALUE"), advancing *i.
+//  The value of option name (or its fishy alias) at argv[*i] ("--x VALUE"),
+//  advancing *i.
 static const char *
-s_option (int argc, char **argv, int *i, const char *name)
+s_option (int argc, char **argv, int *i, const char *name, const char *alias)
 {
-    if (strcmp (argv[*i], name) != 0 || *i + 1 >= argc)
+    if ((strcmp (argv[*i], name) != 0 && strcmp (argv[*i], alias) != 0) || *i + 1 >= argc)
         return NULL;
     return argv[++*i];
 }
@@ -156,11 +159,14 @@ s_build (int argc, char **argv)
     const char *schema_path = NULL, *lock_path = "schema.lock", *key_path = getenv ("PANDA_KEY_FILE"), *v;
     bool dry_run = false;
     for (int i = 2; i < argc; i++) {
-        if ((v = s_option (argc, argv, &i, "--lock")))
+        if ((v = s_option (argc, argv, &i, "--lock", "-l")))
             lock_path = v;
-        else if ((v = s_option (argc, argv, &i, "--key")))
+        else if ((v = s_option (argc, argv, &i, "--key", "-k")))
             key_path = v;
-        else if (strcmp (argv[i], "--dry-run") == 0)
+        else if ((v = s_option (argc, argv, &i, "--schema", "-s")) && !schema_path)
+            schema_path = v;
+        else if (strcmp (argv[i], "--dry-run") == 0 || strcmp (argv[i], "--inspect") == 0 ||
+                 strcmp (argv[i], "-i") == 0)
             dry_run = true;
         else if (strcmp (argv[i], "--private-key") == 0)
             return panda_cmd_fail ("a private key never goes on the command line: use --key FILE");
@@ -328,8 +334,11 @@ s_deploy (int argc, char **argv)
 {
     const char *lock_path = NULL, *url = S_DEFAULT_NODE, *v;
     for (int i = 2; i < argc; i++) {
-        if ((v = s_option (argc, argv, &i, "--node")))
+        if ((v = s_option (argc, argv, &i, "--node", "-e")) ||
+            (v = s_option (argc, argv, &i, "--endpoint", "-e")))
             url = v;
+        else if ((v = s_option (argc, argv, &i, "--lock", "-l")) && !lock_path)
+            lock_path = v;
         else if (argv[i][0] != '-' && !lock_path)
             lock_path = argv[i];
         else
