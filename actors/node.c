@@ -152,6 +152,9 @@ panda_node_new (const panda_config_t *config, panda_error_t *err)
         !(self->replicate =
               panda_actor_start (panda_replicate_actor, &self->replicate_args, "replicate", err)))
         goto fail;
+    //  The app's schemas are stored before the api answers anyone.
+    if (panda_node_migrate (config, err))
+        goto fail;
     self->api_args = (panda_actor_args_t){.config = config};
     if (panda_config_runs (config, "api") &&
         !(self->api = panda_actor_start (panda_api_actor, &self->api_args, "api", err)))

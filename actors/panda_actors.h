@@ -44,6 +44,11 @@ void panda_storage_actor (zsock_t *pipe, void *args);
 void panda_materialize_actor (zsock_t *pipe, void *args);
 void panda_replicate_actor (zsock_t *pipe, void *args);
 
+//  Publish the commits of the migrate setting's lock files that the node
+//  lacks, through ingest (node_migrate.c). Called by the node once the
+//  pipeline runs, before the api. err names the file and the commit.
+PANDA_NODISCARD panda_err_t panda_node_migrate (const panda_config_t *config, panda_error_t *err);
+
 //  --------------------------------------------------------------------------
 //  Messages over sockets (actor_msg.c)
 

@@ -23,6 +23,10 @@ static const panda_cmd_t s_commands[] = {
     {"operation", panda_cmd_operation,
      "  panda operation encode JSON    typed operation JSON (- = stdin) -> canonical CBOR hex\n"
      "  panda operation decode HEX     operation CBOR hex (- = stdin) -> JSON"},
+    {"schema", panda_cmd_schema,
+     "  panda schema build [SCHEMA_FILE] [--lock FILE] [--key FILE] [--dry-run]\n"
+     "                   sign schema.toml's changes into schema.lock (fishy's format)\n"
+     "  panda schema deploy [LOCK_FILE] [--node URL]   publish what the node lacks"},
     {NULL, NULL, NULL},
 };
 

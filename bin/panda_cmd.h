@@ -18,5 +18,6 @@ int panda_cmd_fail (const char *format, ...) __attribute__ ((format (printf, 1, 
 int panda_cmd_key (int argc, char **argv);
 int panda_cmd_entry (int argc, char **argv);
 int panda_cmd_operation (int argc, char **argv);
+int panda_cmd_schema (int argc, char **argv);
 
 #endif

@@ -115,6 +115,84 @@ test_toml_reads_aquadoggo_config (void **state)
     free (text);
 }
 
+static json_t *
+s_doc (const char *text, panda_error_t *err)
+{
+    return panda_toml_parse_document (text, strlen (text), err);
+}
+
+//  fishy's schema.toml: tables, dotted headers, inline tables in inline tables.
+static void
+test_toml_document_tables (void **state)
+{
+    panda_error_t err;
+    json_t *root = s_doc ("[event]\ndescription = \"An event\"\n\n[event.fields]\ndate = { type = \"int\" }\n"
+                          "venue = { type = \"relation\", schema = { name = \"venue\" } }\n"
+                          "[venue.fields.name]\ntype = 'str'\n\"quoted key\".x.y = 1 # comment\n",
+                          &err);
+    if (!root)
+        fail_msg ("%s", err.message);
+    json_t *event = json_object_get (root, "event");
+    assert_string_equal (json_string_value (json_object_get (event, "description")), "An event");
+    json_t *venue = json_object_get (json_object_get (event, "fields"), "venue");
+    assert_string_equal (json_string_value (json_object_get (venue, "type")), "relation");
+    assert_string_equal (json_string_value (json_object_get (json_object_get (venue, "schema"), "name")),
+                         "venue");
+    json_t *name = json_object_get (json_object_get (json_object_get (root, "venue"), "fields"), "name");
+    assert_string_equal (json_string_value (json_object_get (name, "type")), "str");
+    json_t *quoted = json_object_get (name, "quoted key");
+    assert_int_equal (json_integer_value (json_object_get (json_object_get (quoted, "x"), "y")), 1);
+    json_decref (root);
+}
+
+//  fishy's schema.lock: [[commits]] appends a table each time.
+static void
+test_toml_document_array_of_tables (void **state)
+{
+    panda_error_t err;
+    json_t *root = s_doc (
+        "version = 1\n\n[[commits]]\na = \"1\"\n\n[[commits]]\na = \"2\"\n[commits.sub]\nb = 3\n", &err);
+    if (!root)
+        fail_msg ("%s", err.message);
+    json_t *commits = json_object_get (root, "commits");
+    assert_int_equal (json_array_size (commits), 2);
+    assert_string_equal (json_string_value (json_object_get (json_array_get (commits, 1), "a")), "2");
+    assert_int_equal (
+        json_integer_value (json_object_get (json_object_get (json_array_get (commits, 1), "sub"), "b")), 3);
+    json_decref (root);
+}
+
+static void
+test_toml_document_rejects_redefinitions (void **state)
+{
+    static const struct {
+        const char *text, *message;
+    } cases[] = {
+        {"[a]\nx = 1\n[a]\ny = 2\n", "line 3: table 'a' is defined twice"},
+        {"a = { x = 1 }\n[a]\n", "line 2: table 'a' is defined twice"},
+        {"a = { x = 1 }\na.y = 2\n", "line 2: key 'a' is not a table that can be extended"},
+        {"a = 1\n[a.b]\n", "line 2: key 'a' is not a table"},
+        {"a = [1]\n[[a]]\n", "line 2: key 'a' is not an array of tables"},
+        {"[[a]]\n[a]\n", "line 2: table 'a' is defined twice"},
+        {"a = { x = 1, }\n", "line 1: expected a key"},
+        {"a = { x = 1\n}\n", "line 1: unterminated inline table (it must end on its line)"},
+        {"a = { x = 1, x = 2 }\n", "line 1: duplicate key 'x'"},
+        {"[a\n", "line 1: expected ']' after the table name"},
+        {"[[a]\n", "line 1: expected ']]' after the table name"},
+        {"a = {b = {c = {d = {e = {f = {g = {h = {i = {j = 1}}}}}}}}}\n",
+         "line 1: inline tables nested too deep"},
+        {"a.b.c.d.e.f.g.h.i = 1\n", "line 1: dotted key has too many parts"},
+        {"[a] x = 1\n", "line 1: expected a new line after the value"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        panda_error_t err;
+        json_t *root = s_doc (cases[i].text, &err);
+        if (root)
+            fail_msg ("accepted: %s", cases[i].text);
+        assert_string_equal (err.message, cases[i].message);
+    }
+}
+
 int
 main (void)
 {
@@ -124,6 +202,9 @@ main (void)
         cmocka_unit_test (test_toml_strings),
         cmocka_unit_test (test_toml_rejects_what_it_does_not_understand),
         cmocka_unit_test (test_toml_reads_aquadoggo_config),
+        cmocka_unit_test (test_toml_document_tables),
+        cmocka_unit_test (test_toml_document_array_of_tables),
+        cmocka_unit_test (test_toml_document_rejects_redefinitions),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

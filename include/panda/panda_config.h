@@ -56,6 +56,7 @@ typedef struct {
     uint32_t verify_threads; //  0: one per core
     uint32_t http_threads;
     uint32_t graphql_max_page_size;
+    panda_strlist_t migrate; //  schema.lock files published at start
     //  what one client can cost (docs/operating.md)
     uint32_t http_max_connections_per_address; //  0: no limit
     uint32_t http_header_timeout_ms; //  whole request head

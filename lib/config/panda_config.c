@@ -57,6 +57,9 @@ const setting_t panda_config_settings[] = {
      "docs/operating.md)"},
     {"data_dir", 0, T_STRING, AT (data_dir), 0, NULL, "PATH",
      "data directory, created at start (default: $XDG_DATA_HOME/pandad or ~/.local/share/pandad)"},
+    {"migrate", 0, T_LIST, AT (migrate), 0, "", "FILE...",
+     "schema.lock files (fishy's format) whose commits the node publishes at start, skipping those it has, "
+     "so an app ships its schemas; a bad file stops the start"},
     {"http_address", 0, T_STRING, AT (http_address), 0, "0.0.0.0", "ADDRESS",
      "address the HTTP server binds"},
     {"verify_threads", 0, T_UINT, AT (verify_threads), 0, "0", "N",
