@@ -75,6 +75,42 @@ s_schemas_clear (panda_materializer_t *self)
     self->schema_count = 0;
 }
 
+static void
+s_changes_clear (panda_materializer_t *self)
+{
+    for (size_t i = 0; i < self->change_count; i++) {
+        free (self->changes[i].schema_id);
+        free (self->changes[i].view_id);
+    }
+    self->change_count = 0;
+}
+
+//  Record a change of the current run, if anybody listens.
+static panda_err_t
+s_changed (panda_materializer_t *self, panda_materializer_change_t change, const char *schema_id,
+           const panda_hash_t *document_id, const char *view_id, panda_error_t *err)
+{
+    if (!self->on_change)
+        return PANDA_OK;
+    if (self->change_count == self->change_capacity) {
+        size_t capacity = self->change_capacity ? 2 * self->change_capacity : 64;
+        struct panda_materialize_change *grown = realloc (self->changes, capacity * sizeof (*grown));
+        if (!grown)
+            return panda_error_set (err, PANDA_ERR_NOMEM, "materialiser: out of memory");
+        self->changes = grown;
+        self->change_capacity = capacity;
+    }
+    struct panda_materialize_change *c = &self->changes[self->change_count];
+    *c = (struct panda_materialize_change){change, *document_id, strdup (schema_id), strdup (view_id)};
+    if (!c->schema_id || !c->view_id) {
+        free (c->schema_id);
+        free (c->view_id);
+        return panda_error_set (err, PANDA_ERR_NOMEM, "materialiser: out of memory");
+    }
+    self->change_count++;
+    return PANDA_OK;
+}
+
 void
 panda_materializer_destroy (panda_materializer_t **self_p)
 {
@@ -86,6 +122,8 @@ panda_materializer_destroy (panda_materializer_t **self_p)
     panda_views_writer_destroy (&self->writer);
     s_schemas_clear (self);
     free (self->schemas);
+    s_changes_clear (self);
+    free (self->changes);
     free (self);
     *self_p = NULL;
 }
@@ -95,6 +133,13 @@ panda_materializer_set_log (panda_materializer_t *self, panda_materializer_log_f
 {
     self->log = fn;
     self->log_ctx = ctx;
+}
+
+void
+panda_materializer_set_changes (panda_materializer_t *self, panda_materializer_change_fn *fn, void *ctx)
+{
+    self->on_change = fn;
+    self->change_ctx = ctx;
 }
 
 uint64_t
@@ -229,6 +274,9 @@ s_rebuild (panda_materializer_t *self, const panda_store_stored_t *stored, const
     } else if (rc == PANDA_OK && panda_document_view_deleted (view)) {
         if (!doc->deleted)
             rc = panda_views_delete_document (self->writer, doc->rowid, err);
+        if (rc == PANDA_OK && !doc->deleted)
+            rc = s_changed (self, PANDA_MATERIALIZER_DELETED, doc->schema_id, stored->document_id,
+                            panda_document_view_id_str (view), err);
     } else if (rc == PANDA_OK) {
         size_t count = 0;
         panda_views_field_t *fields = panda_materialize_view_fields (view, &count);
@@ -242,6 +290,9 @@ s_rebuild (panda_materializer_t *self, const panda_store_stored_t *stored, const
         rc = s_write_result (self, stored->document_id, rc, err);
         if (rc == PANDA_OK && !(*view_id_p = strdup (panda_document_view_id_str (view))))
             rc = panda_error_set (err, PANDA_ERR_NOMEM, "materialiser: out of memory");
+        if (rc == PANDA_OK)
+            rc = s_changed (self, PANDA_MATERIALIZER_UPDATED, doc->schema_id, stored->document_id, *view_id_p,
+                            err);
     }
     panda_document_view_destroy (&view);
     panda_materialize_ops_fini (&ops);
@@ -294,8 +345,12 @@ s_apply (panda_materializer_t *self, const panda_store_stored_t *stored, const p
         panda_materialize_fail (self, stored->document_id, "document %s is not materialised", hex);
         return PANDA_OK;
     }
-    if (action == PANDA_ACTION_DELETE && s_is_incremental (doc, op))
-        return panda_views_delete_document (self->writer, doc->rowid, err);
+    if (action == PANDA_ACTION_DELETE && s_is_incremental (doc, op)) {
+        panda_err_t rc = panda_views_delete_document (self->writer, doc->rowid, err);
+        return rc == PANDA_OK ? s_changed (self, PANDA_MATERIALIZER_DELETED, doc->schema_id,
+                                           stored->document_id, hex, err)
+                              : rc;
+    }
     if (action != PANDA_ACTION_CREATE && !s_is_incremental (doc, op))
         return s_rebuild (self, stored, doc, view_id_p, err);
     if (action == PANDA_ACTION_CREATE && doc->rowid)
@@ -313,6 +368,12 @@ s_apply (panda_materializer_t *self, const panda_store_stored_t *stored, const p
     rc = s_write_result (self, stored->document_id, rc, err);
     if (rc == PANDA_OK && !(*view_id_p = strdup (hex)))
         rc = panda_error_set (err, PANDA_ERR_NOMEM, "materialiser: out of memory");
+    if (rc == PANDA_OK)
+        rc =
+            action == PANDA_ACTION_CREATE
+                ? s_changed (self, PANDA_MATERIALIZER_CREATED, panda_operation_schema_id (op),
+                             stored->document_id, hex, err)
+                : s_changed (self, PANDA_MATERIALIZER_UPDATED, doc->schema_id, stored->document_id, hex, err);
     return rc == PANDA_ERR_DOCUMENT ? PANDA_OK : rc;
 }
 
@@ -377,6 +438,7 @@ panda_materializer_run (panda_materializer_t *self, size_t max, size_t *done,
         return rc;
     panda_views_writer_reset (self->writer);
     s_schemas_clear (self);
+    s_changes_clear (self);
     s_run_t run = {self, err, position};
     rc = s_wanted_any (self, err);
     if (rc == PANDA_OK)
@@ -391,11 +453,17 @@ panda_materializer_run (panda_materializer_t *self, size_t max, size_t *done,
         panda_views_rollback (self->views);
         panda_views_writer_reset (self->writer);
         s_schemas_clear (self);
+        s_changes_clear (self);
         return rc;
     }
     for (size_t i = 0; on_schema && i < self->schema_count; i++)
         on_schema (ctx, self->schemas[i]);
     s_schemas_clear (self);
+    for (size_t i = 0; self->on_change && i < self->change_count; i++) {
+        const struct panda_materialize_change *c = &self->changes[i];
+        self->on_change (self->change_ctx, c->change, c->schema_id, &c->document_id, c->view_id);
+    }
+    s_changes_clear (self);
     if (done)
         *done = count;
     return PANDA_OK;

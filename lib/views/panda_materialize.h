@@ -41,6 +41,20 @@ typedef void (panda_materializer_schema_fn) (void *ctx, const char *schema_id);
 //  (reduction failed, unknown schema, a bad schema definition), with why.
 typedef void (panda_materializer_log_fn) (void *ctx, const panda_hash_t *document_id, const char *message);
 
+//  What happened to a document's current view.
+typedef enum {
+    PANDA_MATERIALIZER_CREATED,
+    PANDA_MATERIALIZER_UPDATED,
+    PANDA_MATERIALIZER_DELETED
+} panda_materializer_change_t;
+
+//  Called after COMMIT for every document whose current view that run
+//  changed, once per entry that changed it, in arrival order. view_id is
+//  the new current view (for a deletion: the view the DELETE made).
+typedef void (panda_materializer_change_fn) (void *ctx, panda_materializer_change_t change,
+                                             const char *schema_id, const panda_hash_t *document_id,
+                                             const char *view_id);
+
 //  A materialiser reading store and writing views (both borrowed; must
 //  outlive it; store is only read). Caller owns the result; NULL with err
 //  set on failure.
@@ -51,6 +65,10 @@ void panda_materializer_destroy (panda_materializer_t **self_p);
 
 //  Where failures are reported (default: nowhere, only counted).
 void panda_materializer_set_log (panda_materializer_t *self, panda_materializer_log_fn *fn, void *ctx);
+
+//  Where document changes are reported (default: nowhere, and nothing is
+//  recorded).
+void panda_materializer_set_changes (panda_materializer_t *self, panda_materializer_change_fn *fn, void *ctx);
 
 //  Number of failures reported since panda_materializer_new.
 uint64_t panda_materializer_failures (const panda_materializer_t *self);

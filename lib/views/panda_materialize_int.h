@@ -41,6 +41,17 @@ struct _panda_materializer_t {
     bool wanted_any; //  the wanted table may have rows
     char **schemas; //  recorded by the current run
     size_t schema_count, schema_capacity;
+    panda_materializer_change_fn *on_change;
+    void *change_ctx;
+    struct panda_materialize_change *changes; //  made by the current run
+    size_t change_count, change_capacity;
+};
+
+//  A document change of the current run, reported after its COMMIT.
+struct panda_materialize_change {
+    panda_materializer_change_t change;
+    panda_hash_t document_id;
+    char *schema_id, *view_id;
 };
 
 //  Count and report a failure of document_id (may be NULL).
