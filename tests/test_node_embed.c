@@ -191,6 +191,7 @@ test_directories (void **state)
     assert_int_equal (st.st_mode & 0777, 0700);
     snprintf (path, sizeof path, "%s/db/deep/node.sqlite3", base);
     assert_int_equal (stat (path, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0600); //  whatever the process umask
     assert_int_equal (stat (blobs, &st), 0);
     assert_int_equal (st.st_mode & 0777, 0700);
     s_unembed (&e);
