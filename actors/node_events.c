@@ -192,6 +192,7 @@ s_actor (zsock_t *pipe, void *args)
     panda_node_events_t *self = args;
     panda_actor_loop (pipe, self, s_start, s_handle);
     zsock_destroy (&self->sub);
+    atomic_store (&self->on_thread_known, false); //  its id may be reused
 }
 
 panda_node_subscription_t *
