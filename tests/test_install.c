@@ -23,6 +23,7 @@
 
 static char s_tmp[256];
 static char s_prefix[320];
+static pid_t s_example; //  running, for the teardown of a failed test
 
 //  Run a shell command; fails the test with its output unless it exits 0.
 static char *s_run (const char *format, ...) PANDA_PRINTF (1, 2);
@@ -75,6 +76,8 @@ static int
 s_teardown (void **state)
 {
     (void) state;
+    if (s_example > 0 && kill (s_example, SIGKILL) == 0)
+        waitpid (s_example, NULL, 0);
     char command[512];
     snprintf (command, sizeof command, "rm -rf '%s'", s_tmp);
     return system (command) == 0 ? 0 : -1;
@@ -230,6 +233,7 @@ test_example_against_install (void **state)
         execl (program, program, data, (char *) NULL);
         _exit (127);
     }
+    s_example = c.pid;
     close (pipe_fds[1]);
     c.out = pipe_fds[0];
     const char *line = s_read_line (&c, "node listening on http://127.0.0.1:", S_START_MS);
@@ -261,6 +265,7 @@ test_example_against_install (void **state)
     assert_non_null (s_read_line (&c, "stopped", S_START_MS));
     int status = 0;
     assert_int_equal (waitpid (c.pid, &status, 0), c.pid);
+    s_example = 0;
     assert_true (WIFEXITED (status));
     assert_int_equal (WEXITSTATUS (status), 0);
     close (c.out);

@@ -104,6 +104,8 @@ typedef struct {
     panda_http_t *http;
 } s_embedded_t;
 
+static s_embedded_t *s_live; //  the node running, for the teardown
+
 static void
 s_set (panda_config_t *config, const char *key, const char *value)
 {
@@ -137,6 +139,7 @@ s_embed (s_embedded_t *e, const char *data_dir, const char *const *more)
     if (!(e->node = panda_node_new (e->config, &err)))
         fail_msg ("panda_node_new: %s", err.message);
     assert_true (panda_node_http_port (e->node) > 0);
+    s_live = e;
     e->http = panda_http_connect ("127.0.0.1", panda_node_http_port (e->node), PANDA_FIXTURE_REQUEST_MS);
     assert_non_null (e->http);
 }
@@ -144,6 +147,7 @@ s_embed (s_embedded_t *e, const char *data_dir, const char *const *more)
 static void
 s_unembed (s_embedded_t *e)
 {
+    s_live = NULL;
     panda_http_destroy (&e->http);
     panda_node_destroy (&e->node);
     panda_config_destroy (&e->config);
@@ -169,7 +173,8 @@ static void
 test_directories (void **state)
 {
     (void) state;
-    s_embedded_t e = {0};
+    static s_embedded_t e; //  static: a failed test's teardown still reaches it
+    memset (&e, 0, sizeof e);
     const char *more[] = {"database_url", NULL, "blobs_base_path", NULL, NULL};
     char db[600], blobs[600];
     const char *tmp = getenv ("TMPDIR");
@@ -231,9 +236,10 @@ static void
 test_document_events (void **state)
 {
     (void) state;
-    s_embedded_t e = {0};
+    static s_embedded_t e; //  static: a failed test's teardown still reaches it
+    memset (&e, 0, sizeof e);
     s_embed (&e, "data", NULL);
-    s_inbox_t inbox, once;
+    static s_inbox_t inbox, once; //  static: the callbacks may outlive a failed test
     s_inbox_init (&inbox);
     s_inbox_init (&once);
     panda_error_t err;
@@ -251,6 +257,12 @@ test_document_events (void **state)
     json_t *entries = json_object_get (panda_fixture_vectors ("publish_sequence.json"), "entries");
     const size_t count = 75; //  up to the first DELETE
     for (size_t i = 0; i < count; i++) {
+        //  Entries 16 on use the application schemas of entries 1 and 11:
+        //  publishing needs them materialised (clients poll, node-api §6.7).
+        if (i == 16 || i == 18)
+            panda_fixture_wait_schema (
+                e.http, json_string_value (json_object_get (json_array_get (entries, i), "schema_id")),
+                S_WAIT_MS);
         s_publish (e.http, i);
         if (i == 18) { //  the first document of an application schema
             assert_true (s_wait_events (&inbox, 19, S_WAIT_MS) >= 19);
@@ -296,7 +308,7 @@ test_document_events (void **state)
     //  After unsubscribe returns, nothing more arrives.
     panda_node_unsubscribe (&sub);
     assert_null (sub);
-    s_inbox_t after;
+    static s_inbox_t after;
     s_inbox_init (&after);
     panda_node_subscription_t *last =
         panda_node_subscribe (e.node, PANDA_NODE_DOCUMENT_CHANGED, s_on_event, &after, &err);
@@ -349,9 +361,10 @@ test_peer_events (void **state)
     snprintf (address, sizeof address, "127.0.0.1:%s", port);
     snprintf (dial, sizeof dial, "%s@%s", panda_peer_identity_peer_id (identity), address);
     //  Subscribed before the peer is up: the node redials until it is.
-    s_embedded_t e = {0};
+    static s_embedded_t e; //  static: a failed test's teardown still reaches it
+    memset (&e, 0, sizeof e);
     s_embed (&e, "data", (const char *[]){"direct_node_addresses", dial, NULL});
-    s_inbox_t inbox;
+    static s_inbox_t inbox;
     s_inbox_init (&inbox);
     panda_node_subscription_t *sub =
         panda_node_subscribe (e.node, PANDA_NODE_PEER_CHANGED, s_on_event, &inbox, &err);
@@ -380,13 +393,24 @@ test_peer_events (void **state)
     panda_peer_identity_destroy (&identity);
 }
 
+//  After a failed test: stop its node (and so its callbacks) before the
+//  next test starts one on the same endpoints.
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    if (s_live)
+        s_unembed (s_live);
+    return 0;
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test (test_directories),
-        cmocka_unit_test (test_document_events),
-        cmocka_unit_test (test_peer_events),
+        cmocka_unit_test_teardown (test_directories, s_teardown),
+        cmocka_unit_test_teardown (test_document_events, s_teardown),
+        cmocka_unit_test_teardown (test_peer_events, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
