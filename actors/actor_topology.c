@@ -36,6 +36,9 @@
 //  ZeroMQ's default. Events are wake-ups, dropped beyond it for a stalled
 //  subscriber, which must not grow the sender's memory.
 #define S_EVENTS_HWM 1000
+//  What an application's callbacks may fall behind by before events are
+//  dropped (counted, and reported as PANDA_NODE_EVENTS_LOST).
+#define S_NOTIFY_HWM 10000
 
 #define S_AT(key) offsetof (panda_config_t, key)
 #define S_VERBS(a, b) (PANDA_MSG_BIT (a) | PANDA_MSG_BIT (b))
@@ -89,6 +92,15 @@ static const panda_plug_info_t s_plugs[PANDA_PLUG_COUNT] = {
                                    S_VERBS (PANDA_MSG_PEERS, PANDA_MSG_PEERS_INFO)},
     [PANDA_PLUG_API_REPLICATION] = {"api worker", ZMQ_DEALER, false, S_AT (replication_endpoint),
                                     S_EVENTS_HWM, S_VERBS (PANDA_MSG_PEERS, PANDA_MSG_PEERS_INFO)},
+    //  Events for an embedding application: the publishers connect to the
+    //  one subscriber (node_events.c), which binds only once it has a
+    //  subscription; until then the PUBs drop what they send.
+    [PANDA_PLUG_MATERIALIZE_NOTIFY] = {"materialize", ZMQ_PUB, false, S_AT (notify_endpoint), S_EVENTS_HWM,
+                                       PANDA_MSG_BIT (PANDA_MSG_DOCUMENT)},
+    [PANDA_PLUG_REPLICATE_NOTIFY] = {"replicate", ZMQ_PUB, false, S_AT (notify_endpoint), S_EVENTS_HWM,
+                                     PANDA_MSG_BIT (PANDA_MSG_PEER)},
+    [PANDA_PLUG_NODE_NOTIFY] = {"node", ZMQ_SUB, true, S_AT (notify_endpoint), S_NOTIFY_HWM,
+                                S_VERBS (PANDA_MSG_DOCUMENT, PANDA_MSG_PEER)},
 };
 
 const panda_plug_info_t *

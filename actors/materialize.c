@@ -23,10 +23,12 @@
     Accepts:  STORED, PURGED   on SUB >events_endpoint (from storage)
     Emits:    SCHEMA           on PUB @schemas_endpoint (to the api)
               PURGE            on PUSH >storage_endpoint
+              DOCUMENT         on PUB >notify_endpoint (node_events.c)
     Opens the entries database (read), the views database <db>-views (the
     only writer) and writes the files of blobs_base_path.               */
 #include "panda_actors.h"
 
+#include "panda/panda_node.h"
 #include "panda_blob.h"
 #include "panda_materialize.h"
 #include "panda_store.h"
@@ -59,6 +61,8 @@ typedef struct {
     zsock_t *schemas; //  PUB of SCHEMA
     zsock_t *kick_in, *kick_out; //  PAIR to itself: more work is waiting
     zsock_t *storage; //  PUSH of PURGE
+    zsock_t *notify; //  PUB of DOCUMENT, for an embedding application
+    uint64_t notified; //  DOCUMENT events sent
     bool blobs_due; //  a blob entry arrived or a sync stopped at its bound
     bool blobs_stale; //  entries were materialised since the last blob sync
     int64_t blobs_synced; //  zclock_mono of the last blob sync
@@ -77,12 +81,13 @@ s_on_schema (void *self_, const char *schema_id)
     panda_actor_send (self->schemas, NULL, &msg);
 }
 
-//  Each created, updated or deleted document, in aquadoggo's words (its
-//  reduce task), with the schema and the author of the change.
+//  Each created, updated or deleted document: logged in aquadoggo's words
+//  (its reduce task), with the schema and the author of the change, and
+//  told to an embedding application (notify_endpoint).
 static void
 s_on_change (void *self_, const panda_materializer_change_t *change)
 {
-    (void) self_;
+    s_materialize_t *self = self_;
     char id[PANDA_HASH_HEX_SIZE + 1], author[PANDA_PUBLIC_KEY_HEX_SIZE + 1];
     panda_hash_to_hex (&change->document_id, id);
     panda_public_key_to_hex (&change->author, author);
@@ -94,6 +99,12 @@ s_on_change (void *self_, const panda_materializer_change_t *change)
                         change->change == PANDA_CHANGE_DELETED ? "Deleted" : "Updated", id,
                         change->change == PANDA_CHANGE_DELETED ? "final" : "latest", change->view_id,
                         change->schema_id, author);
+    static const panda_node_event_kind_t kinds[] = {[PANDA_CHANGE_CREATED] = PANDA_NODE_DOCUMENT_CREATED,
+                                                    [PANDA_CHANGE_UPDATED] = PANDA_NODE_DOCUMENT_UPDATED,
+                                                    [PANDA_CHANGE_DELETED] = PANDA_NODE_DOCUMENT_DELETED};
+    panda_msg_t *msg = panda_msg_document_new (++self->notified, kinds[change->change], change->schema_id,
+                                               change->document_id.bytes, PANDA_HASH_SIZE, change->view_id);
+    panda_actor_send (self->notify, NULL, &msg);
 }
 
 //  A document whose operations cannot be reduced keeps its previous view
@@ -227,14 +238,16 @@ s_start (void *self_, zpoller_t *poller)
     if (!self->materializer)
         return s_fail (self, "cannot open the views database", err.message);
     panda_materializer_set_log (self->materializer, s_on_failure, self);
-    if (panda_log_enabled ("materialize", PANDA_LOG_INFO)) //  else no change is kept
-        panda_materializer_set_changes (self->materializer, s_on_change, self);
     if (!(self->events = panda_actor_plug (PANDA_PLUG_MATERIALIZE_EVENTS, c, 0)))
         return "cannot connect to events_endpoint";
     if (!(self->schemas = panda_actor_plug (PANDA_PLUG_MATERIALIZE_SCHEMAS, c, 0)))
         return "cannot bind schemas_endpoint";
     if (!(self->storage = panda_actor_plug (PANDA_PLUG_MATERIALIZE_STORAGE, c, 0)))
         return "cannot connect to storage_endpoint";
+    if (!(self->notify = panda_actor_plug (PANDA_PLUG_MATERIALIZE_NOTIFY, c, 0)))
+        return "cannot connect to notify_endpoint";
+    //  Always kept: logged at info and told to subscribers (node events).
+    panda_materializer_set_changes (self->materializer, s_on_change, self);
     char kick_in[80], kick_out[80];
     snprintf (kick_in, sizeof kick_in, "@inproc://pandad-materialize-%p", (void *) self);
     snprintf (kick_out, sizeof kick_out, ">%s", kick_in + 1);
@@ -317,6 +330,7 @@ panda_materialize_actor (zsock_t *pipe, void *args)
 {
     s_materialize_t self = {.args = args};
     panda_actor_loop_batched (pipe, &self, s_start, s_handle, s_drained, s_wait);
+    zsock_destroy (&self.notify);
     zsock_destroy (&self.storage);
     zsock_destroy (&self.kick_out);
     zsock_destroy (&self.kick_in);

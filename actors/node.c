@@ -1,12 +1,15 @@
 /*  node.c - starts and stops the actors of one node. See panda_node.h.   */
 #include "panda/panda_node.h"
 
+#include "node_events.h"
 #include "panda_actors.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define S_MAX_VERIFY 256
@@ -28,6 +31,7 @@ struct _panda_node_t {
     zactor_t *verify[S_MAX_VERIFY];
     unsigned workers;
     int lock; //  of the database (-1 or -2: none held)
+    panda_node_events_t *events;
 };
 
 static unsigned
@@ -85,6 +89,7 @@ s_check_endpoints (const panda_config_t *config, panda_error_t *err)
         {offsetof (panda_config_t, events_endpoint), "events_endpoint"},
         {offsetof (panda_config_t, schemas_endpoint), "schemas_endpoint"},
         {offsetof (panda_config_t, replication_endpoint), "replication_endpoint"},
+        {offsetof (panda_config_t, notify_endpoint), "notify_endpoint"},
     };
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
         const char *here = NULL, *elsewhere = NULL, *endpoint = NULL;
@@ -95,7 +100,8 @@ s_check_endpoints (const panda_config_t *config, panda_error_t *err)
             endpoint = panda_actor_plug_endpoint (config, p);
             if (panda_config_runs (config, s_plug_actor (info)))
                 here = s_plug_actor (info);
-            else if (strcmp (info->actor, "replicate") != 0) //  optional: a node may not replicate
+            //  optional: a node may not replicate, nobody may subscribe
+            else if (strcmp (info->actor, "replicate") != 0 && strcmp (info->actor, "node") != 0)
                 elsewhere = s_plug_actor (info);
         }
         if (here && elsewhere && endpoint && strncmp (endpoint, "inproc://", 9) == 0)
@@ -104,6 +110,58 @@ s_check_endpoints (const panda_config_t *config, panda_error_t *err)
                                     keys[k].key, elsewhere),
                    -1;
     }
+    return 0;
+}
+
+//  mkdir -p, each missing directory 0700: the node's files hold its data
+//  and key. Existing directories are left as they are. Returns 0 or -1
+//  with errno set.
+static int
+s_make_dirs (const char *path)
+{
+    char buf[4096];
+    if (snprintf (buf, sizeof buf, "%s", path) >= (int) sizeof buf)
+        return errno = ENAMETOOLONG, -1;
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir (buf, 0700) && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir (buf, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+//  data_dir, blobs_base_path and the directory of the database file.
+static int
+s_prepare_dirs (const panda_config_t *config, panda_error_t *err)
+{
+    if (!config->data_dir || !config->database_url || !config->blobs_base_path)
+        return panda_error_set (
+                   err, PANDA_ERR_INVALID,
+                   "configuration incomplete: call panda_config_load or panda_config_check first"),
+               -1;
+    char *database = NULL;
+    if (strstr (config->database_url, ":memory:") == NULL && (database = panda_actor_store_path (config))) {
+        char *slash = strrchr (database, '/');
+        if (slash && slash != database)
+            *slash = '\0';
+        else
+            free (database), database = NULL; //  in the working directory
+    }
+    const struct {
+        const char *path, *key;
+    } dirs[] = {{config->data_dir, "data_dir"},
+                {config->blobs_base_path, "blobs_base_path"},
+                {database, "database_url"}};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+        if (dirs[i].path && s_make_dirs (dirs[i].path)) {
+            panda_error_set (err, PANDA_ERR_IO, "%s: cannot create directory %s: %s", dirs[i].key,
+                             dirs[i].path, strerror (errno));
+            free (database);
+            return -1;
+        }
+    free (database);
     return 0;
 }
 
@@ -117,8 +175,18 @@ panda_node_new (const panda_config_t *config, panda_error_t *err)
     }
     self->workers = s_workers (config);
     self->lock = -2;
-    if (s_check_endpoints (config, err))
+    //  CZMQ would otherwise take SIGINT and SIGTERM from the application.
+    zsys_handler_set (NULL);
+    panda_log_filter_t filter; //  log_level, as pandad sets it (an embedding application may not)
+    if (panda_log_filter_parse (config->log_level, &filter, err) != PANDA_OK)
         goto fail;
+    panda_log_set_filter (&filter);
+    if (s_prepare_dirs (config, err) || s_check_endpoints (config, err))
+        goto fail;
+    if (!(self->events = panda_node_events_new (config))) {
+        panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
     //  Only the writers of the database hold its lock: a process of verify
     //  workers or of the api alone may run beside them.
     bool storage = panda_config_runs (config, "storage"),
@@ -171,6 +239,7 @@ panda_node_destroy (panda_node_t **self_p)
     panda_node_t *self = *self_p;
     if (!self)
         return;
+    panda_node_events_destroy (&self->events); //  no callback runs during the stop
     zactor_destroy (&self->api);
     zactor_destroy (&self->replicate);
     zactor_destroy (&self->ingest);
@@ -212,4 +281,11 @@ const char *
 panda_node_discovery (const panda_node_t *self)
 {
     return self->replicate ? self->replicate_args.discovery : NULL;
+}
+
+panda_node_subscription_t *
+panda_node_subscribe (panda_node_t *self, unsigned kinds, panda_node_event_fn *fn, void *arg,
+                      panda_error_t *err)
+{
+    return panda_node_events_subscribe (self->events, kinds, fn, arg, err);
 }

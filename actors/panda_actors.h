@@ -120,6 +120,9 @@ typedef enum {
     PANDA_PLUG_REPLICATE_SCHEMAS, //  replicate SUB to schemas_endpoint
     PANDA_PLUG_REPLICATE_INFO, //  replicate ROUTER on replication_endpoint
     PANDA_PLUG_API_REPLICATION, //  api worker DEALER to replication_endpoint
+    PANDA_PLUG_MATERIALIZE_NOTIFY, //  materialize PUB to notify_endpoint
+    PANDA_PLUG_REPLICATE_NOTIFY, //  replicate PUB to notify_endpoint
+    PANDA_PLUG_NODE_NOTIFY, //  the node's event thread SUB on notify_endpoint
     PANDA_PLUG_COUNT
 } panda_plug_t;
 

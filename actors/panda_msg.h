@@ -47,7 +47,9 @@
     X ("REPLICATE", PANDA_MSG_REPLICATE, replicate, "replicate -> ingest -> verify[k] -> storage",           \
        "ingest_endpoint, verify_endpoint, storage_endpoint")                                                 \
     X ("PEERS", PANDA_MSG_PEERS, peers, "api worker -> replicate", "replication_endpoint")                   \
-    X ("PEERS_INFO", PANDA_MSG_PEERS_INFO, peers_info, "replicate -> api worker", "replication_endpoint")
+    X ("PEERS_INFO", PANDA_MSG_PEERS_INFO, peers_info, "replicate -> api worker", "replication_endpoint")    \
+    X ("DOCUMENT", PANDA_MSG_DOCUMENT, document, "materialize -> node (PUB/SUB)", "notify_endpoint")         \
+    X ("PEER", PANDA_MSG_PEER, peer, "replicate -> node (PUB/SUB)", "notify_endpoint")
 
 //  The fields of each data verb: F (verb name, type, field name).
 //  A request and its answer: the api worker's request id comes back.
@@ -77,6 +79,15 @@
 //  every connection with its counters).
 #define PANDA_MSG_FIELDS_PANDA_MSG_PEERS(F, v) F (v, U64, req)
 #define PANDA_MSG_FIELDS_PANDA_MSG_PEERS_INFO(F, v) F (v, U64, req) F (v, TEXT, json)
+//  For an application embedding the node (panda_node.h): a document's
+//  current view changed (kind: a panda_node_event_kind_t), after the views
+//  commit; a peer connected (Hello done both ways) or disconnected. seq
+//  counts each sender's events from 1, so the receiver sees what the PUB
+//  dropped.
+#define PANDA_MSG_FIELDS_PANDA_MSG_DOCUMENT(F, v)                                                            \
+    F (v, U64, seq) F (v, U64, kind) F (v, TEXT, schema_id) F (v, BYTES, document_id) F (v, TEXT, view_id)
+#define PANDA_MSG_FIELDS_PANDA_MSG_PEER(F, v)                                                                \
+    F (v, U64, seq) F (v, U64, kind) F (v, TEXT, peer_id) F (v, TEXT, address)
 #define PANDA_MSG_FIELDS_PANDA_MSG_REPLICATE(F, v)                                                           \
     F (v, U64, req) F (v, BYTES, entry) F (v, BYTES, op) F (v, BYTES, origin)
 

@@ -20,6 +20,7 @@
               PEERS            on ROUTER @replication_endpoint (api workers)
     Emits:    REPLICATE        on DEALER >ingest_endpoint
               PEERS_INFO       on that ROUTER (JSON for GET /replication)
+              PEER             on PUB >notify_endpoint (node_events.c)
               frames           to peers
     Opens the entries database (database_url) and the views database
     <db>-views, both only to read.                                         */
@@ -556,7 +557,8 @@ s_start (void *self_, zpoller_t *poller)
     if (!(self->ingest = panda_actor_plug (PANDA_PLUG_REPLICATE_PIPELINE, c, 0)) ||
         !(self->events = panda_actor_plug (PANDA_PLUG_REPLICATE_EVENTS, c, 0)) ||
         !(self->schemas = panda_actor_plug (PANDA_PLUG_REPLICATE_SCHEMAS, c, 0)) ||
-        !(self->info = panda_actor_plug (PANDA_PLUG_REPLICATE_INFO, c, 0)))
+        !(self->info = panda_actor_plug (PANDA_PLUG_REPLICATE_INFO, c, 0)) ||
+        !(self->notify = panda_actor_plug (PANDA_PLUG_REPLICATE_NOTIFY, c, 0)))
         return "cannot connect to the pipeline's endpoints";
     self->udp =
         panda_replicate_udp_new (c->node_address, self->port, panda_peer_identity_public_key (self->identity),
@@ -789,6 +791,7 @@ panda_replicate_actor (zsock_t *pipe, void *args)
     zsock_destroy (&self->events);
     zsock_destroy (&self->schemas);
     zsock_destroy (&self->info);
+    zsock_destroy (&self->notify);
     panda_store_destroy (&self->store);
     panda_views_destroy (&self->views);
     panda_repl_inbox_destroy (&self->inbox);

@@ -210,6 +210,8 @@ struct _panda_replicate_t {
     zsock_t *events; //  SUB: STORED
     zsock_t *schemas; //  SUB: SCHEMA
     zsock_t *info; //  ROUTER: GET /replication
+    zsock_t *notify; //  PUB: PEER, for an embedding application
+    uint64_t notified; //  PEER events sent
     panda_store_t *store; //  read connection to the entries
     panda_views_t *views; //  read connection to the views (schemas, blob relations)
     panda_actor_schemas_t *known; //  schemas, for the supported set

@@ -10,6 +10,7 @@
     many entries travel in one ZeroMQ message.                            */
 #include "replicate.h"
 
+#include "panda/panda_node.h"
 #include "panda/panda_operation.h"
 
 #include <sodium.h>
@@ -53,12 +54,26 @@ panda_replicate_peer_new (panda_replicate_t *node, bool outgoing, const char *ad
     return self;
 }
 
+//  Tell an embedding application (panda_node.h) that a READY peer came or
+//  went.
+static void
+s_notify (panda_replicate_peer_t *self, panda_node_event_kind_t kind)
+{
+    panda_replicate_t *node = self->node;
+    if (!node->notify)
+        return;
+    panda_msg_t *msg = panda_msg_peer_new (++node->notified, kind, self->peer_id, self->address);
+    panda_actor_send (node->notify, NULL, &msg);
+}
+
 void
 panda_replicate_peer_destroy (panda_replicate_peer_t **self_p)
 {
     panda_replicate_peer_t *self = *self_p;
     if (!self)
         return;
+    if (self->state == PANDA_PEER_READY)
+        s_notify (self, PANDA_NODE_PEER_DISCONNECTED);
     panda_replicate_sessions_end (self);
     zsock_destroy (&self->dealer);
     zsock_destroy (&self->monitor);
@@ -166,6 +181,8 @@ s_grant (panda_replicate_peer_t *self, uint64_t entries, uint64_t bytes)
 void
 panda_replicate_peer_connected (panda_replicate_peer_t *self)
 {
+    if (self->state == PANDA_PEER_READY) //  reconnected before its loss was seen
+        s_notify (self, PANDA_NODE_PEER_DISCONNECTED);
     panda_replicate_sessions_end (self);
     self->state = PANDA_PEER_HELLO;
     self->hello_sent = false;
@@ -185,9 +202,11 @@ panda_replicate_peer_connected (panda_replicate_peer_t *self)
 void
 panda_replicate_peer_disconnected (panda_replicate_peer_t *self, const char *why)
 {
-    if (self->state == PANDA_PEER_READY)
+    if (self->state == PANDA_PEER_READY) {
         panda_log_info ("replicate", "peer %s disconnected: %s", panda_replicate_peer_name (self), why);
-    else
+        if (!self->relay_only) //  relay-only connections are not announced as peers
+            s_notify (self, PANDA_NODE_PEER_DISCONNECTED);
+    } else
         panda_log_debug ("replicate", "connection to %s closed: %s", panda_replicate_peer_name (self), why);
     panda_replicate_sessions_end (self);
     self->state = self->outgoing || self->via ? PANDA_PEER_CONNECTING : PANDA_PEER_HELLO;
@@ -277,6 +296,7 @@ s_hello (panda_replicate_peer_t *self, const panda_repl_msg_t *msg)
     panda_replicate_peer_announce (self);
     self->next_sync = zclock_mono ();
     panda_log_info ("replicate", "peer %s connected (%s, %s)", self->peer_id, self->address, how);
+    s_notify (self, PANDA_NODE_PEER_CONNECTED);
     if (self->relay_server)
         panda_replicate_relay_ready (self);
     return true;

@@ -1,7 +1,7 @@
 /*  pandad.c - the p2panda node.
 
     Loads the configuration (defaults, config.toml, environment, flags),
-    creates the data directory, starts the actors and serves until SIGINT
+    starts the actors (panda_node_new creates the data directory) and serves until SIGINT
     or SIGTERM, then stops them in order: requests in flight are answered
     and every answered publish is committed before the process exits.
 
@@ -11,7 +11,6 @@
 #include "panda/panda_node.h"
 #include "pandad_summary.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -20,35 +19,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-//  mkdir -p. Returns 0 or -1 with errno set.
-static int
-s_make_dirs (const char *path)
-{
-    char buf[4096];
-    if (snprintf (buf, sizeof buf, "%s", path) >= (int) sizeof buf)
-        return errno = ENAMETOOLONG, -1;
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir (buf, 0700) && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir (buf, 0700) && errno != EEXIST ? -1 : 0;
-}
-
-static int
-s_prepare_dirs (const panda_config_t *config)
-{
-    const char *dirs[] = {config->data_dir, config->blobs_base_path};
-    for (size_t i = 0; i < 2; i++)
-        if (dirs[i] && s_make_dirs (dirs[i])) {
-            fprintf (stderr, "pandad: cannot create directory %s: %s\n", dirs[i], strerror (errno));
-            return -1;
-        }
-    return 0;
-}
 
 typedef struct {
     const sigset_t *signals;
@@ -187,7 +157,7 @@ main (int argc, char *argv[], char *envp[])
     else if (config->print_config)
         panda_config_print (config, stdout);
     else {
-        status = s_set_log_filter (config) || s_prepare_dirs (config) ? 1 : s_serve (config, &signals);
+        status = s_set_log_filter (config) ? 1 : s_serve (config, &signals);
     }
     panda_config_destroy (&config);
     zsys_shutdown ();

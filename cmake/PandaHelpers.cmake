@@ -7,6 +7,7 @@ function (panda_setup_sanitizer which)
     set (flags "-fsanitize=${list} -fno-omit-frame-pointer -fno-sanitize-recover=all")
     set (CMAKE_C_FLAGS "${CMAKE_C_FLAGS} ${flags}" PARENT_SCOPE)
     set (CMAKE_EXE_LINKER_FLAGS "${CMAKE_EXE_LINKER_FLAGS} ${flags}" PARENT_SCOPE)
+    set (CMAKE_SHARED_LINKER_FLAGS "${CMAKE_SHARED_LINKER_FLAGS} ${flags}" PARENT_SCOPE)
 endfunction ()
 
 # panda_test (name SOURCES...): a cmocka test executable registered with ctest.

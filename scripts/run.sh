@@ -3,7 +3,7 @@
 #   scripts/run.sh [pandad options...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+scripts/install-deps.sh --run
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPANDA_TESTS=OFF >/dev/null
 cmake --build build -j "$(nproc)" --target pandad panda
 exec build/bin/pandad "$@"

@@ -1,8 +1,9 @@
 /*  panda.h - the p2panda client library: keys, hashes, Bamboo entries and
     logs, operations and their JSON form, schemas, documents. One include
-    for an application that signs and reads p2panda data; it links libpanda
-    (lib/core) only. An application that runs a node in its own process
-    includes panda_node.h as well.                                          */
+    for an application that signs and reads p2panda data; what it declares
+    is lib/core alone (the panda CLI links only that). The installed
+    libpanda (pkg-config panda) holds the whole node as well: an application
+    that runs a node in its own process includes panda_node.h too.        */
 #ifndef PANDA_H_INCLUDED
 #define PANDA_H_INCLUDED
 

@@ -100,6 +100,7 @@ typedef struct {
     char *events_endpoint;
     char *schemas_endpoint;
     char *replication_endpoint; //  where the replicate actor answers GET /replication
+    char *notify_endpoint; //  where an embedding application hears events (panda_node.h)
     //  what the command line asked for besides settings
     char *config_path; //  the file that was read, or NULL
     bool show_help;
@@ -124,6 +125,20 @@ bool panda_config_runs (const panda_config_t *self, const char *actor);
 //  fail with a message naming the key and the source.
 PANDA_NODISCARD panda_err_t panda_config_load (panda_config_t *self, int argc, char **argv, char **envp,
                                                panda_error_t *err);
+
+//  Set one setting by its key ("http_port") from text, as an environment
+//  variable would: "true", "2020", a list as "a,b" or "*". For a program
+//  that builds its configuration itself (embedding a node). Unknown keys
+//  and bad values fail with a message naming the key; nothing changes.
+PANDA_NODISCARD panda_err_t panda_config_set (panda_config_t *self, const char *key, const char *value,
+                                              panda_error_t *err);
+
+//  What panda_config_load does last, for a config made with
+//  panda_config_set: derive the defaults that depend on others (data_dir
+//  from $XDG_DATA_HOME or $HOME, database_url and blobs_base_path inside
+//  data_dir, each only while unset) and check the bounds between settings.
+//  Reads no file and no flag.
+PANDA_NODISCARD panda_err_t panda_config_check (panda_config_t *self, panda_error_t *err);
 
 //  The keys among aquadoggo's that pandad accepts but does not use yet
 //  (replication and discovery settings) whose value differs from the

@@ -142,6 +142,9 @@ const setting_t panda_config_settings[] = {
      "ZeroMQ PUB endpoint of the materialiser's events (SCHEMA: a new schema is queryable)"},
     {"replication_endpoint", 0, T_STRING, AT (replication_endpoint), 0, "inproc://pandad-replication", "URL",
      "ZeroMQ endpoint where the replicate actor answers the api's GET /replication"},
+    {"notify_endpoint", 0, T_STRING, AT (notify_endpoint), 0, "inproc://pandad-notify", "URL",
+     "ZeroMQ endpoint where an application embedding the node (panda_node.h) hears document and peer "
+     "events"},
 };
 
 const size_t panda_config_settings_count = sizeof panda_config_settings / sizeof panda_config_settings[0];
@@ -293,15 +296,18 @@ s_apply_list (panda_config_t *self, const setting_t *s, json_t *value, const cha
         return s_bad (err, source, s,
                       s->type == T_STAR_LIST ? "expected \"*\" or a list of strings"
                                              : "expected a list of strings");
-    s_strlist_clear (list);
-    if (s->type == T_STAR_LIST)
-        *(bool *) s_field (self, s->star_offset) = false;
     size_t i;
     json_t *item;
-    json_array_foreach (value, i, item)
+    json_array_foreach (value, i, item) //  a bad item changes nothing
     {
         if (!json_is_string (item) || json_string_length (item) == 0)
             return s_bad (err, source, s, "list items must be non-empty strings");
+    }
+    s_strlist_clear (list);
+    if (s->type == T_STAR_LIST)
+        *(bool *) s_field (self, s->star_offset) = false;
+    json_array_foreach (value, i, item)
+    {
         if (s_strlist_push (list, json_string_value (item), json_string_length (item)))
             return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
     }
@@ -706,6 +712,27 @@ s_check_bounds (const panda_config_t *self, panda_error_t *err)
                                 "http_max_body_memory_bytes: must be greater than http_max_body_bytes (%u)",
                                 self->http_max_body_bytes);
     return PANDA_OK;
+}
+
+panda_err_t
+panda_config_set (panda_config_t *self, const char *key, const char *value, panda_error_t *err)
+{
+    const setting_t *s = key ? s_find_key (key, strlen (key)) : NULL;
+    if (!s)
+        return panda_error_set (err, PANDA_ERR_INVALID, "unknown setting '%s'", key ? key : "(null)");
+    if (!value)
+        return panda_error_set (err, PANDA_ERR_INVALID, "%s: no value", s->key);
+    char source[96];
+    snprintf (source, sizeof source, "panda_config_set %s", s->key);
+    return s_apply_any_text (self, s, value, source, err);
+}
+
+panda_err_t
+panda_config_check (panda_config_t *self, panda_error_t *err)
+{
+    extern char **environ;
+    panda_err_t rc = s_derive_defaults (self, environ, err);
+    return rc == PANDA_OK ? s_check_bounds (self, err) : rc;
 }
 
 bool
