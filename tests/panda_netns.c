@@ -106,6 +106,10 @@ panda_netns_lan_new (int nodes, char *why, size_t size)
         signal (SIGTERM, s_on_signal);
         s_hooked = true;
     }
+    if (system ("ip -V >/dev/null 2>&1") != 0) {
+        snprintf (why, size, "no 'ip' command (iproute2)");
+        return -1;
+    }
     s_remove_leftovers ();
     if (s_ip (false, "netns add %shub", s_prefix)) {
         snprintf (why, size, "'ip netns add' fails here (a container?)");

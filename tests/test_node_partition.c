@@ -191,16 +191,25 @@ s_dump_logs (fixture_t *f)
     } while (0)
 
 //  Start node i in its namespace on port 2022, dialling the nodes in dial
-//  (-1 ends the list) at their addresses with their peer ids pinned.
+//  (-1 ends the list) at their addresses with their peer ids pinned. Few
+//  HTTP threads: the test holds one connection per node, and tests that
+//  run beside it need threads too.
 static void
 s_start (fixture_t *f, size_t i, const int *dial)
 {
     s_node_t *n = &f->nodes[i];
     char peers[NODES][256];
-    const char *args[32] = {
-        "--node-port",  "2022", "--private-key", n->key_path, "--mdns", "false", "--replication-interval-ms",
-        NO_ANTI_ENTROPY};
-    size_t k = 8;
+    const char *args[32] = {"--node-port",
+                            "2022",
+                            "--private-key",
+                            n->key_path,
+                            "--mdns",
+                            "false",
+                            "--replication-interval-ms",
+                            NO_ANTI_ENTROPY,
+                            "--http-threads",
+                            "16"};
+    size_t k = 10;
     for (size_t j = 0; dial[j] >= 0; j++) {
         snprintf (peers[j], sizeof peers[j], "%s@%s:2022",
                   panda_peer_identity_peer_id (f->nodes[dial[j]].identity), panda_netns_address (dial[j]));
