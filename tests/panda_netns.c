@@ -69,8 +69,15 @@ panda_netns_lan_destroy (void)
         return;
     if (s_home >= 0)
         setns (s_home, CLONE_NEWNET);
-    for (int i = 0; i < s_nodes; i++)
+    //  Nodes still running here (the test was stopped from outside, or
+    //  failed before stopping them) would outlive their namespace.
+    for (int i = 0; i < s_nodes; i++) {
+        char line[256];
+        snprintf (line, sizeof line, "ip netns pids %sn%d 2>/dev/null | xargs -r kill -9 2>/dev/null",
+                  s_prefix, i);
+        (void) !system (line);
         s_ip (false, "netns del %sn%d", s_prefix, i);
+    }
     s_ip (false, "netns del %shub", s_prefix);
     s_nodes = 0;
 }
