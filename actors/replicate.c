@@ -34,7 +34,15 @@
 #include <string.h>
 
 #define S_TICK_MS 250 //  timers are checked at least this often while peers exist
-#define S_DIAL_EVERY_MS 20000 //  aquadoggo's redial interval
+#define S_DIAL_EVERY_MS 20000 //  aquadoggo's redial interval: after a refusal, or no who-are-you answer
+//  An unreachable outgoing peer is redialled every 0.5-1 s (ZeroMQ adds
+//  jitter; no backoff), each try bounded: unbounded, a SYN lost in a
+//  partition waits for the kernel's retries (minutes), and ZeroMQ's
+//  backoff to 20 s meant a healed link was used only up to 20 s later.
+//  Now within about 2 s (tests/test_node_partition.c), for a SYN or two
+//  per try.
+#define S_REDIAL_MS 500
+#define S_CONNECT_TIMEOUT_MS 2000
 #define S_HEARTBEAT_IVL_MS 5000
 #define S_HEARTBEAT_TIMEOUT_MS 20000
 #define S_INGEST_IN_FLIGHT 1024 //  REPLICATE requests at ingest at once
@@ -210,8 +218,9 @@ s_dial (panda_replicate_t *self, panda_replicate_peer_t *peer)
         zsock_set_maxmsgsize (dealer, PANDA_REPL_MAX_FRAME_BYTES);
         zsock_set_heartbeat_ivl (dealer, S_HEARTBEAT_IVL_MS);
         zsock_set_heartbeat_timeout (dealer, S_HEARTBEAT_TIMEOUT_MS);
-        zsock_set_reconnect_ivl (dealer, 1000);
-        zsock_set_reconnect_ivl_max (dealer, S_DIAL_EVERY_MS);
+        zsock_set_reconnect_ivl (dealer, S_REDIAL_MS);
+        zsock_set_reconnect_ivl_max (dealer, S_REDIAL_MS); //  no backoff
+        zsock_set_connect_timeout (dealer, S_CONNECT_TIMEOUT_MS);
         zsock_set_curve_serverkey_bin (dealer, peer->curve_key);
         zsock_set_curve_publickey_bin (dealer, panda_peer_identity_curve_public_key (self->identity));
         zsock_set_curve_secretkey_bin (dealer, panda_peer_identity_curve_secret_key (self->identity));

@@ -342,6 +342,7 @@ s_message (panda_replicate_peer_t *self, const panda_repl_msg_t *msg)
                     self->their_timestamp = msg->timestamp;
                     self->announced = true;
                     self->next_sync = zclock_mono (); //  a new schema may be in common now
+                    self->node->next_tick = 0; //  start it this turn, not at the next tick
                 }
             }
             break;

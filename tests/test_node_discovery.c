@@ -2,16 +2,12 @@
     with no address configured (mdns, docs/replication.md "Discovery on
     the LAN"), in network namespaces, as root.
 
-    The LAN: a hub namespace holding a bridge, and one namespace per node
-    with a veth into that bridge (10.77.0.N/24 with a broadcast address).
-    Every name starts with pdd<pid>; nothing is created in the test's own
-    namespace. The test enters a node's namespace (setns) to start its
-    pandad, which inherits it with ZSYS_INTERFACE naming the node's veth,
-    and to speak HTTP to it on 127.0.0.1 there. Leftovers of earlier runs
-    (pdd<pid> of a process that is gone) are removed at the start, and
-    everything made here at the end, also after a failure (atexit). Where
-    namespaces cannot be made (not root, a container), the tests skip and
-    say why.
+    The LAN is panda_netns.h's: a hub namespace holding a bridge, one
+    namespace per node with a veth into it, removed at the end also after
+    a failure. The test enters a node's namespace to start its pandad,
+    which inherits it with ZSYS_INTERFACE naming the node's veth, and to
+    speak HTTP to it on 127.0.0.1 there. Where namespaces cannot be made
+    (not root, a container), the tests skip and say why.
 
     1. three nodes, nothing configured: a document published on A is
        served by B and C, started after A; prints the time from a node's
@@ -19,13 +15,8 @@
     2. a fourth node with another psk on the same bridge: after several
        beacon intervals it has nothing of the others, they have nothing
        of it, and it has no connection.                                     */
-#define _GNU_SOURCE //  setns
+#define _DEFAULT_SOURCE //  usleep
 
-#include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +25,7 @@
 
 #include "panda_test.h"
 #include "panda_fixture.h"
+#include "panda_netns.h"
 #include "panda/panda_keypair.h"
 #include "panda/panda_operation.h"
 
@@ -47,10 +39,6 @@ static const char s_tag[] = "vector_tag_002097d3a1a0f3425d2909274d3b1bb3eba84047
     "{ all_%s(first: 100, orderBy: DOCUMENT_ID) { totalCount documents { meta { documentId viewId } fields " \
     "{ label } } } }"
 #define PSK_D "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0"
-
-static char s_prefix[32]; //  pdd<pid>
-static int s_home = -1; //  the test's own network namespace
-static bool s_made; //  namespaces exist that atexit must remove
 
 typedef struct {
     bool skip;
@@ -67,114 +55,6 @@ s_now_ms (void)
     return (double) ts.tv_sec * 1000.0 + (double) ts.tv_nsec / 1e6;
 }
 
-//  Run an ip command (printf format); 0 on success. Quiet unless loud.
-static int
-s_ip (bool loud, const char *format, ...)
-{
-    char command[512];
-    va_list args;
-    va_start (args, format);
-    int n = vsnprintf (command, sizeof command, format, args);
-    va_end (args);
-    if (n < 0 || (size_t) n >= sizeof command)
-        return -1;
-    char line[600];
-    snprintf (line, sizeof line, "ip %s%s", command, loud ? "" : " >/dev/null 2>&1");
-    int rc = system (line);
-    if (rc != 0 && loud)
-        fprintf (stderr, "test_node_discovery: '%s' failed (%d)\n", line, rc);
-    return rc;
-}
-
-//  Namespaces named pdd<pid>... of processes that are gone.
-static void
-s_remove_leftovers (void)
-{
-    FILE *list = popen ("ip netns list 2>/dev/null", "r");
-    if (!list)
-        return;
-    char line[256];
-    while (fgets (line, sizeof line, list)) {
-        line[strcspn (line, " \n")] = 0;
-        long pid = 0;
-        char *end = NULL;
-        if (strncmp (line, "pdd", 3) == 0)
-            pid = strtol (line + 3, &end, 10);
-        if (pid <= 0 || !end || end == line + 3 || (pid != getpid () && kill ((pid_t) pid, 0) == 0) ||
-            (pid != getpid () && errno != ESRCH))
-            continue;
-        fprintf (stderr, "test_node_discovery: removing leftover namespace %s\n", line);
-        s_ip (false, "netns del %s", line);
-    }
-    pclose (list);
-}
-
-static void
-s_remove_all (void)
-{
-    if (!s_made)
-        return;
-    if (s_home >= 0)
-        setns (s_home, CLONE_NEWNET);
-    for (int i = 0; i < NODES; i++)
-        s_ip (false, "netns del %sn%d", s_prefix, i);
-    s_ip (false, "netns del %shub", s_prefix);
-    s_made = false;
-}
-
-//  The LAN: hub with bridge, NODES namespaces with a veth each. 0, or -1
-//  with why.
-static int
-s_make_lan (char *why, size_t size)
-{
-    if (geteuid () != 0) {
-        snprintf (why, size, "not root: network namespaces need it");
-        return -1;
-    }
-    s_remove_leftovers ();
-    if (s_ip (false, "netns add %shub", s_prefix)) {
-        snprintf (why, size, "'ip netns add' fails here (a container?)");
-        return -1;
-    }
-    s_made = true;
-    const char *p = s_prefix;
-    int rc = s_ip (true, "-n %shub link add %sbr type bridge", p, p) ||
-             s_ip (true, "-n %shub link set %sbr up", p, p);
-    for (int i = 0; rc == 0 && i < NODES; i++)
-        rc = s_ip (true, "netns add %sn%d", p, i) ||
-             s_ip (true, "-n %sn%d link add %sv%d type veth peer name %sb%d netns %shub", p, i, p, i, p, i,
-                   p) ||
-             s_ip (true, "-n %shub link set %sb%d master %sbr up", p, p, i, p) ||
-             s_ip (true, "-n %sn%d addr add 10.77.0.%d/24 brd + dev %sv%d", p, i, i + 1, p, i) ||
-             s_ip (true, "-n %sn%d link set %sv%d up", p, i, p, i) ||
-             s_ip (true, "-n %sn%d link set lo up", p, i);
-    if (rc) {
-        snprintf (why, size, "cannot build the bridge and veths");
-        s_remove_all ();
-        return -1;
-    }
-    return 0;
-}
-
-//  Enter node i's namespace (the test's thread only), and back.
-static void
-s_enter (int i)
-{
-    char path[128];
-    snprintf (path, sizeof path, "/run/netns/%sn%d", s_prefix, i);
-    int fd = open (path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns (fd, CLONE_NEWNET) != 0)
-        fail_msg ("cannot enter %s: %s", path, strerror (errno));
-    close (fd);
-}
-
-static void
-s_leave (void)
-{
-    if (setns (s_home, CLONE_NEWNET) != 0)
-        fail_msg ("cannot return to the test's namespace: %s", strerror (errno));
-}
-
 static int
 s_setup (void **state)
 {
@@ -186,13 +66,9 @@ s_setup (void **state)
         f->skip = true;
         return 0;
     }
-    snprintf (s_prefix, sizeof s_prefix, "pdd%d", (int) getpid ());
-    s_home = open ("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
     char why[128];
-    atexit (s_remove_all);
-    if (s_home < 0 || s_make_lan (why, sizeof why)) {
-        fprintf (stderr, "test_node_discovery: SKIPPED, %s\n",
-                 s_home < 0 ? "no /proc/thread-self/ns/net" : why);
+    if (panda_netns_lan_new (NODES, why, sizeof why)) {
+        fprintf (stderr, "test_node_discovery: SKIPPED, %s\n", why);
         f->skip = true;
     }
     return 0;
@@ -211,9 +87,7 @@ s_teardown (void **state)
                 rc = -1;
             }
         }
-    s_remove_all ();
-    if (s_home >= 0)
-        close (s_home);
+    panda_netns_lan_destroy ();
     free (f);
     return rc;
 }
@@ -243,7 +117,7 @@ s_dump_logs (fixture_t *f)
 
 #define s_fail(f, ...)                                                                                       \
     do {                                                                                                     \
-        s_leave ();                                                                                          \
+        panda_netns_leave ();                                                                                \
         s_dump_logs (f);                                                                                     \
         fail_msg (__VA_ARGS__);                                                                              \
     } while (0)
@@ -253,18 +127,16 @@ s_dump_logs (fixture_t *f)
 static void
 s_start (fixture_t *f, int i, const char *psk)
 {
-    char interface[64];
-    snprintf (interface, sizeof interface, "%sv%d", s_prefix, i);
-    setenv ("ZSYS_INTERFACE", interface, 1);
+    setenv ("ZSYS_INTERFACE", panda_netns_interface (i), 1);
     const char *args[] = {"--mdns", "true", "--node-port", "2022", psk ? "--psk" : NULL, psk, NULL};
-    s_enter (i);
+    panda_netns_enter (i);
     f->started[i] = s_now_ms ();
     f->nodes[i] = panda_fixture_start (args, PANDA_FIXTURE_START_MS, PANDA_FIXTURE_REQUEST_MS);
     f->listening[i] = s_now_ms ();
     unsetenv ("ZSYS_INTERFACE");
     if (!f->nodes[i])
         s_fail (f, "node %c did not start", 'A' + i);
-    s_leave ();
+    panda_netns_leave ();
 }
 
 static json_t *
@@ -272,9 +144,9 @@ s_tags (fixture_t *f, int i)
 {
     char query[512];
     snprintf (query, sizeof query, TAGS_QUERY, s_tag);
-    s_enter (i);
+    panda_netns_enter (i);
     json_t *answer = panda_fixture_graphql (panda_fixture_http (f->nodes[i]), query, NULL, NULL);
-    s_leave ();
+    panda_netns_leave ();
     json_t *data = json_incref (json_object_get (answer, "data"));
     json_decref (answer);
     return data;
@@ -293,14 +165,14 @@ s_wait_tags (fixture_t *f, int i, json_t *want)
 {
     char query[512];
     snprintf (query, sizeof query, TAGS_QUERY, s_tag);
-    s_enter (i);
+    panda_netns_enter (i);
     json_t *answer =
         panda_http_graphql_until (panda_fixture_http (f->nodes[i]), query, s_equal, want, CONVERGE_MS);
     double now = s_now_ms ();
     if (!answer)
         s_fail (f, "node %c did not serve A's document within %d ms", 'A' + i, CONVERGE_MS);
     json_decref (answer);
-    s_leave ();
+    panda_netns_leave ();
     return now - f->started[i];
 }
 
@@ -308,7 +180,7 @@ s_wait_tags (fixture_t *f, int i, json_t *want)
 static void
 s_publish (fixture_t *f, int i, const char *label)
 {
-    s_enter (i);
+    panda_netns_enter (i);
     panda_http_t *http = panda_fixture_http (f->nodes[i]);
     for (size_t k = 0; k < TAG_ENTRIES; k++) {
         json_t *answer = panda_fixture_publish_sequence_entry (http, k, NULL);
@@ -333,7 +205,7 @@ s_publish (fixture_t *f, int i, const char *label)
     json_decref (answer);
     panda_fixture_signed_release (&s);
     panda_keypair_destroy (&keypair);
-    s_leave ();
+    panda_netns_leave ();
 }
 
 static json_int_t
@@ -362,10 +234,10 @@ test_discovery_lan (void **state)
     s_publish (f, 0, "from A");
     char query[512];
     snprintf (query, sizeof query, TAGS_QUERY, s_tag);
-    s_enter (0);
+    panda_netns_enter (0);
     json_t *answer =
         panda_http_graphql_until (panda_fixture_http (f->nodes[0]), query, s_one, NULL, CONVERGE_MS);
-    s_leave ();
+    panda_netns_leave ();
     if (!answer)
         s_fail (f, "node A does not serve its own document");
     json_t *want = json_incref (json_object_get (answer, "data"));
@@ -391,11 +263,11 @@ test_discovery_lan (void **state)
         json_decref (data);
     }
     //  and it has no connection at all.
-    s_enter (3);
+    panda_netns_enter (3);
     panda_http_response_t resp = {0};
     int rc =
         panda_http_request (panda_fixture_http (f->nodes[3]), "GET", "/replication", NULL, NULL, 0, &resp);
-    s_leave ();
+    panda_netns_leave ();
     assert_int_equal (rc, 0);
     json_t *info = json_loads (resp.body, 0, NULL);
     panda_http_response_release (&resp);

@@ -1,0 +1,192 @@
+/*  panda_netns.c - a LAN of network namespaces for multi-node tests
+    (panda_netns.h).                                                       */
+#define _GNU_SOURCE //  setns
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "panda_test.h"
+#include "panda_netns.h"
+
+static char s_prefix[32]; //  pdd<pid>
+static int s_home = -1; //  the test's own network namespace
+static int s_nodes; //  namespaces that exist and must be removed (0: none)
+static bool s_hooked; //  atexit and signal handlers are in place
+
+//  Run an ip command (printf format); 0 on success. Quiet unless loud.
+static int
+s_ip (bool loud, const char *format, ...)
+{
+    char command[512];
+    va_list args;
+    va_start (args, format);
+    int n = vsnprintf (command, sizeof command, format, args);
+    va_end (args);
+    if (n < 0 || (size_t) n >= sizeof command)
+        return -1;
+    char line[600];
+    snprintf (line, sizeof line, "ip %s%s", command, loud ? "" : " >/dev/null 2>&1");
+    int rc = system (line);
+    if (rc != 0 && loud)
+        fprintf (stderr, "panda_netns: '%s' failed (%d)\n", line, rc);
+    return rc;
+}
+
+//  Namespaces named pdd<pid>... of processes that are gone.
+static void
+s_remove_leftovers (void)
+{
+    FILE *list = popen ("ip netns list 2>/dev/null", "r");
+    if (!list)
+        return;
+    char line[256];
+    while (fgets (line, sizeof line, list)) {
+        line[strcspn (line, " \n")] = 0;
+        long pid = 0;
+        char *end = NULL;
+        if (strncmp (line, "pdd", 3) == 0)
+            pid = strtol (line + 3, &end, 10);
+        if (pid <= 0 || !end || end == line + 3 || (pid != getpid () && kill ((pid_t) pid, 0) == 0) ||
+            (pid != getpid () && errno != ESRCH))
+            continue;
+        fprintf (stderr, "panda_netns: removing leftover namespace %s\n", line);
+        s_ip (false, "netns del %s", line);
+    }
+    pclose (list);
+}
+
+void
+panda_netns_lan_destroy (void)
+{
+    if (s_nodes == 0)
+        return;
+    if (s_home >= 0)
+        setns (s_home, CLONE_NEWNET);
+    //  Nodes still running here (the test was stopped from outside, or
+    //  failed before stopping them) would outlive their namespace.
+    for (int i = 0; i < s_nodes; i++) {
+        char line[256];
+        snprintf (line, sizeof line, "ip netns pids %sn%d 2>/dev/null | xargs -r kill -9 2>/dev/null",
+                  s_prefix, i);
+        (void) !system (line);
+        s_ip (false, "netns del %sn%d", s_prefix, i);
+    }
+    s_ip (false, "netns del %shub", s_prefix);
+    s_nodes = 0;
+}
+
+//  A test stopped from outside (ctest's timeout, ^C) leaves nothing.
+static void
+s_on_signal (int sig)
+{
+    panda_netns_lan_destroy ();
+    signal (sig, SIG_DFL);
+    raise (sig);
+}
+
+int
+panda_netns_lan_new (int nodes, char *why, size_t size)
+{
+    if (nodes < 1 || nodes > PANDA_NETNS_MAX_NODES || s_nodes) {
+        snprintf (why, size, "bad number of nodes, or a LAN exists");
+        return -1;
+    }
+    if (geteuid () != 0) {
+        snprintf (why, size, "not root: network namespaces need it");
+        return -1;
+    }
+    if (s_home < 0 && (s_home = open ("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0) {
+        snprintf (why, size, "no /proc/thread-self/ns/net");
+        return -1;
+    }
+    snprintf (s_prefix, sizeof s_prefix, "pdd%d", (int) getpid ());
+    if (!s_hooked) {
+        atexit (panda_netns_lan_destroy);
+        signal (SIGINT, s_on_signal);
+        signal (SIGTERM, s_on_signal);
+        s_hooked = true;
+    }
+    if (system ("ip -V >/dev/null 2>&1") != 0) {
+        snprintf (why, size, "no 'ip' command (iproute2)");
+        return -1;
+    }
+    s_remove_leftovers ();
+    if (s_ip (false, "netns add %shub", s_prefix)) {
+        snprintf (why, size, "'ip netns add' fails here (a container?)");
+        return -1;
+    }
+    s_nodes = nodes;
+    const char *p = s_prefix;
+    int rc = s_ip (true, "-n %shub link add %sbr type bridge", p, p) ||
+             s_ip (true, "-n %shub link set %sbr up", p, p);
+    for (int i = 0; rc == 0 && i < nodes; i++)
+        rc =
+            s_ip (true, "netns add %sn%d", p, i) ||
+            s_ip (true,
+                  "-n %sn%d link add %sv%d address 02:77:00:00:00:%02x type veth peer name %sb%d netns %shub",
+                  p, i, p, i, i + 1, p, i, p) ||
+            s_ip (true, "-n %shub link set %sb%d master %sbr up", p, p, i, p) ||
+            s_ip (true, "-n %sn%d addr add 10.77.0.%d/24 brd + dev %sv%d", p, i, i + 1, p, i) ||
+            s_ip (true, "-n %sn%d link set %sv%d up", p, i, p, i) ||
+            s_ip (true, "-n %sn%d link set lo up", p, i);
+    if (rc) {
+        snprintf (why, size, "cannot build the bridge and veths");
+        panda_netns_lan_destroy ();
+        return -1;
+    }
+    return 0;
+}
+
+void
+panda_netns_enter (int i)
+{
+    char path[128];
+    snprintf (path, sizeof path, "/run/netns/%sn%d", s_prefix, i);
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns (fd, CLONE_NEWNET) != 0)
+        fail_msg ("cannot enter %s: %s", path, strerror (errno));
+    close (fd);
+}
+
+void
+panda_netns_leave (void)
+{
+    if (setns (s_home, CLONE_NEWNET) != 0)
+        fail_msg ("cannot return to the test's namespace: %s", strerror (errno));
+}
+
+const char *
+panda_netns_interface (int i)
+{
+    static char name[48];
+    snprintf (name, sizeof name, "%sv%d", s_prefix, i);
+    return name;
+}
+
+const char *
+panda_netns_address (int i)
+{
+    static char address[24];
+    snprintf (address, sizeof address, "10.77.0.%d", i + 1);
+    return address;
+}
+
+int
+panda_netns_link_set (int i, bool up)
+{
+    return s_ip (true, "-n %shub link set %sb%d %s", s_prefix, s_prefix, i, up ? "up" : "down");
+}
+
+int
+panda_netns_neigh_static (int i, int j)
+{
+    return s_ip (true, "-n %sn%d neigh replace 10.77.0.%d lladdr 02:77:00:00:00:%02x dev %sv%d nud permanent",
+                 s_prefix, i, j + 1, j + 1, s_prefix, i);
+}

@@ -1,0 +1,47 @@
+/*  panda_netns.h - a LAN of network namespaces for tests of several real
+    nodes, as root: a hub namespace holding a bridge, and one namespace per
+    node with a veth into that bridge (10.77.0.<i + 1>/24 with a broadcast
+    address, MAC 02:77:00:00:00:<i + 1>). Nothing is made in the test's
+    own namespace.
+
+    Every name starts with pdd<pid>. Leftovers of earlier runs (pdd<pid>
+    of a process that is gone) are removed when a LAN is made, and the LAN
+    is removed at exit (atexit, SIGINT, SIGTERM), so also after a failed
+    test. One LAN per process; only the test's thread may enter a node's
+    namespace (setns), to start a pandad there (the child inherits it)
+    and to speak HTTP to it on 127.0.0.1.                                  */
+#ifndef PANDA_NETNS_H_INCLUDED
+#define PANDA_NETNS_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PANDA_NETNS_MAX_NODES 16
+
+//  Make the LAN of nodes namespaces. 0, or -1 with why, which the caller
+//  prints as the reason it skips (not root, namespaces unavailable).
+int panda_netns_lan_new (int nodes, char *why, size_t size);
+
+//  Remove the LAN (also done at exit); the test's thread is back home.
+void panda_netns_lan_destroy (void);
+
+//  Enter node i's namespace, and back to the test's own; either fails the
+//  test if it cannot.
+void panda_netns_enter (int i);
+void panda_netns_leave (void);
+
+//  Node i's veth inside its namespace (for ZSYS_INTERFACE), and its IPv4
+//  address: static strings, valid until the next call.
+const char *panda_netns_interface (int i);
+const char *panda_netns_address (int i);
+
+//  Take node i's bridge port down (cut it off from every other node: a
+//  partition) or up again (heal), in the hub. 0 on success.
+int panda_netns_link_set (int i, bool up);
+
+//  Node i knows node j's MAC address for good (no ARP): while a link is
+//  cut, i's packets to j vanish silently, as beyond a router, instead of
+//  failing after ARP's few seconds (EHOSTUNREACH). 0 on success.
+int panda_netns_neigh_static (int i, int j);
+
+#endif
