@@ -1,5 +1,5 @@
 /*  panda_cmd_query.c - `panda query`: a GraphQL document, or a collection
-    shorthand built from the schema:
+    shorthand built from the schema.
 
       panda query '{ all_S { totalCount } }' [--variables JSON]
       panda query SCHEMA_ID [--filter NAME<op>VALUE]... [--order FIELD]
