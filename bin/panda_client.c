@@ -119,7 +119,7 @@ panda_client_init (panda_client_t *self, int argc, char **argv, int first, const
 panda_keypair_t *
 panda_client_key_from_file (const char *path, panda_error_t *err)
 {
-    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         panda_error_set (err, PANDA_ERR_IO, "key file %s: %s", path, strerror (errno));
         return NULL;

@@ -26,7 +26,7 @@ typedef struct {
     char public_key[PANDA_PUBLIC_KEY_HEX_SIZE + 1];
     char url[64];
     char schema_id[256]; //  made by test_cli_documents
-    char field_ids[7][PANDA_HASH_HEX_SIZE + 1]; //  its field definition documents
+    char field_ids[8][PANDA_HASH_HEX_SIZE + 1]; //  its field definition documents
 } fixture_t;
 
 static const char *
@@ -121,7 +121,7 @@ s_create (const char *const *args, char id[PANDA_HASH_HEX_SIZE + 1])
 static void
 s_make_schema (fixture_t *f)
 {
-    static const char *const fields[7][2] = {
+    static const char *const fields[8][2] = {
         {"title", "str"},
         {"year", "int"},
         {"rating", "float"},
@@ -129,9 +129,10 @@ s_make_schema (fixture_t *f)
         {"isbn", "bytes"},
         {"cover", "relation(schema_field_definition_v1)"},
         {"shelves", "relation_list(schema_field_definition_v1)"},
+        {"edition", "pinned_relation(schema_field_definition_v1)"},
     };
     char name[64], type[128], list[8 * (PANDA_HASH_HEX_SIZE + 1)] = "";
-    for (size_t i = 0; i < 7; i++) {
+    for (size_t i = 0; i < 8; i++) {
         snprintf (name, sizeof name, "name=%s", fields[i][0]);
         snprintf (type, sizeof type, "type=%s", fields[i][1]);
         s_create ((const char *const[]){"document", "create", "schema_field_definition_v1", name, type,
@@ -165,7 +166,7 @@ s_node_fields (fixture_t *f, const char *document_id)
     char query[1024];
     snprintf (query, sizeof query,
               "{ d: %s(id: \"%s\") { fields { title year rating read isbn cover { meta { documentId } }"
-              " shelves { documents { meta { documentId } } } } } }",
+              " shelves { documents { meta { documentId } } } edition { meta { viewId } } } } }",
               f->schema_id, document_id);
     json_t *data = s_node_data (f, query);
     json_t *fields = json_incref (json_object_get (json_object_get (data, "d"), "fields"));
@@ -181,12 +182,13 @@ test_cli_documents (void **state)
     fixture_t *f = *state;
     s_make_schema (f);
     //  Create from NAME=VALUE arguments, every field type.
-    char cover[80], shelves[200], dune[PANDA_HASH_HEX_SIZE + 1];
+    char cover[80], shelves[200], edition[80], dune[PANDA_HASH_HEX_SIZE + 1];
     snprintf (cover, sizeof cover, "cover=%s", f->field_ids[0]);
+    snprintf (edition, sizeof edition, "edition=%s", f->field_ids[5]);
     snprintf (shelves, sizeof shelves, "shelves=%s,%s", f->field_ids[1], f->field_ids[2]);
     s_create ((const char *const[]){"document", "create", f->schema_id, "title=Dune", "year=1965",
-                                    "rating=4.5", "read=true", "isbn=00ff10", cover, shelves, "--key", f->key,
-                                    "--json", NULL},
+                                    "rating=4.5", "read=true", "isbn=00ff10", cover, shelves, edition,
+                                    "--key", f->key, "--json", NULL},
               dune);
     s_wait_view (f, dune, dune);
     json_t *fields = s_node_fields (f, dune);
@@ -199,6 +201,8 @@ test_cli_documents (void **state)
                          f->field_ids[0]);
     json_t *docs = json_object_get (json_object_get (fields, "shelves"), "documents");
     assert_int_equal (json_array_size (docs), 2);
+    assert_string_equal (s_str (json_object_get (json_object_get (fields, "edition"), "meta"), "viewId"),
+                         f->field_ids[5]);
     json_decref (fields);
 
     //  Update one field; the node's next args follow the document's log.
@@ -226,13 +230,14 @@ test_cli_documents (void **state)
     char json_fields[600], emma[PANDA_HASH_HEX_SIZE + 1], orwell[PANDA_HASH_HEX_SIZE + 1];
     snprintf (json_fields, sizeof json_fields,
               "{\"title\": \"Emma\", \"year\": 1815, \"rating\": 3, \"read\": false, \"isbn\": \"ab\","
-              " \"cover\": \"%s\", \"shelves\": [\"%s\"]}",
-              f->field_ids[3], f->field_ids[4]);
+              " \"cover\": \"%s\", \"shelves\": [\"%s\"], \"edition\": [\"%s\"]}",
+              f->field_ids[3], f->field_ids[4], f->field_ids[6]);
     s_create (
         (const char *const[]){"document", "create", f->schema_id, "--fields", json_fields, "--json", NULL},
         emma);
     s_create ((const char *const[]){"document", "create", f->schema_id, "title=1984", "year=1949",
-                                    "rating=-0.5", "read=false", "isbn=", cover, "shelves=", "--json", NULL},
+                                    "rating=-0.5", "read=false", "isbn=", cover, "shelves=", edition,
+                                    "--json", NULL},
               orwell);
     s_wait_view (f, emma, emma);
     s_wait_view (f, orwell, orwell);
