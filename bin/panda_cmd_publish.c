@@ -86,7 +86,8 @@ panda_cmd_print_published (const panda_client_t *client, const char *what, const
     if (json && schema_id)
         json_object_set_new (json, "schemaId", json_string (schema_id));
     //  After it, the author's view of the document is this one operation (shirokuma's local view id).
-    if (json && document_id)
+    bool deleted = strncmp (what, "deleted", 7) == 0; //  a deleted document has no view
+    if (json && document_id && !deleted)
         json_object_set_new (json, "viewId", json_string (published->operation_id));
     if (client->json && json)
         panda_client_print_json (client, json);
@@ -94,7 +95,7 @@ panda_cmd_print_published (const panda_client_t *client, const char *what, const
         printf ("%s\n", what);
         if (document_id)
             printf ("  document id   %s\n", document_id);
-        if (document_id)
+        if (document_id && !deleted)
             printf ("  view id       %s\n", published->operation_id);
         else
             printf ("  operation id  %s\n", published->operation_id);

@@ -106,7 +106,7 @@ s_add_filter (json_t *filter, const char *arg, const panda_schema_t *schema, pan
     } else
         json = s_filter_value (kind, value);
     if (!json)
-        return panda_error_set (err, PANDA_ERR_INVALID, "--filter '%s': not a %s value", arg,
+        return panda_error_set (err, PANDA_ERR_INVALID, "--filter '%s': not a valid %s value", arg,
                                 panda_field_kind_name (kind));
     json_t *field = json_object_get (filter, name);
     if (!field) {

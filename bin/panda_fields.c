@@ -243,7 +243,12 @@ s_field_typed (const char *name, const json_t *value, const panda_opt_list_t *ty
     panda_field_kind_t kind;
     size_t offset, len;
     if (type) {
-        if (panda_field_type_parse (type, strlen (type), &kind, &offset, &len, err)) {
+        //  A relation's target does not change its encoding: "relation" will do.
+        bool plain = false;
+        for (int k = PANDA_FIELD_BOOL; !plain && k <= PANDA_FIELD_PINNED_RELATION_LIST; k++)
+            if (strcmp (type, panda_field_kind_name ((panda_field_kind_t) k)) == 0)
+                kind = (panda_field_kind_t) k, plain = true;
+        if (!plain && panda_field_type_parse (type, strlen (type), &kind, &offset, &len, err)) {
             panda_error_prefix (err, "--type %s: ", name);
             return NULL;
         }
@@ -261,7 +266,7 @@ s_field_typed (const char *name, const json_t *value, const panda_opt_list_t *ty
     }
     json_t *typed = s_typed (kind, value);
     if (!typed)
-        panda_error_set (err, PANDA_ERR_INVALID, "field '%s': not a %s value", name,
+        panda_error_set (err, PANDA_ERR_INVALID, "field '%s': not a valid %s value", name,
                          panda_field_kind_name (kind));
     return typed;
 }
