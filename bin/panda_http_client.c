@@ -318,8 +318,8 @@ s_read_head (s_conn_t *c, panda_http_answer_t *answer, bool *chunked, panda_erro
     if (s_read_line (c, budget, &line, err))
         return PANDA_ERR_IO;
     int status = 0;
-    if (strncmp (line, "HTTP/1.", 7) != 0 || sscanf (line + 8, " %3d", &status) != 1 || status < 100 ||
-        status > 599)
+    if (strlen (line) < 12 || strncmp (line, "HTTP/1.", 7) != 0 || sscanf (line + 8, " %3d", &status) != 1 ||
+        status < 100 || status > 599)
         return panda_error_set (err, PANDA_ERR_IO, "the node at %s did not answer HTTP", c->url->text);
     answer->status = status;
     budget -= strlen (line);
