@@ -39,6 +39,7 @@
 #define S_INGEST_IN_FLIGHT 1024 //  REPLICATE requests at ingest at once
 #define S_SNDHWM 1000 //  frames queued per connection; credit keeps it short
 #define S_BEACON_QUIET_MS 10000 //  a discovered peer this long without a beacon, and down, is dropped
+#define S_RELAY_QUIET_MS 45000 //  a peer learned from a relay this long unlisted, and down, is dropped
 
 //  --------------------------------------------------------------------------
 //  The inbox and ingest
@@ -126,7 +127,19 @@ panda_replicate_find_incoming (panda_replicate_t *node, const uint8_t *node_key)
 {
     for (size_t i = 0; i < node->n_peers; i++) {
         panda_replicate_peer_t *peer = node->peers[i];
-        if (!peer->outgoing && peer->state == PANDA_PEER_READY && memcmp (peer->node_key, node_key, 32) == 0)
+        if (!peer->outgoing && !peer->via && peer->state == PANDA_PEER_READY &&
+            memcmp (peer->node_key, node_key, 32) == 0)
+            return peer;
+    }
+    return NULL;
+}
+
+panda_replicate_peer_t *
+panda_replicate_find_direct (panda_replicate_t *node, const uint8_t *node_key)
+{
+    for (size_t i = 0; i < node->n_peers; i++) {
+        panda_replicate_peer_t *peer = node->peers[i];
+        if (!peer->via && peer->state == PANDA_PEER_READY && memcmp (peer->node_key, node_key, 32) == 0)
             return peer;
     }
     return NULL;
@@ -136,8 +149,8 @@ size_t
 panda_replicate_ready_peers (const panda_replicate_t *node)
 {
     size_t n = 0;
-    for (size_t i = 0; i < node->n_peers; i++)
-        n += node->peers[i]->state == PANDA_PEER_READY;
+    for (size_t i = 0; i < node->n_peers; i++) //  relay-only ones hold no credit: the relay bounds them
+        n += node->peers[i]->state == PANDA_PEER_READY && !node->peers[i]->relay_only;
     return n;
 }
 
@@ -145,12 +158,40 @@ static void
 s_remove_peer (panda_replicate_t *self, size_t i)
 {
     panda_replicate_peer_t *peer = self->peers[i];
+    panda_replicate_relay_gone (peer);
+    //  The connections through it go with it.
+    for (size_t j = self->n_peers; j-- > 0;)
+        if (self->peers[j]->via == peer) {
+            panda_replicate_peer_destroy (&self->peers[j]);
+            self->peers[j] = self->peers[--self->n_peers];
+        }
+    for (i = 0; i < self->n_peers && self->peers[i] != peer; i++)
+        ;
     if (peer->dealer && self->poller)
         zpoller_remove (self->poller, peer->dealer);
     if (peer->monitor && self->poller)
         zpoller_remove (self->poller, peer->monitor);
     panda_replicate_peer_destroy (&peer);
     self->peers[i] = self->peers[--self->n_peers];
+}
+
+void
+panda_replicate_remove_peer (panda_replicate_t *node, panda_replicate_peer_t *peer)
+{
+    for (size_t i = 0; i < node->n_peers; i++)
+        if (node->peers[i] == peer) {
+            s_remove_peer (node, i);
+            return;
+        }
+}
+
+bool
+panda_replicate_add_peer (panda_replicate_t *node, panda_replicate_peer_t *peer)
+{
+    if (node->n_peers >= PANDA_REPLICATE_MAX_PEERS)
+        return false;
+    node->peers[node->n_peers++] = peer;
+    return true;
 }
 
 //  Dial a peer: a DEALER with our CURVE keys and the peer's, watched by a
@@ -221,6 +262,10 @@ s_undial (panda_replicate_peer_t *peer)
 void
 panda_replicate_give_up (panda_replicate_peer_t *peer)
 {
+    if (peer->via) {
+        panda_replicate_relayed_give_up (peer);
+        return;
+    }
     if (!peer->outgoing)
         return;
     s_undial (peer);
@@ -293,8 +338,8 @@ s_router_frame (panda_replicate_t *self)
 //  A peer we dial at address (host:port). With its CURVE key (pinned) it
 //  is dialled at once; without, the caller learns the key first. NULL when
 //  the table is full or out of memory.
-static panda_replicate_peer_t *
-s_add_outgoing (panda_replicate_t *self, const char *address, const uint8_t *curve_key)
+panda_replicate_peer_t *
+panda_replicate_add_outgoing (panda_replicate_t *self, const char *address, const uint8_t *curve_key)
 {
     panda_replicate_peer_t *peer = self->n_peers < PANDA_REPLICATE_MAX_PEERS
                                        ? panda_replicate_peer_new (self, true, address, curve_key, NULL)
@@ -309,10 +354,11 @@ s_add_outgoing (panda_replicate_t *self, const char *address, const uint8_t *cur
     return peer;
 }
 
-//  direct_node_addresses: "<peer id>@host:port" pins the node key;
-//  "host:port" (aquadoggo's form) learns it by asking (replicate_udp.c).
+//  direct_node_addresses and relay_addresses: "<peer id>@host:port" pins
+//  the node key; "host:port" (aquadoggo's form) learns it by asking
+//  (replicate_udp.c).
 static void
-s_add_direct (panda_replicate_t *self, const char *text)
+s_add_direct (panda_replicate_t *self, const char *text, bool relay)
 {
     const char *at = strchr (text, '@');
     uint8_t ed[32], curve[32];
@@ -322,7 +368,9 @@ s_add_direct (panda_replicate_t *self, const char *text)
         panda_log_warn ("replicate", "direct_node_addresses: %s: %s", text, err.message);
         return;
     }
-    panda_replicate_peer_t *peer = s_add_outgoing (self, at ? at + 1 : text, at ? curve : NULL);
+    panda_replicate_peer_t *peer = panda_replicate_add_outgoing (self, at ? at + 1 : text, at ? curve : NULL);
+    if (peer)
+        peer->relay_server = relay;
     if (!peer || at)
         return;
     if (self->udp)
@@ -378,7 +426,7 @@ s_beacon (panda_replicate_t *self)
         return;
     }
     panda_log_info ("replicate", "found %s at %s on the LAN; dialling it", id, address);
-    panda_replicate_peer_t *peer = s_add_outgoing (self, address, curve);
+    panda_replicate_peer_t *peer = panda_replicate_add_outgoing (self, address, curve);
     if (peer) {
         peer->discovered = true;
         peer->last_beacon = now;
@@ -423,6 +471,26 @@ s_udp_answer (panda_replicate_t *self)
 //  --------------------------------------------------------------------------
 //  The actor
 
+//  aquadoggo's warnings about settings that work against each other.
+static void
+s_config_warnings (const panda_config_t *c)
+{
+    bool quic = c->transport && strcmp (c->transport, "QUIC") == 0;
+    if (quic && c->psk)
+        panda_log_warn ("replicate",
+                        "a psk with transport = \"QUIC\": private networks need TCP, which pandad "
+                        "always uses (CurveZMQ)");
+    else if (quic)
+        panda_log_warn ("replicate", "transport = \"QUIC\": pandad replicates over TCP (CurveZMQ) only");
+    if (c->allow_all_schema_ids)
+        panda_log_warn ("replicate",
+                        "allow_schema_ids = \"*\": this node takes in any schema it meets on the "
+                        "network; fine for development, not recommended in production");
+    else if (c->allow_schema_ids.count == 0 && !c->relay_mode)
+        panda_log_warn ("replicate", "allow_schema_ids is empty: without relay_mode this node can serve no "
+                                     "client and replicate with no node");
+}
+
 static const char *
 s_start (void *self_, zpoller_t *poller)
 {
@@ -431,8 +499,8 @@ s_start (void *self_, zpoller_t *poller)
     const panda_config_t *c = self->config = self->args->config;
     self->poller = poller;
     panda_error_t err;
-    if (c->transport && strcmp (c->transport, "QUIC") == 0)
-        panda_log_warn ("replicate", "transport = \"QUIC\": pandad replicates over TCP (CurveZMQ) only");
+    const char *reason;
+    s_config_warnings (c);
     if (!(self->identity = panda_replicate_identity (c, &err)) ||
         panda_replicate_policy_load (&self->policy, c, &err) != PANDA_OK) {
         snprintf (self->reason, sizeof self->reason, "%s", err.message);
@@ -520,7 +588,15 @@ s_start (void *self_, zpoller_t *poller)
     panda_log_info ("replicate", "peer id %s, replicating on tcp://%s:%d",
                     panda_peer_identity_peer_id (self->identity), c->node_address, self->port);
     for (size_t i = 0; i < c->direct_node_addresses.count; i++)
-        s_add_direct (self, c->direct_node_addresses.items[i]);
+        s_add_direct (self, c->direct_node_addresses.items[i], false);
+    if (c->relay_mode && (reason = panda_replicate_relay_start (self)))
+        return reason;
+    if (c->relay_mode && c->relay_addresses.count)
+        panda_log_warn ("replicate",
+                        "will not register at relay_addresses: this node is a relay (relay_mode)");
+    else
+        for (size_t i = 0; i < c->relay_addresses.count; i++)
+            s_add_direct (self, c->relay_addresses.items[i], true);
     return NULL;
 }
 
@@ -560,22 +636,35 @@ s_info (panda_replicate_t *self)
         const panda_replicate_peer_t *p = self->peers[i];
         static const char *states[] = {"connecting", "hello", "ready"};
         const panda_replicate_stats_t *st = &p->stats;
-        json_array_append_new (
-            peers, json_pack ("{s:s?, s:s, s:s, s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "peer_id",
-                              p->peer_id[0] ? p->peer_id : NULL, "address", p->address, "direction",
-                              p->outgoing ? "outgoing" : "incoming", "discovered", p->discovered, "state",
-                              states[p->state], "sessions", (json_int_t) p->n_sessions, "entries_sent",
-                              (json_int_t) st->entries_sent, "bytes_sent", (json_int_t) st->bytes_sent,
-                              "entries_received", (json_int_t) st->entries_received, "bytes_received",
-                              (json_int_t) st->bytes_received, "sessions_done",
-                              (json_int_t) st->sessions_done, "sessions_failed",
-                              (json_int_t) st->sessions_failed, "last_seen_ms", (json_int_t) st->last_seen));
+        const char *direction = p->via ? "relayed" : p->outgoing ? "outgoing" : "incoming";
+        json_t *peer = json_pack (
+            "{s:s?, s:s, s:s, s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "peer_id",
+            p->peer_id[0] ? p->peer_id : NULL, "address", p->address, "direction", direction, "discovered",
+            p->discovered, "state", states[p->state], "sessions", (json_int_t) p->n_sessions, "entries_sent",
+            (json_int_t) st->entries_sent, "bytes_sent", (json_int_t) st->bytes_sent, "entries_received",
+            (json_int_t) st->entries_received, "bytes_received", (json_int_t) st->bytes_received,
+            "sessions_done", (json_int_t) st->sessions_done, "sessions_failed",
+            (json_int_t) st->sessions_failed, "last_seen_ms", (json_int_t) st->last_seen);
+        if (peer && p->relay_server) //  our relay, and how it sees us
+            json_object_set_new (peer, "relay", json_pack ("{s:s}", "observed_address", p->relay_address));
+        if (peer && p->relay_only)
+            json_object_set_new (peer, "relay_only", json_true ());
+        json_array_append_new (peers, peer);
     }
     json_t *root = json_pack (
         "{s:s, s:s, s:i, s:s, s:I, s:I, s:o}", "peer_id", panda_peer_identity_peer_id (self->identity),
         "address", self->config->node_address, "port", self->port, "lan_discovery", self->discovery,
         "inbox_entries", (json_int_t) panda_repl_inbox_count (self->inbox), "inbox_deferred",
         (json_int_t) panda_repl_inbox_deferred (self->inbox), "peers", peers ? peers : json_array ());
+    if (root && self->relay) {
+        panda_relay_stats_t rs = panda_relay_stats (self->relay);
+        json_object_set_new (root, "relay",
+                             json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I}", "registrations",
+                                        (json_int_t) rs.registrations, "circuits", (json_int_t) rs.circuits,
+                                        "forwarded", (json_int_t) rs.forwarded, "forwarded_bytes",
+                                        (json_int_t) rs.forwarded_bytes, "refused", (json_int_t) rs.refused,
+                                        "queued_bytes", (json_int_t) rs.queued_bytes));
+    }
     char *text = root ? json_dumps (root, JSON_COMPACT) : NULL;
     panda_msg_t *reply = panda_msg_peers_info_new (panda_msg_peers_req (msg), text ? text : "{}");
     panda_actor_send (self->info, &identity, &reply);
@@ -593,7 +682,7 @@ s_tick (panda_replicate_t *self)
     self->next_tick = now + S_TICK_MS;
     for (size_t i = 0; i < self->n_peers; i++) {
         panda_replicate_peer_t *peer = self->peers[i];
-        if (peer->outgoing && peer->next_dial && now >= peer->next_dial) {
+        if (peer->outgoing && !peer->via && peer->next_dial && now >= peer->next_dial) {
             if (!peer->key_known) {
                 peer->next_dial = 0;
                 if (self->udp)
@@ -610,8 +699,10 @@ s_tick (panda_replicate_t *self)
         panda_replicate_peer_t *peer = self->peers[i];
         if (peer->state == PANDA_PEER_READY)
             continue;
-        if (!peer->outgoing && now > peer->hello_deadline)
+        if (!peer->outgoing && !peer->via && now > peer->hello_deadline)
             s_remove_peer (self, i);
+        else if (peer->from_relay && now - peer->last_beacon > S_RELAY_QUIET_MS)
+            s_remove_peer (self, i); //  not listed by its relay lately, and not connected
         else if (peer->discovered && now - peer->last_beacon > S_BEACON_QUIET_MS) {
             panda_log_info ("replicate", "%s at %s stopped beaconing and is not connected; forgetting it",
                             peer->peer_id[0] ? peer->peer_id : "a node", peer->address);
@@ -651,6 +742,7 @@ s_handle (void *self_, zsock_t *which)
             break;
         }
     s_tick (self);
+    panda_replicate_relay_tick (self, zclock_mono ());
     s_pump (self);
     for (size_t i = 0; i < self->n_peers; i++) {
         panda_replicate_peer_refill (self->peers[i], false);
@@ -662,9 +754,13 @@ static int
 s_wait (void *self_)
 {
     panda_replicate_t *self = self_;
+    int64_t now = zclock_mono ();
+    int64_t relay = self->relay ? panda_relay_wait (self->relay, now) : -1;
     if (self->n_peers == 0)
-        return -1;
-    int64_t left = self->next_tick - zclock_mono ();
+        return relay < 0 ? -1 : (int) (relay < 1 ? 1 : relay);
+    int64_t left = self->next_tick - now;
+    if (relay >= 0 && relay < left)
+        left = relay;
     return left < 1 ? 1 : (int) left;
 }
 
@@ -691,6 +787,7 @@ panda_replicate_actor (zsock_t *pipe, void *args)
     panda_store_destroy (&self->store);
     panda_views_destroy (&self->views);
     panda_repl_inbox_destroy (&self->inbox);
+    panda_relay_destroy (&self->relay);
     panda_schema_set_clear (&self->supported);
     panda_replicate_policy_clear (&self->policy);
     panda_peer_identity_destroy (&self->identity);

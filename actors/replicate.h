@@ -11,14 +11,18 @@
     replicate_auth.c    the ZAP handler admitting CurveZMQ clients
     replicate_id.c      the node identity (key file) and the peer policy
     replicate_udp.c     who-are-you on the node port number over UDP
-    replicate_discovery.c  LAN discovery: zbeacon broadcasts (mdns)      */
+    replicate_discovery.c  LAN discovery: zbeacon broadcasts (mdns)
+    replicate_relay.c   relays: serving as one (relay_mode), registering at
+                        one (relay_addresses), connections through one    */
 #ifndef REPLICATE_H_INCLUDED
 #define REPLICATE_H_INCLUDED
 
 #include "panda_actors.h"
 #include "panda_peer_id.h"
 #include "panda_repl_inbox.h"
+#include "panda_relay.h"
 #include "panda_repl_session.h"
+#include "panda_tunnel.h"
 #include "panda_store.h"
 #include "panda_views.h"
 
@@ -170,6 +174,17 @@ struct _panda_replicate_peer_t {
     int64_t hello_deadline; //  Hello must be done by then
     panda_replicate_stats_t stats;
     panda_cbor_writer_t out; //  messages for the next frame
+    //  relays (replicate_relay.c)
+    bool relay_server; //  outgoing: a relay_addresses entry, we register there
+    bool relay_only; //  of another network, at a relay: relay messages only
+    bool from_relay; //  outgoing: its address came from a relay's list (last_beacon: last listed)
+    uint8_t network_tag[PANDA_REPL_NETWORK_TAG_SIZE]; //  from its Hello
+    panda_replicate_peer_t *via; //  relayed: the connection to the relay carrying it
+    panda_tunnel_t *tunnel; //  relayed: the end-to-end channel inside
+    int64_t next_open; //  relayed: earliest (re)opening of the tunnel
+    int64_t next_register; //  relay_server: when to register and look up again; at a relay: earliest Lookup answered
+    uint64_t relay_unacked; //  relay_server: forwarded bytes taken in, not yet acknowledged
+    char relay_address[128]; //  relay_server: where the relay sees us
 };
 
 #define PANDA_REPLICATE_MAX_PEERS 256 //  connections, whatever max_peers says
@@ -205,6 +220,7 @@ struct _panda_replicate_t {
     size_t n_peers;
     uint32_t next_peer_number;
     int64_t next_tick;
+    panda_relay_t *relay; //  relay_mode: registrations, circuits, queues
     char reason[PANDA_ERROR_MESSAGE_MAX + 256];
 };
 
@@ -294,3 +310,43 @@ void panda_replicate_give_up (panda_replicate_peer_t *peer);
 
 //  The incoming READY connection from the node with this key, if any.
 panda_replicate_peer_t *panda_replicate_find_incoming (panda_replicate_t *node, const uint8_t *node_key);
+
+//  A READY connection to the node with this key that does not go through
+//  a relay, if any.
+panda_replicate_peer_t *panda_replicate_find_direct (panda_replicate_t *node, const uint8_t *node_key);
+
+//  Add a connection to the table (false: full); an outgoing one dialled
+//  at address with curve_key (NULL when the table is full).
+bool panda_replicate_add_peer (panda_replicate_t *node, panda_replicate_peer_t *peer);
+panda_replicate_peer_t *panda_replicate_add_outgoing (panda_replicate_t *node, const char *address,
+                                                      const uint8_t *curve_key);
+
+//  Take a connection out of the table and free it (and the connections
+//  relayed through it).
+void panda_replicate_remove_peer (panda_replicate_t *node, panda_replicate_peer_t *peer);
+
+//  replicate_relay.c
+
+//  relay_mode: the relay's tables (NULL with a reason when out of memory).
+const char *panda_replicate_relay_start (panda_replicate_t *node);
+
+//  A relay message from a connection (Register, Lookup, Forward, Ack to
+//  us as a relay; Registered, Peers, Forward, Refused from our relay).
+void panda_replicate_relay_message (panda_replicate_peer_t *peer, const panda_repl_msg_t *msg);
+
+//  Our relay connection is READY: register and look up at once.
+void panda_replicate_relay_ready (panda_replicate_peer_t *peer);
+
+//  A connection closed: its registration (relay_mode) and, for our relay,
+//  the connections through it go down.
+void panda_replicate_relay_gone (panda_replicate_peer_t *peer);
+
+//  Timers: registrations and lookups, acknowledgements, tunnels to open,
+//  the relay's queues and expiry. Returns ms until it wants to run (-1).
+int64_t panda_replicate_relay_tick (panda_replicate_t *node, int64_t now);
+
+//  Send a relayed connection's pending frame through its tunnel.
+int panda_replicate_relayed_flush (panda_replicate_peer_t *peer);
+
+//  A relayed connection failed Hello: its tunnel opens again later.
+void panda_replicate_relayed_give_up (panda_replicate_peer_t *peer);

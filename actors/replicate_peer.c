@@ -17,6 +17,7 @@
 #include <string.h>
 
 #define S_HELLO_TIMEOUT_MS 10000
+#define S_RELAY_OVERHEAD 1024 //  room for the tunnel and the Forward around a relayed frame
 
 const char *
 panda_replicate_peer_name (const panda_replicate_peer_t *self)
@@ -62,6 +63,7 @@ panda_replicate_peer_destroy (panda_replicate_peer_t **self_p)
     zsock_destroy (&self->dealer);
     zsock_destroy (&self->monitor);
     zframe_destroy (&self->routing_id);
+    panda_tunnel_destroy (&self->tunnel);
     panda_schema_set_clear (&self->their_schemas);
     panda_cbor_writer_free (&self->out);
     free (self);
@@ -79,6 +81,8 @@ panda_replicate_peer_flush (panda_replicate_peer_t *self)
         self->out.failed = false;
         return -1;
     }
+    if (self->via)
+        return panda_replicate_relayed_flush (self);
     zsock_t *sock = self->outgoing ? self->dealer : self->node->router;
     zframe_t *data = zframe_new (self->out.data, self->out.len);
     self->out.len = 0;
@@ -124,7 +128,8 @@ s_send_hello (panda_replicate_peer_t *self)
     hello.protocol_version = PANDA_REPL_HELLO_VERSION;
     memcpy (hello.network_tag, node->network_tag, sizeof hello.network_tag);
     hello.psk_proof = with_proof ? proof : NULL;
-    hello.max_frame_bytes = PANDA_REPL_MAX_FRAME_BYTES;
+    //  Through a relay a frame travels sealed inside a Forward.
+    hello.max_frame_bytes = PANDA_REPL_MAX_FRAME_BYTES - (self->via ? S_RELAY_OVERHEAD : 0);
     hello.node_key = panda_peer_identity_public_key (node->identity);
     panda_replicate_peer_write (self, &hello);
     self->hello_sent = true;
@@ -133,7 +138,7 @@ s_send_hello (panda_replicate_peer_t *self)
 void
 panda_replicate_peer_announce (panda_replicate_peer_t *self)
 {
-    if (self->state != PANDA_PEER_READY)
+    if (self->state != PANDA_PEER_READY || self->relay_only)
         return;
     panda_repl_msg_t announce;
     panda_repl_msg_init (&announce);
@@ -185,8 +190,9 @@ panda_replicate_peer_disconnected (panda_replicate_peer_t *self, const char *why
     else
         panda_log_debug ("replicate", "connection to %s closed: %s", panda_replicate_peer_name (self), why);
     panda_replicate_sessions_end (self);
-    self->state = self->outgoing ? PANDA_PEER_CONNECTING : PANDA_PEER_HELLO;
+    self->state = self->outgoing || self->via ? PANDA_PEER_CONNECTING : PANDA_PEER_HELLO;
     self->out.len = 0;
+    panda_replicate_relay_gone (self);
 }
 
 //  Room for one more READY peer. An incoming peer that went away stays
@@ -200,8 +206,14 @@ s_room (panda_replicate_t *node, const panda_replicate_peer_t *self)
         return true;
     for (size_t i = 0; i < node->n_peers; i++) {
         panda_replicate_peer_t *peer = node->peers[i];
-        if (peer != self && !peer->outgoing && peer->state == PANDA_PEER_READY) {
-            s_grant (peer, 0, 0);
+        if (peer != self && !peer->outgoing && !peer->via && peer->state == PANDA_PEER_READY) {
+            if (peer->relay_only) { //  an empty Ack: all a relay-only connection may carry
+                panda_repl_msg_t ack;
+                panda_repl_msg_init (&ack);
+                ack.type = PANDA_REPL_ACK;
+                panda_replicate_peer_write (peer, &ack);
+            } else
+                s_grant (peer, 0, 0);
             panda_replicate_peer_flush (peer);
         }
     }
@@ -217,21 +229,26 @@ s_hello (panda_replicate_peer_t *self, const panda_repl_msg_t *msg)
     uint8_t derived[32], expected[PANDA_REPL_PSK_PROOF_SIZE];
     const uint8_t *ours = panda_peer_identity_curve_public_key (node->identity);
     panda_error_t err;
+    //  A relay serves nodes of every network, for relaying only; a node
+    //  uses its relay whatever network that is in.
+    bool other_network = memcmp (msg->network_tag, node->network_tag, sizeof node->network_tag) != 0;
+    self->relay_only = other_network && !self->via && (node->config->relay_mode || self->relay_server);
     if (msg->protocol_version != PANDA_REPL_HELLO_VERSION)
         why = "speaks another protocol version";
-    else if (memcmp (msg->network_tag, node->network_tag, sizeof node->network_tag) != 0)
+    else if (other_network && !self->relay_only)
         why = "belongs to another network (psk)";
     else if (panda_peer_curve_public_key (msg->node_key, derived, &err) != PANDA_OK ||
              memcmp (derived, self->curve_key, 32) != 0)
         why = "node key does not match its connection key";
-    else if (panda_replicate_psk_proof (node->config, !self->outgoing,
+    else if (!self->relay_only &&
+             panda_replicate_psk_proof (node->config, !self->outgoing,
                                         self->outgoing ? ours : self->curve_key,
                                         self->outgoing ? self->curve_key : ours, expected) &&
              (!msg->psk_proof || sodium_memcmp (msg->psk_proof, expected, sizeof expected) != 0))
         why = "could not prove the psk";
     else if (!panda_replicate_policy_admits (&node->policy, self->curve_key))
         why = "is not allowed (allow_peer_ids / block_peer_ids)";
-    else if (!s_room (node, self))
+    else if (!self->relay_only && !s_room (node, self))
         why = "would be one peer too many (max_peers)";
     memcpy (self->node_key, msg->node_key ? msg->node_key : (const uint8_t[32]){0}, 32);
     if (!why && !panda_peer_id_from_public_key (self->node_key, self->peer_id))
@@ -242,16 +259,26 @@ s_hello (panda_replicate_peer_t *self, const panda_repl_msg_t *msg)
         return false;
     }
     self->max_frame = msg->max_frame_bytes;
+    memcpy (self->network_tag, msg->network_tag, sizeof self->network_tag);
     if (!self->outgoing)
         s_send_hello (self);
     self->state = PANDA_PEER_READY;
     self->stats.last_seen = zclock_time ();
+    const char *how = self->via ? "through a relay" : self->outgoing ? "dialled" : "dialled us";
+    if (self->relay_only) {
+        panda_log_info ("replicate", "node %s of another network connected (%s, %s): relaying only",
+                        self->peer_id, self->address, how);
+        if (self->relay_server)
+            panda_replicate_relay_ready (self);
+        return true;
+    }
     const panda_config_t *c = node->config;
     s_grant (self, c->replication_credit_entries, c->replication_credit_bytes);
     panda_replicate_peer_announce (self);
     self->next_sync = zclock_mono ();
-    panda_log_info ("replicate", "peer %s connected (%s, %s)", self->peer_id, self->address,
-                    self->outgoing ? "dialled" : "dialled us");
+    panda_log_info ("replicate", "peer %s connected (%s, %s)", self->peer_id, self->address, how);
+    if (self->relay_server)
+        panda_replicate_relay_ready (self);
     return true;
 }
 
@@ -276,6 +303,10 @@ panda_replicate_peer_refill (panda_replicate_peer_t *self, bool all)
 static void
 s_message (panda_replicate_peer_t *self, const panda_repl_msg_t *msg)
 {
+    if (self->relay_only && msg->type < PANDA_REPL_REGISTER) {
+        panda_replicate_peer_disconnected (self, "it sent replication messages on a relay-only connection");
+        return;
+    }
     switch (msg->type) {
         case PANDA_REPL_ANNOUNCE:
             //  §9.7: a newer announcement of protocol 1 replaces the old.
@@ -306,6 +337,13 @@ s_message (panda_replicate_peer_t *self, const panda_repl_msg_t *msg)
         case PANDA_REPL_RANGES:
         case PANDA_REPL_SYNC_DONE: panda_replicate_session_message (self, msg); break;
         case PANDA_REPL_HELLO: panda_replicate_peer_disconnected (self, "it sent Hello twice"); break;
+        case PANDA_REPL_REGISTER:
+        case PANDA_REPL_REGISTERED:
+        case PANDA_REPL_LOOKUP:
+        case PANDA_REPL_PEERS:
+        case PANDA_REPL_FORWARD:
+        case PANDA_REPL_REFUSED:
+        case PANDA_REPL_ACK: panda_replicate_relay_message (self, msg); break;
     }
 }
 

@@ -117,8 +117,18 @@ panda_replicate_target (panda_replicate_peer_t *self, panda_schema_set_t *target
 bool
 panda_replicate_initiates (panda_replicate_peer_t *self)
 {
-    if (!self->outgoing)
+    if (!self->outgoing || self->relay_only)
         return false;
+    //  Through a relay only while no direct connection is up, and through
+    //  one relay only (the first ready one) when several connect the pair.
+    if (self->via) {
+        panda_replicate_t *node = self->node;
+        for (size_t i = 0; i < node->n_peers && node->peers[i] != self; i++)
+            if (node->peers[i]->via && node->peers[i]->state == PANDA_PEER_READY &&
+                memcmp (node->peers[i]->node_key, self->node_key, 32) == 0)
+                return false;
+        return !panda_replicate_find_direct (node, self->node_key);
+    }
     const uint8_t *ours = panda_peer_identity_public_key (self->node->identity);
     return memcmp (ours, self->node_key, 32) < 0 ||
            !panda_replicate_find_incoming (self->node, self->node_key);

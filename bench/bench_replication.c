@@ -17,7 +17,15 @@
        time until B's STORED event for it (B's events endpoint is ipc://
        so the bench subscribes): p50 and p99.
 
-    usage: bench_replication [--entries N] [--logs L] [--live M]          */
+    5  with --relay (root, nftables): the same catch-up through a relay, A
+       and B each behind its own NAT (tests/netns_nat.sh), the relay a
+       third pandad in between (relay_mode, no schemas); entries/s next to
+       the direct catch-up of case 1, bytes the relay forwarded, and the
+       relay's CPU time per forwarded MB.
+
+    usage: bench_replication [--entries N] [--logs L] [--live M] [--relay] */
+#define _GNU_SOURCE //  setns
+
 #include "bench_util.h"
 #include "panda_actors.h"
 #include "panda_http.h"
@@ -30,6 +38,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <sched.h>
 #include <signal.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -332,6 +343,117 @@ s_pipeline_rate (s_item_t *items, size_t n, const char *dir)
 }
 
 //  --------------------------------------------------------------------------
+//  5: through a relay, between two NATs
+
+#define S_NAT_PREFIX "pbr"
+
+//  Enter a namespace of the topology, or the bench's own (NULL).
+static void
+s_netns (const char *name)
+{
+    static int home = -1;
+    if (home < 0 && (home = open ("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+        s_die ("open", "/proc/thread-self/ns/net");
+    char path[128];
+    snprintf (path, sizeof path, "/run/netns/" S_NAT_PREFIX "%s", name ? name : "");
+    int fd = name ? open (path, O_RDONLY | O_CLOEXEC) : home;
+    if (fd < 0 || setns (fd, CLONE_NEWNET) != 0)
+        s_die ("setns", name ? path : "home");
+    if (name)
+        close (fd);
+}
+
+static panda_pandad_t *
+s_start_in (const char *ns, const char *const *args)
+{
+    s_netns (ns);
+    panda_pandad_t *node = panda_pandad_start (args, S_START_MS);
+    s_netns (NULL);
+    if (!node)
+        s_die ("start a node in", ns);
+    return node;
+}
+
+//  The relay's GET /replication, in its namespace.
+static json_t *
+s_relay_info (panda_pandad_t *relay)
+{
+    s_netns ("pub");
+    panda_http_t *http = panda_http_connect ("127.0.0.1", panda_pandad_port (relay), 10000);
+    panda_http_response_t response;
+    json_t *info = NULL;
+    if (http && panda_http_request (http, "GET", "/replication", NULL, NULL, 0, &response) == 0) {
+        info = json_loads (response.body, 0, NULL);
+        panda_http_response_release (&response);
+    }
+    panda_http_destroy (&http);
+    s_netns (NULL);
+    if (!info)
+        s_die ("relay", "no GET /replication");
+    return info;
+}
+
+static void
+s_relay_case (const char *dir, const char *a_db, size_t total, double direct_rate)
+{
+    char command[512];
+    snprintf (command, sizeof command,
+              "%s/tests/netns_nat.sh down " S_NAT_PREFIX " && %s/tests/netns_nat.sh up " S_NAT_PREFIX,
+              PANDA_SOURCE_DIR, PANDA_SOURCE_DIR);
+    s_netns (NULL); //  remember the bench's own namespace first
+    if (geteuid () != 0 || system (command) != 0) {
+        printf ("5 relay: skipped (needs root, network namespaces and nft)\n");
+        return;
+    }
+    char r_dir[600], a_url[600], via_a[256], via_b[256];
+    snprintf (r_dir, sizeof r_dir, "%s/relay", dir);
+    snprintf (a_url, sizeof a_url, "sqlite:%s", a_db);
+    mkdir (r_dir, 0700);
+    const char *r_args[] = {"--relay-mode", "true", "--allow-schema-ids", "", "--node-port", "2022", NULL};
+    panda_pandad_t *relay = s_start_in ("pub", r_args);
+    json_t *info = s_relay_info (relay);
+    snprintf (via_a, sizeof via_a, "%s@10.0.1.1:2022", json_string_value (json_object_get (info, "peer_id")));
+    snprintf (via_b, sizeof via_b, "%s@10.0.2.1:2022", json_string_value (json_object_get (info, "peer_id")));
+    json_decref (info);
+    const char *a_args[] = {"--database-url",
+                            a_url,
+                            "--relay-addresses",
+                            via_a,
+                            "--node-port",
+                            "2022",
+                            "--replication-interval-ms",
+                            "600000",
+                            NULL};
+    panda_pandad_t *a = s_start_in ("hA", a_args);
+    int64_t relay_cpu = panda_pandad_cpu_ms (relay);
+    const char *b_args[] = {"--relay-addresses",         via_b,    "--node-port", "2022",
+                            "--replication-interval-ms", "600000", NULL};
+    uint64_t launched = bench_now_ns ();
+    panda_pandad_t *b = s_start_in ("hB", b_args);
+    char b_db[600];
+    snprintf (b_db, sizeof b_db, "%s/pandad.sqlite3", panda_pandad_dir (b));
+    if (!s_wait_sql (b_db, "SELECT count (*) FROM entries", (int64_t) total, S_CATCHUP_MS))
+        s_die ("B did not catch up through the relay", NULL);
+    double seconds = (double) (bench_now_ns () - launched) / 1e9;
+    relay_cpu = panda_pandad_cpu_ms (relay) - relay_cpu;
+    info = s_relay_info (relay);
+    json_int_t forwarded =
+        json_integer_value (json_object_get (json_object_get (info, "relay"), "forwarded_bytes"));
+    json_decref (info);
+    double rate = (double) total / seconds;
+    printf (
+        "5 relay: catch-up of %zu entries between two NATs through a relay: %.2f s from launching B, %.0f "
+        "entries/s; direct (case 1, same run) %.0f entries/s; ratio %.2f; the relay forwarded %.1f MB using "
+        "%lld ms CPU: %.0f ms per MB\n",
+        total, seconds, rate, direct_rate, rate / direct_rate, (double) forwarded / 1e6,
+        (long long) relay_cpu, forwarded > 0 ? (double) relay_cpu / ((double) forwarded / 1e6) : 0.0);
+    panda_pandad_stop (&b);
+    panda_pandad_stop (&a);
+    panda_pandad_stop (&relay);
+    snprintf (command, sizeof command, "%s/tests/netns_nat.sh down " S_NAT_PREFIX, PANDA_SOURCE_DIR);
+    if (system (command) != 0)
+        fprintf (stderr, "could not remove the namespaces " S_NAT_PREFIX "*\n");
+}
 
 static int
 s_cmp_double (const void *a, const void *b)
@@ -355,6 +477,10 @@ int
 main (int argc, char **argv)
 {
     size_t n = 10000, logs = 1000, live = 200;
+    bool relay = false;
+    for (int i = 1; i < argc; i++)
+        if (strcmp (argv[i], "--relay") == 0)
+            relay = true;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp (argv[i], "--entries") == 0)
             n = strtoul (argv[i + 1], NULL, 10);
@@ -521,6 +647,8 @@ main (int argc, char **argv)
     close (proxy.listen_fd);
     panda_pandad_stop (&b);
     panda_pandad_stop (&a);
+    if (relay)
+        s_relay_case (dir, a_db, n + live, (double) n / seconds);
     panda_peer_identity_destroy (&a_id);
     panda_peer_identity_destroy (&b_id);
     for (size_t i = 0; i < n + live; i++) {

@@ -265,7 +265,8 @@ test_config_not_used_yet (void **state)
     assert_int_equal (s_load (&c, same, env, &err), PANDA_OK);
     assert_int_equal (panda_config_not_used_yet (c, keys, 16), 0);
     panda_config_destroy (&c);
-    //  Replication's and LAN discovery's keys are used now; the relay's are not yet.
+    //  Replication's, LAN discovery's and the relay's keys are used now;
+    //  aquadoggo's worker pool size is not.
     const char *set[] = {"--node-port",
                          "2023",
                          "--direct-node-addresses",
@@ -274,12 +275,16 @@ test_config_not_used_yet (void **state)
                          "false",
                          "--relay-addresses",
                          "192.0.2.2:2022",
+                         "--relay-mode",
+                         "true",
+                         "--worker-pool-size",
+                         "4",
                          "--http-port",
                          "3000",
                          NULL};
     assert_int_equal (s_load (&c, set, env, &err), PANDA_OK);
     assert_int_equal (panda_config_not_used_yet (c, keys, 16), 1);
-    assert_string_equal (keys[0], "relay_addresses");
+    assert_string_equal (keys[0], "worker_pool_size");
     panda_config_destroy (&c);
     //  --help says so on those lines only.
     char *text = NULL;
@@ -287,7 +292,7 @@ test_config_not_used_yet (void **state)
     FILE *out = open_memstream (&text, &len);
     panda_config_print_help (out);
     fclose (out);
-    const char *relay = strstr (text, "--relay-addresses");
+    const char *relay = strstr (text, "--worker-pool-size");
     const char *port = strstr (text, "--http-port");
     const char *psk = strstr (text, "--psk");
     assert_non_null (relay);

@@ -825,6 +825,24 @@ test_hostile_client (void **state)
     s_assert_serving (a, b, "clients that said Hello and left");
     published++;
 
+    //  (e) relay messages to a node that is no relay: a Forward, as if A
+    //  were one. The connection is closed, A goes on.
+    s_client_open (&w->client, a);
+    assert_int_equal (s_client_handshake (&w->client, a), CREDIT);
+    uint8_t someone[32] = {1};
+    static const uint8_t payload[] = {2, 0, 0};
+    panda_repl_msg_t forward;
+    panda_repl_msg_init (&forward);
+    forward.type = PANDA_REPL_FORWARD;
+    forward.node_key = someone;
+    forward.payload = payload;
+    forward.payload_len = sizeof payload;
+    s_client_send (&w->client, &forward, 1);
+    s_wait_log (a, "this node is no relay", 1, LOG_MS);
+    s_client_close (&w->client);
+    s_assert_serving (a, b, "relay messages to a node that is no relay");
+    published++;
+
     //  Nothing of it on A: not over GraphQL, not in its database.
     for (size_t i = 0; i < n_refused; i++) {
         char what[64];

@@ -424,6 +424,86 @@ test_repl_ranges_credit (void **state)
     s_round_trip (&live, "830301f5");
 }
 
+//  The relay messages (20..26): bytes both ways, and what is refused.
+#define S_KEY "abababababababababababababababababababababababababababababababab"
+static void
+test_repl_relay_messages (void **state)
+{
+    uint8_t key[32];
+    memset (key, 0xab, sizeof key);
+    panda_repl_msg_t reg = {.type = PANDA_REPL_REGISTER, .ttl = 60, .port = 2022};
+    s_round_trip (&reg, "8314183c1907e6");
+    panda_repl_msg_t registered = {
+        .type = PANDA_REPL_REGISTERED, .ttl = 60, .text = "1.2.3.4:5", .text_len = 9};
+    s_round_trip (&registered, "8315183c69312e322e332e343a35");
+    panda_repl_msg_t lookup = {.type = PANDA_REPL_LOOKUP};
+    s_round_trip (&lookup, "8116");
+    panda_repl_relay_peer_t listed = {.address = "h:1", .address_len = 3};
+    memcpy (listed.node_key, key, 32);
+    panda_repl_msg_t peers = {.type = PANDA_REPL_PEERS, .relay_peers = &listed, .n_relay_peers = 1};
+    s_encodes_to (&peers, "821781825820" S_KEY "63683a31");
+    const uint8_t payload[] = {1, 2};
+    panda_repl_msg_t forward = {
+        .type = PANDA_REPL_FORWARD, .node_key = key, .payload = payload, .payload_len = 2};
+    s_encodes_to (&forward, "8318185820" S_KEY "420102");
+    panda_repl_msg_t refused = {.type = PANDA_REPL_REFUSED, .node_key = key, .text = "busy", .text_len = 4};
+    s_encodes_to (&refused, "8318195820" S_KEY "6462757379");
+    panda_repl_msg_t ack = {.type = PANDA_REPL_ACK, .acked_bytes = 1000};
+    s_round_trip (&ack, "82181a1903e8");
+
+    //  Decoded: every field back, borrowed from the frame.
+    panda_repl_msg_t back;
+    panda_error_t err;
+    uint8_t *bytes;
+    assert_int_equal (s_decode ("8315183c69312e322e332e343a35", &back, NULL, &err, &bytes), PANDA_OK);
+    assert_true (back.ttl == 60 && back.text_len == 9 && memcmp (back.text, "1.2.3.4:5", 9) == 0);
+    free (bytes);
+    assert_int_equal (s_decode ("821781825820" S_KEY "63683a31", &back, NULL, &err, &bytes), PANDA_OK);
+    assert_int_equal (back.n_relay_peers, 1);
+    assert_memory_equal (back.relay_peers[0].node_key, key, 32);
+    assert_true (back.relay_peers[0].address_len == 3 && memcmp (back.relay_peers[0].address, "h:1", 3) == 0);
+    panda_repl_msg_clear (&back);
+    free (bytes);
+    assert_int_equal (s_decode ("8318185820" S_KEY "420102", &back, NULL, &err, &bytes), PANDA_OK);
+    assert_memory_equal (back.node_key, key, 32);
+    assert_true (back.payload_len == 2 && back.payload[0] == 1 && back.payload[1] == 2);
+    free (bytes);
+    assert_int_equal (s_decode ("8318195820" S_KEY "6462757379", &back, NULL, &err, &bytes), PANDA_OK);
+    assert_true (back.text_len == 4 && memcmp (back.text, "busy", 4) == 0);
+    free (bytes);
+    assert_int_equal (s_decode ("8314183c1907e6", &back, NULL, &err, &bytes), PANDA_OK);
+    assert_true (back.ttl == 60 && back.port == 2022);
+    free (bytes);
+
+    s_rejects ("8314183c1a00011170", PANDA_ERR_DECODE, "invalid port in register message");
+    s_rejects ("8214183c", PANDA_ERR_DECODE, "missing port in register message");
+    s_rejects ("821600", PANDA_ERR_DECODE, "too many fields");
+    s_rejects ("82179907d0", PANDA_ERR_LIMIT, "peers in peers message has 2000 elements");
+    s_rejects ("821781825820" S_KEY "01", PANDA_ERR_DECODE, "expected a string for address in peers message");
+    s_rejects ("8318185819" S_KEY "420102", PANDA_ERR_DECODE, "node key in relay message: 25 bytes");
+    s_rejects ("8218185820" S_KEY, PANDA_ERR_DECODE, "missing payload in forward message");
+    s_rejects ("8218195820" S_KEY, PANDA_ERR_DECODE, "missing reason in refused message");
+    s_rejects ("81181a", PANDA_ERR_DECODE, "missing bytes in ack message");
+    //  Texts are bounded: 256 bytes of address.
+    char hex[600] = "8315183c790100";
+    for (size_t i = 0; i < 256; i++)
+        strcat (hex, "61");
+    s_rejects (hex, PANDA_ERR_LIMIT, "address in registered message of 256 bytes");
+
+    //  Never written: a port over 65535, a Forward without its node, a
+    //  text over the bound.
+    panda_cbor_writer_t w;
+    panda_cbor_writer_init (&w);
+    reg.port = 65536;
+    assert_int_equal (panda_repl_msg_encode (&reg, &w, &err), PANDA_ERR_INVALID);
+    forward.node_key = NULL;
+    assert_int_equal (panda_repl_msg_encode (&forward, &w, &err), PANDA_ERR_INVALID);
+    refused.text_len = 300;
+    assert_int_equal (panda_repl_msg_encode (&refused, &w, &err), PANDA_ERR_INVALID);
+    assert_int_equal (w.len, 0);
+    panda_cbor_writer_free (&w);
+}
+
 //  What a peer would reject is never written; the writer is left as it was.
 static void
 test_repl_encode_refusals (void **state)
@@ -592,7 +672,7 @@ main (void)
         cmocka_unit_test (test_repl_decode_errors),   cmocka_unit_test (test_repl_decimal_strings),
         cmocka_unit_test (test_repl_extensions),      cmocka_unit_test (test_repl_ranges_credit),
         cmocka_unit_test (test_repl_encode_refusals), cmocka_unit_test (test_repl_frame_batch),
-        cmocka_unit_test (test_repl_limits),
+        cmocka_unit_test (test_repl_limits),          cmocka_unit_test (test_repl_relay_messages),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -82,6 +82,14 @@ typedef struct {
     uint32_t replication_timeout_ms; //  a stalled catch-up fails
     uint32_t replication_credit_entries; //  per peer, granted by the receiver
     uint32_t replication_credit_bytes;
+    //  relay_mode: the relay's limits (docs/replication.md, "Relay")
+    uint32_t relay_max_registrations; //  nodes registered at once
+    uint32_t relay_registration_ttl_ms; //  longest registration granted
+    uint32_t relay_max_circuits; //  node pairs forwarding at once
+    uint32_t relay_node_rate; //  bytes/s one node may send through us
+    uint32_t relay_rate; //  bytes/s through us, all nodes
+    uint32_t relay_node_queue_bytes; //  queued or unacknowledged toward one node
+    uint32_t relay_queue_bytes; //  the same, all nodes
     //  ZeroMQ endpoints between actors: inproc by default, any ZeroMQ URL
     //  to put a stage into another process (docs/design.md)
     char *ingest_endpoint;

@@ -42,8 +42,13 @@ const setting_t panda_config_settings[] = {
     {"allow_peer_ids", 'a', T_STAR_LIST, AT (allow_peer_ids), AT (allow_all_peer_ids), "*", "PEER_ID...",
      "peers allowed to connect: \"*\" or a list"},
     {"block_peer_ids", 'b', T_LIST, AT (block_peer_ids), 0, "", "PEER_ID...", "peers never connected"},
-    {"relay_addresses", 'r', T_LIST, AT (relay_addresses), 0, "", "IP:PORT...", "relays to use"},
-    {"relay_mode", 'e', T_BOOL, AT (relay_mode), 0, "false", "BOOL", "act as a relay"},
+    {"relay_addresses", 'r', T_LIST, AT (relay_addresses), 0, "", "IP:PORT...",
+     "relays to register at ([<peer id>@]host:port): they tell us the other nodes of our network, and "
+     "forward "
+     "our replication with those we cannot dial"},
+    {"relay_mode", 'e', T_BOOL, AT (relay_mode), 0, "false", "BOOL",
+     "act as a relay and rendezvous point for other nodes (with allow_schema_ids = [] a pure relay that "
+     "stores nothing)"},
     {"worker_pool_size", 0, T_UINT, AT (worker_pool_size), 0, "16", "N", "materialiser concurrency"},
     {"log_level", 'l', T_LEVEL, AT (log_level), 0, "info", "LEVEL", "off, error, warn, info, debug or trace"},
     {"data_dir", 0, T_STRING, AT (data_dir), 0, NULL, "PATH",
@@ -100,6 +105,20 @@ const setting_t panda_config_settings[] = {
      "entries a peer may send before we grant more (our queue per peer)"},
     {"replication_credit_bytes", 0, T_UINT, AT (replication_credit_bytes), 0, "4194304", "BYTES",
      "entry and operation bytes a peer may send before we grant more"},
+    {"relay_max_registrations", 0, T_UINT, AT (relay_max_registrations), 0, "256", "N",
+     "relay_mode: nodes registered at once; more are refused (connections are at most 256 whatever it says)"},
+    {"relay_registration_ttl_ms", 0, T_UINT, AT (relay_registration_ttl_ms), 0, "3600000", "MS",
+     "relay_mode: longest a registration lasts without renewal"},
+    {"relay_max_circuits", 0, T_UINT, AT (relay_max_circuits), 0, "256", "N",
+     "relay_mode: pairs of nodes forwarding through us at once; new ones beyond are refused"},
+    {"relay_node_rate", 0, T_UINT, AT (relay_node_rate), 0, "16777216", "BYTES",
+     "relay_mode: bytes per second one node may send through us"},
+    {"relay_rate", 0, T_UINT, AT (relay_rate), 0, "67108864", "BYTES",
+     "relay_mode: bytes per second through us, all nodes together"},
+    {"relay_node_queue_bytes", 0, T_UINT, AT (relay_node_queue_bytes), 0, "16777216", "BYTES",
+     "relay_mode: bytes queued, or sent and not yet acknowledged, toward one node"},
+    {"relay_queue_bytes", 0, T_UINT, AT (relay_queue_bytes), 0, "268435456", "BYTES",
+     "relay_mode: the same, all nodes together"},
     {"pipeline_timeout_ms", 0, T_UINT, AT (pipeline_timeout_ms), 0, "5000", "MS",
      "time ingest waits for verify or storage to answer a request before failing it"},
     {"ingest_endpoint", 0, T_STRING, AT (ingest_endpoint), 0, "inproc://pandad-ingest", "URL",
@@ -120,11 +139,10 @@ const setting_t panda_config_settings[] = {
 
 const size_t panda_config_settings_count = sizeof panda_config_settings / sizeof panda_config_settings[0];
 
-//  aquadoggo's relay keys: accepted so its config files work, marked in
-//  --help and warned about when set, until rendezvous and relay use them. worker_pool_size and
+//  aquadoggo's keys that pandad accepts so its config files work, marked
+//  in --help and warned about when set: worker_pool_size and
 //  database_max_connections size tokio tasks and an sqlx pool that pandad's actors have no counterpart of.
-static const char *const s_not_used_yet[] = {"relay_addresses", "relay_mode", "worker_pool_size",
-                                             "database_max_connections"};
+static const char *const s_not_used_yet[] = {"worker_pool_size", "database_max_connections"};
 
 bool
 panda_config_is_not_used_yet (const char *key)

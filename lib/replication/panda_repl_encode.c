@@ -87,7 +87,34 @@ s_check (const panda_repl_msg_t *msg, panda_error_t *err)
             return PANDA_OK;
         }
         case PANDA_REPL_SYNC_DONE:
-        case PANDA_REPL_CREDIT: return PANDA_OK;
+        case PANDA_REPL_CREDIT:
+        case PANDA_REPL_LOOKUP:
+        case PANDA_REPL_ACK: return PANDA_OK;
+        case PANDA_REPL_REGISTER:
+            return msg->port <= 65535 ? PANDA_OK
+                                      : panda_error_set (err, PANDA_ERR_INVALID, "register with port %llu",
+                                                         (unsigned long long) msg->port);
+        case PANDA_REPL_REGISTERED:
+        case PANDA_REPL_REFUSED:
+            if (msg->type == PANDA_REPL_REFUSED && !msg->node_key)
+                return panda_error_set (err, PANDA_ERR_INVALID, "refused without a node key");
+            return msg->text_len <= PANDA_REPL_MAX_TEXT && (msg->text || !msg->text_len)
+                       ? PANDA_OK
+                       : panda_error_set (err, PANDA_ERR_INVALID, "refusing to send a text of %zu bytes",
+                                          msg->text_len);
+        case PANDA_REPL_PEERS:
+            if (msg->n_relay_peers > PANDA_REPL_MAX_RELAY_PEERS || (msg->n_relay_peers && !msg->relay_peers))
+                return panda_error_set (err, PANDA_ERR_INVALID, "refusing to send %zu relay peers",
+                                        msg->n_relay_peers);
+            for (size_t i = 0; i < msg->n_relay_peers; i++)
+                if (msg->relay_peers[i].address_len > PANDA_REPL_MAX_TEXT ||
+                    (!msg->relay_peers[i].address && msg->relay_peers[i].address_len))
+                    return panda_error_set (err, PANDA_ERR_INVALID, "relay peer %zu: bad address", i);
+            return PANDA_OK;
+        case PANDA_REPL_FORWARD:
+            return msg->node_key && (msg->payload || !msg->payload_len)
+                       ? PANDA_OK
+                       : panda_error_set (err, PANDA_ERR_INVALID, "forward without a node key or payload");
         case PANDA_REPL_HELLO:
             return msg->node_key ? PANDA_OK
                                  : panda_error_set (err, PANDA_ERR_INVALID, "hello without a node key");
@@ -183,6 +210,47 @@ s_write (const panda_repl_msg_t *msg, panda_cbor_writer_t *w, panda_error_t *err
                 s_write_null (w);
             s_write_u64 (w, msg->max_frame_bytes);
             panda_cbor_write_bytes (w, msg->node_key, PANDA_REPL_PUBLIC_KEY_SIZE);
+            return PANDA_OK;
+        case PANDA_REPL_REGISTER:
+        case PANDA_REPL_REGISTERED:
+            panda_cbor_write_head (w, PANDA_CBOR_ARRAY, 3);
+            s_write_u64 (w, msg->type);
+            s_write_u64 (w, msg->ttl);
+            if (msg->type == PANDA_REPL_REGISTER)
+                s_write_u64 (w, msg->port);
+            else
+                panda_cbor_write_text (w, msg->text ? msg->text : "", msg->text_len);
+            return PANDA_OK;
+        case PANDA_REPL_LOOKUP:
+            panda_cbor_write_head (w, PANDA_CBOR_ARRAY, 1);
+            s_write_u64 (w, PANDA_REPL_LOOKUP);
+            return PANDA_OK;
+        case PANDA_REPL_PEERS:
+            panda_cbor_write_head (w, PANDA_CBOR_ARRAY, 2);
+            s_write_u64 (w, PANDA_REPL_PEERS);
+            panda_cbor_write_head (w, PANDA_CBOR_ARRAY, msg->n_relay_peers);
+            for (size_t i = 0; i < msg->n_relay_peers; i++) {
+                const panda_repl_relay_peer_t *peer = &msg->relay_peers[i];
+                panda_cbor_write_head (w, PANDA_CBOR_ARRAY, 2);
+                panda_cbor_write_bytes (w, peer->node_key, PANDA_REPL_PUBLIC_KEY_SIZE);
+                panda_cbor_write_text (w, peer->address ? peer->address : "", peer->address_len);
+            }
+            return PANDA_OK;
+        case PANDA_REPL_FORWARD:
+        case PANDA_REPL_REFUSED:
+            panda_cbor_write_head (w, PANDA_CBOR_ARRAY, 3);
+            s_write_u64 (w, msg->type);
+            panda_cbor_write_bytes (w, msg->node_key, PANDA_REPL_PUBLIC_KEY_SIZE);
+            if (msg->type == PANDA_REPL_FORWARD)
+                panda_cbor_write_bytes (w, msg->payload ? msg->payload : (const uint8_t *) "",
+                                        msg->payload_len);
+            else
+                panda_cbor_write_text (w, msg->text ? msg->text : "", msg->text_len);
+            return PANDA_OK;
+        case PANDA_REPL_ACK:
+            panda_cbor_write_head (w, PANDA_CBOR_ARRAY, 2);
+            s_write_u64 (w, PANDA_REPL_ACK);
+            s_write_u64 (w, msg->acked_bytes);
             return PANDA_OK;
     }
     return panda_error_set (err, PANDA_ERR_INTERNAL, "unchecked message type");

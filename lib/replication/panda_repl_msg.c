@@ -40,6 +40,13 @@ panda_repl_type_name (uint64_t type)
         case PANDA_REPL_RANGES: return "Ranges";
         case PANDA_REPL_CREDIT: return "Credit";
         case PANDA_REPL_HELLO: return "Hello";
+        case PANDA_REPL_REGISTER: return "Register";
+        case PANDA_REPL_REGISTERED: return "Registered";
+        case PANDA_REPL_LOOKUP: return "Lookup";
+        case PANDA_REPL_PEERS: return "Peers";
+        case PANDA_REPL_FORWARD: return "Forward";
+        case PANDA_REPL_REFUSED: return "Refused";
+        case PANDA_REPL_ACK: return "Ack";
         default: return "unknown";
     }
 }
@@ -59,6 +66,7 @@ panda_repl_msg_clear (panda_repl_msg_t *self)
     for (size_t i = 0; i < self->n_authors; i++)
         free (self->authors[i].logs);
     free (self->authors);
+    free (self->relay_peers);
     memset (self, 0, sizeof *self);
 }
 
@@ -160,6 +168,26 @@ s_read_bytes_or_null (s_ctx_t *ctx, const char *what, size_t max, bool exact, co
         return PANDA_OK;
     }
     return s_read_bytes (ctx, what, max, exact, out, len, err);
+}
+
+//  A text string of at most PANDA_REPL_MAX_TEXT bytes, borrowed.
+static panda_err_t
+s_read_text (s_ctx_t *ctx, const char *what, const char **out, size_t *len, panda_error_t *err)
+{
+    panda_cbor_head_t head;
+    if (panda_cbor_read_head (&ctx->r, &head, err))
+        return PANDA_ERR_DECODE;
+    if (head.major != PANDA_CBOR_TEXT)
+        return s_wrong_type (&head, "a string", what, err);
+    if (head.arg > PANDA_REPL_MAX_TEXT)
+        return panda_error_set (err, PANDA_ERR_LIMIT, "%s of %llu bytes is over the limit of %d", what,
+                                (unsigned long long) head.arg, PANDA_REPL_MAX_TEXT);
+    const uint8_t *text;
+    if (panda_cbor_read_payload (&ctx->r, head.arg, &text, err))
+        return PANDA_ERR_DECODE;
+    *out = (const char *) text;
+    *len = (size_t) head.arg;
+    return PANDA_OK;
 }
 
 static panda_err_t
@@ -285,6 +313,96 @@ s_read_have (s_ctx_t *ctx, panda_repl_msg_t *msg, panda_error_t *err)
         total += author->n_logs;
     }
     return rc;
+}
+
+//  [[node_key, address]...], sized before it is allocated.
+static panda_err_t
+s_read_relay_peers (s_ctx_t *ctx, panda_repl_msg_t *msg, panda_error_t *err)
+{
+    const char *what = "peers in peers message";
+    uint64_t n = 0, pair = 0;
+    //  A peer takes at least 36 bytes: [h'<32 bytes>', ""].
+    panda_err_t rc = s_read_array (ctx, what, 36, PANDA_REPL_MAX_RELAY_PEERS, &n, err);
+    if (rc == PANDA_OK && n > 0 && !(msg->relay_peers = calloc ((size_t) n, sizeof msg->relay_peers[0])))
+        return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
+    for (uint64_t i = 0; rc == PANDA_OK && i < n; i++) {
+        panda_repl_relay_peer_t *peer = &msg->relay_peers[i];
+        const uint8_t *key;
+        size_t len;
+        rc = s_read_array (ctx, what, 1, 0, &pair, err);
+        if (rc == PANDA_OK && pair != 2)
+            rc = panda_error_set (err, PANDA_ERR_DECODE, "invalid length %llu, expected (node key, address)",
+                                  (unsigned long long) pair);
+        if (rc == PANDA_OK)
+            rc = s_read_bytes (ctx, "node key in peers message", PANDA_REPL_PUBLIC_KEY_SIZE, true, &key, &len,
+                               err);
+        if (rc == PANDA_OK) {
+            memcpy (peer->node_key, key, PANDA_REPL_PUBLIC_KEY_SIZE);
+            rc = s_read_text (ctx, "address in peers message", &peer->address, &peer->address_len, err);
+        }
+        if (rc == PANDA_OK)
+            msg->n_relay_peers = (size_t) i + 1;
+    }
+    return rc;
+}
+
+//  The relay messages' fields (20..26).
+static panda_err_t
+s_read_relay_fields (s_ctx_t *ctx, panda_repl_msg_t *msg, uint64_t *expected, panda_error_t *err)
+{
+    panda_err_t rc = PANDA_OK;
+    size_t len;
+    switch (msg->type) {
+        case PANDA_REPL_REGISTER:
+        case PANDA_REPL_REGISTERED: {
+            bool reg = msg->type == PANDA_REPL_REGISTER;
+            *expected = 3;
+            rc = s_need (ctx, 1, "missing ttl in register message", err);
+            if (rc == PANDA_OK)
+                rc = s_read_u64 (ctx, "ttl in register message", &msg->ttl, err);
+            if (rc == PANDA_OK)
+                rc = s_need (
+                    ctx, 2,
+                    reg ? "missing port in register message" : "missing address in registered message", err);
+            if (rc == PANDA_OK && reg)
+                rc = s_read_u64 (ctx, "port in register message", &msg->port, err);
+            if (rc == PANDA_OK && reg && msg->port > 65535)
+                rc = panda_error_set (err, PANDA_ERR_DECODE, "invalid port in register message: %llu",
+                                      (unsigned long long) msg->port);
+            if (rc == PANDA_OK && !reg)
+                rc = s_read_text (ctx, "address in registered message", &msg->text, &msg->text_len, err);
+            return rc;
+        }
+        case PANDA_REPL_LOOKUP: *expected = 1; return PANDA_OK;
+        case PANDA_REPL_PEERS:
+            *expected = 2;
+            rc = s_need (ctx, 1, "missing peers in peers message", err);
+            return rc == PANDA_OK ? s_read_relay_peers (ctx, msg, err) : rc;
+        case PANDA_REPL_FORWARD:
+        case PANDA_REPL_REFUSED: {
+            bool fwd = msg->type == PANDA_REPL_FORWARD;
+            *expected = 3;
+            rc = s_need (ctx, 1, "missing node key in relay message", err);
+            if (rc == PANDA_OK)
+                rc = s_read_bytes (ctx, "node key in relay message", PANDA_REPL_PUBLIC_KEY_SIZE, true,
+                                   &msg->node_key, &len, err);
+            if (rc == PANDA_OK)
+                rc = s_need (ctx, 2,
+                             fwd ? "missing payload in forward message" : "missing reason in refused message",
+                             err);
+            if (rc == PANDA_OK && fwd)
+                rc = s_read_bytes (ctx, "payload in forward message", ctx->limits->max_frame_bytes, false,
+                                   &msg->payload, &msg->payload_len, err);
+            if (rc == PANDA_OK && !fwd)
+                rc = s_read_text (ctx, "reason in refused message", &msg->text, &msg->text_len, err);
+            return rc;
+        }
+        case PANDA_REPL_ACK:
+            *expected = 2;
+            rc = s_need (ctx, 1, "missing bytes in ack message", err);
+            return rc == PANDA_OK ? s_read_u64 (ctx, "bytes in ack message", &msg->acked_bytes, err) : rc;
+        default: return panda_error_set (err, PANDA_ERR_DECODE, "unknown message type");
+    }
 }
 
 //  The fields after the type, per message type.
@@ -416,7 +534,7 @@ s_read_fields (s_ctx_t *ctx, panda_repl_msg_t *msg, uint64_t *expected, panda_er
                                    &msg->node_key, &len, err);
             return rc;
         }
-        default: return panda_error_set (err, PANDA_ERR_DECODE, "unknown message type");
+        default: return s_read_relay_fields (ctx, msg, expected, err);
     }
 }
 

@@ -22,6 +22,18 @@
                                               many more entries and bytes
       SyncRequest mode 2: log heights with set reconciliation (Ranges).
       SyncDone live_mode true: the session stays open for live push.
+    pandad's relay messages, between a node and a relay (relay_mode):
+      20  Register     [20, ttl_seconds, port]  register for ttl; port: where
+                                                 we accept connections, 0 none
+      21  Registered   [21, ttl_seconds, observed_address:text]
+      22  Lookup       [22]  which nodes of my network are registered?
+      23  Peers        [23, [[node_key:bytes(32), address:text]...]]
+                        address: observed host:port to dial, "" when none
+      24  Forward      [24, node_key:bytes(32), payload:bytes]  node -> relay:
+                        deliver to node_key; relay -> node: from node_key
+      25  Refused      [25, node_key:bytes(32), reason:text]  a forward to
+                        node_key was not delivered; its circuit is closed
+      26  Ack          [26, bytes]  forwarded payload bytes the node consumed
 
     Decoding follows aquadoggo's messages and strictness: an unknown type,
     a missing or extra field, a wrongly typed field, an invalid or unsorted
@@ -33,11 +45,10 @@
     unknown or invalid key means.
 
     Ownership of a decoded message: byte fields (entry, operation, ranges,
-    psk proof, node key) BORROW the frame, which must outlive the message; schema id
-    sets and Have authors and logs are OWNED and released with
-    panda_repl_msg_clear. On error nothing is left allocated. The encoder
-    only reads the message, so a caller may point its fields at its own
-    storage and never call clear on it.                                      */
+    psk proof, node key, texts, payload, relay peers' addresses) BORROW the frame, which must
+    outlive the message; schema id sets, Have authors and logs and the relay peers array are OWNED and
+   released with panda_repl_msg_clear. On error nothing is left allocated. The encoder only reads the message,
+   so a caller may point its fields at its own storage and never call clear on it. */
 #ifndef PANDA_REPL_MSG_H_INCLUDED
 #define PANDA_REPL_MSG_H_INCLUDED
 
@@ -56,6 +67,13 @@ typedef enum {
     PANDA_REPL_HAVE = 10,
     PANDA_REPL_RANGES = 12, //  pandad
     PANDA_REPL_CREDIT = 13, //  pandad
+    PANDA_REPL_REGISTER = 20, //  pandad relay
+    PANDA_REPL_REGISTERED = 21,
+    PANDA_REPL_LOOKUP = 22,
+    PANDA_REPL_PEERS = 23,
+    PANDA_REPL_FORWARD = 24,
+    PANDA_REPL_REFUSED = 25,
+    PANDA_REPL_ACK = 26,
     PANDA_REPL_HELLO = 100 //  pandad
 } panda_repl_type_t;
 
@@ -75,6 +93,8 @@ typedef enum {
 #define PANDA_REPL_MAX_SCHEMA_IDS 4096 //  per schema id set
 #define PANDA_REPL_MAX_ENTRY_BYTES 226 //  PANDA_ENTRY_MAX_SIZE: both links, 9-byte varu64s
 #define PANDA_REPL_MAX_OPERATION_BYTES (1u << 20) //  what a 2 MiB HTTP publish can carry
+#define PANDA_REPL_MAX_RELAY_PEERS 1024 //  per Peers message
+#define PANDA_REPL_MAX_TEXT 255 //  an address or a reason
 
 typedef struct {
     size_t max_frame_bytes;
@@ -89,6 +109,13 @@ typedef struct {
     uint64_t log_id;
     uint64_t seq_num; //  latest seq num held, >= 1
 } panda_repl_log_height_t;
+
+//  A node registered at a relay (Peers).
+typedef struct {
+    uint8_t node_key[PANDA_REPL_PUBLIC_KEY_SIZE];
+    const char *address; //  not NUL-terminated when decoded: address_len
+    size_t address_len;
+} panda_repl_relay_peer_t;
 
 typedef struct {
     uint8_t public_key[PANDA_REPL_PUBLIC_KEY_SIZE];
@@ -119,7 +146,17 @@ typedef struct {
     uint8_t network_tag[PANDA_REPL_NETWORK_TAG_SIZE]; //  Hello
     const uint8_t *psk_proof; //  Hello: PANDA_REPL_PSK_PROOF_SIZE bytes, NULL for null
     uint64_t max_frame_bytes; //  Hello: the largest frame the sender accepts
-    const uint8_t *node_key; //  Hello: the sender's Ed25519 node key (its CURVE key is derived from it)
+    const uint8_t *node_key; //  Hello: the sender's Ed25519 node key (its CURVE key is derived from it);
+                             //  Forward, Refused: the other end of the circuit
+    uint64_t ttl; //  Register, Registered: seconds
+    uint64_t port; //  Register
+    const char *text; //  Registered: observed address; Refused: reason (text_len bytes)
+    size_t text_len;
+    const uint8_t *payload; //  Forward
+    size_t payload_len;
+    panda_repl_relay_peer_t *relay_peers; //  Peers: owned when decoded
+    size_t n_relay_peers;
+    uint64_t acked_bytes; //  Ack
 } panda_repl_msg_t;
 
 //  Walks the messages of one frame.

@@ -31,8 +31,21 @@ s_msg_eq (const panda_repl_msg_t *a, const panda_repl_msg_t *b)
         !s_bytes_eq (a->operation, a->operation_len, b->operation, b->operation_len) ||
         !s_bytes_eq (a->ranges, a->ranges_len, b->ranges, b->ranges_len) ||
         !s_bytes_eq (a->psk_proof, a->psk_proof ? PANDA_REPL_PSK_PROOF_SIZE : 0, b->psk_proof,
-                     b->psk_proof ? PANDA_REPL_PSK_PROOF_SIZE : 0))
+                     b->psk_proof ? PANDA_REPL_PSK_PROOF_SIZE : 0) ||
+        !s_bytes_eq (a->node_key, a->node_key ? PANDA_REPL_PUBLIC_KEY_SIZE : 0, b->node_key,
+                     b->node_key ? PANDA_REPL_PUBLIC_KEY_SIZE : 0) ||
+        a->ttl != b->ttl || a->port != b->port || a->acked_bytes != b->acked_bytes ||
+        !s_bytes_eq ((const uint8_t *) a->text, a->text_len, (const uint8_t *) b->text, b->text_len) ||
+        !s_bytes_eq (a->payload, a->payload_len, b->payload, b->payload_len) ||
+        a->n_relay_peers != b->n_relay_peers)
         return false;
+    for (size_t i = 0; i < a->n_relay_peers; i++) {
+        const panda_repl_relay_peer_t *x = &a->relay_peers[i], *y = &b->relay_peers[i];
+        if (memcmp (x->node_key, y->node_key, sizeof x->node_key) != 0 ||
+            !s_bytes_eq ((const uint8_t *) x->address, x->address_len, (const uint8_t *) y->address,
+                         y->address_len))
+            return false;
+    }
     for (size_t i = 0; i < a->n_authors; i++) {
         const panda_repl_author_t *x = &a->authors[i], *y = &b->authors[i];
         if (memcmp (x->public_key, y->public_key, sizeof x->public_key) != 0 || x->n_logs != y->n_logs)
