@@ -1,9 +1,11 @@
 /*  panda_cmd_entry.c - `panda entry sign|decode`: Bamboo entries as hex.
 
-    sign: encode and sign an entry for an operation, print its hex.
+    sign: encode and sign an entry for an operation with the private key in
+    --key FILE (or $PANDA_KEY_FILE), print its hex.
     decode: decode and verify an entry, print its fields as one JSON object
     (u64s as decimal strings, absent links as null).                        */
 #include "panda_cmd.h"
+#include "panda_client.h"
 #include "panda/panda_hex.h"
 #include "panda/panda_entry.h"
 
@@ -17,7 +19,7 @@
 #include <sodium.h>
 
 #define S_SIGN_USAGE                                                                                         \
-    "usage: panda entry sign --private-key HEX --log-id N --seq-num N --operation HEX [--backlink HASH] "    \
+    "usage: panda entry sign --key FILE --log-id N --seq-num N --operation HEX [--backlink HASH] "           \
     "[--skiplink HASH]"
 
 //  Strict decimal u64: digits only, no sign, no overflow.
@@ -48,17 +50,21 @@ s_unhex (const char *hex, size_t *len)
 }
 
 typedef struct {
-    const char *private_key, *log_id, *seq_num, *operation, *backlink, *skiplink;
+    const char *key_file, *log_id, *seq_num, *operation, *backlink, *skiplink;
 } s_sign_args_t;
 
 static int
 s_parse_sign_args (int argc, char **argv, s_sign_args_t *args)
 {
     memset (args, 0, sizeof *args);
+    args->key_file = getenv ("PANDA_KEY_FILE");
+    if (args->key_file && !*args->key_file)
+        args->key_file = NULL;
+    bool key_given = false;
     for (int i = 2; i < argc; i += 2) {
         const char **slot = NULL;
-        if (strcmp (argv[i], "--private-key") == 0)
-            slot = &args->private_key;
+        if (strcmp (argv[i], "--key") == 0)
+            slot = &args->key_file;
         else if (strcmp (argv[i], "--log-id") == 0)
             slot = &args->log_id;
         else if (strcmp (argv[i], "--seq-num") == 0)
@@ -69,11 +75,13 @@ s_parse_sign_args (int argc, char **argv, s_sign_args_t *args)
             slot = &args->backlink;
         else if (strcmp (argv[i], "--skiplink") == 0)
             slot = &args->skiplink;
-        if (!slot || i + 1 >= argc || *slot)
+        bool is_key = slot == &args->key_file;
+        if (!slot || i + 1 >= argc || (*slot && !(is_key && !key_given)))
             return panda_cmd_fail (S_SIGN_USAGE);
+        key_given = key_given || is_key;
         *slot = argv[i + 1];
     }
-    if (!args->private_key || !args->log_id || !args->seq_num || !args->operation)
+    if (!args->key_file || !args->log_id || !args->seq_num || !args->operation)
         return panda_cmd_fail (S_SIGN_USAGE);
     return 0;
 }
@@ -113,10 +121,10 @@ s_entry_sign (int argc, char **argv)
     if (!operation)
         return panda_cmd_fail ("--operation: invalid hex");
     panda_error_t err;
-    panda_keypair_t *keypair = panda_keypair_new_from_hex (args.private_key, strlen (args.private_key), &err);
+    panda_keypair_t *keypair = panda_client_key_from_file (args.key_file, &err);
     if (!keypair) {
         free (operation);
-        return panda_cmd_fail ("--private-key: %s", err.message);
+        return panda_cmd_fail ("%s", err.message);
     }
     panda_entry_t *entry = panda_entry_new_signed (keypair, log_id, seq_num, bl, sl, operation, op_len, &err);
     panda_keypair_destroy (&keypair);

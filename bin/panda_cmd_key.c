@@ -1,10 +1,13 @@
-/*  panda_cmd_key.c - `panda key new [FILE]`: make a new Ed25519 key pair.
+/*  panda_cmd_key.c - `panda key new FILE` and `panda key public FILE`.
 
-    With FILE, the private key (64 hex characters and a newline) goes into a
-    new file created with mode 0600 (an existing file is never overwritten)
-    and stdout gets the public key. Without FILE, stdout gets the private
-    key, then the public key, one per line.                                 */
+    new: a new Ed25519 key pair; the private key (64 hex characters and a
+    newline) goes into FILE, created with mode 0600 (an existing file is
+    never overwritten), stdout gets the public key. A private key never
+    appears on a command line or on stdout: commands that sign read it from
+    the file (--key FILE).
+    public: the public key of the private key in FILE.                      */
 #include "panda_cmd.h"
+#include "panda_client.h"
 #include "panda/panda_keypair.h"
 
 #include <errno.h>
@@ -18,11 +21,12 @@
 static int
 s_write_private_key (const char *path, const char *hex)
 {
-    int fd = open (path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return panda_cmd_fail ("cannot create %s: %s", path, strerror (errno));
     size_t len = strlen (hex);
     bool ok = write (fd, hex, len) == (ssize_t) len && write (fd, "\n", 1) == 1;
+    ok = (fsync (fd) == 0) && ok;
     ok = (close (fd) == 0) && ok;
     if (!ok) {
         unlink (path);
@@ -42,21 +46,33 @@ s_key_new (const char *path)
     panda_public_key_t key = panda_keypair_public_key (keypair);
     panda_public_key_to_hex (&key, public_hex);
     panda_keypair_destroy (&keypair);
-    int rc = 0;
-    if (path)
-        rc = s_write_private_key (path, private_hex);
-    else
-        printf ("%s\n", private_hex);
+    int rc = s_write_private_key (path, private_hex);
     sodium_memzero (private_hex, sizeof private_hex);
     if (rc == 0)
         printf ("%s\n", public_hex);
     return rc;
 }
 
+static int
+s_key_public (const char *path)
+{
+    panda_error_t err;
+    panda_keypair_t *keypair = panda_client_key_from_file (path, &err);
+    if (!keypair)
+        return panda_cmd_fail ("%s", err.message);
+    char public_hex[PANDA_PUBLIC_KEY_HEX_SIZE + 1];
+    panda_public_key_t key = panda_keypair_public_key (keypair);
+    panda_keypair_destroy (&keypair);
+    printf ("%s\n", panda_public_key_to_hex (&key, public_hex));
+    return 0;
+}
+
 int
 panda_cmd_key (int argc, char **argv)
 {
-    if (argc >= 2 && strcmp (argv[1], "new") == 0 && argc <= 3)
-        return s_key_new (argc == 3 ? argv[2] : NULL);
-    return panda_cmd_fail ("usage: panda key new [FILE]");
+    if (argc == 3 && strcmp (argv[1], "new") == 0)
+        return s_key_new (argv[2]);
+    if (argc == 3 && strcmp (argv[1], "public") == 0)
+        return s_key_public (argv[2]);
+    return panda_cmd_fail ("usage: panda key new FILE | panda key public FILE");
 }

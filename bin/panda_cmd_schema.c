@@ -221,6 +221,38 @@ s_build (int argc, char **argv)
     return rc;
 }
 
+//  A GraphQL answer, kept up to PANDA_SCHEMA_ANSWER_MAX bytes.
+#define PANDA_SCHEMA_ANSWER_MAX (64u << 20)
+typedef struct {
+    char *data;
+    size_t len, cap;
+} s_answer_t;
+
+static int
+s_answer_sink (void *ctx, const void *data, size_t len, panda_error_t *err)
+{
+    s_answer_t *answer = ctx;
+    if (len > PANDA_SCHEMA_ANSWER_MAX - answer->len) {
+        panda_error_set (err, PANDA_ERR_LIMIT, "the node's answer is over %u bytes", PANDA_SCHEMA_ANSWER_MAX);
+        return -1;
+    }
+    if (answer->len + len > answer->cap) {
+        size_t cap = answer->cap ? answer->cap * 2 : 4096;
+        while (cap < answer->len + len)
+            cap *= 2;
+        char *grown = realloc (answer->data, cap);
+        if (!grown) {
+            panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
+            return -1;
+        }
+        answer->data = grown;
+        answer->cap = cap;
+    }
+    memcpy (answer->data + answer->len, data, len);
+    answer->len += len;
+    return 0;
+}
+
 //  POST a GraphQL request. Returns 0 with *data the answer's data.<field>
 //  (*root_p owns it), 1 when the node answered with an error (its first
 //  message in error), -1 when it could not be asked (why in error).
@@ -228,22 +260,34 @@ static int
 s_graphql (const char *url, const char *query, json_t *variables, const char *field, char *error, size_t size,
            json_t **root_p, json_t **data_p)
 {
+    *root_p = *data_p = NULL;
+    panda_http_url_t parsed;
+    panda_error_t err;
+    if (panda_http_url_parse (&parsed, url, &err) != PANDA_OK)
+        return snprintf (error, size, "%s", err.message), -1;
     json_t *request = json_pack ("{s:s, s:O}", "query", query, "variables", variables);
     char *body = request ? json_dumps (request, JSON_COMPACT) : NULL;
     json_decref (request);
-    *root_p = *data_p = NULL;
     if (!body)
         return snprintf (error, size, "out of memory"), -1;
-    int status;
-    char *answer;
-    size_t answer_len;
-    int rc = panda_http_client_post (url, "application/json", body, strlen (body), S_TIMEOUT_MS, &status,
-                                     &answer, &answer_len, error, size);
+    s_answer_t answer = {0};
+    panda_http_request_t post = {.method = "POST",
+                                 .path = "/graphql",
+                                 .content_type = "application/json",
+                                 .body = body,
+                                 .body_len = strlen (body),
+                                 .timeout_ms = S_TIMEOUT_MS,
+                                 .sink = s_answer_sink,
+                                 .ctx = &answer};
+    panda_http_answer_t head;
+    panda_err_t rc = panda_http_client_request (&parsed, &post, &head, &err);
     free (body);
-    if (rc)
-        return -1;
-    json_t *root = json_loadb (answer, answer_len, 0, NULL);
-    free (answer);
+    if (rc) {
+        free (answer.data);
+        return snprintf (error, size, "%s", err.message), -1;
+    }
+    json_t *root = json_loadb (answer.data ? answer.data : "", answer.len, 0, NULL);
+    free (answer.data);
     json_t *data = json_object_get (json_object_get (root, "data"), field);
     json_t *first = json_array_get (json_object_get (root, "errors"), 0);
     const char *message = json_string_value (json_object_get (first, "message"));
@@ -254,7 +298,7 @@ s_graphql (const char *url, const char *query, json_t *variables, const char *fi
     }
     if (!root)
         return snprintf (error, size, "%s answered HTTP %d without JSON (is it a p2panda node?)", url,
-                         status),
+                         head.status),
                -1;
     *root_p = root, *data_p = data;
     return 0;

@@ -4,6 +4,7 @@
 #include "panda/panda_keypair.h"
 
 #include <stdio.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +22,21 @@ s_panda (char **out, bool merge, const char *format, ...)
     return panda_test_run (command, out);
 }
 
+//  A 0600 file holding private_hex, as `panda entry sign --key` wants it.
+//  Returns its path in a static buffer (one at a time); remove with s_key_file_remove.
+static const char *
+s_key_file (const char *private_hex)
+{
+    static char path[64];
+    snprintf (path, sizeof path, "/tmp/panda_test_sign_XXXXXX");
+    int fd = mkstemp (path);
+    assert_true (fd >= 0);
+    assert_int_equal (write (fd, private_hex, strlen (private_hex)), (ssize_t) strlen (private_hex));
+    assert_int_equal (write (fd, "\n", 1), 1);
+    close (fd);
+    return path;
+}
+
 //  Simplest use: sign the first vector entry and decode it back.
 static void
 test_cli_sign_then_decode (void **state)
@@ -28,11 +44,11 @@ test_cli_sign_then_decode (void **state)
     json_t *root = panda_test_vectors ("entries.json");
     json_t *v = json_array_get (json_object_get (root, "entries"), 0);
     char *out;
-    assert_int_equal (s_panda (&out, false,
-                               "entry sign --private-key %s --log-id 0 --seq-num 1 --operation %s",
-                               json_string_value (json_object_get (root, "private_key")),
+    const char *key = s_key_file (json_string_value (json_object_get (root, "private_key")));
+    assert_int_equal (s_panda (&out, false, "entry sign --key %s --log-id 0 --seq-num 1 --operation %s", key,
                                json_string_value (json_object_get (v, "operation_hex"))),
                       0);
+    unlink (key);
     out[strcspn (out, "\n")] = '\0';
     assert_string_equal (out, json_string_value (json_object_get (v, "entry_hex")));
     char *decoded;
@@ -66,7 +82,7 @@ static void
 test_cli_long_log (void **state)
 {
     json_t *root = panda_test_vectors ("entries.json");
-    const char *private_key = json_string_value (json_object_get (root, "private_key"));
+    const char *key = s_key_file (json_string_value (json_object_get (root, "private_key")));
     size_t i;
     json_t *v;
     json_array_foreach (json_object_get (root, "entries"), i, v)
@@ -80,8 +96,8 @@ test_cli_long_log (void **state)
             snprintf (links + strlen (links), sizeof links - strlen (links), " --skiplink %s", skiplink);
         char *out;
         assert_int_equal (s_panda (&out, false,
-                                   "entry sign --private-key %s --log-id %s --seq-num %s --operation %s%s",
-                                   private_key, json_string_value (json_object_get (v, "log_id")),
+                                   "entry sign --key %s --log-id %s --seq-num %s --operation %s%s", key,
+                                   json_string_value (json_object_get (v, "log_id")),
                                    json_string_value (json_object_get (v, "seq_num")),
                                    json_string_value (json_object_get (v, "operation_hex")), links),
                           0);
@@ -105,6 +121,7 @@ test_cli_long_log (void **state)
         json_decref (object);
         free (out);
     }
+    unlink (key);
     json_decref (root);
 }
 
@@ -146,30 +163,44 @@ test_cli_decode_rejects_invalid (void **state)
 static void
 test_cli_sign_rejects_bad_input (void **state)
 {
-    const char *key = "4e5a1a7c9b3d2f608e1c5b7a9d3f2e6c8b0a4d7f1e3c5a9b2d6f8e0c4a7b1d30";
+    const char *key = s_key_file ("4e5a1a7c9b3d2f608e1c5b7a9d3f2e6c8b0a4d7f1e3c5a9b2d6f8e0c4a7b1d30");
     char args[512];
     struct {
         const char *args, *message;
     } cases[] = {
         {"--log-id 0 --seq-num 1 --operation 84", NULL},
-        {"--private-key %s --log-id -1 --seq-num 1 --operation 84",
-         "--log-id: not an unsigned 64-bit integer: -1"},
-        {"--private-key %s --log-id 0 --seq-num 18446744073709551616 --operation 84",
+        {"--key %s --log-id -1 --seq-num 1 --operation 84", "--log-id: not an unsigned 64-bit integer: -1"},
+        {"--key %s --log-id 0 --seq-num 18446744073709551616 --operation 84",
          "--seq-num: not an unsigned 64-bit integer: 18446744073709551616"},
-        {"--private-key %s --log-id 0 --seq-num 1 --operation 8", "--operation: invalid hex"},
-        {"--private-key %s --log-id 0 --seq-num 2 --operation 84", "seq num 2 needs a backlink"},
-        {"--private-key %s --log-id 0 --seq-num 0 --operation 84", "seq num must be at least 1"},
-        {"--private-key %s --log-id 0 --seq-num 2 --operation 84 --backlink 0020",
+        {"--key %s --log-id 0 --seq-num 1 --operation 8", "--operation: invalid hex"},
+        {"--key %s --log-id 0 --seq-num 2 --operation 84", "seq num 2 needs a backlink"},
+        {"--key %s --log-id 0 --seq-num 0 --operation 84", "seq num must be at least 1"},
+        {"--key %s --log-id 0 --seq-num 2 --operation 84 --backlink 0020",
          "--backlink: invalid hash length 2 bytes, expected 34 bytes"},
-        {"--private-key %s --log-id 0 --seq-num 1 --operation 84 --log-id 1", NULL},
-        {"--private-key %s --log-id 0 --seq-num 1 --operation", NULL},
+        {"--key %s --log-id 0 --seq-num 1 --operation 84 --log-id 1", NULL},
+        {"--key %s --log-id 0 --seq-num 1 --operation", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         snprintf (args, sizeof args, cases[i].args, key);
         s_expect_failure (cases[i].message, "entry sign %s", args);
     }
-    s_expect_failure ("--private-key: invalid private key: expected 64 hex characters",
-                      "entry sign --private-key %s --log-id 0 --seq-num 1 --operation 84", "abcd");
+    //  The private key never comes from the command line.
+    snprintf (args, sizeof args, "entry sign --private-key %s --log-id 0 --seq-num 1 --operation 84",
+              "4e5a1a7c9b3d2f608e1c5b7a9d3f2e6c8b0a4d7f1e3c5a9b2d6f8e0c4a7b1d30");
+    s_expect_failure (NULL, "%s", args);
+    //  A key file that others can read, or that holds no key, is refused.
+    char expected[512];
+    assert_int_equal (chmod (key, 0644), 0);
+    snprintf (expected, sizeof expected, "key file %s can be read by others (mode 0644): run chmod 600 %s",
+              key, key);
+    s_expect_failure (expected, "entry sign --key %s --log-id 0 --seq-num 1 --operation 84", key);
+    unlink (key);
+    key = s_key_file ("abcd");
+    snprintf (expected, sizeof expected, "key file %s: invalid private key: expected 64 hex characters", key);
+    s_expect_failure (expected, "entry sign --key %s --log-id 0 --seq-num 1 --operation 84", key);
+    unlink (key);
+    snprintf (expected, sizeof expected, "key file %s: No such file or directory", key);
+    s_expect_failure (expected, "entry sign --key %s --log-id 0 --seq-num 1 --operation 84", key);
 }
 
 static void
@@ -202,19 +233,15 @@ test_cli_key_new (void **state)
     free (out);
     //  An existing file is never overwritten.
     s_expect_failure (NULL, "key new %s", path);
+    //  key public prints the same public key from the file.
+    assert_int_equal (s_panda (&out, false, "key public %s", path), 0);
+    assert_string_equal (out, public_hex);
+    free (out);
     unlink (path);
     rmdir (dir);
-    //  Without FILE: private key, then public key.
-    assert_int_equal (s_panda (&out, false, "key new"), 0);
-    assert_int_equal (strlen (out), 2 * 65);
-    keypair = panda_keypair_new_from_hex (out, 64, NULL);
-    assert_non_null (keypair);
-    key = panda_keypair_public_key (keypair);
-    panda_public_key_to_hex (&key, public_hex);
-    assert_int_equal (strncmp (out + 65, public_hex, 64), 0);
-    panda_keypair_destroy (&keypair);
-    free (out);
-    s_expect_failure ("usage: panda key new [FILE]", "key %s", "old");
+    //  A private key never goes to stdout: FILE is required.
+    s_expect_failure ("usage: panda key new FILE | panda key public FILE", "key %s", "new");
+    s_expect_failure ("usage: panda key new FILE | panda key public FILE", "key %s", "old");
 }
 
 int

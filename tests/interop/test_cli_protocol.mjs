@@ -111,6 +111,14 @@ for (let i = 0; i < CASES; i++) {
 }
 
 // Entries: random keys, log ids and seq nums (links wherever lipmaa says).
+// `panda entry sign` reads the private key from a file only its owner can read.
+function writeKeyFile(privateKey) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'panda-sign-'));
+  const file = path.join(dir, 'private.key');
+  fs.writeFileSync(file, privateKey + '\n', { mode: 0o600 });
+  return file;
+}
+
 function lipmaa(n) {
   let m = 1n, po3 = 3n, x = n;
   while (m < n) { po3 *= 3n; m = (po3 - 1n) / 2n; }
@@ -134,11 +142,13 @@ for (let i = 0; i < CASES; i++) {
   let entry;
   check(`entry ${i} sign`, () => {
     entry = p2.signAndEncodeEntry(args, keyPair);
-    const cli = ['entry', 'sign', '--private-key', keyPair.privateKey(), '--log-id', logId.toString(),
+    const keyFile = writeKeyFile(keyPair.privateKey());
+    const cli = ['entry', 'sign', '--key', keyFile, '--log-id', logId.toString(),
       '--seq-num', seqNum.toString(), '--operation', operation];
     if (args.backlink) cli.push('--backlink', args.backlink);
     if (args.skiplink) cli.push('--skiplink', args.skiplink);
     const out = panda(...cli);
+    fs.rmSync(path.dirname(keyFile), { recursive: true });
     assertEq(out.status, 0, `exit status (stderr: ${out.stderr})`);
     assertEq(out.stdout, entry, 'entry hex');
   });
@@ -175,7 +185,7 @@ check('panda key new FILE', () => {
   assertEq(out.stdout, new p2.KeyPair(privateKey).publicKey(), 'printed public key');
   // and an entry signed with it by our CLI is what p2panda-js signs
   const operation = operations[0];
-  const ours = panda('entry', 'sign', '--private-key', privateKey, '--log-id', '0', '--seq-num', '1', '--operation', operation);
+  const ours = panda('entry', 'sign', '--key', file, '--log-id', '0', '--seq-num', '1', '--operation', operation);
   assertEq(ours.stdout, p2.signAndEncodeEntry({ logId: 0n, seqNum: 1n, operation }, new p2.KeyPair(privateKey)), 'entry');
   fs.rmSync(dir, { recursive: true });
 });
