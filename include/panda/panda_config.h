@@ -2,8 +2,9 @@
 
     One table (lib/config/panda_config.c) declares every key: its type, default,
     flags and help. Sources are applied in aquadoggo's order: defaults,
-    then config.toml (-c/--config or $CONFIG, else ./config.toml if it
-    exists), then environment variables named like the keys (HTTP_PORT,
+    then config.toml (-c/--config or $CONFIG, else ./config.toml, else
+    $XDG_CONFIG_HOME/pandad/config.toml or ~/.config/pandad/config.toml if
+    one exists), then environment variables named like the keys (HTTP_PORT,
     case-insensitive), then command-line flags. Everything is validated
     before the node starts; afterwards the struct is read-only and passed
     as const to every actor.                                                 */
@@ -93,6 +94,7 @@ typedef struct {
     char *replication_endpoint; //  where the replicate actor answers GET /replication
     //  what the command line asked for besides settings
     char *config_path; //  the file that was read, or NULL
+    panda_strlist_t warnings; //  for the operator at start (old aquadoggo key names)
     bool show_help;
     bool show_version;
     bool print_config;
@@ -121,6 +123,10 @@ PANDA_NODISCARD panda_err_t panda_config_load (panda_config_t *self, int argc, c
 //  default, so the caller can warn about them. Fills up to max of keys
 //  (static strings); returns how many.
 size_t panda_config_not_used_yet (const panda_config_t *self, const char **keys, size_t max);
+
+//  Why setting key has no effect in pandad (accepted for aquadoggo's
+//  config files), or NULL for a key that works or is only not used yet.
+const char *panda_config_no_effect (const char *key);
 
 //  --help text generated from the table.
 void panda_config_print_help (FILE *out);
