@@ -20,6 +20,7 @@
 
 #include "panda/panda_config.h"
 #include "panda/panda_schema.h"
+#include "panda_metrics.h"
 #include "panda_msg.h"
 
 #include <czmq.h>
@@ -30,6 +31,7 @@ typedef struct {
     unsigned index; //  verify: worker number
     unsigned workers; //  ingest: number of verify workers
     int port; //  api: set to the bound HTTP port before it answers START
+    panda_metrics_t *metrics; //  the node's counters (NULL: none kept)
 } panda_actor_args_t;
 
 void panda_api_actor (zsock_t *pipe, void *args);

@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(build-essential cmake pkg-config clang libclang-rt-14-dev
           libsodium-dev libzmq3-dev libczmq-dev libmsgpack-dev libsqlite3-dev
-          libcivetweb-dev libjansson-dev libcmocka-dev b3sum)
+          libcivetweb-dev libjansson-dev libcmocka-dev b3sum
+          prometheus)  # prometheus: promtool checks GET /metrics in test_node_metrics
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()

@@ -70,6 +70,7 @@ typedef struct {
     uint32_t graphql_max_documents; //  documents one request may return
     uint32_t graphql_timeout_ms; //  one request's execution
     uint32_t shutdown_timeout_ms; //  SIGTERM to exit
+    uint32_t views_behind_limit; //  entries; beyond: not ready, viewsBehind
     //  actors this process runs (items may also hold "a,b"): see
     //  panda_config_runs; the others run in processes of their own
     panda_strlist_t actors;

@@ -81,6 +81,9 @@ const setting_t panda_config_settings[] = {
      "most documents one request may return, over all its collections and lists"},
     {"graphql_timeout_ms", 0, T_UINT, AT (graphql_timeout_ms), 0, "10000", "MS",
      "time one GraphQL request may run; also stopped when its client disconnects"},
+    {"views_behind_limit", 0, T_UINT, AT (views_behind_limit), 0, "100", "N",
+     "entries the views may lag behind the stored ones; beyond it GET /health says not ready and GraphQL "
+     "answers carry extensions.viewsBehind"},
     {"shutdown_timeout_ms", 0, T_UINT, AT (shutdown_timeout_ms), 0, "5000", "MS",
      "longest a SIGTERM waits for running requests before the node exits anyway"},
     {"actors", 0, T_LIST, AT (actors), 0, "api,ingest,verify,storage,materialize,replicate", "ACTOR...",
