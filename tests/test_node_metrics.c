@@ -122,7 +122,9 @@ static int
 s_setup (void **state)
 {
     (void) state;
-    return panda_fixture_setup (&s_node, NULL);
+    //  Replication on a free port of the loopback (test_replication_totals).
+    static const char *const args[] = {"--node-port", "0", "--node-address", "127.0.0.1", NULL};
+    return panda_fixture_setup (&s_node, args);
 }
 
 static int
@@ -304,7 +306,7 @@ test_views_behind (void **state)
         snprintf (path, sizeof path, "%s/pandad.sqlite3-views%s", panda_fixture_dir (node), suffixes[i]);
         unlink (path);
     }
-    const char *defaults[] = {NULL};
+    const char *defaults[] = {"--node-port", "0", "--node-address", "127.0.0.1", NULL};
     panda_fixture_restart (node, defaults);
     char line[128];
     snprintf (line, sizeof line, "rebuilding the views database from %lld stored entries",
@@ -322,6 +324,61 @@ test_views_behind (void **state)
     while (s_views_behind_extension (node) != -1 && zclock_mono () < deadline)
         zclock_sleep (50);
     assert_int_equal (s_views_behind_extension (node), -1);
+}
+
+//  The last "peer id P, replicating on tcp://127.0.0.1:N" of a node's log:
+//  "P@127.0.0.1:N" into out.
+static bool
+s_replication_address (panda_fixture_t *node, char *out, size_t size)
+{
+    char path[600], line[4096];
+    snprintf (path, sizeof path, "%s/pandad.log", panda_fixture_dir (node));
+    FILE *f = fopen (path, "r");
+    bool found = false;
+    while (f && fgets (line, sizeof line, f)) {
+        char peer[128];
+        unsigned port;
+        const char *at = strstr (line, "replicate: peer id ");
+        if (at &&
+            sscanf (at, "replicate: peer id %127[^,], replicating on tcp://127.0.0.1:%u", peer, &port) == 2)
+            found = snprintf (out, size, "%s@127.0.0.1:%u", peer, port) < (int) size;
+    }
+    if (f)
+        fclose (f);
+    return found;
+}
+
+//  A second node dials the first and catches up: both count the
+//  connection, and what one sent the other received.
+static void
+test_replication_totals (void **state)
+{
+    (void) state;
+    panda_fixture_require ();
+    char address[256];
+    assert_true (s_replication_address (s_node, address, sizeof address));
+    double stored = s_metric (s_node, "pandad_entries");
+    assert_true (stored > 0);
+    const char *args[] = {"--node-port", "0", "--node-address", "127.0.0.1", "-n", address, NULL};
+    panda_fixture_t *b = panda_fixture_start (args, PANDA_FIXTURE_START_MS, PANDA_FIXTURE_REQUEST_MS);
+    assert_non_null (b);
+    int64_t deadline = zclock_mono () + WAIT_MS;
+    while (s_metric (b, "pandad_entries") < stored && zclock_mono () < deadline)
+        zclock_sleep (50);
+    char *page_b = s_metrics (b);
+    s_promtool_check (page_b);
+    assert_true (s_value (page_b, "pandad_entries") == stored);
+    assert_true (s_value (page_b, "pandad_replication_entries_received_total") >= stored);
+    assert_true (s_value (page_b, "pandad_replication_bytes_received_total") > 0);
+    assert_true (s_value (page_b, "pandad_replication_peers_connected") == 1);
+    free (page_b);
+    char *page_a = s_metrics (s_node);
+    assert_true (s_value (page_a, "pandad_replication_entries_sent_total") >= stored);
+    assert_true (s_value (page_a, "pandad_replication_peers_connected") == 1);
+    //  Entries that came by replication are not client publishes.
+    assert_true (s_metric (b, "pandad_publishes_accepted_total") == 0);
+    free (page_a);
+    panda_fixture_stop (&b);
 }
 
 //  The config file: aquadoggo 0.7's quic_port works with a warning,
@@ -377,9 +434,8 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test (test_metrics_publishes),
-        cmocka_unit_test (test_health_ready),
-        cmocka_unit_test (test_views_behind),
+        cmocka_unit_test (test_metrics_publishes), cmocka_unit_test (test_health_ready),
+        cmocka_unit_test (test_views_behind),      cmocka_unit_test (test_replication_totals),
         cmocka_unit_test (test_config_file_lines),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
