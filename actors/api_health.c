@@ -22,8 +22,8 @@
 
 //  How old the cached views-behind figure may be.
 #define S_BEHIND_MS 250
-//  How long GET /health waits for the pipeline.
-#define S_PIPELINE_MS 2000
+//  SQLite page cache of the read connection to the entries database.
+#define S_CACHE_KIB 1024
 
 struct _panda_api_health_t {
     const panda_config_t *config;
@@ -60,16 +60,20 @@ panda_api_health_destroy (panda_api_health_t **self_p)
     *self_p = NULL;
 }
 
-//  Under the lock: open what is not open yet, then read the figures. A
-//  connection that failed is closed, so the next call opens it again.
+//  Under the lock: open what is not open yet (with a small page cache:
+//  these connections only count), then read the views' position and how
+//  many entries are stored after it, and with counts the row counts too.
+//  A connection that failed is closed, so the next call opens it again.
 static bool
-s_read (panda_api_health_t *self, panda_api_figures_t *out)
+s_read (panda_api_health_t *self, panda_api_figures_t *out, bool counts)
 {
     panda_error_t err;
     panda_error_clear (&err);
     if (!self->store) {
         char *path = panda_actor_store_path (self->config);
         self->store = path ? panda_store_open (path, &err) : NULL;
+        if (self->store && panda_store_set_cache_size (self->store, S_CACHE_KIB, &err) != PANDA_OK)
+            panda_store_destroy (&self->store);
         if (!path)
             panda_error_set (&err, PANDA_ERR_NOMEM, "out of memory");
         free (path);
@@ -81,14 +85,14 @@ s_read (panda_api_health_t *self, panda_api_figures_t *out)
             panda_error_set (&err, PANDA_ERR_NOMEM, "out of memory");
         free (path);
     }
-    panda_store_counts_t counts;
+    panda_store_counts_t rows = {0};
     bool ok = self->store && self->views &&
               panda_views_position (self->views, &out->position, &err) == PANDA_OK &&
               panda_store_count_since (self->store, out->position, &out->behind, &err) == PANDA_OK &&
-              panda_store_counts (self->store, &counts, &err) == PANDA_OK;
+              (!counts || panda_store_counts (self->store, &rows, &err) == PANDA_OK);
     if (ok) {
-        out->entries = counts.entries;
-        out->documents = counts.documents;
+        out->entries = rows.entries;
+        out->documents = rows.documents;
         out->database_error[0] = '\0';
         atomic_store (&self->behind, out->behind);
         atomic_store (&self->behind_at, zclock_mono ());
@@ -105,7 +109,7 @@ panda_api_health_figures (panda_api_health_t *self, panda_api_figures_t *out)
 {
     *out = (panda_api_figures_t){0};
     pthread_mutex_lock (&self->lock);
-    bool ok = s_read (self, out);
+    bool ok = s_read (self, out, true);
     pthread_mutex_unlock (&self->lock);
     return ok;
 }
@@ -118,7 +122,7 @@ panda_api_views_behind (panda_api_health_t *self)
         //  Another request refreshing it meanwhile goes on with the old one.
         if (now - atomic_load (&self->behind_at) >= S_BEHIND_MS) {
             panda_api_figures_t figures;
-            if (!s_read (self, &figures)) {
+            if (!s_read (self, &figures, false)) {
                 atomic_store (&self->behind, -1);
                 atomic_store (&self->behind_at, now);
             }
@@ -134,7 +138,8 @@ static bool
 s_pipeline (panda_api_worker_t *worker, char *why, size_t size)
 {
     static const uint8_t key[PANDA_PUBLIC_KEY_SIZE] = {0};
-    panda_api_request_begin (worker, S_PIPELINE_MS);
+    //  As long as ingest waits for storage: a slower answer fails anyway.
+    panda_api_request_begin (worker, worker->config->pipeline_timeout_ms);
     panda_msg_t *request = panda_msg_next_args_new (++worker->next_req, key, sizeof key, NULL, 0);
     panda_error_t err;
     panda_msg_t *reply = request ? panda_api_call (worker, &request, &err) : NULL;

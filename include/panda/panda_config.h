@@ -119,9 +119,9 @@ bool panda_config_runs (const panda_config_t *self, const char *actor);
 PANDA_NODISCARD panda_err_t panda_config_load (panda_config_t *self, int argc, char **argv, char **envp,
                                                panda_error_t *err);
 
-//  The keys among aquadoggo's that pandad accepts but does not use yet
-//  (replication and discovery settings) whose value differs from the
-//  default, so the caller can warn about them. Fills up to max of keys
+//  The keys among aquadoggo's that pandad accepts but does not use (the
+//  relay's not yet; those panda_config_no_effect names, ever) whose value
+//  differs from the default, so the caller can warn about them. Fills up to max of keys
 //  (static strings); returns how many.
 size_t panda_config_not_used_yet (const panda_config_t *self, const char **keys, size_t max);
 
