@@ -81,10 +81,15 @@ s_queues (s_page_t *page, const panda_config_t *config, panda_metrics_t *m)
         if (panda_config_runs (config, actors[q]))
             fprintf (page->out, "pandad_actor_messages_total{actor=\"%s\"} %llu\n", actors[q],
                      (unsigned long long) panda_metrics_get (&m->taken[q]));
-    //  Senders in other processes are not counted here.
-    for (size_t i = 0; i < sizeof actors / sizeof actors[0]; i++)
-        if (!panda_config_runs (config, actors[i]))
+    //  Sends from other processes are not counted here: depths only when
+    //  every sender to these inboxes runs in this one (replicate elsewhere
+    //  could only reach ingest over an ingest_endpoint that is not inproc).
+    static const char *const senders[] = {"api", "ingest", "verify", "storage", "materialize"};
+    for (size_t i = 0; i < sizeof senders / sizeof senders[0]; i++)
+        if (!panda_config_runs (config, senders[i]))
             return;
+    if (!panda_config_runs (config, "replicate") && strncmp (config->ingest_endpoint, "inproc://", 9) != 0)
+        return;
     s_head (page, "pandad_actor_queue_messages", "gauge",
             "Messages sent to an actor's inbox that it has not taken yet.");
     for (panda_queue_t q = 0; q < PANDA_QUEUE_COUNT; q++) {

@@ -11,7 +11,7 @@
     so each send to an actor's inbox is counted by its sender (queued) and
     each message the actor takes by the actor (taken); the difference is
     what waits. Only sends from this process are seen, so the depths are
-    exported only when every pipeline actor runs here.                     */
+    exported only when every actor that sends to these inboxes runs here.                     */
 #ifndef PANDA_METRICS_H_INCLUDED
 #define PANDA_METRICS_H_INCLUDED
 
