@@ -10,14 +10,17 @@
 
     Routes: POST /graphql, GET|HEAD /graphql (IDE page) and
     /graphql/assets/<hash>/<name> (its files, api_assets.c), GET|HEAD
-    /blobs/<document_id>[/<view_id>], OPTIONS on each (CORS preflight).
+    /blobs/<document_id>[/<view_id>], OPTIONS on each (CORS preflight);
+    GET|HEAD /replication, /health (api_health.c), /metrics (api_metrics.c).
     Anything else: 404, or 405 for a known path with another method.
 
     Accepts:  SCHEMA              on SUB >schemas_endpoint (the actor thread)
               ARGS, FAILED        on each worker's DEALER >ingest_endpoint
     Emits:    PUBLISH, NEXT_ARGS  on that DEALER (api_graphql.c)
     Opens the views database <db>-views read-only: per worker for queries
-    and blobs, and on each schema reload; reads blobs_base_path files.   */
+    and blobs, and on each schema reload; reads blobs_base_path files. For
+    /health, /metrics and GraphQL's viewsBehind: one read connection to
+    each database (api_health.c).                                         */
 #define _GNU_SOURCE //  pthread_getattr_np
 #include "api.h"
 #include "api_assets.h"
@@ -108,13 +111,18 @@ s_route (struct mg_connection *conn, void *cbdata)
         //  A body nobody reads: civetweb would read it all to keep the
         //  connection, for as long as the client sends.
         mg_disable_connection_keep_alive (conn);
-    panda_api_guard_enter (self->api.guard);
+    panda_route_t route = strcmp (ri->local_uri, "/graphql") == 0      ? PANDA_ROUTE_GRAPHQL
+                          : strncmp (ri->local_uri, "/blobs/", 7) == 0 ? PANDA_ROUTE_BLOBS
+                                                                       : PANDA_ROUTE_OTHER;
     int64_t started = zclock_usecs ();
+    panda_api_guard_enter (self->api.guard);
     int status = s_serve (self, conn);
     panda_api_guard_leave (self->api.guard);
+    int64_t took = zclock_usecs () - started;
     //  request_uri as sent (not decoded: no control characters in the log)
     panda_log_debug ("api", "%s %s %d %.1f ms", ri->request_method, ri->request_uri, status,
-                     (double) (zclock_usecs () - started) / 1000.0);
+                     (double) took / 1000.0);
+    panda_metrics_request (self->api.metrics, route, took > 0 ? (uint64_t) took : 0);
     return status;
 }
 
@@ -127,8 +135,13 @@ s_serve (s_api_actor_t *self, struct mg_connection *conn)
     if (panda_api_is_asset_path (path) && (strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0))
         return panda_api_assets_serve (conn, path);
     bool blobs = strncmp (path, "/blobs/", 7) == 0 && path[7];
-    if (strcmp (path, "/replication") == 0 && (strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0))
+    bool get = strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0;
+    if (strcmp (path, "/replication") == 0 && get)
         return panda_api_replication (conn, &self->api);
+    if (strcmp (path, "/health") == 0 && get)
+        return panda_api_health (conn, &self->api, mg_get_thread_pointer (conn));
+    if (strcmp (path, "/metrics") == 0 && get)
+        return panda_api_metrics (conn, &self->api);
     if (!graphql && !blobs) {
         panda_api_respond (conn, 404, NULL, NULL, 0, NULL);
         return 404;
@@ -139,7 +152,6 @@ s_serve (s_api_actor_t *self, struct mg_connection *conn)
                            "Access-Control-Allow-Headers: content-type\r\n");
         return 200;
     }
-    bool get = strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0;
     if (graphql && strcmp (method, "POST") == 0)
         return panda_api_graphql (conn, &self->api, mg_get_thread_pointer (conn));
     if (graphql && get) {
@@ -186,6 +198,7 @@ s_init_thread (const struct mg_context *ctx, int thread_type)
         return NULL;
     worker->config = self->api.config;
     worker->guard = self->api.guard;
+    worker->api = &self->api;
     worker->cache = panda_gql_cache_new (64);
     panda_api_guard_add_worker (worker->guard, worker);
     return worker;
@@ -287,8 +300,9 @@ s_start (void *self_, zpoller_t *poller)
     panda_actor_set_name ("api");
     s_api_actor_t *self = self_;
     const panda_config_t *c = self->args->config;
-    if (!(self->api.guard = panda_api_guard_new (c)))
+    if (!(self->api.guard = panda_api_guard_new (c)) || !(self->api.health = panda_api_health_new (c)))
         return "out of memory";
+    self->api.metrics = self->args->metrics;
     //  Subscribe before the first load, so that a schema recorded in
     //  between is not missed (it is loaded twice at worst).
     if (!(self->schemas = panda_actor_plug (PANDA_PLUG_API_SCHEMAS, c, 0)))
@@ -406,6 +420,7 @@ panda_api_actor (zsock_t *pipe, void *args)
         mg_stop (self.http);
     }
     panda_api_guard_destroy (&self.api.guard);
+    panda_api_health_destroy (&self.api.health);
     zsock_destroy (&self.schemas);
     panda_api_release (&self.api);
 }

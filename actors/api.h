@@ -42,6 +42,7 @@ void panda_api_snapshot_unref (panda_api_snapshot_t **self_p);
 panda_api_snapshot_t *panda_api_snapshot_load (const panda_config_t *config, panda_error_t *err);
 
 typedef struct _panda_api_guard_t panda_api_guard_t;
+typedef struct _panda_api_health_t panda_api_health_t;
 
 //  Per civetweb worker thread: its own socket to the pipeline and its own
 //  GraphQL document cache, so workers share nothing but the schema.
@@ -56,6 +57,7 @@ typedef struct {
     struct _panda_query_t *query; //  read-only views connection (api_query.c)
     bool query_begun; //  the request's read transaction is open
     panda_api_guard_t *guard;
+    struct _panda_api_t *api;
     //  The connection it serves, under the guard's lock (api_guard.c)
     char peer[64]; //  remote address, as civetweb prints it
     int peer_port;
@@ -125,11 +127,13 @@ int panda_api_guard_find_fd (const panda_api_guard_t *self, const char *addr, in
 
 //  Shared by all workers. Only `current` changes while the server runs:
 //  under `lock`, so that taking a reference never races with replacing it.
-typedef struct {
+typedef struct _panda_api_t {
     const panda_config_t *config;
     pthread_mutex_t lock;
     panda_api_snapshot_t *current; //  newest snapshot, one reference held
     panda_api_guard_t *guard;
+    panda_api_health_t *health; //  database figures (api_health.c)
+    panda_metrics_t *metrics; //  the node's counters (may be NULL)
 } panda_api_t;
 
 //  Set up / tear down the snapshot holder (api_schema.c). init: lock only;
@@ -204,5 +208,34 @@ void panda_api_respond (struct mg_connection *conn, int status, const char *cont
 //  GET /replication (api_replication.c): the replicate actor's peers and
 //  counters as JSON, asked over replication_endpoint.
 int panda_api_replication (struct mg_connection *conn, const panda_api_t *api);
+
+//  What the databases say (api_health.c); database_error is "" when both
+//  answered.
+typedef struct {
+    int64_t entries, documents; //  stored
+    int64_t position; //  the views are materialised up to this entry position
+    int64_t behind; //  entries stored after it
+    char database_error[PANDA_ERROR_MESSAGE_MAX];
+} panda_api_figures_t;
+
+//  Caller owns; NULL when out of memory. Thread-safe.
+panda_api_health_t *panda_api_health_new (const panda_config_t *config);
+void panda_api_health_destroy (panda_api_health_t **self_p);
+
+//  Read the figures now; false (database_error set) when a database did
+//  not answer.
+bool panda_api_health_figures (panda_api_health_t *self, panda_api_figures_t *out);
+
+//  Entries the views are behind, at most S_BEHIND_MS old; -1 unknown.
+//  Cheap: what GraphQL requests call.
+int64_t panda_api_views_behind (panda_api_health_t *self);
+
+//  GET /health (api_health.c) and GET /metrics (api_metrics.c).
+int panda_api_health (struct mg_connection *conn, panda_api_t *api, panda_api_worker_t *worker);
+int panda_api_metrics (struct mg_connection *conn, panda_api_t *api);
+
+//  Start the stop checks of a request that may wait timeout_ms
+//  (api_graphql.c); clear worker->in_request at its end.
+void panda_api_request_begin (panda_api_worker_t *worker, uint32_t timeout_ms);
 
 #endif

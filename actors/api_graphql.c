@@ -223,11 +223,11 @@ s_stop_fn (void *worker)
     return panda_api_stopped (worker);
 }
 
-static void
-s_request_begin (panda_api_worker_t *worker)
+void
+panda_api_request_begin (panda_api_worker_t *worker, uint32_t timeout_ms)
 {
     worker->started = zclock_mono ();
-    worker->deadline = worker->started + worker->config->graphql_timeout_ms;
+    worker->deadline = worker->started + timeout_ms;
     worker->next_poll = 0;
     worker->fd = -1;
     worker->stopped = NULL;
@@ -272,7 +272,7 @@ panda_api_graphql (struct mg_connection *conn, panda_api_t *api, panda_api_worke
                                    .stop_fn = s_stop_fn,
                                    .stop_ctx = worker};
     panda_error_t err;
-    s_request_begin (worker);
+    panda_api_request_begin (worker, config->graphql_timeout_ms);
     json_t *response = panda_gql_execute_body (panda_api_snapshot_gql (snapshot), worker->cache, body.data,
                                                body.used, &resolvers, worker, &options, &err);
     //  No stop from here: ending the read transaction must not be
@@ -291,6 +291,11 @@ panda_api_graphql (struct mg_connection *conn, panda_api_t *api, panda_api_worke
         panda_api_respond (conn, 400, s_text, err.message, strlen (err.message), NULL);
         return 400;
     }
+    //  While the views lag, answers may miss recent entries: say so, as
+    //  GraphQL's extensions allow (clients ignore what they do not know).
+    int64_t behind = panda_api_views_behind (api->health);
+    if (behind > (int64_t) config->views_behind_limit && json_is_object (response))
+        json_object_set_new (response, "extensions", json_pack ("{s:I}", "viewsBehind", (json_int_t) behind));
     char *text = json_dumps (response, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref (response);
     if (!text) {
@@ -354,6 +359,7 @@ panda_api_call (panda_api_worker_t *worker, panda_msg_t **request_p, panda_error
     uint64_t req = s_req (*request_p);
     if (panda_actor_send (pipeline, NULL, request_p))
         return panda_error_set (err, PANDA_ERR_IO, "cannot reach the node's pipeline"), NULL;
+    panda_metrics_queued (worker->api->metrics, PANDA_QUEUE_INGEST);
     //  zmq_poll on the one socket: no poller to allocate per request. It
     //  waits in slices, to see the request's stop check.
     zmq_pollitem_t item = {zsock_resolve (pipeline), 0, ZMQ_POLLIN, 0};
@@ -417,20 +423,22 @@ s_args_json (panda_msg_t *reply)
 //  publish (author: its author's hex) that is not stored is logged: the
 //  operator sees why clients fail.
 static int
-s_call_args (panda_gql_call_t *call, panda_gql_out_t *out, panda_msg_t *request, const char *author)
+s_call_args (panda_gql_call_t *call, panda_gql_out_t *out, panda_msg_t *request, const char *author,
+             panda_error_t *err)
 {
     if (!request)
-        return panda_gql_call_error (call, "out of memory");
-    panda_error_t err;
-    panda_msg_t *reply = panda_api_call (call->user, &request, &err);
-    if (!reply && author && err.code == PANDA_ERR_IO) //  the node's trouble, not the client's
-        panda_log_warn ("api", "publish by %s not stored: %s", author, err.message);
+        return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory"),
+               panda_gql_call_error (call, "out of memory");
+    panda_msg_t *reply = panda_api_call (call->user, &request, err);
+    if (!reply && author && err->code == PANDA_ERR_IO) //  the node's trouble, not the client's
+        panda_log_warn ("api", "publish by %s not stored: %s", author, err->message);
     else if (!reply && author)
-        panda_log_info ("api", "rejected publish by %s: %s", author, err.message);
+        panda_log_info ("api", "rejected publish by %s: %s", author, err->message);
     if (!reply)
-        return panda_gql_call_error (call, "%s", err.message);
+        return panda_gql_call_error (call, "%s", err->message);
     if (panda_msg_id (reply) != PANDA_MSG_ARGS || !(out->json = s_args_json (reply))) {
         panda_msg_destroy (&reply);
+        panda_error_set (err, PANDA_ERR_INTERNAL, "unexpected answer from the pipeline");
         return panda_gql_call_error (call, "unexpected answer from the pipeline");
     }
     panda_msg_destroy (&reply);
@@ -459,7 +467,7 @@ s_next_args (panda_gql_call_t *call, panda_gql_out_t *out)
         panda_msg_next_args_new (++worker->next_req, key, key_len, ids, count * PANDA_HASH_SIZE);
     free (key);
     free (ids);
-    return s_call_args (call, out, request, NULL);
+    return s_call_args (call, out, request, NULL, &err);
 }
 
 static int
@@ -476,6 +484,7 @@ s_publish (panda_gql_call_t *call, panda_gql_out_t *out)
         free (op);
         free (entry);
         panda_log_info ("api", "rejected publish: invalid publish arguments (not hex)");
+        panda_metrics_publish (worker->api->metrics, PANDA_ERR_DECODE);
         return panda_gql_call_error (call, "invalid publish arguments");
     }
     //  A Bamboo entry starts with its tag and its author's key.
@@ -488,7 +497,9 @@ s_publish (panda_gql_call_t *call, panda_gql_out_t *out)
     panda_msg_t *request = panda_msg_publish_new (++worker->next_req, entry, entry_len, op, op_len);
     free (entry);
     free (op);
-    return s_call_args (call, out, request, author);
+    int rc = s_call_args (call, out, request, author, &err);
+    panda_metrics_publish (worker->api->metrics, rc == 0 ? PANDA_OK : err.code);
+    return rc;
 }
 
 const panda_gql_resolve_fn panda_api_resolvers[PANDA_NODE_RESOLVE_COUNT] = {

@@ -114,8 +114,13 @@ s_forward (s_ingest_t *self, zmsg_t **request, zsock_t *to, uint64_t req, bool p
 {
     if (!(zsock_events (to) & ZMQ_POLLOUT))
         return -1;
-    if (!self->deadline) //  all in this process: an answer always comes
-        return zmsg_send (request, to) ? -1 : 0;
+    panda_queue_t queue = to == self->storage ? PANDA_QUEUE_STORAGE : PANDA_QUEUE_VERIFY;
+    if (!self->deadline) { //  all in this process: an answer always comes
+        if (zmsg_send (request, to))
+            return -1;
+        panda_metrics_queued (self->args->metrics, queue);
+        return 0;
+    }
     s_pending_t *pending = calloc (1, sizeof *pending);
     if (!pending || !(pending->identity = zframe_dup (zmsg_first (*request)))) {
         free (pending);
@@ -130,6 +135,7 @@ s_forward (s_ingest_t *self, zmsg_t **request, zsock_t *to, uint64_t req, bool p
         s_pending_destroy ((void **) &pending);
         return -1;
     }
+    panda_metrics_queued (self->args->metrics, queue);
     //  A worker asks one thing at a time: a key still there is a request
     //  it gave up on, replaced.
     zhashx_update (self->pending, key, pending);
@@ -238,6 +244,7 @@ s_handle (void *self_, zsock_t *which)
     s_expire (self);
     if (!which)
         return;
+    panda_metrics_taken (self->args->metrics, PANDA_QUEUE_INGEST);
     if (which == self->replies) {
         s_reply (self);
         return;

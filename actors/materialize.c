@@ -51,6 +51,9 @@
 //  The entries are read once, in order: a small page cache is enough, and
 //  a large one would hold a copy of every big blob passing through.
 #define S_STORE_CACHE_KIB 2048
+//  A catch-up at start (a views database rebuilt, or behind after a
+//  stop) says how far it is this often.
+#define S_PROGRESS_MS 2000
 
 typedef struct {
     const panda_actor_args_t *args;
@@ -69,6 +72,9 @@ typedef struct {
     bool run_due; //  entries were stored since the last run
     bool kicked; //  a kick came in the drain that is ending
     int64_t run_started; //  zclock_mono of the last run
+    //  The catch-up at start, while it lasts (total 0: none)
+    int64_t catchup_total, catchup_done; //  entries
+    int64_t catchup_started, catchup_logged; //  zclock_mono
     char reason[PANDA_ERROR_MESSAGE_MAX + 256];
 } s_materialize_t;
 
@@ -141,7 +147,8 @@ s_send_purges (s_materialize_t *self)
     else if (count) {
         zframe_t *identity = zframe_new_empty ();
         panda_msg_t *msg = panda_msg_purge_new (ids[0].bytes, count * PANDA_HASH_SIZE);
-        panda_actor_send (self->storage, &identity, &msg);
+        if (panda_actor_send (self->storage, &identity, &msg) == 0)
+            panda_metrics_queued (self->args->metrics, PANDA_QUEUE_STORAGE);
     }
 }
 
@@ -180,6 +187,57 @@ s_blobs (s_materialize_t *self)
     return report.more;
 }
 
+//  How many entries wait at start; a rebuild of a big node takes minutes,
+//  so the operator is told, then shown progress (s_progress).
+static void
+s_catchup_begin (s_materialize_t *self)
+{
+    int64_t position = 0, behind = 0;
+    panda_error_t err;
+    if (panda_views_position (self->views, &position, &err) != PANDA_OK ||
+        panda_store_count_since (self->store, position, &behind, &err) != PANDA_OK) {
+        panda_log_warn ("materialize", "cannot tell how far behind the views are: %s", err.message);
+        return;
+    }
+    if (behind == 0)
+        return;
+    if (position == 0)
+        panda_log_info ("materialize", "rebuilding the views database from %lld stored entries",
+                        (long long) behind);
+    else
+        panda_log_info ("materialize", "%lld stored entries are not materialised yet, catching up",
+                        (long long) behind);
+    self->catchup_total = behind;
+    self->catchup_done = 0;
+    self->catchup_started = self->catchup_logged = zclock_mono ();
+}
+
+//  done more entries of the catch-up; more: the chunk was full.
+static void
+s_progress (s_materialize_t *self, size_t done, bool more)
+{
+    if (!self->catchup_total)
+        return;
+    self->catchup_done += (int64_t) done;
+    if (self->catchup_done > self->catchup_total) //  entries stored meanwhile
+        self->catchup_total = self->catchup_done;
+    int64_t now = zclock_mono (), took = now - self->catchup_started;
+    double rate = took > 0 ? (double) self->catchup_done * 1000.0 / (double) took : 0;
+    if (!more) {
+        panda_log_info ("materialize", "views caught up: %lld entries in %.1f s (%.0f entries/s)",
+                        (long long) self->catchup_done, (double) took / 1000.0, rate);
+        self->catchup_total = 0;
+    } else if (now - self->catchup_logged >= S_PROGRESS_MS) {
+        self->catchup_logged = now;
+        int64_t left = self->catchup_total - self->catchup_done;
+        panda_log_info ("materialize",
+                        "views: %lld of %lld entries (%d%%), %.0f entries/s, about %.0f s left",
+                        (long long) self->catchup_done, (long long) self->catchup_total,
+                        (int) (self->catchup_done * 100 / self->catchup_total), rate,
+                        rate > 0 ? (double) left / rate : 0.0);
+    }
+}
+
 //  One chunk; kicks itself when the chunk was full (more may be waiting).
 static void
 s_run (s_materialize_t *self)
@@ -197,6 +255,7 @@ s_run (s_materialize_t *self)
         panda_log_debug ("materialize", "materialised %zu entries", done);
         self->blobs_stale = true;
     }
+    s_progress (self, done, done == S_CHUNK);
     if (self->blobs_due || (self->blobs_stale && zclock_mono () - self->blobs_synced >= S_BLOB_SYNC_MS)) {
         self->blobs_stale = false;
         self->blobs_due = s_blobs (self);
@@ -258,6 +317,7 @@ s_start (void *self_, zpoller_t *poller)
     //  Catch up with what was stored while the node was down, and with
     //  purges whose entries were not deleted yet.
     self->blobs_due = true;
+    s_catchup_begin (self);
     zstr_send (self->kick_out, "");
     s_send_purges (self);
     return NULL;

@@ -30,6 +30,7 @@ struct _panda_node_t {
     zactor_t *storage, *materialize, *ingest, *api, *replicate;
     zactor_t *verify[S_MAX_VERIFY];
     unsigned workers;
+    panda_metrics_t *metrics;
     int lock; //  of the database (-1 or -2: none held)
     panda_node_events_t *events;
 };
@@ -175,6 +176,11 @@ panda_node_new (const panda_config_t *config, panda_error_t *err)
     }
     self->workers = s_workers (config);
     self->lock = -2;
+    if (!(self->metrics = panda_metrics_new ())) {
+        free (self);
+        panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
     //  CZMQ would otherwise take SIGINT and SIGTERM from the application.
     zsys_handler_set (NULL);
     panda_log_filter_t filter; //  log_level, as pandad sets it (an embedding application may not)
@@ -194,28 +200,29 @@ panda_node_new (const panda_config_t *config, panda_error_t *err)
     if ((storage || materialize) && (self->lock = panda_actor_lock_database (config, err)) == -1)
         goto fail;
     s_raise_limits (config, self->workers);
-    self->storage_args = (panda_actor_args_t){.config = config};
+    self->storage_args = (panda_actor_args_t){.config = config, .metrics = self->metrics};
     if (storage &&
         !(self->storage = panda_actor_start (panda_storage_actor, &self->storage_args, "storage", err)))
         goto fail;
     //  Before the api: the views database exists when the api loads its
     //  schemas, and catching up with stored entries starts at once.
-    self->materialize_args = (panda_actor_args_t){.config = config};
+    self->materialize_args = (panda_actor_args_t){.config = config, .metrics = self->metrics};
     if (materialize && !(self->materialize = panda_actor_start (panda_materialize_actor,
                                                                 &self->materialize_args, "materialize", err)))
         goto fail;
     for (unsigned i = 0; panda_config_runs (config, "verify") && i < self->workers; i++) {
-        self->verify_args[i] = (panda_actor_args_t){.config = config, .index = i};
+        self->verify_args[i] = (panda_actor_args_t){.config = config, .index = i, .metrics = self->metrics};
         if (!(self->verify[i] = panda_actor_start (panda_verify_actor, &self->verify_args[i], "verify", err)))
             goto fail;
     }
-    self->ingest_args = (panda_actor_args_t){.config = config, .workers = self->workers};
+    self->ingest_args =
+        (panda_actor_args_t){.config = config, .workers = self->workers, .metrics = self->metrics};
     if (panda_config_runs (config, "ingest") &&
         !(self->ingest = panda_actor_start (panda_ingest_actor, &self->ingest_args, "ingest", err)))
         goto fail;
     //  Replication reads both databases (the views one exists now) and
     //  feeds ingest like the api does.
-    self->replicate_args = (panda_actor_args_t){.config = config};
+    self->replicate_args = (panda_actor_args_t){.config = config, .metrics = self->metrics};
     if (panda_config_runs (config, "replicate") &&
         !(self->replicate =
               panda_actor_start (panda_replicate_actor, &self->replicate_args, "replicate", err)))
@@ -223,7 +230,7 @@ panda_node_new (const panda_config_t *config, panda_error_t *err)
     //  The app's schemas are stored before the api answers anyone.
     if (panda_node_migrate (config, err))
         goto fail;
-    self->api_args = (panda_actor_args_t){.config = config};
+    self->api_args = (panda_actor_args_t){.config = config, .metrics = self->metrics};
     if (panda_config_runs (config, "api") &&
         !(self->api = panda_actor_start (panda_api_actor, &self->api_args, "api", err)))
         goto fail;
@@ -249,6 +256,7 @@ panda_node_destroy (panda_node_t **self_p)
     zactor_destroy (&self->storage);
     if (self->lock >= 0)
         close (self->lock);
+    panda_metrics_destroy (&self->metrics);
     free (self);
     *self_p = NULL;
 }

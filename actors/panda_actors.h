@@ -20,6 +20,7 @@
 
 #include "panda/panda_config.h"
 #include "panda/panda_schema.h"
+#include "panda_metrics.h"
 #include "panda_msg.h"
 #include "panda_log_filter.h"
 
@@ -35,6 +36,7 @@ typedef struct {
     int node_port; //  the bound replication port
     char peer_id[64];
     const char *discovery; //  LAN discovery: "on UDP port ..." or "off: why"; the actor's
+    panda_metrics_t *metrics; //  the node's counters (NULL: none kept)
 } panda_actor_args_t;
 
 void panda_api_actor (zsock_t *pipe, void *args);

@@ -66,9 +66,10 @@ s_pump (panda_replicate_t *self)
                 memcpy (origin, self->peers[i]->node_key, 32);
         panda_msg_t *msg = panda_msg_replicate_new (ready.ticket, ready.entry, ready.entry_len,
                                                     ready.operation, ready.op_len, origin, sizeof origin);
-        if (panda_actor_send (self->ingest, NULL, &msg) == 0)
+        if (panda_actor_send (self->ingest, NULL, &msg) == 0) {
             self->in_flight++;
-        else
+            panda_metrics_queued (self->args->metrics, PANDA_QUEUE_INGEST);
+        } else
             panda_repl_inbox_failed (self->inbox, ready.ticket);
     }
 }
@@ -667,11 +668,18 @@ s_info (panda_replicate_t *self)
             json_object_set_new (peer, "relay_only", json_true ());
         json_array_append_new (peers, peer);
     }
+    const panda_replicate_stats_t *t = &self->totals;
+    json_t *totals = json_pack (
+        "{s:I, s:I, s:I, s:I, s:I, s:I}", "entries_sent", (json_int_t) t->entries_sent, "bytes_sent",
+        (json_int_t) t->bytes_sent, "entries_received", (json_int_t) t->entries_received, "bytes_received",
+        (json_int_t) t->bytes_received, "sessions_done", (json_int_t) t->sessions_done, "sessions_failed",
+        (json_int_t) t->sessions_failed);
     json_t *root = json_pack (
-        "{s:s, s:s, s:i, s:s, s:I, s:I, s:o}", "peer_id", panda_peer_identity_peer_id (self->identity),
+        "{s:s, s:s, s:i, s:s, s:I, s:I, s:o, s:o}", "peer_id", panda_peer_identity_peer_id (self->identity),
         "address", self->config->node_address, "port", self->port, "lan_discovery", self->discovery,
         "inbox_entries", (json_int_t) panda_repl_inbox_count (self->inbox), "inbox_deferred",
-        (json_int_t) panda_repl_inbox_deferred (self->inbox), "peers", peers ? peers : json_array ());
+        (json_int_t) panda_repl_inbox_deferred (self->inbox), "peers", peers ? peers : json_array (),
+        "totals", totals ? totals : json_object ());
     if (root && self->relay) {
         panda_relay_stats_t rs = panda_relay_stats (self->relay);
         json_object_set_new (root, "relay",

@@ -195,6 +195,7 @@ struct _panda_replicate_t {
     const panda_config_t *config;
     zpoller_t *poller;
     panda_peer_identity_t *identity;
+    panda_replicate_stats_t totals; //  of every peer since the start (GET /replication, /metrics)
     panda_replicate_policy_t policy;
     char zap_domain[32];
     bool zap_registered;

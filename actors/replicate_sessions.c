@@ -56,6 +56,7 @@ panda_replicate_session_failed (panda_replicate_peer_t *self, panda_replicate_se
                     (unsigned long long) panda_repl_session_id (s->session), panda_replicate_peer_name (self),
                     why);
     self->stats.sessions_failed++;
+    self->node->totals.sessions_failed++;
     //  aquadoggo tells the peer nothing; a pandad peer is told, so it does
     //  not keep a session (live ones never time out) that blocks new ones.
     panda_error_t err;
@@ -253,6 +254,8 @@ s_send_entry (void *ctx_, const panda_store_raw_t *raw)
     self->send_bytes -= bytes;
     self->stats.entries_sent++;
     self->stats.bytes_sent += bytes;
+    self->node->totals.entries_sent++;
+    self->node->totals.bytes_sent += bytes;
     ctx->s->sent++;
     ctx->s->sent_bytes += bytes;
     ctx->sent = true;
@@ -322,6 +325,7 @@ panda_replicate_session_check (panda_replicate_peer_t *self, panda_replicate_ses
     if (state != PANDA_REPL_DONE)
         return;
     self->stats.sessions_done++;
+    self->node->totals.sessions_done++;
     self->backoff_ms = PANDA_REPLICATE_BACKOFF_MIN_MS;
     panda_replicate_session_remove (self, s);
 }
@@ -363,6 +367,8 @@ panda_replicate_entry_received (panda_replicate_peer_t *self, const panda_repl_m
     self->recv_bytes -= bytes;
     self->stats.entries_received++;
     self->stats.bytes_received += bytes;
+    self->node->totals.entries_received++;
+    self->node->totals.bytes_received += bytes;
     panda_replicate_session_t *s = panda_replicate_session_find (self, msg->session_id);
     panda_error_t err;
     panda_operation_t *op =

@@ -94,7 +94,16 @@ s_reply_args (s_storage_t *self, zmsg_t *request, uint64_t req, const panda_entr
         req, args->log_id, args->seq_num, args->has_backlink ? args->backlink.bytes : none,
         args->has_backlink ? PANDA_HASH_SIZE : 0, args->has_skiplink ? args->skiplink.bytes : none,
         args->has_skiplink ? PANDA_HASH_SIZE : 0);
-    panda_actor_send (self->replies, &identity, &reply);
+    if (panda_actor_send (self->replies, &identity, &reply) == 0)
+        panda_metrics_queued (self->args->metrics, PANDA_QUEUE_INGEST);
+}
+
+//  Answer FAILED through ingest.
+static void
+s_reply_failed (s_storage_t *self, zmsg_t *request, uint64_t req, panda_err_t code, const char *message)
+{
+    panda_actor_fail (self->replies, request, req, code, message);
+    panda_metrics_queued (self->args->metrics, PANDA_QUEUE_INGEST);
 }
 
 static void
@@ -131,7 +140,7 @@ s_flush (s_storage_t *self)
                 s_stored_event (self, p, r);
         } else {
             panda_log_debug ("storage", "rejected publish: %s", r->error.message);
-            panda_actor_fail (self->replies, p->request, req, r->code, r->error.message);
+            s_reply_failed (self, p->request, req, r->code, r->error.message);
         }
         zmsg_destroy (&p->request);
         panda_msg_destroy (&p->msg);
@@ -165,7 +174,7 @@ s_queue (s_storage_t *self, zmsg_t *request, panda_msg_t *msg)
         self->pending[self->count++] = p;
         return;
     }
-    panda_actor_fail (self->replies, request, p.req, err.code, err.message);
+    s_reply_failed (self, request, p.req, err.code, err.message);
     panda_entry_destroy (&p.entry);
     zmsg_destroy (&request);
     panda_msg_destroy (&msg);
@@ -195,7 +204,7 @@ s_next_args (s_storage_t *self, zmsg_t *request, panda_msg_t *msg)
             return;
         }
     }
-    panda_actor_fail (self->replies, request, req, err.code, err.message);
+    s_reply_failed (self, request, req, err.code, err.message);
 }
 
 //  PURGE from the materialiser: delete the entries of documents it purged
@@ -227,6 +236,7 @@ s_handle (void *self_, zsock_t *which)
     s_storage_t *self = self_;
     panda_msg_t *msg;
     zmsg_t *request = panda_actor_recv_raw (which, &msg);
+    panda_metrics_taken (self->args->metrics, PANDA_QUEUE_STORAGE);
     if (!request)
         return;
     if (panda_msg_id (msg) == PANDA_MSG_PUBLISH || panda_msg_id (msg) == PANDA_MSG_REPLICATE) {

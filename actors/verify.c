@@ -47,6 +47,7 @@ s_handle (void *self_, zsock_t *which)
     s_verify_t *self = self_;
     panda_msg_t *msg;
     zmsg_t *request = panda_actor_recv_raw (which, &msg);
+    panda_metrics_taken (self->args->metrics, PANDA_QUEUE_VERIFY);
     if (!request)
         return;
     bool replicate = panda_msg_id (msg) == PANDA_MSG_REPLICATE;
@@ -65,9 +66,12 @@ s_handle (void *self_, zsock_t *which)
     if (panda_entry_decode_verified (&entry, bytes, len, &err) == PANDA_OK) {
         if (zmsg_send (&request, self->storage))
             panda_log_error (self->name, "cannot forward to storage: %s", zmq_strerror (zmq_errno ()));
+        else
+            panda_metrics_queued (self->args->metrics, PANDA_QUEUE_STORAGE);
     } else {
         panda_log_debug (self->name, "rejected entry: %s", err.message);
         panda_actor_fail (self->replies, request, req, err.code, err.message);
+        panda_metrics_queued (self->args->metrics, PANDA_QUEUE_INGEST);
     }
     panda_entry_destroy (&entry);
     zmsg_destroy (&request);

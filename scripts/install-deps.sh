@@ -29,7 +29,8 @@ run_packages=(build-essential cmake pkg-config
 test_packages=(clang libclang-rt-14-dev
                libcmocka-dev
                b3sum
-               iproute2 nftables)
+               iproute2 nftables
+               prometheus)
 packages=("${run_packages[@]}")
 if [ "$mode" != "--run" ]; then
     packages+=("${test_packages[@]}")

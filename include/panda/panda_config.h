@@ -2,8 +2,9 @@
 
     One table (lib/config/panda_config.c) declares every key: its type, default,
     flags and help. Sources are applied in aquadoggo's order: defaults,
-    then config.toml (-c/--config or $CONFIG, else ./config.toml if it
-    exists), then environment variables named like the keys (HTTP_PORT,
+    then config.toml (-c/--config or $CONFIG, else ./config.toml, else
+    $XDG_CONFIG_HOME/pandad/config.toml or ~/.config/pandad/config.toml if
+    one exists), then environment variables named like the keys (HTTP_PORT,
     case-insensitive), then command-line flags. Everything is validated
     before the node starts; afterwards the struct is read-only and passed
     as const to every actor.                                                 */
@@ -70,6 +71,7 @@ typedef struct {
     uint32_t graphql_max_documents; //  documents one request may return
     uint32_t graphql_timeout_ms; //  one request's execution
     uint32_t shutdown_timeout_ms; //  SIGTERM to exit
+    uint32_t views_behind_limit; //  entries; beyond: not ready, viewsBehind
     //  actors this process runs (items may also hold "a,b"): see
     //  panda_config_runs; the others run in processes of their own
     panda_strlist_t actors;
@@ -103,6 +105,7 @@ typedef struct {
     char *notify_endpoint; //  where an embedding application hears events (panda_node.h)
     //  what the command line asked for besides settings
     char *config_path; //  the file that was read, or NULL
+    panda_strlist_t warnings; //  for the operator at start (old aquadoggo key names)
     bool show_help;
     bool show_version;
     bool print_config;
@@ -140,11 +143,15 @@ PANDA_NODISCARD panda_err_t panda_config_set (panda_config_t *self, const char *
 //  Reads no file and no flag.
 PANDA_NODISCARD panda_err_t panda_config_check (panda_config_t *self, panda_error_t *err);
 
-//  The keys among aquadoggo's that pandad accepts but does not use yet
-//  (replication and discovery settings) whose value differs from the
-//  default, so the caller can warn about them. Fills up to max of keys
+//  The keys among aquadoggo's that pandad accepts but does not use (those
+//  panda_config_no_effect names) whose value differs from the default, so
+//  the caller can warn about them. Fills up to max of keys
 //  (static strings); returns how many.
 size_t panda_config_not_used_yet (const panda_config_t *self, const char **keys, size_t max);
+
+//  Why setting key has no effect in pandad (accepted for aquadoggo's
+//  config files), or NULL for a key that works or is only not used yet.
+const char *panda_config_no_effect (const char *key);
 
 //  --help text generated from the table.
 void panda_config_print_help (FILE *out);

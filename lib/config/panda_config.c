@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -25,7 +26,8 @@ const setting_t panda_config_settings[] = {
      "SCHEMA_ID...", "schemas this node stores, replicates and serves: \"*\" or a list"},
     {"database_url", 'd', T_STRING, AT (database_url), 0, NULL, "URL",
      "sqlite:PATH or sqlite::memory: (default: sqlite:<data_dir>/pandad.sqlite3)"},
-    {"database_max_connections", 0, T_UINT, AT (database_max_connections), 0, "32", "N", "read connections"},
+    {"database_max_connections", 0, T_UINT, AT (database_max_connections), 0, "32", "N",
+     "aquadoggo: size of its database connection pool"},
     {"http_port", 'p', T_PORT, AT (http_port), 0, "2020", "PORT",
      "HTTP port for GraphQL and blobs (0: any free port)"},
     {"transport", 'q', T_TRANSPORT, AT (transport), 0, "TCP", "TRANSPORT",
@@ -50,7 +52,8 @@ const setting_t panda_config_settings[] = {
     {"relay_mode", 'e', T_BOOL, AT (relay_mode), 0, "false", "BOOL",
      "act as a relay and rendezvous point for other nodes (with allow_schema_ids = [] a pure relay that "
      "stores nothing)"},
-    {"worker_pool_size", 0, T_UINT, AT (worker_pool_size), 0, "16", "N", "materialiser concurrency"},
+    {"worker_pool_size", 0, T_UINT, AT (worker_pool_size), 0, "16", "N",
+     "aquadoggo: materialisation tasks run at once"},
     {"log_level", 'l', T_LEVEL, AT (log_level), 0, "info", "FILTER",
      "off, error, warn, info, debug or trace, or a filter as aquadoggo's "
      "(\"aquadoggo=info,replicate=debug\", "
@@ -90,6 +93,9 @@ const setting_t panda_config_settings[] = {
      "most documents one request may return, over all its collections and lists"},
     {"graphql_timeout_ms", 0, T_UINT, AT (graphql_timeout_ms), 0, "10000", "MS",
      "time one GraphQL request may run; also stopped when its client disconnects"},
+    {"views_behind_limit", 0, T_UINT, AT (views_behind_limit), 0, "100", "N",
+     "entries the views may lag behind the stored ones; beyond it GET /health says not ready and GraphQL "
+     "answers carry extensions.viewsBehind"},
     {"shutdown_timeout_ms", 0, T_UINT, AT (shutdown_timeout_ms), 0, "5000", "MS",
      "longest a SIGTERM waits for running requests before the node exits anyway"},
     {"actors", 0, T_LIST, AT (actors), 0, "api,ingest,verify,storage,materialize,replicate", "ACTOR...",
@@ -149,18 +155,31 @@ const setting_t panda_config_settings[] = {
 
 const size_t panda_config_settings_count = sizeof panda_config_settings / sizeof panda_config_settings[0];
 
-//  aquadoggo's keys that pandad accepts so its config files work, marked
-//  in --help and warned about when set: worker_pool_size and
-//  database_max_connections size tokio tasks and an sqlx pool that pandad's actors have no counterpart of.
-static const char *const s_not_used_yet[] = {"worker_pool_size", "database_max_connections"};
+//  aquadoggo's keys that size parts pandad does not have: accepted so its
+//  config files work, said so in --help and warned about when set.
+static const struct {
+    const char *key, *why;
+} s_no_effect[] = {
+    {"worker_pool_size", "the materialiser is one thread, the only writer of the views database: SQLite "
+                         "takes one writer at a time, so more workers would wait on its lock"},
+    {"database_max_connections",
+     "each HTTP worker keeps its own read-only connection (http_threads bounds them) and storage is the "
+     "only writer: there is no shared pool to size"},
+};
 
 bool
 panda_config_is_not_used_yet (const char *key)
 {
-    for (size_t i = 0; i < sizeof s_not_used_yet / sizeof s_not_used_yet[0]; i++)
-        if (strcmp (s_not_used_yet[i], key) == 0)
-            return true;
-    return false;
+    return panda_config_no_effect (key) != NULL;
+}
+
+const char *
+panda_config_no_effect (const char *key)
+{
+    for (size_t i = 0; i < sizeof s_no_effect / sizeof s_no_effect[0]; i++)
+        if (strcmp (s_no_effect[i].key, key) == 0)
+            return s_no_effect[i].why;
+    return NULL;
 }
 
 static const char *s_level_names[] = {"off", "error", "warn", "info", "debug", "trace"};
@@ -221,7 +240,7 @@ s_parse_uint (const char *text, uint64_t max, uint64_t *out)
 }
 
 //  Apply one scalar value given as text. Lists take a JSON array instead
-//  (see s_apply_json) or, from text, one item per call (append == true).
+//  (see panda_config_apply_json) or, from text, one item per call (append == true).
 static panda_err_t
 s_apply_text (panda_config_t *self, const setting_t *s, const char *text, const char *source,
               panda_error_t *err)
@@ -314,9 +333,9 @@ s_apply_list (panda_config_t *self, const setting_t *s, json_t *value, const cha
     return PANDA_OK;
 }
 
-//  A value from config.toml (typed JSON).
-static panda_err_t
-s_apply_json (panda_config_t *self, const setting_t *s, json_t *value, const char *source, panda_error_t *err)
+panda_err_t
+panda_config_apply_json (panda_config_t *self, const setting_t *s, json_t *value, const char *source,
+                         panda_error_t *err)
 {
     if (s->type == T_LIST || s->type == T_STAR_LIST)
         return s_apply_list (self, s, value, source, err);
@@ -410,9 +429,17 @@ panda_config_destroy (panda_config_t **self_p)
             free (*(char **) field);
     }
     free (self->config_path);
+    s_strlist_clear (&self->warnings);
     free (self);
     *self_p = NULL;
 }
+
+//  aquadoggo's keys of earlier versions, read as today's with a warning.
+static const struct {
+    const char *old, *key, *since;
+} s_renamed[] = {
+    {"quic_port", "node_port", "0.8"}, //  -q/--quic-port before; -q is transport now
+};
 
 static const setting_t *
 s_find_key (const char *key, size_t len)
@@ -424,77 +451,28 @@ s_find_key (const char *key, size_t len)
     return NULL;
 }
 
-static char *
-s_read_file (const char *path, size_t *len)
+const setting_t *
+panda_config_find_key (panda_config_t *self, const char *key, size_t len, const char *source)
 {
-    FILE *f = fopen (path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc (cap);
-    size_t got;
-    while (buf && (got = fread (buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            char *bigger = cap < (1 << 20) ? realloc (buf, cap *= 2) : NULL;
-            if (!bigger) {
-                free (buf);
-                buf = NULL;
-            } else
-                buf = bigger;
+    const setting_t *s = s_find_key (key, len);
+    for (size_t i = 0; !s && i < sizeof s_renamed / sizeof s_renamed[0]; i++)
+        if (strlen (s_renamed[i].old) == len && strncasecmp (s_renamed[i].old, key, len) == 0) {
+            s = s_find_key (s_renamed[i].key, strlen (s_renamed[i].key));
+            panda_config_warn (self, "%s: %s is aquadoggo's name before %s, read as %s (rename it)", source,
+                               s_renamed[i].old, s_renamed[i].since, s_renamed[i].key);
         }
-    }
-    fclose (f);
-    *len = n;
-    return buf;
+    return s;
 }
 
-static panda_err_t
-s_load_file (panda_config_t *self, const char *path, panda_error_t *err)
+void
+panda_config_warn (panda_config_t *self, const char *format, ...)
 {
-    size_t len;
-    char *text = s_read_file (path, &len);
-    if (!text)
-        return panda_error_set (err, PANDA_ERR_IO, "%s: cannot read config file: %s", path, strerror (errno));
-    panda_error_t toml_err;
-    json_t *root = panda_toml_parse (text, len, &toml_err);
-    free (text);
-    if (!root)
-        return panda_error_set (err, PANDA_ERR_INVALID, "%s: %s", path, toml_err.message);
-    panda_err_t rc = PANDA_OK;
-    const char *key;
-    json_t *value;
-    json_object_foreach (root, key, value)
-    {
-        const setting_t *s = s_find_key (key, strlen (key));
-        if (!s) {
-            rc = panda_error_set (err, PANDA_ERR_INVALID, "%s: unknown key '%s'", path, key);
-            break;
-        }
-        if ((rc = s_apply_json (self, s, value, path, err)))
-            break;
-    }
-    json_decref (root);
-    return rc;
-}
-
-//  The config file to read: --config/-c, else $CONFIG, else ./config.toml
-//  if it exists. A named file that is missing is an error (aquadoggo's rule).
-static const char *
-s_config_path (int argc, char **argv, char **envp, bool *named)
-{
-    *named = true;
-    for (int i = 1; i < argc; i++) {
-        if ((strcmp (argv[i], "-c") == 0 || strcmp (argv[i], "--config") == 0) && i + 1 < argc)
-            return argv[i + 1];
-        if (strncmp (argv[i], "--config=", 9) == 0)
-            return argv[i] + 9;
-    }
-    for (char **e = envp; e && *e; e++)
-        if (strncasecmp (*e, "CONFIG=", 7) == 0 && (*e)[7])
-            return *e + 7;
-    *named = false;
-    return access ("config.toml", R_OK) == 0 ? "config.toml" : NULL;
+    char text[1024];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof text, format, args);
+    va_end (args);
+    (void) s_strlist_push (&self->warnings, text, strlen (text)); //  out of memory: one warning less
 }
 
 static panda_err_t
@@ -504,11 +482,11 @@ s_load_env (panda_config_t *self, char **envp, panda_error_t *err)
         const char *eq = strchr (*e, '=');
         if (!eq)
             continue;
-        const setting_t *s = s_find_key (*e, (size_t) (eq - *e));
-        if (!s)
-            continue; //  the environment holds much else
         char source[96];
         snprintf (source, sizeof source, "environment %.*s", (int) (eq - *e), *e);
+        const setting_t *s = panda_config_find_key (self, *e, (size_t) (eq - *e), source);
+        if (!s)
+            continue; //  the environment holds much else
         if (s_apply_any_text (self, s, eq + 1, source, err))
             return PANDA_ERR_INVALID;
     }
@@ -516,7 +494,7 @@ s_load_env (panda_config_t *self, char **envp, panda_error_t *err)
 }
 
 static const setting_t *
-s_find_flag (const char *arg, const char **inline_value)
+s_find_flag (panda_config_t *self, const char *arg, const char **inline_value)
 {
     *inline_value = NULL;
     if (arg[0] == '-' && arg[1] && arg[1] != '-' && !arg[2]) {
@@ -541,7 +519,13 @@ s_find_flag (const char *arg, const char **inline_value)
         if (k == len)
             return &panda_config_settings[i];
     }
-    return NULL;
+    char key[64], source[96];
+    if (len >= sizeof key)
+        return NULL;
+    for (size_t k = 0; k <= len; k++)
+        key[k] = k == len ? '\0' : name[k] == '-' ? '_' : name[k];
+    snprintf (source, sizeof source, "option --%.*s", (int) len, name);
+    return panda_config_find_key (self, key, len, source);
 }
 
 static bool
@@ -566,7 +550,7 @@ s_load_flag (panda_config_t *self, int argc, char **argv, int *i, bool *seen, pa
         return (*i)++, PANDA_OK; //  read before everything else
     if (strncmp (arg, "--config=", 9) == 0)
         return PANDA_OK;
-    const setting_t *s = s_find_flag (arg, &value);
+    const setting_t *s = s_find_flag (self, arg, &value);
     if (!s)
         return panda_error_set (err, PANDA_ERR_INVALID, "unknown option '%s' (see --help)", arg);
     char source[96];
@@ -752,17 +736,8 @@ panda_config_runs (const panda_config_t *self, const char *actor)
 panda_err_t
 panda_config_load (panda_config_t *self, int argc, char **argv, char **envp, panda_error_t *err)
 {
-    bool named;
-    const char *path = s_config_path (argc, argv, envp, &named);
-    if (path) {
-        if (named && access (path, R_OK) != 0)
-            return panda_error_set (err, PANDA_ERR_INVALID, "config file '%s' does not exist", path);
-        panda_err_t rc = s_load_file (self, path, err);
-        if (rc)
-            return rc;
-        if (!(self->config_path = strdup (path)))
-            return panda_error_set (err, PANDA_ERR_NOMEM, "out of memory");
-    }
+    if (panda_config_load_file (self, argc, argv, envp, err))
+        return err ? err->code : PANDA_ERR_INVALID;
     panda_err_t rc = s_load_env (self, envp, err);
     bool *seen = calloc (panda_config_settings_count, sizeof *seen);
     if (!seen)
@@ -770,6 +745,8 @@ panda_config_load (panda_config_t *self, int argc, char **argv, char **envp, pan
     for (int i = 1; rc == PANDA_OK && i < argc; i++)
         rc = s_load_flag (self, argc, argv, &i, seen, err);
     free (seen);
+    if (rc == PANDA_OK)
+        rc = panda_config_expand_paths (self, envp, err);
     if (rc == PANDA_OK)
         rc = s_derive_defaults (self, envp, err);
     if (rc == PANDA_OK)

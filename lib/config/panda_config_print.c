@@ -70,12 +70,17 @@ panda_config_print_help (FILE *out)
             snprintf (flags, sizeof flags, "-%c, --%s <%s>", s->flag, name, s->value_name);
         else
             snprintf (flags, sizeof flags, "    --%s <%s>", name, s->value_name);
-        fprintf (out, "  %-46s %s%s%s%s%s\n", flags, s->help,
-                 panda_config_is_not_used_yet (s->key) ? " (aquadoggo's; accepted, not used yet)" : "",
-                 s->fallback ? " [default: " : "", s->fallback ? (*s->fallback ? s->fallback : "none") : "",
-                 s->fallback ? "]" : "");
+        const char *no_effect = panda_config_no_effect (s->key);
+        fprintf (out, "  %-46s %s%s%s%s%s%s%s\n", flags, s->help,
+                 no_effect ? " (accepted for aquadoggo config files; no effect: "
+                 : panda_config_is_not_used_yet (s->key) ? " (aquadoggo's; accepted, not used yet)"
+                                                         : "",
+                 no_effect ? no_effect : "", no_effect ? ")" : "", s->fallback ? " [default: " : "",
+                 s->fallback ? (*s->fallback ? s->fallback : "none") : "", s->fallback ? "]" : "");
     }
-    fprintf (out, "  %-46s %s\n", "-c, --config <PATH>", "config file (default: ./config.toml if present)");
+    fprintf (out, "  %-46s %s\n", "-c, --config <PATH>",
+             "config file (default: ./config.toml, else $XDG_CONFIG_HOME/pandad/config.toml or "
+             "~/.config/pandad/config.toml, if present); path values may use ~ and $HOME");
     fprintf (out, "  %-46s %s\n", "    --print-config", "print the effective configuration and exit");
     fprintf (out, "  %-46s %s\n", "-h, --help", "this help");
     fprintf (out, "  %-46s %s\n", "-V, --version", "print the version");

@@ -218,6 +218,11 @@ typedef struct {
 PANDA_NODISCARD panda_err_t panda_store_counts (panda_store_t *self, panda_store_counts_t *counts,
                                                 panda_error_t *err);
 
+//  Number of entries stored after position since (those the views have
+//  yet to materialise when since is their position). Walks only those.
+PANDA_NODISCARD panda_err_t panda_store_count_since (panda_store_t *self, int64_t since, int64_t *count,
+                                                     panda_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif

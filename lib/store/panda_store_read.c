@@ -162,3 +162,19 @@ panda_store_counts (panda_store_t *self, panda_store_counts_t *counts, panda_err
     sqlite3_finalize (stmt);
     return PANDA_OK;
 }
+
+panda_err_t
+panda_store_count_since (panda_store_t *self, int64_t since, int64_t *count, panda_error_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2 (self->db, "SELECT count (*) FROM entries WHERE id > ?1", -1, &stmt, NULL) !=
+        SQLITE_OK) {
+        sqlite3_finalize (stmt);
+        return panda_store_db_error (self->db, "count entries", err);
+    }
+    sqlite3_bind_int64 (stmt, 1, since);
+    int step = sqlite3_step (stmt);
+    *count = step == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+    sqlite3_finalize (stmt);
+    return step == SQLITE_ROW ? PANDA_OK : panda_store_db_error (self->db, "count entries", err);
+}
