@@ -331,20 +331,17 @@ test_views_behind (void **state)
 static bool
 s_replication_address (panda_fixture_t *node, char *out, size_t size)
 {
-    char path[600], line[4096];
-    snprintf (path, sizeof path, "%s/pandad.log", panda_fixture_dir (node));
-    FILE *f = fopen (path, "r");
-    bool found = false;
-    while (f && fgets (line, sizeof line, f)) {
-        char peer[128];
-        unsigned port;
-        const char *at = strstr (line, "replicate: peer id ");
-        if (at &&
-            sscanf (at, "replicate: peer id %127[^,], replicating on tcp://127.0.0.1:%u", peer, &port) == 2)
-            found = snprintf (out, size, "%s@127.0.0.1:%u", peer, port) < (int) size;
-    }
-    if (f)
-        fclose (f);
+    //  GET /replication names the node's peer id and bound port.
+    panda_http_response_t resp = {0};
+    if (panda_http_request (panda_fixture_http (node), "GET", "/replication", NULL, NULL, 0, &resp) != 0)
+        return false;
+    json_t *info = json_loads (resp.body, 0, NULL);
+    panda_http_response_release (&resp);
+    const char *peer = json_string_value (json_object_get (info, "peer_id"));
+    json_int_t port = json_integer_value (json_object_get (info, "port"));
+    bool found =
+        peer && port > 0 && snprintf (out, size, "%s@127.0.0.1:%lld", peer, (long long) port) < (int) size;
+    json_decref (info);
     return found;
 }
 
