@@ -286,7 +286,7 @@ s_dotted_parent (cursor_t *c, json_t *table, const s_path_t *path, json_t **pare
 static panda_err_t
 s_put (cursor_t *c, json_t *table, const s_path_t *path, json_t *value)
 {
-    json_t *parent;
+    json_t *parent = NULL;
     if (s_dotted_parent (c, table, path, &parent)) {
         json_decref (value);
         return c->err ? c->err->code : PANDA_ERR_DECODE;
