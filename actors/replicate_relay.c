@@ -290,10 +290,16 @@ s_listed (panda_replicate_peer_t *relay, const panda_repl_relay_peer_t *listed)
         }
     }
     panda_replicate_peer_t *relayed = s_relayed_find (relay, key);
-    if (relayed)
-        relayed->last_beacon = now;
-    else
+    if (!relayed)
         s_relayed_new (relay, key, true);
+    else {
+        relayed->last_beacon = now;
+        //  Listed, so registered now: a tunnel that is down starts again at
+        //  once (the answerer asks the opener), whatever an earlier refusal
+        //  said. Lookups come every 20 s, so this is no storm.
+        if (!panda_tunnel_ready (relayed->tunnel) && !panda_tunnel_opening (relayed->tunnel))
+            s_open (relayed, now);
+    }
 }
 
 //  A payload from key through our relay: tunnel traffic.
@@ -369,7 +375,9 @@ s_client (panda_replicate_peer_t *relay, const panda_repl_msg_t *msg)
                             peer->peer_id, (int) msg->text_len, msg->text);
             panda_tunnel_close (peer->tunnel);
             panda_replicate_peer_disconnected (peer, "the relay refused to forward");
-            peer->next_open = zclock_mono () + S_GIVE_UP_MS;
+            //  The other node may register in a moment (after a relay restart):
+            //  try again soon; one Open of 66 bytes every 5 s is no load.
+            peer->next_open = zclock_mono () + S_OPEN_RETRY_MS;
             return;
         }
         default: return; //  an empty Ack probes whether we are still there
