@@ -326,8 +326,7 @@ test_views_behind (void **state)
     assert_int_equal (s_views_behind_extension (node), -1);
 }
 
-//  The last "peer id P, replicating on tcp://127.0.0.1:N" of a node's log:
-//  "P@127.0.0.1:N" into out.
+//  A node's "P@127.0.0.1:N" (peer id, replication port) into out.
 static bool
 s_replication_address (panda_fixture_t *node, char *out, size_t size)
 {

@@ -26,8 +26,11 @@ if (typeof globalThis.FileReader === 'undefined') {
 
 const REPLICATION = [...(process.env.PANDA_DEBUG ? ['--log-level', 'debug'] : []), '--node-address', '127.0.0.1', '--node-port', '0', '--replication-interval-ms', '600000'];
 const a = await startNode(REPLICATION);
-const REPLICATING_RE = /peer id (12D3KooW\w+), replicating on tcp:\/\/127\.0\.0\.1:(\d+)/;
-const [, aPeer, aPort] = REPLICATING_RE.exec(a.log());
+// GET /replication names A's peer id and bound port (the start-up summary
+// that also prints them may still be on its way to the log).
+const replicationInfo = async (url) => (await fetch(url.replace(/\/graphql$/, '/replication'))).json();
+const { peer_id: aPeer, port: aPort } = await replicationInfo(a.url);
+if (!/^12D3KooW\w+$/.test(aPeer) || !(aPort > 0)) throw new Error(`GET /replication: no peer id and port (${aPeer}, ${aPort})`);
 let b = null;
 globalTimeout(TIMEOUT_MS, () => { a.printLog(); b?.printLog(); });
 
