@@ -148,4 +148,49 @@ void panda_fixture_wait_schema (panda_http_t *http, const char *schema_id, int t
 int panda_fixture_wait_document (panda_http_t *http, const char *schema_id, const char *document_id,
                                  const char *view_id, int timeout_ms);
 
+//  --- time and logs (panda_fixture_log.c) ----------------------------------
+
+//  Monotonic milliseconds, for deadlines and figures.
+double panda_fixture_now_ms (void);
+
+//  Everything the node logged so far ("" before its log exists; the log is
+//  copied by a thread). Caller frees.
+char *panda_fixture_log (const panda_fixture_t *self);
+
+//  How often needle occurs in the node's log.
+size_t panda_fixture_log_count (const panda_fixture_t *self, const char *needle);
+
+//  Poll the log until needle occurs at least count times; false at the
+//  deadline (the caller fails with what it was waiting for).
+bool panda_fixture_wait_log (const panda_fixture_t *self, const char *needle, size_t count, int timeout_ms);
+
+//  The last tail bytes of the node's log on stderr, headed by label (for
+//  a failure).
+void panda_fixture_print_log (const panda_fixture_t *self, const char *label, size_t tail);
+
+//  --- several nodes (panda_fixture_network.c) ------------------------------
+
+//  The tag schema: publish_sequence.json entries 0 and 1 make it (one str
+//  field, "label").
+#define PANDA_FIXTURE_TAG_SCHEMA                                                                             \
+    "vector_tag_002097d3a1a0f3425d2909274d3b1bb3eba84047fac3f2392456ee4fede400e5ba2f"
+#define PANDA_FIXTURE_TAG_ENTRIES 2
+
+//  Publish the tag schema (if with_schema), wait until it is queryable,
+//  then one tag document with label by a new author. False if a publish
+//  was refused; the wait fails the test at timeout_ms.
+bool panda_fixture_publish_tag (panda_http_t *http, const char *label, bool with_schema, int timeout_ms);
+
+//  GET /replication, parsed; NULL if there is no JSON answer. Caller owns.
+json_t *panda_fixture_replication (panda_fixture_t *self);
+
+//  A TCP port that was free on 127.0.0.1 a moment ago.
+int panda_fixture_free_port (void);
+
+//  A new random node identity written as a 0600 key file dir/name for
+//  --private-key: its path and peer id into path and peer_id. False on
+//  failure. The caller removes the file.
+bool panda_fixture_key_file (const char *dir, const char *name, char *path, size_t path_size, char *peer_id,
+                             size_t peer_id_size);
+
 #endif

@@ -1,7 +1,8 @@
-/*  panda_netns.c - a LAN of network namespaces for multi-node tests
-    (panda_netns.h).                                                       */
+/*  panda_netns.c - network namespaces for multi-node tests: a LAN or two
+    homes behind NAT (panda_netns.h).                                      */
 #define _GNU_SOURCE //  setns
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -15,9 +16,12 @@
 #include "panda_test.h"
 #include "panda_netns.h"
 
+//  The NAT shape's script, beside this file.
+#define PANDA_NETNS_NAT_SCRIPT PANDA_TEST_VECTORS "/../netns_nat.sh"
+
 static char s_prefix[32]; //  pdd<pid>
 static int s_home = -1; //  the test's own network namespace
-static int s_nodes; //  namespaces that exist and must be removed (0: none)
+static bool s_made; //  namespaces may exist and must be removed
 static bool s_hooked; //  atexit and signal handlers are in place
 
 //  Run an ip command (printf format); 0 on success. Quiet unless loud.
@@ -39,9 +43,19 @@ s_ip (bool loud, const char *format, ...)
     return rc;
 }
 
-//  Namespaces named pdd<pid>... of processes that are gone.
+//  The pid of a pdd<pid>... name, or 0 for another name.
+static long
+s_owner (const char *name)
+{
+    char *end = NULL;
+    long pid = strncmp (name, "pdd", 3) == 0 ? strtol (name + 3, &end, 10) : 0;
+    return end && end > name + 3 && !isdigit ((unsigned char) *end) ? pid : 0;
+}
+
+//  Every namespace of a pdd<pid> whose process is gone, or (mine) of this
+//  process, after killing what runs in it.
 static void
-s_remove_leftovers (void)
+s_remove (bool mine)
 {
     FILE *list = popen ("ip netns list 2>/dev/null", "r");
     if (!list)
@@ -49,53 +63,51 @@ s_remove_leftovers (void)
     char line[256];
     while (fgets (line, sizeof line, list)) {
         line[strcspn (line, " \n")] = 0;
-        long pid = 0;
-        char *end = NULL;
-        if (strncmp (line, "pdd", 3) == 0)
-            pid = strtol (line + 3, &end, 10);
-        if (pid <= 0 || !end || end == line + 3 || (pid != getpid () && kill ((pid_t) pid, 0) == 0) ||
-            (pid != getpid () && errno != ESRCH))
+        long pid = s_owner (line);
+        if (pid <= 0)
             continue;
-        fprintf (stderr, "panda_netns: removing leftover namespace %s\n", line);
+        if (mine != (pid == getpid ()))
+            continue;
+        if (!mine && (kill ((pid_t) pid, 0) == 0 || errno != ESRCH))
+            continue; //  its test still runs
+        if (!mine)
+            fprintf (stderr, "panda_netns: removing leftover namespace %s\n", line);
+        char command[320];
+        snprintf (command, sizeof command, "ip netns pids %s 2>/dev/null | xargs -r kill -9 2>/dev/null",
+                  line);
+        (void) !system (command);
         s_ip (false, "netns del %s", line);
     }
     pclose (list);
 }
 
 void
-panda_netns_lan_destroy (void)
+panda_netns_destroy (void)
 {
-    if (s_nodes == 0)
+    if (!s_made)
         return;
     if (s_home >= 0)
         setns (s_home, CLONE_NEWNET);
-    //  Nodes still running here (the test was stopped from outside, or
-    //  failed before stopping them) would outlive their namespace.
-    for (int i = 0; i < s_nodes; i++) {
-        char line[256];
-        snprintf (line, sizeof line, "ip netns pids %sn%d 2>/dev/null | xargs -r kill -9 2>/dev/null",
-                  s_prefix, i);
-        (void) !system (line);
-        s_ip (false, "netns del %sn%d", s_prefix, i);
-    }
-    s_ip (false, "netns del %shub", s_prefix);
-    s_nodes = 0;
+    s_remove (true);
+    s_made = false;
 }
 
 //  A test stopped from outside (ctest's timeout, ^C) leaves nothing.
 static void
 s_on_signal (int sig)
 {
-    panda_netns_lan_destroy ();
+    panda_netns_destroy ();
     signal (sig, SIG_DFL);
     raise (sig);
 }
 
-int
-panda_netns_lan_new (int nodes, char *why, size_t size)
+//  What every shape needs: root, ip, a working 'ip netns add', the exit
+//  hooks, no leftovers. 0, or -1 with why.
+static int
+s_prepare (char *why, size_t size)
 {
-    if (nodes < 1 || nodes > PANDA_NETNS_MAX_NODES || s_nodes) {
-        snprintf (why, size, "bad number of nodes, or a LAN exists");
+    if (s_made) {
+        snprintf (why, size, "namespaces of this test exist already");
         return -1;
     }
     if (geteuid () != 0) {
@@ -108,7 +120,7 @@ panda_netns_lan_new (int nodes, char *why, size_t size)
     }
     snprintf (s_prefix, sizeof s_prefix, "pdd%d", (int) getpid ());
     if (!s_hooked) {
-        atexit (panda_netns_lan_destroy);
+        atexit (panda_netns_destroy);
         signal (SIGINT, s_on_signal);
         signal (SIGTERM, s_on_signal);
         s_hooked = true;
@@ -117,14 +129,27 @@ panda_netns_lan_new (int nodes, char *why, size_t size)
         snprintf (why, size, "no 'ip' command (iproute2)");
         return -1;
     }
-    s_remove_leftovers ();
-    if (s_ip (false, "netns add %shub", s_prefix)) {
+    s_remove (false);
+    if (s_ip (false, "netns add %stry", s_prefix)) {
         snprintf (why, size, "'ip netns add' fails here (a container?)");
         return -1;
     }
-    s_nodes = nodes;
+    s_made = true;
+    s_ip (false, "netns del %stry", s_prefix);
+    return 0;
+}
+
+int
+panda_netns_lan_new (int nodes, char *why, size_t size)
+{
+    if (nodes < 1 || nodes > PANDA_NETNS_MAX_NODES) {
+        snprintf (why, size, "bad number of nodes");
+        return -1;
+    }
+    if (s_prepare (why, size))
+        return -1;
     const char *p = s_prefix;
-    int rc = s_ip (true, "-n %shub link add %sbr type bridge", p, p) ||
+    int rc = s_ip (true, "netns add %shub", p) || s_ip (true, "-n %shub link add %sbr type bridge", p, p) ||
              s_ip (true, "-n %shub link set %sbr up", p, p);
     for (int i = 0; rc == 0 && i < nodes; i++)
         rc =
@@ -138,21 +163,48 @@ panda_netns_lan_new (int nodes, char *why, size_t size)
             s_ip (true, "-n %sn%d link set lo up", p, i);
     if (rc) {
         snprintf (why, size, "cannot build the bridge and veths");
-        panda_netns_lan_destroy ();
+        panda_netns_destroy ();
+        return -1;
+    }
+    return 0;
+}
+
+int
+panda_netns_nat_new (char *why, size_t size)
+{
+    if (system ("command -v nft >/dev/null 2>&1") != 0) {
+        snprintf (why, size, "nft (Debian package nftables) is not installed");
+        return -1;
+    }
+    if (s_prepare (why, size))
+        return -1;
+    char command[512];
+    snprintf (command, sizeof command, "%s up %s", PANDA_NETNS_NAT_SCRIPT, s_prefix);
+    if (system (command) != 0) {
+        snprintf (why, size, "cannot build the namespaces, veths and NAT (%s)", PANDA_NETNS_NAT_SCRIPT);
+        panda_netns_destroy ();
         return -1;
     }
     return 0;
 }
 
 void
-panda_netns_enter (int i)
+panda_netns_enter_name (const char *name)
 {
     char path[128];
-    snprintf (path, sizeof path, "/run/netns/%sn%d", s_prefix, i);
+    snprintf (path, sizeof path, "/run/netns/%s%s", s_prefix, name);
     int fd = open (path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || setns (fd, CLONE_NEWNET) != 0)
         fail_msg ("cannot enter %s: %s", path, strerror (errno));
     close (fd);
+}
+
+void
+panda_netns_enter (int i)
+{
+    char name[16];
+    snprintf (name, sizeof name, "n%d", i);
+    panda_netns_enter_name (name);
 }
 
 void

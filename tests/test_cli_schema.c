@@ -48,24 +48,6 @@ s_read (const char *path)
     return text;
 }
 
-//  Poll path until it contains text (the node's log is copied by a
-//  thread); fails the test at the deadline.
-static void
-s_wait_log (const char *path, const char *text)
-{
-    int64_t deadline = zclock_mono () + PANDA_FIXTURE_REQUEST_MS;
-    while (true) {
-        char *log = s_read (path);
-        bool found = strstr (log, text) != NULL;
-        free (log);
-        if (found)
-            return;
-        if (zclock_mono () > deadline)
-            fail_msg ("%s never said \"%s\"", path, text);
-        zclock_sleep (20);
-    }
-}
-
 //  Run a shell command (printf format); *out gets stdout+stderr.
 static int
 s_run (char **out, const char *format, ...)
@@ -254,10 +236,10 @@ test_node_migrate (void **state)
     assert_non_null (node);
     panda_fixture_wait_schema (panda_fixture_http (node), event_id, PANDA_FIXTURE_REQUEST_MS);
     panda_fixture_restart (node, NULL);
-    char path[512];
-    snprintf (path, sizeof path, "%s/pandad.log", panda_fixture_dir (node));
-    s_wait_log (path, "published 6 of 6 commits (0 were stored already)");
-    s_wait_log (path, "published 0 of 6 commits (6 were stored already)");
+    assert_true (panda_fixture_wait_log (node, "published 6 of 6 commits (0 were stored already)", 1,
+                                         PANDA_FIXTURE_REQUEST_MS));
+    assert_true (panda_fixture_wait_log (node, "published 0 of 6 commits (6 were stored already)", 1,
+                                         PANDA_FIXTURE_REQUEST_MS));
     out = s_deploy (node, f.lock, 0);
     assert_non_null (strstr (out, "nothing to deploy"));
     free (out);

@@ -20,21 +20,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "panda_test.h"
 #include "panda_fixture.h"
 #include "panda_netns.h"
-#include "panda/panda_keypair.h"
-#include "panda/panda_operation.h"
 
 #define NODES 4 //  A, B, C on the default network; D with its own psk
 #define CONVERGE_MS 60000 //  longest wait (ASan, two loaded cores)
 #define QUIET_MS 5000 //  D beacons five times meanwhile
 
-static const char s_tag[] = "vector_tag_002097d3a1a0f3425d2909274d3b1bb3eba84047fac3f2392456ee4fede400e5ba2f";
-#define TAG_ENTRIES 2 //  publish_sequence.json entries 0-1 make vector_tag
+static const char s_tag[] = PANDA_FIXTURE_TAG_SCHEMA;
 #define TAGS_QUERY                                                                                           \
     "{ all_%s(first: 100, orderBy: DOCUMENT_ID) { totalCount documents { meta { documentId viewId } fields " \
     "{ label } } } }"
@@ -46,14 +42,6 @@ typedef struct {
     double started[NODES]; //  ms, when its start was asked for
     double listening[NODES]; //  ms, when it listened
 } fixture_t;
-
-static double
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec * 1000.0 + (double) ts.tv_nsec / 1e6;
-}
 
 static int
 s_setup (void **state)
@@ -87,32 +75,18 @@ s_teardown (void **state)
                 rc = -1;
             }
         }
-    panda_netns_lan_destroy ();
+    panda_netns_destroy ();
     free (f);
     return rc;
 }
 
-//  Print the tail of every running node's log (for a failure).
+//  The end of every running node's log (for a failure).
 static void
 s_dump_logs (fixture_t *f)
 {
-    for (int i = 0; i < NODES; i++) {
-        if (!f->nodes[i])
-            continue;
-        char path[1024];
-        snprintf (path, sizeof path, "%s/pandad.log", panda_fixture_dir (f->nodes[i]));
-        FILE *file = fopen (path, "r");
-        if (!file)
-            continue;
-        fseek (file, 0, SEEK_END);
-        long size = ftell (file);
-        fseek (file, size > 5000 ? size - 5000 : 0, SEEK_SET);
-        char buf[5001];
-        size_t len = fread (buf, 1, 5000, file);
-        buf[len] = 0;
-        fclose (file);
-        fprintf (stderr, "--- node %c, last %zu bytes of its log:\n%s\n", 'A' + i, len, buf);
-    }
+    for (int i = 0; i < NODES; i++)
+        if (f->nodes[i])
+            panda_fixture_print_log (f->nodes[i], (const char *[]){"A", "B", "C", "D"}[i], 5000);
 }
 
 #define s_fail(f, ...)                                                                                       \
@@ -130,9 +104,9 @@ s_start (fixture_t *f, int i, const char *psk)
     setenv ("ZSYS_INTERFACE", panda_netns_interface (i), 1);
     const char *args[] = {"--mdns", "true", "--node-port", "2022", psk ? "--psk" : NULL, psk, NULL};
     panda_netns_enter (i);
-    f->started[i] = s_now_ms ();
+    f->started[i] = panda_fixture_now_ms ();
     f->nodes[i] = panda_fixture_start (args, PANDA_FIXTURE_START_MS, PANDA_FIXTURE_REQUEST_MS);
-    f->listening[i] = s_now_ms ();
+    f->listening[i] = panda_fixture_now_ms ();
     unsetenv ("ZSYS_INTERFACE");
     if (!f->nodes[i])
         s_fail (f, "node %c did not start", 'A' + i);
@@ -168,7 +142,7 @@ s_wait_tags (fixture_t *f, int i, json_t *want)
     panda_netns_enter (i);
     json_t *answer =
         panda_http_graphql_until (panda_fixture_http (f->nodes[i]), query, s_equal, want, CONVERGE_MS);
-    double now = s_now_ms ();
+    double now = panda_fixture_now_ms ();
     if (!answer)
         s_fail (f, "node %c did not serve A's document within %d ms", 'A' + i, CONVERGE_MS);
     json_decref (answer);
@@ -181,30 +155,8 @@ static void
 s_publish (fixture_t *f, int i, const char *label)
 {
     panda_netns_enter (i);
-    panda_http_t *http = panda_fixture_http (f->nodes[i]);
-    for (size_t k = 0; k < TAG_ENTRIES; k++) {
-        json_t *answer = panda_fixture_publish_sequence_entry (http, k, NULL);
-        if (json_object_get (answer, "errors"))
-            s_fail (f, "publish of sequence entry %zu on %c failed", k, 'A' + i);
-        json_decref (answer);
-    }
-    panda_fixture_wait_schema (http, s_tag, CONVERGE_MS);
-    panda_keypair_t *keypair = panda_keypair_new ();
-    assert_non_null (keypair);
-    panda_error_t err;
-    panda_operation_t *op = panda_operation_new (PANDA_ACTION_CREATE, s_tag, NULL, 0, &err);
-    assert_non_null (op);
-    panda_value_t value;
-    assert_int_equal (panda_value_set_str (&value, label, strlen (label)), PANDA_OK);
-    assert_int_equal (panda_operation_set_field (op, "label", &value, &err), PANDA_OK);
-    panda_value_clear (&value);
-    panda_fixture_signed_t s = panda_fixture_sign (keypair, 0, 1, NULL, NULL, &op);
-    json_t *answer = panda_fixture_publish_signed (http, &s, NULL);
-    if (!json_object_get (json_object_get (answer, "data"), "publish"))
-        s_fail (f, "publish of a tag on %c failed", 'A' + i);
-    json_decref (answer);
-    panda_fixture_signed_release (&s);
-    panda_keypair_destroy (&keypair);
+    if (!panda_fixture_publish_tag (panda_fixture_http (f->nodes[i]), label, true, CONVERGE_MS))
+        s_fail (f, "publishing tag \"%s\" on %c failed", label, 'A' + i);
     panda_netns_leave ();
 }
 

@@ -5,14 +5,9 @@
 #include "panda_test.h"
 
 #include "panda_fixture.h"
-#include "panda_peer_id.h"
 #include "panda/panda_node.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <pthread.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -323,21 +318,6 @@ test_document_events (void **state)
     s_inbox_fini (&inbox);
 }
 
-//  A TCP port that was free on 127.0.0.1 a moment ago.
-static int
-s_free_port (void)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    assert_true (fd >= 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    assert_int_equal (bind (fd, (struct sockaddr *) &addr, sizeof addr), 0);
-    assert_int_equal (getsockname (fd, (struct sockaddr *) &addr, &len), 0);
-    close (fd);
-    return ntohs (addr.sin_port);
-}
-
 //  Another node connects, then goes away: two events naming it.
 static void
 test_peer_events (void **state)
@@ -345,21 +325,16 @@ test_peer_events (void **state)
     (void) state;
     panda_fixture_require ();
     panda_error_t err;
-    panda_peer_identity_t *identity = panda_peer_identity_new_random (&err);
-    assert_non_null (identity);
     const char *tmp = getenv ("TMPDIR");
-    char key_path[256];
-    snprintf (key_path, sizeof key_path, "%s/panda-embed-key-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    int fd = mkstemp (key_path);
-    assert_true (fd >= 0);
-    char text[PANDA_PEER_KEY_FILE_SIZE + 1];
-    panda_peer_identity_key_file (identity, text);
-    assert_int_equal (write (fd, text, PANDA_PEER_KEY_FILE_SIZE), PANDA_PEER_KEY_FILE_SIZE);
-    close (fd);
+    char dir[256], key_path[320], peer_id[128];
+    snprintf (dir, sizeof dir, "%s/panda-embed-key-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    assert_non_null (mkdtemp (dir));
+    assert_true (
+        panda_fixture_key_file (dir, "node.key", key_path, sizeof key_path, peer_id, sizeof peer_id));
     char port[16], address[64], dial[256];
-    snprintf (port, sizeof port, "%d", s_free_port ());
+    snprintf (port, sizeof port, "%d", panda_fixture_free_port ());
     snprintf (address, sizeof address, "127.0.0.1:%s", port);
-    snprintf (dial, sizeof dial, "%s@%s", panda_peer_identity_peer_id (identity), address);
+    snprintf (dial, sizeof dial, "%s@%s", peer_id, address);
     //  Subscribed before the peer is up: the node redials until it is.
     static s_embedded_t e; //  static: a failed test's teardown still reaches it
     memset (&e, 0, sizeof e);
@@ -376,7 +351,7 @@ test_peer_events (void **state)
     assert_true (s_wait_events (&inbox, 1, S_WAIT_MS) >= 1);
     s_event_t *connected = &inbox.events[0];
     assert_int_equal (connected->kind, PANDA_NODE_PEER_CONNECTED);
-    assert_string_equal (connected->peer_id, panda_peer_identity_peer_id (identity));
+    assert_string_equal (connected->peer_id, peer_id);
     assert_string_equal (connected->address, address);
     assert_null (connected->document_id);
 
@@ -385,12 +360,12 @@ test_peer_events (void **state)
     assert_true (s_wait_events (&inbox, before + 1, S_WAIT_MS) > before);
     s_event_t *gone = &inbox.events[before];
     assert_int_equal (gone->kind, PANDA_NODE_PEER_DISCONNECTED);
-    assert_string_equal (gone->peer_id, panda_peer_identity_peer_id (identity));
+    assert_string_equal (gone->peer_id, peer_id);
     panda_node_unsubscribe (&sub);
     s_unembed (&e);
     s_inbox_fini (&inbox);
     unlink (key_path);
-    panda_peer_identity_destroy (&identity);
+    rmdir (dir);
 }
 
 //  After a failed test: stop its node (and so its callbacks) before the

@@ -184,27 +184,6 @@ s_browser (void)
     return NULL;
 }
 
-//  What the node logged, read whole. Caller frees.
-static char *
-s_log (void)
-{
-    char path[1024];
-    snprintf (path, sizeof path, "%s/pandad.log", panda_fixture_dir (s_node));
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream (&text, &size);
-    assert_non_null (out);
-    FILE *file = fopen (path, "r"); //  made by the fixture's thread: may not be there yet
-    char chunk[4096];
-    size_t n;
-    while (file && (n = fread (chunk, 1, sizeof chunk, file)) > 0)
-        fwrite (chunk, 1, n, out);
-    if (file)
-        fclose (file);
-    fclose (out);
-    return text;
-}
-
 static void
 test_ide_renders_offline_and_queries_the_node (void **state)
 {
@@ -233,7 +212,7 @@ test_ide_renders_offline_and_queries_the_node (void **state)
     char *log = NULL;
     for (int64_t deadline = zclock_mono () + REQUEST_MS; zclock_mono () < deadline;) {
         free (log);
-        log = s_log ();
+        log = panda_fixture_log (s_node);
         if (strstr (log, "DEBUG api: POST /graphql 200 "))
             break;
         zclock_sleep (20);

@@ -18,27 +18,6 @@
 #define REQUEST_MS 20000
 #define LOG_MS 30000
 
-//  What node logged so far, read whole. Caller frees.
-static char *
-s_log (panda_fixture_t *node)
-{
-    char path[1024];
-    snprintf (path, sizeof path, "%s/pandad.log", panda_fixture_dir (node));
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream (&text, &size);
-    assert_non_null (out);
-    FILE *file = fopen (path, "r"); //  made by the fixture's thread: may not be there yet
-    char chunk[4096];
-    size_t n;
-    while (file && (n = fread (chunk, 1, sizeof chunk, file)) > 0)
-        fwrite (chunk, 1, n, out);
-    if (file)
-        fclose (file);
-    fclose (out);
-    return text;
-}
-
 //  True if some line of text has every one of the needles (NULL-ended).
 static bool
 s_line_with (const char *text, const char *const *needles)
@@ -65,7 +44,7 @@ s_wait_line (panda_fixture_t *node, const char *const *needles)
 {
     int64_t deadline = zclock_mono () + LOG_MS;
     while (true) {
-        char *text = s_log (node);
+        char *text = panda_fixture_log (node);
         bool found = s_line_with (text, needles);
         if (found || zclock_mono () >= deadline) {
             if (!found) {
@@ -102,7 +81,7 @@ s_check_summary (panda_fixture_t *node, const char *level)
               panda_fixture_port (node));
     snprintf (level_line, sizeof level_line, "log level          %s", level);
     s_wait_line (node, (const char *[]){level_line, NULL}); //  the block's last line
-    char *text = s_log (node);
+    char *text = panda_fixture_log (node);
     char version[64];
     snprintf (version, sizeof version, "pandad %s\n    data directory", PANDA_VERSION);
     assert_non_null (strstr (text, version));
@@ -128,7 +107,7 @@ test_summary_at_start (void **state)
     assert_int_equal (panda_fixture_setup (&node, NULL), 0);
     panda_fixture_require ();
     s_check_summary (node, "info");
-    char *text = s_log (node);
+    char *text = panda_fixture_log (node);
     assert_true (s_line_with (text, (const char *[]){"Z INFO  pandad: pandad " PANDA_VERSION, NULL}));
     free (text);
     assert_int_equal (panda_fixture_stop (&node), 0);
@@ -219,7 +198,7 @@ test_rejected_publish_and_debug_requests (void **state)
     s_wait_line (node, (const char *[]){"DEBUG api: POST /graphql 200 ", " ms", NULL});
     //  the other actors stay at info: verify and storage saw the publish
     //  but their debug lines are filtered out
-    char *text = s_log (node);
+    char *text = panda_fixture_log (node);
     assert_null (strstr (text, "DEBUG verify"));
     assert_null (strstr (text, "DEBUG storage"));
     assert_null (strstr (text, "DEBUG materialize"));
@@ -240,7 +219,7 @@ test_log_level_off_keeps_the_summary (void **state)
     s_check_summary (node, "off");
     char message[512];
     s_publish_mismatch (panda_fixture_http (node), message, sizeof message);
-    char *text = s_log (node);
+    char *text = panda_fixture_log (node);
     assert_null (strstr (text, "Z INFO"));
     assert_null (strstr (text, "rejected publish"));
     assert_null (strstr (text, "Created document"));

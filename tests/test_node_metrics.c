@@ -94,30 +94,6 @@ s_health (panda_fixture_t *node, int *status)
     return health;
 }
 
-//  Poll the node's log for a line containing text; true when it came.
-static bool
-s_log_has (panda_fixture_t *node, const char *text, int timeout_ms)
-{
-    char path[600];
-    snprintf (path, sizeof path, "%s/pandad.log", panda_fixture_dir (node));
-    int64_t deadline = zclock_mono () + timeout_ms;
-    while (true) {
-        FILE *f = fopen (path, "r");
-        bool found = false;
-        if (f) {
-            char line[4096];
-            while (!found && fgets (line, sizeof line, f))
-                found = strstr (line, text) != NULL;
-            fclose (f);
-        }
-        if (found)
-            return true;
-        if (zclock_mono () >= deadline)
-            return false;
-        zclock_sleep (50); //  polling with a deadline, not synchronising
-    }
-}
-
 static int
 s_setup (void **state)
 {
@@ -311,9 +287,9 @@ test_views_behind (void **state)
     char line[128];
     snprintf (line, sizeof line, "rebuilding the views database from %lld stored entries",
               (long long) (stored + K));
-    assert_true (s_log_has (node, line, WAIT_MS));
+    assert_true (panda_fixture_wait_log (node, line, 1, WAIT_MS));
     snprintf (line, sizeof line, "views caught up: %lld entries", (long long) (stored + K));
-    assert_true (s_log_has (node, line, WAIT_MS));
+    assert_true (panda_fixture_wait_log (node, line, 1, WAIT_MS));
     deadline = zclock_mono () + WAIT_MS;
     do {
         health = s_health (node, &status);
@@ -397,9 +373,11 @@ test_config_file_lines (void **state)
     assert_non_null (node);
     char line[900];
     snprintf (line, sizeof line, "configuration from %s", file);
-    assert_true (s_log_has (node, line, WAIT_MS));
-    assert_true (s_log_has (node, "quic_port is aquadoggo's name before 0.8, read as node_port", WAIT_MS));
-    assert_true (s_log_has (node, "worker_pool_size is set but has no effect in pandad", WAIT_MS));
+    assert_true (panda_fixture_wait_log (node, line, 1, WAIT_MS));
+    assert_true (panda_fixture_wait_log (node, "quic_port is aquadoggo's name before 0.8, read as node_port",
+                                         1, WAIT_MS));
+    assert_true (
+        panda_fixture_wait_log (node, "worker_pool_size is set but has no effect in pandad", 1, WAIT_MS));
     panda_fixture_stop (&node);
     //  No file given: the user's XDG one is read.
     char xdg[600], env_dir[700];

@@ -27,19 +27,16 @@
     (not root, a container), the test skips and says why.               */
 #define _DEFAULT_SOURCE //  usleep
 
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "panda_test.h"
 #include "panda_fixture.h"
 #include "panda_netns.h"
-#include "panda_peer_id.h"
 #include "panda/panda_log_writer.h"
 #include "panda/panda_operation.h"
 
@@ -54,13 +51,13 @@
 #define SETUP_MS 60000 //  the schema reaching every node before the partition
 #define NO_ANTI_ENTROPY "600000" //  replication_interval_ms
 
-static const char s_tag[] = "vector_tag_002097d3a1a0f3425d2909274d3b1bb3eba84047fac3f2392456ee4fede400e5ba2f";
-#define TAG_ENTRIES 2 //  publish_sequence.json entries 0-1 make vector_tag
+static const char s_tag[] = PANDA_FIXTURE_TAG_SCHEMA;
+#define TAG_ENTRIES PANDA_FIXTURE_TAG_ENTRIES
 #define COUNT_QUERY "{ all_%s { totalCount } }"
 #define TAGS_QUERY "{ all_%s(first: 1000) { totalCount documents { meta { documentId viewId } } } }"
 
 typedef struct {
-    panda_peer_identity_t *identity;
+    char peer_id[128];
     char key_path[600];
     panda_fixture_t *node;
     panda_keypair_t *author; //  publishes on this node only
@@ -78,14 +75,6 @@ typedef struct {
     json_t *expected; //  {document id: view id} of everything acknowledged
     bool cut; //  C's link is down
 } fixture_t;
-
-static double
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec * 1000.0 + (double) ts.tv_nsec / 1e6;
-}
 
 //  --- setup -----------------------------------------------------------------
 
@@ -112,18 +101,11 @@ s_setup (void **state)
         return -1;
     for (size_t i = 0; i < NODES; i++) {
         s_node_t *n = &f->nodes[i];
-        panda_error_t err;
-        if (!(n->identity = panda_peer_identity_new_random (&err)) || !(n->author = panda_keypair_new ()))
-            return -1;
-        char text[PANDA_PEER_KEY_FILE_SIZE + 1];
-        panda_peer_identity_key_file (n->identity, text);
-        snprintf (n->key_path, sizeof n->key_path, "%s/node%zu.key", f->dir, i);
-        int fd = open (n->key_path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-        if (fd < 0)
-            return -1;
-        ssize_t written = write (fd, text, PANDA_PEER_KEY_FILE_SIZE);
-        close (fd);
-        if (written != PANDA_PEER_KEY_FILE_SIZE)
+        char name[32];
+        snprintf (name, sizeof name, "node%zu.key", i);
+        if (!(n->author = panda_keypair_new ()) ||
+            !panda_fixture_key_file (f->dir, name, n->key_path, sizeof n->key_path, n->peer_id,
+                                     sizeof n->peer_id))
             return -1;
     }
     return 0;
@@ -145,13 +127,12 @@ s_teardown (void **state)
         }
         if (n->key_path[0])
             unlink (n->key_path);
-        panda_peer_identity_destroy (&n->identity);
         panda_log_writer_destroy (&n->writer);
         panda_keypair_destroy (&n->author);
     }
     if (f->dir[0])
         rmdir (f->dir);
-    panda_netns_lan_destroy ();
+    panda_netns_destroy ();
     json_decref (f->expected);
     free (f);
     return rc;
@@ -159,27 +140,15 @@ s_teardown (void **state)
 
 //  --- nodes -------------------------------------------------------------------
 
-//  Print the tail of every running node's log (for a failure).
+//  The end of every running node's log (for a failure).
 static void
 s_dump_logs (fixture_t *f)
 {
     for (size_t i = 0; i < NODES; i++) {
-        if (!f->nodes[i].node)
-            continue;
-        char path[1024];
-        snprintf (path, sizeof path, "%s/pandad.log", panda_fixture_dir (f->nodes[i].node));
-        FILE *file = fopen (path, "r");
-        if (!file)
-            continue;
-        fseek (file, 0, SEEK_END);
-        long size = ftell (file);
-        fseek (file, size > 6000 ? size - 6000 : 0, SEEK_SET);
-        char buf[6001];
-        size_t len = fread (buf, 1, 6000, file);
-        buf[len] = 0;
-        fclose (file);
-        fprintf (stderr, "--- node %c (%s), last %zu bytes of its log:\n%s\n", (char) ('A' + i),
-                 panda_peer_identity_peer_id (f->nodes[i].identity), len, buf);
+        char label[160];
+        snprintf (label, sizeof label, "node %c (%s)", (char) ('A' + i), f->nodes[i].peer_id);
+        if (f->nodes[i].node)
+            panda_fixture_print_log (f->nodes[i].node, label, 6000);
     }
 }
 
@@ -211,8 +180,8 @@ s_start (fixture_t *f, size_t i, const int *dial)
                             "16"};
     size_t k = 10;
     for (size_t j = 0; dial[j] >= 0; j++) {
-        snprintf (peers[j], sizeof peers[j], "%s@%s:2022",
-                  panda_peer_identity_peer_id (f->nodes[dial[j]].identity), panda_netns_address (dial[j]));
+        snprintf (peers[j], sizeof peers[j], "%s@%s:2022", f->nodes[dial[j]].peer_id,
+                  panda_netns_address (dial[j]));
         args[k++] = "--direct-node-addresses";
         args[k++] = peers[j];
     }
@@ -294,11 +263,11 @@ static size_t
 s_publish_for (fixture_t *f, double ms)
 {
     size_t entries = 0;
-    double end = s_now_ms () + ms;
-    for (double next = s_now_ms (); next < end; next += ROUND_MS) {
+    double end = panda_fixture_now_ms () + ms;
+    for (double next = panda_fixture_now_ms (); next < end; next += ROUND_MS) {
         for (size_t i = 0; i < NODES; i++, entries++)
             s_publish_next (f, i);
-        double left = next + ROUND_MS - s_now_ms ();
+        double left = next + ROUND_MS - panda_fixture_now_ms ();
         if (left > 0)
             usleep ((useconds_t) (left * 1000));
     }
@@ -429,7 +398,7 @@ test_partition_heal (void **state)
     if (panda_netns_link_set (CUT, false))
         s_fail (f, "cannot take C's link down");
     f->cut = true;
-    double cut = s_now_ms ();
+    double cut = panda_fixture_now_ms ();
     size_t during = s_publish_for (f, PARTITION_MS);
     //  The cut is real: neither side serves what the other published.
     json_int_t all = (json_int_t) json_object_size (f->expected), on_a = s_count (f, 0),
@@ -440,7 +409,7 @@ test_partition_heal (void **state)
     if (panda_netns_link_set (CUT, true))
         s_fail (f, "cannot bring C's link back");
     f->cut = false;
-    double healed = s_now_ms ();
+    double healed = panda_fixture_now_ms ();
     printf ("partition: %zu entries published before, %zu during %.1f s without C's link (%zu documents)\n",
             before, during, (healed - cut) / 1000.0, json_object_size (f->expected));
 
@@ -449,10 +418,10 @@ test_partition_heal (void **state)
     double converged[NODES] = {0}, linked[NODES] = {0};
     size_t left = 2 * NODES;
     json_t *last[NODES] = {NULL};
-    while (left && s_now_ms () - healed < CONVERGE_MAX_MS) {
+    while (left && panda_fixture_now_ms () - healed < CONVERGE_MAX_MS) {
         for (size_t i = 0; i < NODES; i++) {
             if (linked[i] == 0 && s_links (f, i) == dials[i]) {
-                linked[i] = s_now_ms () - healed;
+                linked[i] = panda_fixture_now_ms () - healed;
                 left--;
             }
             //  The whole list only once the count is right (cheaper polls).
@@ -462,7 +431,7 @@ test_partition_heal (void **state)
             json_decref (last[i]);
             last[i] = s_views (f, i);
             if (last[i] && json_equal (last[i], f->expected)) {
-                converged[i] = s_now_ms () - healed;
+                converged[i] = panda_fixture_now_ms () - healed;
                 left--;
             }
         }

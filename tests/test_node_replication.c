@@ -22,14 +22,9 @@
     5. B restarted (SIGTERM) and killed (SIGKILL) in the middle of a
        catch-up of 360 entries: after a restart on the same data dir it
        converges, and its entries are exactly A's (nothing twice).      */
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,7 +32,6 @@
 
 #include "panda_test.h"
 #include "panda_fixture.h"
-#include "panda_peer_id.h"
 #include "panda/panda_log_writer.h"
 #include "panda/panda_operation.h"
 
@@ -65,7 +59,7 @@ static const char s_item[] =
     "totalCount documents { meta { viewId } } } } } } }"
 
 typedef struct {
-    panda_peer_identity_t *identity;
+    char peer_id[128];
     char key_path[600];
     char port[16]; //  replication port, picked before the start
     panda_fixture_t *node;
@@ -78,29 +72,6 @@ typedef struct {
 } fixture_t;
 
 //  --- setup -----------------------------------------------------------------
-
-static double
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec * 1000.0 + (double) ts.tv_nsec / 1e6;
-}
-
-//  A TCP port that was free on 127.0.0.1 a moment ago.
-static int
-s_free_port (void)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    assert_true (fd >= 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    assert_int_equal (bind (fd, (struct sockaddr *) &addr, sizeof addr), 0);
-    assert_int_equal (getsockname (fd, (struct sockaddr *) &addr, &len), 0);
-    close (fd);
-    return ntohs (addr.sin_port);
-}
 
 static int
 s_setup (void **state)
@@ -115,20 +86,12 @@ s_setup (void **state)
         return -1;
     for (size_t i = 0; i < NODES; i++) {
         s_node_t *n = &f->nodes[i];
-        panda_error_t err;
-        if (!(n->identity = panda_peer_identity_new_random (&err)))
+        char name[32];
+        snprintf (name, sizeof name, "node%zu.key", i);
+        if (!panda_fixture_key_file (f->dir, name, n->key_path, sizeof n->key_path, n->peer_id,
+                                     sizeof n->peer_id))
             return -1;
-        char text[PANDA_PEER_KEY_FILE_SIZE + 1];
-        panda_peer_identity_key_file (n->identity, text);
-        snprintf (n->key_path, sizeof n->key_path, "%s/node%zu.key", f->dir, i);
-        int fd = open (n->key_path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-        if (fd < 0)
-            return -1;
-        ssize_t written = write (fd, text, PANDA_PEER_KEY_FILE_SIZE);
-        close (fd);
-        if (written != PANDA_PEER_KEY_FILE_SIZE)
-            return -1;
-        snprintf (n->port, sizeof n->port, "%d", s_free_port ());
+        snprintf (n->port, sizeof n->port, "%d", panda_fixture_free_port ());
     }
     return 0;
 }
@@ -149,7 +112,6 @@ s_teardown (void **state)
         }
         if (n->key_path[0])
             unlink (n->key_path);
-        panda_peer_identity_destroy (&n->identity);
     }
     if (f->dir[0])
         rmdir (f->dir);
@@ -162,30 +124,18 @@ s_teardown (void **state)
 static const char *
 s_peer_id (s_node_t *n)
 {
-    return panda_peer_identity_peer_id (n->identity);
+    return n->peer_id;
 }
 
-//  Print the tail of every running node's log (for a failure).
+//  The end of every running node's log (for a failure).
 static void
 s_dump_logs (fixture_t *f)
 {
     for (size_t i = 0; i < NODES; i++) {
-        if (!f->nodes[i].node)
-            continue;
-        char path[1024];
-        snprintf (path, sizeof path, "%s/pandad.log", panda_fixture_dir (f->nodes[i].node));
-        FILE *file = fopen (path, "r");
-        if (!file)
-            continue;
-        fseek (file, 0, SEEK_END);
-        long size = ftell (file);
-        fseek (file, size > 6000 ? size - 6000 : 0, SEEK_SET);
-        char buf[6001];
-        size_t len = fread (buf, 1, 6000, file);
-        buf[len] = 0;
-        fclose (file);
-        fprintf (stderr, "--- node %c (%s), last %zu bytes of its log:\n%s\n", (char) ('A' + i),
-                 s_peer_id (&f->nodes[i]), len, buf);
+        char label[160];
+        snprintf (label, sizeof label, "node %c (%s)", (char) ('A' + i), s_peer_id (&f->nodes[i]));
+        if (f->nodes[i].node)
+            panda_fixture_print_log (f->nodes[i].node, label, 6000);
     }
 }
 
@@ -255,7 +205,7 @@ s_wait_same (fixture_t *f, size_t i, const char *format, const char *schema_id, 
 {
     char query[2048];
     snprintf (query, sizeof query, format, schema_id);
-    double started = s_now_ms ();
+    double started = panda_fixture_now_ms ();
     json_t *answer = panda_http_graphql_until (s_http (f, i), query, s_equal, want, timeout_ms);
     if (!answer) {
         json_t *last = panda_http_graphql (s_http (f, i), query, NULL, NULL, NULL);
@@ -265,7 +215,7 @@ s_wait_same (fixture_t *f, size_t i, const char *format, const char *schema_id, 
                 (char) ('A' + i), schema_id, timeout_ms, got, expected);
     }
     json_decref (answer);
-    return s_now_ms () - started;
+    return panda_fixture_now_ms () - started;
 }
 
 //  totalCount of all_<schema_id> on node i (-1: not served).
@@ -449,15 +399,16 @@ test_catch_up (void **state)
     json_int_t n_items = json_integer_value (json_object_get (json_object_get (items, key), "totalCount"));
     assert_true (n_items == 6 || n_items == 7);
 
-    double started = s_now_ms ();
+    double started = panda_fixture_now_ms ();
     s_start (f, 1, 0, NO_ANTI_ENTROPY, NULL);
-    double listening = s_now_ms ();
+    double listening = panda_fixture_now_ms ();
     double tags_ms = s_wait_same (f, 1, TAGS_QUERY, s_tag, tags, CONVERGE_MS);
     double items_ms = s_wait_same (f, 1, ITEMS_QUERY, s_item, items, CONVERGE_MS);
     s_wait_views (f, 1, views);
     printf ("catch-up: B (started empty) served A's %lld items and 2 tags %.0f ms after its start, %.0f "
             "ms after its HTTP port was up (the tags after %.0f ms)\n",
-            (long long) n_items, s_now_ms () - started, s_now_ms () - listening, tags_ms);
+            (long long) n_items, panda_fixture_now_ms () - started, panda_fixture_now_ms () - listening,
+            tags_ms);
     (void) items_ms;
 
     //  The blob the items' cover relates to came along, byte for byte.
@@ -477,18 +428,10 @@ test_catch_up (void **state)
     panda_http_response_release (&on_b);
 
     //  The node logged the peer id of its key file.
-    char log_path[1024], line[1024];
-    snprintf (log_path, sizeof log_path, "%s/pandad.log", panda_fixture_dir (f->nodes[1].node));
+    char line[1024];
     snprintf (line, sizeof line, "peer id %s, replicating on tcp://127.0.0.1:%s", s_peer_id (&f->nodes[1]),
               f->nodes[1].port);
-    FILE *file = fopen (log_path, "r");
-    assert_non_null (file);
-    bool found = false;
-    char buf[4096];
-    while (!found && fgets (buf, sizeof buf, file))
-        found = strstr (buf, line) != NULL;
-    fclose (file);
-    if (!found)
+    if (panda_fixture_log_count (f->nodes[1].node, line) == 0)
         s_fail (f, "B's log has no line \"%s\"", line);
 
     json_decref (views);
@@ -501,11 +444,11 @@ test_catch_up (void **state)
 static double
 s_wait_doc (fixture_t *f, size_t i, const char *schema, const char *doc, const char *view, int timeout_ms)
 {
-    double started = s_now_ms ();
+    double started = panda_fixture_now_ms ();
     if (panda_fixture_wait_document (s_http (f, i), schema, doc, view, timeout_ms) != 0)
         s_fail (f, "node %c did not serve %.16s… at view %.16s… within %d ms", (char) ('A' + i), doc, view,
                 timeout_ms);
-    return s_now_ms () - started;
+    return panda_fixture_now_ms () - started;
 }
 
 //  --- 2. live -----------------------------------------------------------------
@@ -532,18 +475,18 @@ test_live_both_ways (void **state)
     panda_log_writer_t *writer = panda_log_writer_new (keypair, 0);
     assert_non_null (writer);
     panda_fixture_signed_t create = s_sign_next (writer, s_tag_op (NULL, "written on A"));
-    double started = s_now_ms ();
+    double started = panda_fixture_now_ms ();
     s_publish (f, 0, &create);
     s_wait_doc (f, 1, s_tag, create.hash, create.hash, LIVE_MS);
-    double a_to_b = s_now_ms () - started;
+    double a_to_b = panda_fixture_now_ms () - started;
 
     //  The same author goes on writing on B; A gets it over the connection
     //  B dialled.
     panda_fixture_signed_t update = s_sign_next (writer, s_tag_op (&create.id, "written on B"));
-    started = s_now_ms ();
+    started = panda_fixture_now_ms ();
     s_publish (f, 1, &update);
     s_wait_doc (f, 0, s_tag, create.hash, update.hash, LIVE_MS);
-    double b_to_a = s_now_ms () - started;
+    double b_to_a = panda_fixture_now_ms () - started;
     printf ("live: B caught up in %.0f ms; A -> B %.0f ms, B -> A %.0f ms (publish to served, anti-entropy "
             "every 10 min)\n",
             catch_up, a_to_b, b_to_a);
@@ -578,25 +521,25 @@ test_line_of_three (void **state)
     s_publish_sequence (f, 0, 16, 17);
     s_start (f, 1, 0, NO_ANTI_ENTROPY, NULL); //  B dials A
     s_start (f, 2, 1, NO_ANTI_ENTROPY, NULL); //  C dials B
-    double started = s_now_ms ();
+    double started = panda_fixture_now_ms ();
 
     //  What A had reached C through B: the schema, then the document.
     const char *red = s_str (panda_fixture_sequence_entry (16), "document_id");
     s_wait_doc (f, 2, s_tag, red, red, CONVERGE_MS);
-    printf ("line: C served A's document %.0f ms after B and C started\n", s_now_ms () - started);
+    printf ("line: C served A's document %.0f ms after B and C started\n", panda_fixture_now_ms () - started);
 
     panda_keypair_t *on_c = panda_keypair_new (), *on_a = panda_keypair_new ();
     assert_non_null (on_c);
     assert_non_null (on_a);
     panda_fixture_signed_t from_c = s_new_tag (on_c, 0, "written on C");
     panda_fixture_signed_t from_a = s_new_tag (on_a, 0, "written on A");
-    started = s_now_ms ();
+    started = panda_fixture_now_ms ();
     s_publish (f, 2, &from_c);
     s_publish (f, 0, &from_a);
     double c_to_a = s_wait_doc (f, 0, s_tag, from_c.hash, from_c.hash, LIVE_MS);
     double a_to_c = s_wait_doc (f, 2, s_tag, from_a.hash, from_a.hash, LIVE_MS);
     printf ("line: C -> A within %.0f ms, A -> C within %.0f ms (two hops, live)\n", c_to_a,
-            s_now_ms () - started);
+            panda_fixture_now_ms () - started);
     (void) a_to_c;
 
     json_int_t three = 3;
@@ -612,15 +555,8 @@ test_line_of_three (void **state)
     json_decref (tags);
 
     //  A and C never met: everything went through B.
-    char path[1024];
-    snprintf (path, sizeof path, "%s/pandad.log", panda_fixture_dir (f->nodes[0].node));
-    FILE *file = fopen (path, "r");
-    assert_non_null (file);
-    char line[4096];
-    while (fgets (line, sizeof line, file))
-        if (strstr (line, s_peer_id (&f->nodes[2])))
-            s_fail (f, "A's log names C: %s", line);
-    fclose (file);
+    if (panda_fixture_log_count (f->nodes[0].node, s_peer_id (&f->nodes[2])) != 0)
+        s_fail (f, "A's log names C (%s)", s_peer_id (&f->nodes[2]));
 
     panda_fixture_signed_release (&from_c);
     panda_fixture_signed_release (&from_a);
@@ -798,27 +734,28 @@ s_interrupted_catch_up (fixture_t *f, size_t i, bool kill, json_t *want)
 {
     const char *name = kill ? "SIGKILL" : "SIGTERM";
     json_int_t all = AUTHORS * DOCS, seen = 0;
-    double started = s_now_ms ();
+    double started = panda_fixture_now_ms ();
     s_start (f, i, 0, NO_ANTI_ENTROPY, s_slow);
     while (seen < 1 || seen >= all) {
         seen = s_count (f, i, s_tag);
         if (seen >= all)
             s_fail (f, "node %c had all %lld documents before the test could interrupt it", (char) ('A' + i),
                     (long long) all);
-        if (s_now_ms () - started > CONVERGE_MS)
+        if (panda_fixture_now_ms () - started > CONVERGE_MS)
             s_fail (f, "node %c got no document within %d ms", (char) ('A' + i), CONVERGE_MS);
     }
-    double at = s_now_ms () - started;
+    double at = panda_fixture_now_ms () - started;
     if (kill) {
         panda_fixture_kill (f->nodes[i].node);
         panda_fixture_restart (f->nodes[i].node, NULL);
     } else
         panda_fixture_restart (f->nodes[i].node, NULL); //  SIGTERM, then start
-    double restarted = s_now_ms ();
+    double restarted = panda_fixture_now_ms ();
     s_wait_same (f, i, TAGS_QUERY, s_tag, want, CONVERGE_MS);
     printf ("%s: node %c interrupted at %lld of %lld documents (%.0f ms after its start); after the "
             "restart it served all of them in %.0f ms\n",
-            name, (char) ('A' + i), (long long) seen, (long long) all, at, s_now_ms () - restarted);
+            name, (char) ('A' + i), (long long) seen, (long long) all, at,
+            panda_fixture_now_ms () - restarted);
 }
 
 //  hex of every entry hash in node i's database (stopped), sorted.
@@ -849,9 +786,10 @@ test_restart_and_kill_mid_sync (void **state)
     s_start (f, 0, -1, NO_ANTI_ENTROPY, NULL);
     s_publish_sequence (f, 0, 0, TAG_ENTRIES);
     panda_fixture_wait_schema (s_http (f, 0), s_tag, CONVERGE_MS);
-    double started = s_now_ms ();
+    double started = panda_fixture_now_ms ();
     json_t *want = s_publish_many (f);
-    printf ("published %d entries on A in %.0f ms\n", AUTHORS * DOCS * VERSIONS, s_now_ms () - started);
+    printf ("published %d entries on A in %.0f ms\n", AUTHORS * DOCS * VERSIONS,
+            panda_fixture_now_ms () - started);
     s_wait_same (f, 0, TAGS_QUERY, s_tag, want, CONVERGE_MS);
 
     s_interrupted_catch_up (f, 1, false, want);

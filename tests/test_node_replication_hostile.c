@@ -92,75 +92,20 @@ s_remove_one (const char *path, const struct stat *st, int flag, struct FTW *ftw
     return 0;
 }
 
-//  The whole log of a node (caller frees); "" if there is none yet.
-static char *
-s_log (const node_t *node)
-{
-    char path[PATH_MAX + 16];
-    snprintf (path, sizeof path, "%s/pandad.log", panda_fixture_dir (node->fx));
-    FILE *file = fopen (path, "r");
-    char *text = NULL;
-    size_t len = 0;
-    if (file) {
-        char chunk[8192];
-        size_t n;
-        while ((n = fread (chunk, 1, sizeof chunk, file)) > 0) {
-            char *grown = realloc (text, len + n + 1);
-            assert_non_null (grown);
-            memcpy (grown + len, chunk, n);
-            text = grown;
-            len += n;
-        }
-        fclose (file);
-    }
-    if (!text)
-        text = strdup ("");
-    text[len] = 0;
-    return text;
-}
-
-static size_t
-s_count (const char *text, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = strstr (text, needle); p; p = strstr (p + 1, needle))
-        n++;
-    return n;
-}
-
-static size_t
-s_log_count (const node_t *node, const char *needle)
-{
-    char *text = s_log (node);
-    size_t n = s_count (text, needle);
-    free (text);
-    return n;
-}
-
 //  Poll the node's log until needle occurs at least count times; fails the
 //  test at the deadline.
 static void
 s_wait_log (const node_t *node, const char *needle, size_t count, int timeout_ms)
 {
-    int64_t deadline = zclock_mono () + timeout_ms;
-    size_t n;
-    while ((n = s_log_count (node, needle)) < count) {
-        if (zclock_mono () >= deadline)
-            fail_msg ("%s's log has \"%s\" %zu times, expected %zu within %d ms", node->name, needle, n,
-                      count, timeout_ms);
-        zclock_sleep (20);
-    }
+    if (!panda_fixture_wait_log (node->fx, needle, count, timeout_ms))
+        fail_msg ("%s's log has \"%s\" %zu times, expected %zu within %d ms", node->name, needle,
+                  panda_fixture_log_count (node->fx, needle), count, timeout_ms);
 }
 
 static void
 s_print_log (const node_t *node)
 {
-    char *text = s_log (node);
-    size_t len = strlen (text);
-    const char *tail = len > 6000 ? text + len - 6000 : text;
-    fprintf (stderr, "----- %s (%s) log%s -----\n%s\n", node->name, panda_fixture_dir (node->fx),
-             tail == text ? "" : ", last 6000 bytes", tail);
-    free (text);
+    panda_fixture_print_log (node->fx, node->name, 6000);
 }
 
 //  --- nodes ------------------------------------------------------------------
@@ -245,7 +190,7 @@ s_node_start (node_t *node, const char *const *extra)
     char line[256];
     snprintf (line, sizeof line, "peer id %s, replicating on tcp://127.0.0.1:", s_peer_id (node));
     s_wait_log (node, line, 1, START_MS);
-    char *text = s_log (node);
+    char *text = panda_fixture_log (node->fx);
     node->node_port = atoi (strstr (text, line) + strlen (line));
     free (text);
     assert_true (node->node_port > 0);
@@ -590,7 +535,8 @@ s_assert_no_retry_storm (node_t *a, node_t *dialer, const char *a_refusal, int64
     //  Polls both logs to the end of the window and fails as soon as a
     //  second attempt shows up.
     do {
-        size_t at_a = s_log_count (a, a_refusal), at_dialer = s_log_count (dialer, dialer_line);
+        size_t at_a = panda_fixture_log_count (a->fx, a_refusal),
+               at_dialer = panda_fixture_log_count (dialer->fx, dialer_line);
         if (at_a > 1 || at_dialer > 1)
             fail_msg (
                 "%s dialled %s again within %d ms of a refusal: %zu refusals in %s's log, %zu in its own",
@@ -821,7 +767,7 @@ test_hostile_client (void **state)
     s_client_open (&w->client, a);
     assert_int_equal (s_client_handshake (&w->client, a), CREDIT);
     s_client_close (&w->client);
-    assert_int_equal (s_log_count (a, "would be one peer too many"), 0);
+    assert_int_equal (panda_fixture_log_count (a->fx, "would be one peer too many"), 0);
     s_assert_serving (a, b, "clients that said Hello and left");
     published++;
 
