@@ -29,7 +29,6 @@
 #include "panda/panda_operation.h"
 #include "panda_views.h"
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,9 +60,9 @@ s_pump (panda_replicate_t *self)
     while (self->in_flight < S_INGEST_IN_FLIGHT && (zsock_events (self->ingest) & ZMQ_POLLOUT) &&
            panda_repl_inbox_next (self->inbox, &ready)) {
         uint8_t origin[32] = {0};
-        for (size_t i = 0; i < self->n_peers; i++)
-            if (self->peers[i]->number == ready.peer)
-                memcpy (origin, self->peers[i]->node_key, 32);
+        panda_replicate_peer_t *from = panda_replicate_peer_by_number (self, ready.peer);
+        if (from)
+            memcpy (origin, from->node_key, 32);
         panda_msg_t *msg = panda_msg_replicate_new (ready.ticket, ready.entry, ready.entry_len,
                                                     ready.operation, ready.op_len, origin, sizeof origin);
         if (panda_actor_send (self->ingest, NULL, &msg) == 0) {
@@ -86,8 +85,8 @@ panda_replicate_receive (panda_replicate_t *node, panda_replicate_peer_t *peer, 
     return rc;
 }
 
-static panda_replicate_peer_t *
-s_peer_by_number (panda_replicate_t *self, uint32_t number)
+panda_replicate_peer_t *
+panda_replicate_peer_by_number (panda_replicate_t *self, uint32_t number)
 {
     for (size_t i = 0; i < self->n_peers; i++)
         if (self->peers[i]->number == number)
@@ -108,7 +107,8 @@ s_ingest_answer (panda_replicate_t *self)
     uint64_t ticket = id == PANDA_MSG_ARGS ? panda_msg_args_req (msg) : panda_msg_failed_req (msg);
     size_t bytes = panda_repl_inbox_ticket_bytes (self->inbox, ticket);
     if (id == PANDA_MSG_ARGS) {
-        panda_replicate_peer_t *peer = s_peer_by_number (self, panda_repl_inbox_done (self->inbox, ticket));
+        panda_replicate_peer_t *peer =
+            panda_replicate_peer_by_number (self, panda_repl_inbox_done (self->inbox, ticket));
         if (peer)
             panda_replicate_peer_entry_done (peer, bytes);
     } else if (id == PANDA_MSG_FAILED) {
@@ -119,7 +119,7 @@ s_ingest_answer (panda_replicate_t *self)
             panda_repl_inbox_defer (self->inbox, ticket);
         } else {
             panda_replicate_peer_t *peer =
-                s_peer_by_number (self, panda_repl_inbox_failed (self->inbox, ticket));
+                panda_replicate_peer_by_number (self, panda_repl_inbox_failed (self->inbox, ticket));
             if (peer) {
                 panda_replicate_peer_entry_done (peer, bytes);
                 panda_replicate_peer_entry_failed (peer, message);
@@ -637,66 +637,6 @@ s_event (panda_replicate_t *self, zsock_t *which)
     panda_msg_destroy (&msg);
 }
 
-//  GET /replication (through the api): who we are and every connection.
-static void
-s_info (panda_replicate_t *self)
-{
-    zframe_t *identity = NULL;
-    panda_msg_t *msg = panda_actor_recv (self->info, &identity);
-    if (!msg || panda_msg_id (msg) != PANDA_MSG_PEERS) {
-        panda_msg_destroy (&msg);
-        zframe_destroy (&identity);
-        return;
-    }
-    json_t *peers = json_array ();
-    for (size_t i = 0; peers && i < self->n_peers; i++) {
-        const panda_replicate_peer_t *p = self->peers[i];
-        static const char *states[] = {"connecting", "hello", "ready"};
-        const panda_replicate_stats_t *st = &p->stats;
-        const char *direction = p->via ? "relayed" : p->outgoing ? "outgoing" : "incoming";
-        json_t *peer = json_pack (
-            "{s:s?, s:s, s:s, s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "peer_id",
-            p->peer_id[0] ? p->peer_id : NULL, "address", p->address, "direction", direction, "discovered",
-            p->discovered, "state", states[p->state], "sessions", (json_int_t) p->n_sessions, "entries_sent",
-            (json_int_t) st->entries_sent, "bytes_sent", (json_int_t) st->bytes_sent, "entries_received",
-            (json_int_t) st->entries_received, "bytes_received", (json_int_t) st->bytes_received,
-            "sessions_done", (json_int_t) st->sessions_done, "sessions_failed",
-            (json_int_t) st->sessions_failed, "last_seen_ms", (json_int_t) st->last_seen);
-        if (peer && p->relay_server) //  our relay, and how it sees us
-            json_object_set_new (peer, "relay", json_pack ("{s:s}", "observed_address", p->relay_address));
-        if (peer && p->relay_only)
-            json_object_set_new (peer, "relay_only", json_true ());
-        json_array_append_new (peers, peer);
-    }
-    const panda_replicate_stats_t *t = &self->totals;
-    json_t *totals = json_pack (
-        "{s:I, s:I, s:I, s:I, s:I, s:I}", "entries_sent", (json_int_t) t->entries_sent, "bytes_sent",
-        (json_int_t) t->bytes_sent, "entries_received", (json_int_t) t->entries_received, "bytes_received",
-        (json_int_t) t->bytes_received, "sessions_done", (json_int_t) t->sessions_done, "sessions_failed",
-        (json_int_t) t->sessions_failed);
-    json_t *root = json_pack (
-        "{s:s, s:s, s:i, s:s, s:I, s:I, s:o, s:o}", "peer_id", panda_peer_identity_peer_id (self->identity),
-        "address", self->config->node_address, "port", self->port, "lan_discovery", self->discovery,
-        "inbox_entries", (json_int_t) panda_repl_inbox_count (self->inbox), "inbox_deferred",
-        (json_int_t) panda_repl_inbox_deferred (self->inbox), "peers", peers ? peers : json_array (),
-        "totals", totals ? totals : json_object ());
-    if (root && self->relay) {
-        panda_relay_stats_t rs = panda_relay_stats (self->relay);
-        json_object_set_new (root, "relay",
-                             json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I}", "registrations",
-                                        (json_int_t) rs.registrations, "circuits", (json_int_t) rs.circuits,
-                                        "forwarded", (json_int_t) rs.forwarded, "forwarded_bytes",
-                                        (json_int_t) rs.forwarded_bytes, "refused", (json_int_t) rs.refused,
-                                        "queued_bytes", (json_int_t) rs.queued_bytes));
-    }
-    char *text = root ? json_dumps (root, JSON_COMPACT) : NULL;
-    panda_msg_t *reply = panda_msg_peers_info_new (panda_msg_peers_req (msg), text ? text : "{}");
-    panda_actor_send (self->info, &identity, &reply);
-    free (text);
-    json_decref (root);
-    panda_msg_destroy (&msg);
-}
-
 static void
 s_tick (panda_replicate_t *self)
 {
@@ -750,7 +690,7 @@ s_handle (void *self_, zsock_t *which)
     else if (self->beacon && which == (zsock_t *) self->beacon)
         s_beacon (self);
     else if (which == self->info)
-        s_info (self);
+        panda_replicate_info (self);
     else if (which)
         for (size_t i = 0; i < self->n_peers; i++) {
             panda_replicate_peer_t *peer = self->peers[i];

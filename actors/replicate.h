@@ -10,8 +10,8 @@
     replicate_local.c   our logs of a target set, the schemas we announce
     replicate_auth.c    the ZAP handler admitting CurveZMQ clients
     replicate_id.c      the node identity (key file) and the peer policy
-    replicate_udp.c     who-are-you on the node port number over UDP
     replicate_discovery.c  LAN discovery: zbeacon broadcasts (mdns)
+    replicate_info.c    GET /replication: connections and totals as JSON
     replicate_relay.c   relays: serving as one (relay_mode), registering at
                         one (relay_addresses), connections through one    */
 #ifndef REPLICATE_H_INCLUDED
@@ -305,6 +305,9 @@ PANDA_NODISCARD panda_err_t panda_replicate_blob_logs (panda_replicate_t *node,
                                                        const panda_schema_set_t *target,
                                                        panda_recon_set_t *set, panda_error_t *err);
 
+//  The connection numbered number (peer->number), NULL when gone.
+panda_replicate_peer_t *panda_replicate_peer_by_number (panda_replicate_t *node, uint32_t number);
+
 //  Connections past Hello, both directions.
 size_t panda_replicate_ready_peers (const panda_replicate_t *node);
 
@@ -328,6 +331,9 @@ panda_replicate_peer_t *panda_replicate_add_outgoing (panda_replicate_t *node, c
 //  Take a connection out of the table and free it (and the connections
 //  relayed through it).
 void panda_replicate_remove_peer (panda_replicate_t *node, panda_replicate_peer_t *peer);
+
+//  replicate_info.c: answer one PEERS request on node->info (GET /replication).
+void panda_replicate_info (panda_replicate_t *node);
 
 //  replicate_relay.c
 

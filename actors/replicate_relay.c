@@ -60,15 +60,6 @@ s_refuse (panda_replicate_peer_t *peer, const uint8_t *key, const char *why)
     s_send (peer, &msg);
 }
 
-static panda_replicate_peer_t *
-s_by_number (panda_replicate_t *node, uint32_t number)
-{
-    for (size_t i = 0; i < node->n_peers; i++)
-        if (node->peers[i]->number == number)
-            return node->peers[i];
-    return NULL;
-}
-
 //  --------------------------------------------------------------------------
 //  Serving as a relay
 
@@ -184,7 +175,7 @@ s_pump (panda_replicate_t *node, int64_t now)
 {
     panda_relay_item_t item;
     for (size_t budget = S_PUMP_BUDGET; budget && panda_relay_next (node->relay, now, &item); budget--) {
-        panda_replicate_peer_t *to = s_by_number (node, item.to_conn);
+        panda_replicate_peer_t *to = panda_replicate_peer_by_number (node, item.to_conn);
         if (!to || to->state != PANDA_PEER_READY) {
             panda_relay_forget (node->relay, item.to_conn);
             continue;
