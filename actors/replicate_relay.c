@@ -117,6 +117,34 @@ s_serve_lookup (panda_replicate_peer_t *peer)
     free (list);
 }
 
+//  A node registered anew: the others of its network hear of it now, not
+//  at their next lookup (up to 20 s away), so two nodes meet as soon as
+//  both are registered, as after a relay restart. One entry each: O(n) a
+//  registration, and only nodes that proved the network's psk register.
+static void
+s_announce (panda_replicate_peer_t *newcomer, const char *address)
+{
+    panda_replicate_t *node = newcomer->node;
+    uint32_t *conns = calloc (node->config->relay_max_registrations, sizeof *conns);
+    if (!conns)
+        return;
+    size_t n =
+        panda_relay_neighbours (node->relay, newcomer->number, conns, node->config->relay_max_registrations);
+    panda_repl_relay_peer_t entry = {.address = address, .address_len = strlen (address)};
+    memcpy (entry.node_key, newcomer->node_key, 32);
+    panda_repl_msg_t msg;
+    panda_repl_msg_init (&msg);
+    msg.type = PANDA_REPL_PEERS;
+    msg.relay_peers = &entry;
+    msg.n_relay_peers = 1;
+    for (size_t i = 0; i < n; i++) {
+        panda_replicate_peer_t *to = panda_replicate_peer_by_number (node, conns[i]);
+        if (to && to->state == PANDA_PEER_READY)
+            s_send (to, &msg);
+    }
+    free (conns);
+}
+
 static void
 s_serve (panda_replicate_peer_t *peer, const panda_repl_msg_t *msg)
 {
@@ -129,6 +157,8 @@ s_serve (panda_replicate_peer_t *peer, const panda_repl_msg_t *msg)
             if (msg->port)
                 s_observed (peer->address, msg->port, address, sizeof address);
             uint64_t ttl_ms = msg->ttl < UINT32_MAX ? msg->ttl * 1000 : (uint64_t) UINT32_MAX * 1000, granted;
+            const uint8_t *known = panda_relay_node_key (node->relay, peer->number);
+            bool anew = !known || memcmp (known, peer->node_key, 32) != 0;
             if (panda_relay_register (node->relay, peer->number, peer->node_key, peer->network_tag, address,
                                       ttl_ms, now, &granted, &err)) {
                 panda_log_warn ("replicate", "refused the registration of %s: %s", peer->peer_id,
@@ -145,6 +175,8 @@ s_serve (panda_replicate_peer_t *peer, const panda_repl_msg_t *msg)
             reply.text = address[0] ? address : peer->address;
             reply.text_len = strlen (reply.text);
             s_send (peer, &reply);
+            if (anew)
+                s_announce (peer, address);
             return;
         }
         case PANDA_REPL_LOOKUP:

@@ -65,6 +65,15 @@ test_relay_registrations (void **state)
     assert_true (list[0].address_len == 13 && memcmp (list[0].address, "10.0.0.1:2022", 13) == 0);
     assert_int_equal (panda_relay_lookup (r, 3, list, 8), 0);
     assert_int_equal (panda_relay_lookup (r, 99, list, 8), 0); //  not registered
+    //  Whom to tell of a newcomer: the connections of its network's others.
+    s_register (r, 4, 4, s_net1, 0);
+    uint32_t conns[8];
+    assert_int_equal (panda_relay_neighbours (r, 4, conns, 8), 2);
+    assert_true ((conns[0] == 1 && conns[1] == 2) || (conns[0] == 2 && conns[1] == 1));
+    assert_int_equal (panda_relay_neighbours (r, 4, conns, 1), 1); //  at most max
+    assert_int_equal (panda_relay_neighbours (r, 3, conns, 8), 0);
+    assert_int_equal (panda_relay_neighbours (r, 99, conns, 8), 0);
+    panda_relay_forget (r, 4);
     //  Forwarding across networks, or to oneself, is refused.
     panda_error_t err;
     assert_int_equal (s_forward (r, 1, 3, 10, 0, &err), PANDA_ERR_NOT_FOUND);

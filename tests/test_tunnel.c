@@ -263,6 +263,21 @@ test_tunnel_restarts (void **state)
     s_seal (p.tb, "new", &w);
     assert_int_equal (s_input (p.ta, w.data, w.len, NULL, got, sizeof got), PANDA_TUNNEL_DATA);
     assert_string_equal (got, "new");
+    //  Both learn of each other at once: b's Reset crosses a's Open. a
+    //  keeps waiting, and b's answer to the Open brings both up.
+    panda_tunnel_close (p.ta);
+    panda_tunnel_close (p.tb);
+    open.len = answer.len = reset.len = 0;
+    assert_int_equal (panda_tunnel_start (p.ta, &open, &err), PANDA_OK);
+    assert_int_equal (panda_tunnel_start (p.tb, &reset, &err), PANDA_OK);
+    assert_int_equal (s_input (p.ta, reset.data, reset.len, NULL, NULL, 0), PANDA_TUNNEL_NONE);
+    assert_true (panda_tunnel_opening (p.ta));
+    assert_int_equal (s_input (p.tb, open.data, open.len, &answer, NULL, 0), PANDA_TUNNEL_UP);
+    assert_int_equal (s_input (p.ta, answer.data, answer.len, NULL, NULL, 0), PANDA_TUNNEL_UP);
+    w.len = 0;
+    s_seal (p.ta, "crossed", &w);
+    assert_int_equal (s_input (p.tb, w.data, w.len, NULL, got, sizeof got), PANDA_TUNNEL_DATA);
+    assert_string_equal (got, "crossed");
     //  A Reset to the answerer means nothing.
     assert_int_equal (s_input (p.tb, reset.data, reset.len, NULL, NULL, 0), PANDA_TUNNEL_NONE);
     assert_true (panda_tunnel_ready (p.tb));

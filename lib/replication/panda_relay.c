@@ -206,20 +206,38 @@ panda_relay_expire (panda_relay_t *self, int64_t now)
     self->stats.circuits = self->n_circuits;
 }
 
+//  Registration i is another node of me's network.
+static bool
+s_neighbour (const panda_relay_t *self, const s_node_t *me, size_t i)
+{
+    const s_node_t *node = &self->nodes[i];
+    return node->used && node != me && memcmp (node->tag, me->tag, sizeof me->tag) == 0;
+}
+
 size_t
 panda_relay_lookup (const panda_relay_t *self, uint32_t conn, panda_repl_relay_peer_t *out, size_t max)
 {
     const s_node_t *me = s_by_conn (self, conn);
     size_t n = 0;
     for (size_t i = 0; me && i < self->limits.max_registrations && n < max; i++) {
-        const s_node_t *node = &self->nodes[i];
-        if (!node->used || node == me || memcmp (node->tag, me->tag, sizeof me->tag) != 0)
+        if (!s_neighbour (self, me, i))
             continue;
-        memcpy (out[n].node_key, node->node_key, 32);
-        out[n].address = node->address;
-        out[n].address_len = strlen (node->address);
+        memcpy (out[n].node_key, self->nodes[i].node_key, 32);
+        out[n].address = self->nodes[i].address;
+        out[n].address_len = strlen (self->nodes[i].address);
         n++;
     }
+    return n;
+}
+
+size_t
+panda_relay_neighbours (const panda_relay_t *self, uint32_t conn, uint32_t *out, size_t max)
+{
+    const s_node_t *me = s_by_conn (self, conn);
+    size_t n = 0;
+    for (size_t i = 0; me && i < self->limits.max_registrations && n < max; i++)
+        if (s_neighbour (self, me, i))
+            out[n++] = self->nodes[i].conn;
     return n;
 }
 

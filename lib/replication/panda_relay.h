@@ -84,6 +84,10 @@ void panda_relay_expire (panda_relay_t *self, int64_t now);
 size_t panda_relay_lookup (const panda_relay_t *self, uint32_t conn, panda_repl_relay_peer_t *out,
                            size_t max);
 
+//  The connections of those other nodes (as panda_relay_lookup), at most
+//  max: whom to tell when conn's node registers anew.
+size_t panda_relay_neighbours (const panda_relay_t *self, uint32_t conn, uint32_t *out, size_t max);
+
 //  Take a payload from conn for the node to (copied). Refusals
 //  (PANDA_ERR_NOT_FOUND for an unknown sender or receiver, PANDA_ERR_LIMIT
 //  for circuits or queues) name the reason in err.

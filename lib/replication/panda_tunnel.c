@@ -309,8 +309,13 @@ panda_tunnel_input (panda_tunnel_t *self, const uint8_t *payload, size_t len, pa
                 return panda_error_set (err, PANDA_ERR_DECODE, "tunnel reset of %zu bytes", len);
             if (!self->opener)
                 return PANDA_OK; //  only the answerer asks for a new tunnel
+            //  A Reset that crossed our Open: the answerer had no tunnel
+            //  when it sent it and answers the Open behind it (a relay
+            //  keeps each direction in order), so keep waiting.
+            if (self->waiting)
+                return PANDA_OK;
             //  The caller opens again; until then nothing goes through.
-            bool was_up = self->ready || self->waiting;
+            bool was_up = self->ready;
             s_down (self);
             *event = was_up ? PANDA_TUNNEL_DOWN : PANDA_TUNNEL_NONE;
             return PANDA_OK;

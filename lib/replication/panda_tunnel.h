@@ -14,7 +14,8 @@
              opener's ephemeral key in the answer (so an old answer is
              never taken for the current one)
       Data   [2][secretstream header:24 on the first frame][ciphertext]
-      Reset  [3]  the answering side lost the tunnel: open again
+      Reset  [3]  the answering side lost the tunnel: open again (an
+             opener whose Open is out waits for its answer instead)
 
     Pure code: no sockets, no clock. The caller carries the payloads.       */
 #ifndef PANDA_TUNNEL_H_INCLUDED
