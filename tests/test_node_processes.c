@@ -10,6 +10,7 @@
     The api alone in its own process works too.                           */
 #define _GNU_SOURCE
 #include <czmq.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,41 @@ s_wait_vector_tag (panda_http_t *http)
     panda_fixture_wait_schema (http, type, RECOVER_MS);
 }
 
+//  SIGSTOP stops a process's threads as each next enters the kernel, after
+//  kill() returns: wait until every thread of pid says it is stopped (T),
+//  so that nothing of it runs once the test goes on.
+static void
+s_wait_stopped (pid_t pid)
+{
+    int64_t deadline = zclock_mono () + START_MS;
+    char path[64];
+    snprintf (path, sizeof path, "/proc/%d/task", (int) pid);
+    while (true) {
+        DIR *tasks = opendir (path);
+        assert_non_null (tasks);
+        bool all = true;
+        for (struct dirent *task; all && (task = readdir (tasks));) {
+            if (task->d_name[0] == '.')
+                continue;
+            char stat_path[400], line[512] = "";
+            snprintf (stat_path, sizeof stat_path, "%s/%s/stat", path, task->d_name);
+            FILE *file = fopen (stat_path, "r");
+            if (file && fgets (line, sizeof line, file)) {
+                const char *state = strrchr (line, ')'); //  "pid (comm) S ..."
+                all = state && (state[2] == 'T' || state[2] == 't');
+            }
+            if (file)
+                fclose (file);
+        }
+        closedir (tasks);
+        if (all)
+            return;
+        if (zclock_mono () > deadline)
+            fail_msg ("process %d did not stop", (int) pid);
+        zclock_sleep (5);
+    }
+}
+
 static void
 test_verify_in_its_own_process (void **state)
 {
@@ -179,6 +215,7 @@ test_verify_in_its_own_process (void **state)
     //  B stopped, its connections open: the request waits in B's socket
     //  and ingest's deadline answers it.
     assert_int_equal (kill (panda_pandad_pid (b), SIGSTOP), 0);
+    s_wait_stopped (panda_pandad_pid (b));
     start = zclock_mono ();
     answer = s_publish (http, 5);
     took = zclock_mono () - start;
