@@ -87,16 +87,10 @@ s_serve (const panda_config_t *config, const sigset_t *signals)
     for (size_t i = 0; i < config->warnings.count; i++)
         panda_log_warn ("pandad", "%s", config->warnings.items[i]);
     const char *unused[16];
-    size_t count = panda_config_not_used_yet (config, unused, 16);
+    size_t count = panda_config_set_without_effect (config, unused, 16);
     for (size_t i = 0; i < count; i++)
-        if (panda_config_no_effect (unused[i]))
-            panda_log_warn ("pandad", "%s is set but has no effect in pandad: %s", unused[i],
-                            panda_config_no_effect (unused[i]));
-        else
-            panda_log_warn ("pandad",
-                            "%s is set but not used yet: pandad has no rendezvous or relay yet (use "
-                            "direct_node_addresses, or mdns on a LAN)",
-                            unused[i]);
+        panda_log_warn ("pandad", "%s is set but has no effect in pandad: %s", unused[i],
+                        panda_config_no_effect (unused[i]));
     panda_error_t err;
     panda_node_t *node = panda_node_new (config, &err);
     if (!node) {

@@ -147,10 +147,10 @@ PANDA_NODISCARD panda_err_t panda_config_check (panda_config_t *self, panda_erro
 //  panda_config_no_effect names) whose value differs from the default, so
 //  the caller can warn about them. Fills up to max of keys
 //  (static strings); returns how many.
-size_t panda_config_not_used_yet (const panda_config_t *self, const char **keys, size_t max);
+size_t panda_config_set_without_effect (const panda_config_t *self, const char **keys, size_t max);
 
 //  Why setting key has no effect in pandad (accepted for aquadoggo's
-//  config files), or NULL for a key that works or is only not used yet.
+//  config files), or NULL for a key that works.
 const char *panda_config_no_effect (const char *key);
 
 //  --help text generated from the table.

@@ -167,12 +167,6 @@ static const struct {
      "only writer: there is no shared pool to size"},
 };
 
-bool
-panda_config_is_not_used_yet (const char *key)
-{
-    return panda_config_no_effect (key) != NULL;
-}
-
 const char *
 panda_config_no_effect (const char *key)
 {

@@ -28,7 +28,6 @@ extern const size_t panda_config_settings_count;
 
 //  True for aquadoggo's keys that pandad accepts but does not use (yet, or
 //  ever: panda_config_no_effect).
-bool panda_config_is_not_used_yet (const char *key);
 
 //  The setting named key (case-insensitive; len bytes), or NULL. An old
 //  aquadoggo name finds today's setting and adds a warning naming source.

@@ -42,12 +42,12 @@ s_same (const panda_config_t *a, const panda_config_t *b, const setting_t *s)
 }
 
 size_t
-panda_config_not_used_yet (const panda_config_t *self, const char **keys, size_t max)
+panda_config_set_without_effect (const panda_config_t *self, const char **keys, size_t max)
 {
     panda_config_t *defaults = panda_config_new ();
     size_t count = 0;
     for (size_t i = 0; defaults && i < panda_config_settings_count; i++)
-        if (panda_config_is_not_used_yet (panda_config_settings[i].key) &&
+        if (panda_config_no_effect (panda_config_settings[i].key) &&
             !s_same (self, defaults, &panda_config_settings[i]) && count < max)
             keys[count++] = panda_config_settings[i].key;
     panda_config_destroy (&defaults);
@@ -72,9 +72,7 @@ panda_config_print_help (FILE *out)
             snprintf (flags, sizeof flags, "    --%s <%s>", name, s->value_name);
         const char *no_effect = panda_config_no_effect (s->key);
         fprintf (out, "  %-46s %s%s%s%s%s%s%s\n", flags, s->help,
-                 no_effect ? " (accepted for aquadoggo config files; no effect: "
-                 : panda_config_is_not_used_yet (s->key) ? " (aquadoggo's; accepted, not used yet)"
-                                                         : "",
+                 no_effect ? " (accepted for aquadoggo config files; no effect: " : "",
                  no_effect ? no_effect : "", no_effect ? ")" : "", s->fallback ? " [default: " : "",
                  s->fallback ? (*s->fallback ? s->fallback : "none") : "", s->fallback ? "]" : "");
     }
