@@ -21,6 +21,9 @@ set_target_properties (panda_shared PROPERTIES VERSION ${PROJECT_VERSION} SOVERS
 if (NOT PANDA_SANITIZER AND NOT PANDA_FUZZ)
     target_link_options (panda_shared PRIVATE -Wl,--no-undefined) # every dependency is named
 endif ()
+include (${PROJECT_SOURCE_DIR}/cmake/PandaExports.cmake)
+target_link_options (panda_shared PRIVATE -Wl,--version-script=${panda_export_map})
+set_property (TARGET panda_shared APPEND PROPERTY LINK_DEPENDS ${panda_export_map})
 
 install (TARGETS pandad panda RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install (TARGETS panda_static panda_shared ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -114,6 +114,13 @@ test_tree (void **state)
     char *out = s_run ("objdump -p '%s/lib/libpanda.so." PANDA_VERSION "' | grep SONAME", s_prefix);
     assert_non_null (strstr (out, "libpanda.so.0"));
     free (out);
+    //  It exports the public API (include/panda) and nothing of the inside.
+    out = s_run ("nm -D --defined-only '%s/lib/libpanda.so." PANDA_VERSION "'", s_prefix);
+    assert_non_null (strstr (out, " T panda_node_new@@PANDA_0"));
+    assert_non_null (strstr (out, " T panda_entry_decode@@PANDA_0"));
+    assert_null (strstr (out, "panda_relay_new"));
+    assert_null (strstr (out, "panda_store_"));
+    free (out);
     //  Private headers (lib/, actors/) stay in the source tree.
     out = s_run ("cd '%s/include' && find . -type f | sort", s_prefix);
     assert_null (strstr (out, "panda_store.h"));
