@@ -41,6 +41,10 @@
 //  Now within about 2 s (tests/test_node_partition.c), for a SYN or two
 //  per try.
 #define S_REDIAL_MS 500
+//  An address a relay listed is often behind NAT: ZeroMQ's backoff, 1 s
+//  doubling to 60 s (the relayed connection works meanwhile).
+#define S_RELAYED_REDIAL_MS 1000
+#define S_RELAYED_REDIAL_MAX_MS 60000
 #define S_CONNECT_TIMEOUT_MS 2000
 #define S_HEARTBEAT_IVL_MS 5000
 #define S_HEARTBEAT_TIMEOUT_MS 20000
@@ -219,8 +223,8 @@ s_dial (panda_replicate_t *self, panda_replicate_peer_t *peer)
         zsock_set_maxmsgsize (dealer, PANDA_REPL_MAX_FRAME_BYTES);
         zsock_set_heartbeat_ivl (dealer, S_HEARTBEAT_IVL_MS);
         zsock_set_heartbeat_timeout (dealer, S_HEARTBEAT_TIMEOUT_MS);
-        zsock_set_reconnect_ivl (dealer, S_REDIAL_MS);
-        zsock_set_reconnect_ivl_max (dealer, S_REDIAL_MS); //  no backoff
+        zsock_set_reconnect_ivl (dealer, peer->from_relay ? S_RELAYED_REDIAL_MS : S_REDIAL_MS);
+        zsock_set_reconnect_ivl_max (dealer, peer->from_relay ? S_RELAYED_REDIAL_MAX_MS : S_REDIAL_MS);
         zsock_set_connect_timeout (dealer, S_CONNECT_TIMEOUT_MS);
         zsock_set_curve_serverkey_bin (dealer, peer->curve_key);
         zsock_set_curve_publickey_bin (dealer, panda_peer_identity_curve_public_key (self->identity));
@@ -350,7 +354,8 @@ s_router_frame (panda_replicate_t *self)
 //  is dialled at once; without, the caller learns the key first. NULL when
 //  the table is full or out of memory.
 panda_replicate_peer_t *
-panda_replicate_add_outgoing (panda_replicate_t *self, const char *address, const uint8_t *curve_key)
+panda_replicate_add_outgoing (panda_replicate_t *self, const char *address, const uint8_t *curve_key,
+                              bool from_relay)
 {
     panda_replicate_peer_t *peer = self->n_peers < PANDA_REPLICATE_MAX_PEERS
                                        ? panda_replicate_peer_new (self, true, address, curve_key, NULL)
@@ -360,6 +365,7 @@ panda_replicate_add_outgoing (panda_replicate_t *self, const char *address, cons
         return NULL;
     }
     self->peers[self->n_peers++] = peer;
+    peer->from_relay = from_relay;
     if (curve_key && s_dial (self, peer))
         peer->next_dial = zclock_mono () + S_DIAL_EVERY_MS;
     return peer;
@@ -379,7 +385,7 @@ s_add_direct (panda_replicate_t *self, const char *text, bool relay)
         panda_log_warn ("replicate", "direct_node_addresses: %s: %s", text, err.message);
         return;
     }
-    panda_replicate_peer_t *peer = panda_replicate_add_outgoing (self, at ? at + 1 : text, at ? curve : NULL);
+    panda_replicate_peer_t *peer = panda_replicate_add_outgoing (self, at ? at + 1 : text, at ? curve : NULL, false);
     if (peer)
         peer->relay_server = relay;
     if (!peer || at)
@@ -437,7 +443,7 @@ s_beacon (panda_replicate_t *self)
         return;
     }
     panda_log_info ("replicate", "found %s at %s on the LAN; dialling it", id, address);
-    panda_replicate_peer_t *peer = panda_replicate_add_outgoing (self, address, curve);
+    panda_replicate_peer_t *peer = panda_replicate_add_outgoing (self, address, curve, false);
     if (peer) {
         peer->discovered = true;
         peer->last_beacon = now;

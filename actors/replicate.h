@@ -323,10 +323,13 @@ panda_replicate_peer_t *panda_replicate_find_incoming (panda_replicate_t *node, 
 panda_replicate_peer_t *panda_replicate_find_direct (panda_replicate_t *node, const uint8_t *node_key);
 
 //  Add a connection to the table (false: full); an outgoing one dialled
-//  at address with curve_key (NULL when the table is full).
+//  at address with curve_key (NULL when the table is full). from_relay:
+//  the address came from a relay's list, where it is often behind NAT and
+//  never answers: redialled with backoff (1 s doubling to 60 s) instead of
+//  every 0.5-1 s, as the relayed connection carries the sessions meanwhile.
 bool panda_replicate_add_peer (panda_replicate_t *node, panda_replicate_peer_t *peer);
 panda_replicate_peer_t *panda_replicate_add_outgoing (panda_replicate_t *node, const char *address,
-                                                      const uint8_t *curve_key);
+                                                      const uint8_t *curve_key, bool from_relay);
 
 //  Take a connection out of the table and free it (and the connections
 //  relayed through it).

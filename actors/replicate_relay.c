@@ -307,10 +307,8 @@ s_listed (panda_replicate_peer_t *relay, const panda_repl_relay_peer_t *listed)
         char address[256];
         snprintf (address, sizeof address, "%.*s", (int) listed->address_len, listed->address);
         panda_log_info ("replicate", "the relay %s lists a node at %s; dialling it", relay->address, address);
-        if ((direct = panda_replicate_add_outgoing (node, address, curve))) {
-            direct->from_relay = true;
+        if ((direct = panda_replicate_add_outgoing (node, address, curve, true)))
             direct->last_beacon = now;
-        }
     }
     panda_replicate_peer_t *relayed = s_relayed_find (relay, key);
     if (!relayed)
