@@ -385,7 +385,8 @@ s_add_direct (panda_replicate_t *self, const char *text, bool relay)
         panda_log_warn ("replicate", "direct_node_addresses: %s: %s", text, err.message);
         return;
     }
-    panda_replicate_peer_t *peer = panda_replicate_add_outgoing (self, at ? at + 1 : text, at ? curve : NULL, false);
+    panda_replicate_peer_t *peer =
+        panda_replicate_add_outgoing (self, at ? at + 1 : text, at ? curve : NULL, false);
     if (peer)
         peer->relay_server = relay;
     if (!peer || at)
