@@ -50,12 +50,12 @@ panda_replicate_info (panda_replicate_t *self)
         "totals", totals ? totals : json_object ());
     if (root && self->relay) {
         panda_relay_stats_t rs = panda_relay_stats (self->relay);
-        json_object_set_new (root, "relay",
-                             json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I}", "registrations",
-                                        (json_int_t) rs.registrations, "circuits", (json_int_t) rs.circuits,
-                                        "forwarded", (json_int_t) rs.forwarded, "forwarded_bytes",
-                                        (json_int_t) rs.forwarded_bytes, "refused", (json_int_t) rs.refused,
-                                        "queued_bytes", (json_int_t) rs.queued_bytes));
+        json_object_set_new (
+            root, "relay",
+            json_pack ("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "registrations", (json_int_t) rs.registrations,
+                       "circuits", (json_int_t) rs.circuits, "forwarded", (json_int_t) rs.forwarded,
+                       "forwarded_bytes", (json_int_t) rs.forwarded_bytes, "refused", (json_int_t) rs.refused,
+                       "queued_bytes", (json_int_t) rs.queued_bytes, "announced", (json_int_t) rs.announced));
     }
     char *text = root ? json_dumps (root, JSON_COMPACT) : NULL;
     panda_msg_t *reply = panda_msg_peers_info_new (panda_msg_peers_req (msg), text ? text : "{}");

@@ -129,7 +129,7 @@ s_announce (panda_replicate_peer_t *newcomer, const char *address)
     if (!conns)
         return;
     size_t n =
-        panda_relay_neighbours (node->relay, newcomer->number, conns, node->config->relay_max_registrations);
+        panda_relay_newcomer (node->relay, newcomer->number, conns, node->config->relay_max_registrations);
     panda_repl_relay_peer_t entry = {.address = address, .address_len = strlen (address)};
     memcpy (entry.node_key, newcomer->node_key, 32);
     panda_repl_msg_t msg;

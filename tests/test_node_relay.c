@@ -262,6 +262,9 @@ test_relay_nat (void **state)
         json_integer_value (json_object_get (json_object_get (info, "relay"), "forwarded_bytes"));
     if (forwarded <= 0)
         s_fail (f, "the relay forwarded nothing: %s", json_dumps (info, JSON_COMPACT));
+    //  It told A of B when B registered, not at A's next lookup.
+    if (json_integer_value (json_object_get (json_object_get (info, "relay"), "announced")) < 1)
+        s_fail (f, "the relay announced no newcomer: %s", json_dumps (info, JSON_COMPACT));
     json_decref (info);
     assert_int_equal (s_stored_entries (f, PUB), 0);
     assert_int_equal (s_stored_entries (f, HOME_A), PANDA_FIXTURE_TAG_ENTRIES + 2);
@@ -362,6 +365,9 @@ test_relay_limits (void **state)
     assert_true (json_integer_value (json_object_get (stats, "circuits")) <= 1);
     assert_true (json_integer_value (json_object_get (stats, "refused")) >= 1);
     assert_true (json_integer_value (json_object_get (stats, "registrations")) == 4);
+    //  A, B and C were each told of those of our network registered after
+    //  them (0 + 1 + 2); D, alone in its network, of nobody.
+    assert_true (json_integer_value (json_object_get (stats, "announced")) >= 3);
     json_decref (info);
     //  A data item still gets from A to C.
     panda_http_t *http = panda_fixture_http (nodes[0]);

@@ -68,11 +68,12 @@ test_relay_registrations (void **state)
     //  Whom to tell of a newcomer: the connections of its network's others.
     s_register (r, 4, 4, s_net1, 0);
     uint32_t conns[8];
-    assert_int_equal (panda_relay_neighbours (r, 4, conns, 8), 2);
+    assert_int_equal (panda_relay_newcomer (r, 4, conns, 8), 2);
     assert_true ((conns[0] == 1 && conns[1] == 2) || (conns[0] == 2 && conns[1] == 1));
-    assert_int_equal (panda_relay_neighbours (r, 4, conns, 1), 1); //  at most max
-    assert_int_equal (panda_relay_neighbours (r, 3, conns, 8), 0);
-    assert_int_equal (panda_relay_neighbours (r, 99, conns, 8), 0);
+    assert_int_equal (panda_relay_newcomer (r, 4, conns, 1), 1); //  at most max
+    assert_int_equal (panda_relay_newcomer (r, 3, conns, 8), 0);
+    assert_int_equal (panda_relay_newcomer (r, 99, conns, 8), 0);
+    assert_int_equal (panda_relay_stats (r).announced, 3);
     panda_relay_forget (r, 4);
     //  Forwarding across networks, or to oneself, is refused.
     panda_error_t err;

@@ -231,13 +231,14 @@ panda_relay_lookup (const panda_relay_t *self, uint32_t conn, panda_repl_relay_p
 }
 
 size_t
-panda_relay_neighbours (const panda_relay_t *self, uint32_t conn, uint32_t *out, size_t max)
+panda_relay_newcomer (panda_relay_t *self, uint32_t conn, uint32_t *out, size_t max)
 {
     const s_node_t *me = s_by_conn (self, conn);
     size_t n = 0;
     for (size_t i = 0; me && i < self->limits.max_registrations && n < max; i++)
         if (s_neighbour (self, me, i))
             out[n++] = self->nodes[i].conn;
+    self->stats.announced += n;
     return n;
 }
 

@@ -46,6 +46,7 @@ typedef struct {
     size_t registrations, circuits;
     uint64_t forwarded, forwarded_bytes; //  payloads released to their node
     uint64_t refused; //  payloads refused
+    uint64_t announced; //  nodes told of a newcomer (panda_relay_newcomer)
     uint64_t queued_bytes; //  waiting now
 } panda_relay_stats_t;
 
@@ -84,9 +85,10 @@ void panda_relay_expire (panda_relay_t *self, int64_t now);
 size_t panda_relay_lookup (const panda_relay_t *self, uint32_t conn, panda_repl_relay_peer_t *out,
                            size_t max);
 
-//  The connections of those other nodes (as panda_relay_lookup), at most
-//  max: whom to tell when conn's node registers anew.
-size_t panda_relay_neighbours (const panda_relay_t *self, uint32_t conn, uint32_t *out, size_t max);
+//  conn's node registered anew: the connections of the other nodes of its
+//  network (as panda_relay_lookup), at most max, to tell now. Counted in
+//  the stats (announced).
+size_t panda_relay_newcomer (panda_relay_t *self, uint32_t conn, uint32_t *out, size_t max);
 
 //  Take a payload from conn for the node to (copied). Refusals
 //  (PANDA_ERR_NOT_FOUND for an unknown sender or receiver, PANDA_ERR_LIMIT
