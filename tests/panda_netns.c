@@ -199,6 +199,14 @@ panda_netns_enter_name (const char *name)
     close (fd);
 }
 
+const char *
+panda_netns_name (const char *name)
+{
+    static char full[96];
+    snprintf (full, sizeof full, "%s%s", s_prefix, name);
+    return full;
+}
+
 void
 panda_netns_enter (int i)
 {

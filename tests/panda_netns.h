@@ -42,6 +42,10 @@ void panda_netns_enter (int i);
 void panda_netns_enter_name (const char *name);
 void panda_netns_leave (void);
 
+//  The system's name of the named namespace ("pub" -> "pdd<pid>pub"), for
+//  'ip netns exec': a static string, valid until the next call.
+const char *panda_netns_name (const char *name);
+
 //  Node i's veth inside its namespace (for ZSYS_INTERFACE), and its IPv4
 //  address: static strings, valid until the next call.
 const char *panda_netns_interface (int i);

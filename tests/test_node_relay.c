@@ -194,19 +194,22 @@ s_has_peer (json_t *info, const char *direction)
 static bool
 s_count_dials (void)
 {
-    return system ("ip netns exec \"$(ip netns list | grep -o '^pdd[0-9]*pub')\" nft -f - <<'EOF'\n"
-                   "table inet dials {\n"
-                   "  chain pre { type filter hook prerouting priority 0;\n"
-                   "    ip daddr 10.0.2.2 tcp dport 2022 tcp flags & (syn | ack) == syn counter; }\n"
-                   "}\n"
-                   "EOF") == 0;
+    char command[512];
+    snprintf (command, sizeof command,
+              "ip netns exec %s nft 'add table inet dials; add chain inet dials pre { type filter hook "
+              "prerouting priority 0; }; add rule inet dials pre ip daddr 10.0.2.2 tcp dport 2022 tcp flags "
+              "& (syn | ack) == syn counter'",
+              panda_netns_name ("pub"));
+    return system (command) == 0;
 }
 
 static long
 s_dials (void)
 {
-    FILE *out =
-        popen ("ip netns exec \"$(ip netns list | grep -o '^pdd[0-9]*pub')\" nft list table inet dials", "r");
+    char command[256];
+    snprintf (command, sizeof command, "ip netns exec %s nft list table inet dials",
+              panda_netns_name ("pub"));
+    FILE *out = popen (command, "r");
     long n = -1;
     char line[256];
     while (out && fgets (line, sizeof line, out)) {
