@@ -77,12 +77,12 @@ s_bin_path (char *path, size_t size)
         path[0] = '\0'; //  too long: fails later with "cannot run"
 }
 
-static int
-s_mkdtemp (char *dir, size_t size)
+int
+panda_pandad_temp_dir (char *dir, size_t size, const char *name)
 {
     const char *tmp = getenv ("TMPDIR");
-    snprintf (dir, size, "%s/pandad-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    return mkdtemp (dir) ? 0 : -1;
+    int n = snprintf (dir, size, "%s/%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", name);
+    return n > 0 && (size_t) n < size && mkdtemp (dir) ? 0 : -1;
 }
 
 static int
@@ -375,7 +375,7 @@ panda_pandad_start_marker (const char *const *extra_args, const char *marker, in
         return NULL;
     }
     self->pidfd = self->out_fd = self->port = -1;
-    if (s_mkdtemp (self->dir, sizeof self->dir)) {
+    if (panda_pandad_temp_dir (self->dir, sizeof self->dir, "pandad-test")) {
         fprintf (stderr, "panda_pandad: cannot create a temp dir: %s\n", strerror (errno));
         s_free (self);
         return NULL;
@@ -479,7 +479,7 @@ panda_pandad_run (const char *const *args, int timeout_ms, char **output)
     char dir[PATH_MAX];
     if (output)
         *output = NULL;
-    if (s_mkdtemp (dir, sizeof dir))
+    if (panda_pandad_temp_dir (dir, sizeof dir, "pandad-test"))
         return -1;
     char *argv[PANDA_PANDAD_MAX_ARGS + 4] = {NULL, "--data-dir", dir};
     for (size_t i = 0; args && args[i] && i < PANDA_PANDAD_MAX_ARGS; i++)

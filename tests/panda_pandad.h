@@ -28,6 +28,10 @@ typedef struct _panda_pandad_t panda_pandad_t;
 //  result (panda_pandad_stop).
 panda_pandad_t *panda_pandad_start (const char *const *extra_args, int timeout_ms);
 
+//  Make a fresh directory $TMPDIR/<name>-XXXXXX (TMPDIR unset: /tmp) into
+//  dir, as a node's data dir is made. 0, or -1 if it could not be made.
+int panda_pandad_temp_dir (char *dir, size_t size, const char *name);
+
 //  The same for a pandad that does not listen (its actors setting has no
 //  api): waits for a complete output line containing marker (e.g.
 //  "pandad: ready"; NULL: the listening line). Restarts wait for it too.

@@ -37,6 +37,20 @@ void panda_test_random_bytes (uint64_t *state, uint8_t *buf, size_t len);
 //  Returns the exit status, or -1 if it could not run. Caller owns *out.
 int panda_test_run (const char *command, char **out);
 
+//  A schema file as `panda schema build` takes it (fishy's format): event
+//  (title, date, a relation to venue) and venue (name).
+#define PANDA_TEST_SCHEMA_FILE                                                                               \
+    "[event]\n"                                                                                              \
+    "description = \"An event\"\n\n"                                                                         \
+    "[event.fields]\n"                                                                                       \
+    "title = { type = \"str\" }\n"                                                                           \
+    "date = { type = \"int\" }\n"                                                                            \
+    "venue = { type = \"relation\", schema = { name = \"venue\" } }\n\n"                                     \
+    "[venue]\n"                                                                                              \
+    "description = \"A place\"\n\n"                                                                          \
+    "[venue.fields]\n"                                                                                       \
+    "name = { type = \"str\" }\n"
+
 //  Path of a program built into <build>/bin (e.g. "panda"), in a static buffer.
 const char *panda_test_bin (const char *program);
 

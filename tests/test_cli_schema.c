@@ -10,16 +10,7 @@
 
 #include <czmq.h>
 
-static const char s_schema_file[] = "[event]\n"
-                                    "description = \"An event\"\n\n"
-                                    "[event.fields]\n"
-                                    "title = { type = \"str\" }\n"
-                                    "date = { type = \"int\" }\n"
-                                    "venue = { type = \"relation\", schema = { name = \"venue\" } }\n\n"
-                                    "[venue]\n"
-                                    "description = \"A place\"\n\n"
-                                    "[venue.fields]\n"
-                                    "name = { type = \"str\" }\n";
+static const char s_schema_file[] = PANDA_TEST_SCHEMA_FILE;
 
 typedef struct {
     char dir[64];

@@ -56,9 +56,7 @@ static int
 s_setup (void **state)
 {
     (void) state;
-    const char *tmp = getenv ("TMPDIR");
-    snprintf (s_tmp, sizeof s_tmp, "%s/panda-install-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp (s_tmp))
+    if (panda_pandad_temp_dir (s_tmp, sizeof s_tmp, "panda-install"))
         return -1;
     snprintf (s_prefix, sizeof s_prefix, "%s/prefix", s_tmp);
     char *out = NULL;

@@ -114,9 +114,7 @@ s_set (panda_config_t *config, const char *key, const char *value)
 static void
 s_embed (s_embedded_t *e, const char *data_dir, const char *const *more)
 {
-    const char *tmp = getenv ("TMPDIR");
-    snprintf (e->dir, sizeof e->dir, "%s/panda-embed-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    assert_non_null (mkdtemp (e->dir));
+    assert_int_equal (panda_pandad_temp_dir (e->dir, sizeof e->dir, "panda-embed"), 0);
     char path[512];
     snprintf (path, sizeof path, "%s/%s", e->dir, data_dir);
     assert_non_null (e->config = panda_config_new ());
@@ -172,11 +170,9 @@ test_directories (void **state)
     memset (&e, 0, sizeof e);
     const char *more[] = {"database_url", NULL, "blobs_base_path", NULL, NULL};
     char db[600], blobs[600];
-    const char *tmp = getenv ("TMPDIR");
     //  The paths are only known once the temp dir is: make it first.
     char base[256];
-    snprintf (base, sizeof base, "%s/panda-dirs-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    assert_non_null (mkdtemp (base));
+    assert_int_equal (panda_pandad_temp_dir (base, sizeof base, "panda-dirs"), 0);
     snprintf (db, sizeof db, "sqlite:%s/db/deep/node.sqlite3", base);
     snprintf (blobs, sizeof blobs, "%s/files/blobs", base);
     more[1] = db, more[3] = blobs;
@@ -325,10 +321,8 @@ test_peer_events (void **state)
     (void) state;
     panda_fixture_require ();
     panda_error_t err;
-    const char *tmp = getenv ("TMPDIR");
     char dir[256], key_path[320], peer_id[128];
-    snprintf (dir, sizeof dir, "%s/panda-embed-key-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    assert_non_null (mkdtemp (dir));
+    assert_int_equal (panda_pandad_temp_dir (dir, sizeof dir, "panda-embed-key"), 0);
     assert_true (
         panda_fixture_key_file (dir, "node.key", key_path, sizeof key_path, peer_id, sizeof peer_id));
     char port[16], address[64], dial[256];

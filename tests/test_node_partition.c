@@ -95,9 +95,7 @@ s_setup (void **state)
         f->skip = true;
         return 0;
     }
-    const char *tmp = getenv ("TMPDIR");
-    snprintf (f->dir, sizeof f->dir, "%s/pandad-partition-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp (f->dir))
+    if (panda_pandad_temp_dir (f->dir, sizeof f->dir, "pandad-partition"))
         return -1;
     for (size_t i = 0; i < NODES; i++) {
         s_node_t *n = &f->nodes[i];

@@ -80,9 +80,7 @@ s_setup (void **state)
     *state = f;
     if (!f || !panda_fixture_available ())
         return f ? 0 : -1;
-    const char *tmp = getenv ("TMPDIR");
-    snprintf (f->dir, sizeof f->dir, "%s/pandad-repl-keys-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp (f->dir))
+    if (panda_pandad_temp_dir (f->dir, sizeof f->dir, "pandad-repl-keys"))
         return -1;
     for (size_t i = 0; i < NODES; i++) {
         s_node_t *n = &f->nodes[i];

@@ -116,9 +116,7 @@ s_setup (void **state)
     world_t *w = calloc (1, sizeof *w);
     if (!w)
         return -1;
-    const char *tmp = getenv ("TMPDIR");
-    snprintf (w->dir, sizeof w->dir, "%s/pandad-keys-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp (w->dir)) {
+    if (panda_pandad_temp_dir (w->dir, sizeof w->dir, "pandad-keys")) {
         free (w);
         return -1;
     }

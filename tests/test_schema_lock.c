@@ -7,16 +7,7 @@
 
 #define S_KEY "9c6ab6e2b6fd2bf4d4e0fa1ff6bcf8b7e4f1b4d4b8d6c3b4d2e1f0a9b8c7d6e5"
 
-static const char s_schema_file[] = "[event]\n"
-                                    "description = \"An event\"\n\n"
-                                    "[event.fields]\n"
-                                    "title = { type = \"str\" }\n"
-                                    "date = { type = \"int\" }\n"
-                                    "venue = { type = \"relation\", schema = { name = \"venue\" } }\n\n"
-                                    "[venue]\n"
-                                    "description = \"A place\"\n\n"
-                                    "[venue.fields]\n"
-                                    "name = { type = \"str\" }\n";
+static const char s_schema_file[] = PANDA_TEST_SCHEMA_FILE;
 
 static panda_keypair_t *
 s_key (void)
