@@ -539,6 +539,21 @@ panda_client_document_view_id (const panda_client_t *self, const char *schema_id
     return copy;
 }
 
+json_t *
+panda_client_u64_json (uint64_t value)
+{
+    char text[24];
+    snprintf (text, sizeof text, "%" PRIu64, value);
+    return json_string (text);
+}
+
+json_t *
+panda_client_hash_json (const panda_hash_t *hash)
+{
+    char hex[PANDA_HASH_HEX_SIZE + 1];
+    return hash ? json_string (panda_hash_to_hex (hash, hex)) : json_null ();
+}
+
 void
 panda_client_print_json (const panda_client_t *self, const json_t *json)
 {

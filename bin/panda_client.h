@@ -104,6 +104,11 @@ panda_schema_t *panda_client_schema (const panda_client_t *self, const char *sch
 char *panda_client_document_view_id (const panda_client_t *self, const char *schema_id,
                                      const char *document_id, panda_error_t *err);
 
+//  What GraphQL and p2panda-js write: a u64 as a decimal string, a hash as
+//  hex or null (hash NULL). New references.
+json_t *panda_client_u64_json (uint64_t value);
+json_t *panda_client_hash_json (const panda_hash_t *hash);
+
 //  Print json on stdout: compact for --json, indented otherwise.
 void panda_client_print_json (const panda_client_t *self, const json_t *json);
 

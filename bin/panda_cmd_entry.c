@@ -140,21 +140,6 @@ s_entry_sign (int argc, char **argv)
 }
 
 static json_t *
-s_hash_json (const panda_hash_t *hash)
-{
-    char hex[PANDA_HASH_HEX_SIZE + 1];
-    return hash ? json_string (panda_hash_to_hex (hash, hex)) : json_null ();
-}
-
-static json_t *
-s_u64_json (uint64_t value)
-{
-    char text[24];
-    snprintf (text, sizeof text, "%" PRIu64, value);
-    return json_string (text);
-}
-
-static json_t *
 s_entry_json (const panda_entry_t *entry)
 {
     char key_hex[PANDA_PUBLIC_KEY_HEX_SIZE + 1], sig_hex[2 * PANDA_SIGNATURE_SIZE + 1];
@@ -163,15 +148,15 @@ s_entry_json (const panda_entry_t *entry)
     if (!object)
         return NULL;
     json_object_set_new (object, "publicKey", json_string (panda_public_key_to_hex (&key, key_hex)));
-    json_object_set_new (object, "logId", s_u64_json (panda_entry_log_id (entry)));
-    json_object_set_new (object, "seqNum", s_u64_json (panda_entry_seq_num (entry)));
-    json_object_set_new (object, "backlink", s_hash_json (panda_entry_backlink (entry)));
-    json_object_set_new (object, "skiplink", s_hash_json (panda_entry_skiplink (entry)));
-    json_object_set_new (object, "payloadSize", s_u64_json (panda_entry_payload_size (entry)));
-    json_object_set_new (object, "payloadHash", s_hash_json (panda_entry_payload_hash (entry)));
+    json_object_set_new (object, "logId", panda_client_u64_json (panda_entry_log_id (entry)));
+    json_object_set_new (object, "seqNum", panda_client_u64_json (panda_entry_seq_num (entry)));
+    json_object_set_new (object, "backlink", panda_client_hash_json (panda_entry_backlink (entry)));
+    json_object_set_new (object, "skiplink", panda_client_hash_json (panda_entry_skiplink (entry)));
+    json_object_set_new (object, "payloadSize", panda_client_u64_json (panda_entry_payload_size (entry)));
+    json_object_set_new (object, "payloadHash", panda_client_hash_json (panda_entry_payload_hash (entry)));
     sodium_bin2hex (sig_hex, sizeof sig_hex, panda_entry_signature (entry), PANDA_SIGNATURE_SIZE);
     json_object_set_new (object, "signature", json_string (sig_hex));
-    json_object_set_new (object, "hash", s_hash_json (panda_entry_hash (entry)));
+    json_object_set_new (object, "hash", panda_client_hash_json (panda_entry_hash (entry)));
     return object;
 }
 

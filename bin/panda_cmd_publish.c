@@ -18,21 +18,6 @@
 
 #include <sodium.h>
 
-static json_t *
-s_u64_json (uint64_t value)
-{
-    char text[24];
-    snprintf (text, sizeof text, "%" PRIu64, value);
-    return json_string (text);
-}
-
-static json_t *
-s_link_json (bool has, const panda_hash_t *hash)
-{
-    char hex[PANDA_HASH_HEX_SIZE + 1];
-    return has ? json_string (panda_hash_to_hex (hash, hex)) : json_null ();
-}
-
 static int
 s_next_args (int argc, char **argv)
 {
@@ -56,10 +41,10 @@ s_next_args (int argc, char **argv)
     panda_entry_args_t args;
     if (panda_client_next_args (&client, public_key, view_id, &args, &err))
         return panda_cmd_fail ("%s", err.message);
-    json_t *json =
-        json_pack ("{s:o,s:o,s:o,s:o}", "logId", s_u64_json (args.log_id), "seqNum",
-                   s_u64_json (args.seq_num), "backlink", s_link_json (args.has_backlink, &args.backlink),
-                   "skiplink", s_link_json (args.has_skiplink, &args.skiplink));
+    json_t *json = json_pack ("{s:o,s:o,s:o,s:o}", "logId", panda_client_u64_json (args.log_id), "seqNum",
+                              panda_client_u64_json (args.seq_num), "backlink",
+                              panda_client_hash_json (args.has_backlink ? &args.backlink : NULL), "skiplink",
+                              panda_client_hash_json (args.has_skiplink ? &args.skiplink : NULL));
     if (!json)
         return panda_cmd_fail ("out of memory");
     if (client.json)
@@ -79,8 +64,8 @@ panda_cmd_print_published (const panda_client_t *client, const char *what, const
                            const char *document_id, const panda_client_published_t *published)
 {
     json_t *json = json_pack ("{s:s,s:s,s:o,s:o}", "operationId", published->operation_id, "publicKey",
-                              published->public_key, "logId", s_u64_json (published->log_id), "seqNum",
-                              s_u64_json (published->seq_num));
+                              published->public_key, "logId", panda_client_u64_json (published->log_id),
+                              "seqNum", panda_client_u64_json (published->seq_num));
     if (json && document_id)
         json_object_set_new (json, "documentId", json_string (document_id));
     if (json && schema_id)

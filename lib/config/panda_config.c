@@ -594,13 +594,7 @@ s_load_flag (panda_config_t *self, int argc, char **argv, int *i, bool *seen, pa
 static char *
 s_default_data_dir (char **envp)
 {
-    const char *xdg = NULL, *home = NULL;
-    for (char **e = envp; e && *e; e++) {
-        if (strncmp (*e, "XDG_DATA_HOME=", 14) == 0 && (*e)[14])
-            xdg = *e + 14;
-        if (strncmp (*e, "HOME=", 5) == 0 && (*e)[5])
-            home = *e + 5;
-    }
+    const char *xdg = panda_config_env (envp, "XDG_DATA_HOME"), *home = panda_config_env (envp, "HOME");
     char path[4096];
     if (xdg)
         snprintf (path, sizeof path, "%s/pandad", xdg);
